@@ -1,0 +1,182 @@
+// The ports: small interfaces through which domain code and use cases reach the outside world.
+// Adapters in functions/adapters implement them with the AWS SDK v3, the faxrocks HTTP client and
+// a MIME library; the one-machine runtime and the tests plug in the same adapters against
+// loopback stand-ins.
+
+import type { FaxJob, FaxOutcome, MailOutcome, MailRecord, NewFaxJob } from './domain/fax-job.ts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+// ---- Raw mail (S3) ----
+
+export interface StoredMailRef {
+  bucket: string;
+  key: string;
+}
+
+export interface MailStore {
+  /** The raw RFC 5322 bytes of a stored mail. Throws MailNotFoundError when the object is gone. */
+  getRawMail(ref: StoredMailRef): Promise<Buffer>;
+}
+
+// ---- Sender allowlist (DynamoDB) ----
+
+/** An exact address (`alice@example.com`) or a whole domain (`@example.com`), stored lower-case. */
+export interface SenderEntry {
+  entry: string;
+  addedBy: string;
+  addedAt: string;
+  note?: string;
+}
+
+export interface SenderList {
+  /** True when the address, or its domain as `@domain`, is on the list (case-insensitive). */
+  isAllowed(address: string): Promise<boolean>;
+  add(entry: SenderEntry): Promise<'added' | 'exists'>;
+  remove(entry: string): Promise<'removed' | 'missing'>;
+  list(): Promise<SenderEntry[]>;
+}
+
+// ---- Job ledger (DynamoDB, single-item conditional writes only) ----
+
+export interface JobLedger {
+  /** Creates the mail record on first sight; returns the existing one on redelivery. */
+  openMail(mail: MailRecord): Promise<{ created: boolean; record: MailRecord }>;
+  getMail(messageId: string): Promise<MailRecord | undefined>;
+  /** Records the mail-level outcome (for audit; never document bytes). */
+  recordMailOutcome(messageId: string, outcome: MailOutcome): Promise<void>;
+  /**
+   * Marks that the mail's immediate reply (queued or rejected) went out. Returns false when it was
+   * already marked, so a redelivered mail does not reply twice (a crash between the send and this
+   * write may at worst repeat the reply).
+   */
+  markMailReplied(messageId: string, at: string): Promise<boolean>;
+
+  /**
+   * The exactly-once gate: a conditional put of the job in state SENDING. True when this caller
+   * won and may call POST /send for the number; false when any attempt existed before.
+   */
+  claimSend(job: NewFaxJob): Promise<boolean>;
+  /** Deletes a SENDING job of this attempt: only when the provider definitely did not take the fax. */
+  releaseSend(messageId: string, number: string, attemptId: string): Promise<void>;
+  /** SENDING -> QUEUED after a successful /send answer (conditional on the attempt). */
+  markQueued(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    queued: { queuedAt: string; pages: number; estimatedCost?: number },
+  ): Promise<void>;
+  /** Leaves the job SENDING but notes that the /send outcome is unknown; the poller settles it. */
+  markSendOutcomeUnknown(messageId: string, number: string, attemptId: string, reason: string): Promise<void>;
+  /** Ends a SENDING job whose /send was refused outright (422): it needs no polling, only a reply. */
+  markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void>;
+  getJob(messageId: string, number: string): Promise<FaxJob | undefined>;
+  listJobs(messageId: string): Promise<FaxJob[]>;
+
+  /**
+   * Open jobs: SENDING or QUEUED, or final but not yet notified. Read through the sparse
+   * open-jobs index, oldest send first; never a table scan.
+   */
+  listOpenJobs(): Promise<FaxJob[]>;
+  /**
+   * Claims a faxrocks fax id for one job (conditional write). Returns the job key that holds the
+   * claim: this job's when it won or already held it, another's when it lost.
+   */
+  claimFax(
+    faxId: string,
+    job: { messageId: string; number: string },
+  ): Promise<{ messageId: string; number: string }>;
+  /** Records the matched fax id (and SENDING -> QUEUED for a settled ambiguous send). */
+  attachFax(messageId: string, number: string, faxId: string, at: string): Promise<void>;
+  /** Records the final state; the job stays open until markNotified. */
+  recordOutcome(messageId: string, number: string, outcome: FaxOutcome): Promise<void>;
+  /** The outcome email went out: the job leaves the open-jobs index. */
+  markNotified(messageId: string, number: string, at: string): Promise<void>;
+}
+
+// ---- Outgoing mail ----
+
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** The original's Message-ID header value, with angle brackets, for threading. */
+  inReplyTo?: string;
+  references?: string[];
+  attachments?: MailAttachment[];
+}
+
+export interface Mailer {
+  /** Sends one message; composes real MIME (Auto-Submitted: auto-replied is always set). */
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+// ---- faxrocks ----
+
+export interface SendFaxRequest {
+  /** E.164 numbers, 1 to 10. */
+  numbers: string[];
+  /** The PDF bytes; the client base64-encodes them. */
+  document: Uint8Array;
+  scheduledAt?: string;
+  timezone?: string;
+}
+
+export interface QueuedFax {
+  number: string;
+  pages: number;
+  estimatedCost: number;
+}
+
+export interface FaxRecord {
+  id: string;
+  number: string;
+  sentAt: number | null;
+  sentAtTimezone: string | null;
+  status: boolean;
+  error: string | null;
+  price: string | null;
+  pages: number;
+  pagesSent: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FaxPage {
+  faxes: FaxRecord[];
+  page: number;
+  lastPage: number | null;
+  hasNext: boolean;
+}
+
+export interface FaxrocksUser {
+  id: number;
+  name: string;
+  email: string;
+  [extra: string]: unknown;
+}
+
+export interface FaxApi {
+  /**
+   * POST /send. Never retried. Throws FaxSendOutcomeUnknownError when the request may have
+   * reached the provider (time-out, 5xx, connection lost after writing); any other FaxrocksError
+   * means the fax was definitely not accepted.
+   */
+  send(request: SendFaxRequest): Promise<QueuedFax[]>;
+  /** GET /faxes, page by page (newest first as the provider lists them), lazily. */
+  listFaxPages(options?: { perPage?: number }): AsyncIterable<FaxPage>;
+  getUser(): Promise<FaxrocksUser>;
+  downloadFax(id: string): Promise<Uint8Array>;
+  downloadReceipt(id: string): Promise<Uint8Array>;
+}
