@@ -180,3 +180,20 @@ export interface FaxApi {
   downloadFax(id: string): Promise<Uint8Array>;
   downloadReceipt(id: string): Promise<Uint8Array>;
 }
+
+// ---- Telemetry ----
+
+/** Structured log lines (Powertools Logger satisfies it). Never document bytes, never the token. */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Counters for dashboards and alarms (Powertools Metrics on AWS). */
+export interface MetricsSink {
+  count(name: string, dimensions?: Record<string, string>, value?: number): void;
+  /** Emits what was counted (EMF on AWS); called at the end of an invocation. */
+  flush(): void;
+}

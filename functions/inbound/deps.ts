@@ -1,0 +1,15 @@
+import type { GatewayPolicy } from '../config.ts';
+import type { Clock, FaxApi, JobLedger, Log, Mailer, MailStore, MetricsSink, SenderList } from '../ports.ts';
+
+/** Everything the inbound use case needs, built once per cold start (or once by the local runtime). */
+export interface InboundDeps {
+  mailStore: MailStore;
+  senders: SenderList;
+  ledger: JobLedger;
+  faxApi: FaxApi;
+  mailer: Mailer;
+  policy: GatewayPolicy;
+  clock: Clock;
+  log: Log;
+  metrics: MetricsSink;
+}
