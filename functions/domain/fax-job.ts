@@ -25,6 +25,11 @@ export interface ReplyAddress {
   /** The original Message-ID header, with angle brackets. */
   originalMessageId?: string;
   references?: string[];
+  /**
+   * Why no email may go to the sender (e.g. the mail was `Auto-Submitted`): the job is still
+   * faxed and recorded, but neither the queued reply nor the outcome is mailed.
+   */
+  silent?: string;
 }
 
 export interface NewFaxJob extends ReplyAddress {
