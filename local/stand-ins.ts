@@ -1,0 +1,227 @@
+// Embedded protocol stand-ins for the one-machine runtime and the tests: dynalite speaks the DynamoDB
+// API, s3rver the S3 API. Both are driven through the real AWS SDK clients, configured here in one place.
+
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { jobsTableSchema, sendersTableSchema } from '../functions/adapters/table-schema.ts';
+
+// Neither package ships type declarations; these are the small parts used here.
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+interface S3rverOptions {
+  address: string;
+  port: number;
+  directory: string;
+  silent: boolean;
+  configureBuckets: { name: string }[];
+}
+interface S3rverEvent {
+  Records: {
+    eventName: string;
+    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
+  }[];
+}
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  on(event: 'event', listener: (event: S3rverEvent) => void): void;
+}
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+const S3rver = require('s3rver') as new (options: S3rverOptions) => S3rverInstance;
+
+export interface StandIn {
+  /** `http://host:port`, for the SDK client's `endpoint`. */
+  endpoint: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface ObjectCreated {
+  bucket: string;
+  /** The object key as written (not URL-encoded, unlike a real S3 notification). */
+  key: string;
+  size: number;
+  eTag: string;
+}
+
+export interface S3StandIn extends StandIn {
+  /** Calls the listener after every object creation (put, post, copy, multipart completion). */
+  onObjectCreated(listener: (event: ObjectCreated) => void): void;
+}
+
+export const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/**
+ * SDK client configuration for a loopback stand-in. s3rver checks signatures against its fixed
+ * S3RVER account and does not understand the SDK's default aws-chunked checksum uploads, hence the
+ * checksum settings; path-style addressing because `bucket.127.0.0.1` does not resolve.
+ */
+export function localAwsClientConfig(endpoint: string) {
+  return {
+    region: 'us-east-1',
+    endpoint,
+    credentials: { ...localCredentials },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+    responseChecksumValidation: 'WHEN_REQUIRED' as const,
+    maxAttempts: 3,
+  };
+}
+
+function endpointOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export async function startDynamoStandIn(
+  options: { host?: string; port?: number; dataDir?: string } = {},
+): Promise<StandIn> {
+  const host = options.host ?? '127.0.0.1';
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // Tables become ACTIVE at once: nothing here is worth waiting half a second for.
+  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: endpointOf(host, port),
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+export async function startS3StandIn(options: {
+  host?: string;
+  port?: number;
+  dataDir: string;
+  buckets: string[];
+}): Promise<S3StandIn> {
+  const host = options.host ?? '127.0.0.1';
+  mkdirSync(options.dataDir, { recursive: true });
+  const s3rver = new S3rver({
+    address: host,
+    port: options.port ?? 0,
+    directory: options.dataDir,
+    silent: true,
+    configureBuckets: options.buckets.map((name) => ({ name })),
+  });
+  const listeners: ((event: ObjectCreated) => void)[] = [];
+  s3rver.on('event', (event) => {
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      const created: ObjectCreated = {
+        bucket: record.s3.bucket.name,
+        key: record.s3.object.key,
+        size: Number(record.s3.object.size ?? 0),
+        eTag: record.s3.object.eTag ?? '',
+      };
+      for (const listener of listeners) listener(created);
+    }
+  });
+  const address = await s3rver.run();
+  return {
+    endpoint: endpointOf(host, address.port),
+    port: address.port,
+    close: () => s3rver.close(),
+    onObjectCreated: (listener) => {
+      listeners.push(listener);
+    },
+  };
+}
+
+export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, openJobsIndex } = jobsTableSchema;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+      { AttributeName: openJobsIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: openJobsIndex.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: openJobsIndex.name,
+        KeySchema: [
+          { AttributeName: openJobsIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: openJobsIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+export function sendersTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: sendersTableSchema.partitionKey, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: sendersTableSchema.partitionKey, KeyType: 'HASH' }],
+  };
+}
+
+async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return Table?.TableStatus;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+async function ensureTable(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
+  const name = definition.TableName as string;
+  if ((await tableStatus(client, name)) === undefined) {
+    try {
+      await client.send(new CreateTableCommand(definition));
+    } catch (error) {
+      // Another process created it between the describe and the create: fine.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await tableStatus(client, name)) === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`DynamoDB table ${name} did not become ACTIVE`);
+}
+
+/** Creates the jobs and senders tables when missing (idempotent) and waits until both are ACTIVE. */
+export async function ensureTables(
+  client: DynamoDBClient,
+  tables: { jobsTable: string; sendersTable: string },
+): Promise<void> {
+  await ensureTable(client, jobsTableDefinition(tables.jobsTable));
+  await ensureTable(client, sendersTableDefinition(tables.sendersTable));
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureTables,
+  localAwsClientConfig,
+  type ObjectCreated,
+  startDynamoStandIn,
+} from '../../local/stand-ins.ts';
+import {
+  type DynamoFixture,
+  type S3Fixture,
+  startDynamoFixture,
+  startS3Fixture,
+  tempDir,
+} from '../support/stand-ins.ts';
+
+describe('S3 stand-in', () => {
+  let s3: S3Fixture;
+  const events: ObjectCreated[] = [];
+  beforeAll(async () => {
+    s3 = await startS3Fixture('faxgate-mail');
+    s3.standIn.onObjectCreated((event) => events.push(event));
+  });
+  afterAll(async () => {
+    await s3.close();
+  });
+
+  it('round-trips a PutObject from the real SDK byte for byte and reports the creation', async () => {
+    const body = randomBytes(300_000);
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'inbound/abc123', Body: body }));
+    const got = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'inbound/abc123' }));
+    const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+    expect(bytes.equals(body)).toBe(true);
+    expect(events).toContainEqual(
+      expect.objectContaining({ bucket: 'faxgate-mail', key: 'inbound/abc123', size: body.length }),
+    );
+    expect(events.at(-1)?.eTag).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('DynamoDB stand-in', () => {
+  let dynamo: DynamoFixture;
+  beforeAll(async () => {
+    dynamo = await startDynamoFixture();
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('creates both tables with the open-jobs index, idempotently', async () => {
+    await ensureTables(dynamo.client, { jobsTable: dynamo.jobsTable, sendersTable: dynamo.sendersTable });
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.jobsTable }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['open-jobs']);
+  });
+
+  it('keeps state on disk across a restart when given a data folder', async () => {
+    const dir = tempDir();
+    try {
+      const first = await startDynamoStandIn({ dataDir: dir.path });
+      let client = new DynamoDBClient(localAwsClientConfig(first.endpoint));
+      await ensureTables(client, { jobsTable: 'jobs', sendersTable: 'senders' });
+      await DynamoDBDocumentClient.from(client).send(
+        new PutCommand({ TableName: 'senders', Item: { entry: '@example.com' } }),
+      );
+      client.destroy();
+      await first.close();
+
+      const second = await startDynamoStandIn({ dataDir: dir.path });
+      client = new DynamoDBClient(localAwsClientConfig(second.endpoint));
+      const { Item } = await DynamoDBDocumentClient.from(client).send(
+        new GetCommand({ TableName: 'senders', Key: { entry: '@example.com' } }),
+      );
+      expect(Item).toEqual({ entry: '@example.com' });
+      client.destroy();
+      await second.close();
+    } finally {
+      dir.remove();
+    }
+  });
+});
