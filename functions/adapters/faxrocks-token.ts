@@ -1,0 +1,167 @@
+// The faxrocks API token, read at run time from where the user put it: an SSM SecureString
+// parameter or a Secrets Manager secret. Never in code, template, environment or logs.
+//
+// Read once and kept for the container's life (one SDK call per cold start); `refresh()` reads it
+// again, which the faxrocks client does once after a 401 so a rotated token takes effect without a
+// redeploy.
+
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ConfigError } from '../config.ts';
+import { FaxgateError, TransientError } from '../errors.ts';
+
+/** Where the faxrocks client gets its bearer token (structurally the client's own TokenSource). */
+export interface TokenSource {
+  get(): Promise<string>;
+  refresh?(): Promise<string>;
+}
+
+/** The token could not be read. The message names the parameter or secret, never its value. */
+export class TokenUnavailableError extends TransientError {}
+
+/** The parameter or secret exists but holds nothing usable as a token. */
+export class TokenMalformedError extends FaxgateError {}
+
+/** Caches one read; concurrent callers share the read in flight; a failed read is not cached. */
+abstract class CachedTokenSource implements TokenSource {
+  #current: Promise<string> | undefined;
+
+  get(): Promise<string> {
+    this.#current ??= this.#load();
+    return this.#current;
+  }
+
+  refresh(): Promise<string> {
+    this.#current = this.#load();
+    return this.#current;
+  }
+
+  #load(): Promise<string> {
+    const loading = this.read().then(tokenFrom(this.describe()));
+    loading.catch(() => {
+      if (this.#current === loading) this.#current = undefined;
+    });
+    return loading;
+  }
+
+  protected abstract read(): Promise<string | undefined>;
+  protected abstract describe(): string;
+}
+
+function tokenFrom(where: string) {
+  return (raw: string | undefined): string => {
+    const token = raw?.trim();
+    if (!token) throw new TokenMalformedError(`${where} is empty`);
+    if (/\s/.test(token)) throw new TokenMalformedError(`${where} holds more than one word`);
+    return token;
+  };
+}
+
+/** An SSM Parameter Store SecureString (GetParameter WithDecryption). */
+export class SsmParameterTokenSource extends CachedTokenSource {
+  readonly #client: SSMClient;
+  readonly #name: string;
+
+  constructor(client: SSMClient, parameterName: string) {
+    super();
+    this.#client = client;
+    this.#name = parameterName;
+  }
+
+  protected async read(): Promise<string | undefined> {
+    try {
+      const out = await this.#client.send(
+        new GetParameterCommand({ Name: this.#name, WithDecryption: true }),
+      );
+      return out.Parameter?.Value;
+    } catch (error) {
+      throw new TokenUnavailableError(
+        `cannot read the faxrocks token from SSM parameter ${this.#name}: ${errorName(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  protected describe(): string {
+    return `SSM parameter ${this.#name}`;
+  }
+}
+
+/**
+ * A Secrets Manager secret: either the plain token as SecretString, or a JSON object with a
+ * `token` field (what the console's key/value editor produces).
+ */
+export class SecretsManagerTokenSource extends CachedTokenSource {
+  readonly #client: SecretsManagerClient;
+  readonly #secretId: string;
+
+  constructor(client: SecretsManagerClient, secretId: string) {
+    super();
+    this.#client = client;
+    this.#secretId = secretId;
+  }
+
+  protected async read(): Promise<string | undefined> {
+    let secret: string | undefined;
+    try {
+      const out = await this.#client.send(new GetSecretValueCommand({ SecretId: this.#secretId }));
+      secret = out.SecretString;
+    } catch (error) {
+      throw new TokenUnavailableError(
+        `cannot read the faxrocks token from secret ${this.#secretId}: ${errorName(error)}`,
+        { cause: error },
+      );
+    }
+    return secret?.trimStart().startsWith('{') ? this.#fromJson(secret) : secret;
+  }
+
+  #fromJson(secret: string): string {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(secret);
+    } catch {
+      // Not echoing the parse error: its message quotes the secret.
+      throw new TokenMalformedError(`${this.describe()} starts with "{" but is not valid JSON`);
+    }
+    const token = (parsed as { token?: unknown } | null)?.token;
+    if (typeof token !== 'string') {
+      throw new TokenMalformedError(`${this.describe()} is JSON without a string "token" field`);
+    }
+    return token;
+  }
+
+  protected describe(): string {
+    return `secret ${this.#secretId}`;
+  }
+}
+
+// The SDK's error name (ParameterNotFound, AccessDeniedException, ...) says what went wrong; its
+// message is left out on purpose, it adds nothing and is not ours to vouch for.
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The token source the deployed functions use, from `FAXROCKS_TOKEN_PARAMETER` (an SSM
+ * SecureString name) or `FAXROCKS_TOKEN_SECRET` (a Secrets Manager name or ARN): exactly one.
+ */
+export function tokenSourceFromEnv(
+  env: Env = process.env,
+  clients: { ssm?: () => SSMClient; secretsManager?: () => SecretsManagerClient } = {},
+): TokenSource {
+  const parameter = env.FAXROCKS_TOKEN_PARAMETER?.trim();
+  const secret = env.FAXROCKS_TOKEN_SECRET?.trim();
+  if (parameter && secret) {
+    throw new ConfigError('set only one of FAXROCKS_TOKEN_PARAMETER and FAXROCKS_TOKEN_SECRET');
+  }
+  if (parameter) return new SsmParameterTokenSource((clients.ssm ?? (() => new SSMClient({})))(), parameter);
+  if (secret) {
+    return new SecretsManagerTokenSource(
+      (clients.secretsManager ?? (() => new SecretsManagerClient({})))(),
+      secret,
+    );
+  }
+  throw new ConfigError('FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET must be set');
+}
