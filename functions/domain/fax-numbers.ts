@@ -1,0 +1,173 @@
+// Fax numbers from recipient addresses (PRODUCT.md section 3): `<number>@<fax domain>`, in whatever
+// visual form people type, validated and written as E.164.
+
+import type { CountryCode } from 'libphonenumber-js/max';
+// The full metadata checks numbers against each country's number plan, not only their length, so a
+// digit too many or too few is caught before a fax is paid for.
+import { isSupportedCountry, ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max';
+
+export type NumberProblem =
+  | 'not-a-number'
+  | 'national-without-country'
+  | 'invalid'
+  | 'not-allowed-destination'
+  | 'blocked-destination';
+
+export interface RecipientNumbers {
+  accepted: { recipient: string; number: string }[];
+  rejected: { recipient: string; localPart: string; problem: NumberProblem; detail: string }[];
+}
+
+export type NormalisedNumber =
+  | { ok: true; number: string }
+  | { ok: false; problem: NumberProblem; detail: string };
+
+export interface NumberPolicy {
+  faxDomain: string;
+  defaultCountry?: string;
+  allowedPrefixes: string[];
+  blockedPrefixes: string[];
+}
+
+const SEPARATORS = /[-.() ]/g;
+
+/** Reads one local part as a fax number: separators removed, `+`/`00`/leading 1-9 international. */
+export function normaliseFaxNumber(localPart: string, defaultCountry?: string): NormalisedNumber {
+  const written = unquoteLocalPart(localPart).trim();
+  const compact = written.replace(SEPARATORS, '');
+  if (!/^\+?[0-9]+$/.test(compact)) {
+    return {
+      ok: false,
+      problem: 'not-a-number',
+      detail: `"${written}" is not a fax number: use digits only, starting with + and the country code (for example +4930123456)`,
+    };
+  }
+  let international: string;
+  if (compact.startsWith('+')) international = compact;
+  else if (compact.startsWith('00')) international = `+${compact.slice(2)}`;
+  else if (compact.startsWith('0')) {
+    const country = defaultCountry?.toUpperCase();
+    if (!country || !isSupportedCountry(country)) {
+      return {
+        ok: false,
+        problem: 'national-without-country',
+        detail:
+          `${written} is a national number, and this gateway has no default country to dial it in: ` +
+          `write it in international form, + and the country code without the leading 0 ` +
+          `(+<country code>${compact.slice(1)}; for example 030 123456 in Germany is +4930123456)`,
+      };
+    }
+    return validated(written, () => parsePhoneNumberWithError(compact, country as CountryCode));
+  } else international = `+${compact}`;
+  return validated(written, () => parsePhoneNumberWithError(international));
+}
+
+function validated(
+  written: string,
+  parse: () => ReturnType<typeof parsePhoneNumberWithError>,
+): NormalisedNumber {
+  try {
+    const phone = parse();
+    if (phone.isValid()) return { ok: true, number: phone.number };
+    return {
+      ok: false,
+      problem: 'invalid',
+      detail: `${written} is not a valid fax number (read as ${phone.number})`,
+    };
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    const why: Record<string, string> = {
+      INVALID_COUNTRY: 'the country code is unknown',
+      TOO_SHORT: 'it is too short',
+      TOO_LONG: 'it is too long',
+      NOT_A_NUMBER: 'it is not a phone number',
+      INVALID_LENGTH: 'it has the wrong number of digits',
+    };
+    return {
+      ok: false,
+      problem: 'invalid',
+      detail: `${written} is not a valid fax number: ${why[error.message] ?? 'it could not be read'}`,
+    };
+  }
+}
+
+/** `"+49 30 123456"` -> `+49 30 123456`: a quoted local part as mailparser hands it over. */
+function unquoteLocalPart(localPart: string): string {
+  const trimmed = localPart.trim();
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')
+    ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1')
+    : trimmed;
+}
+
+/** A configured prefix (`+49`, `0049`, `49`, `+1 900`) as an E.164 prefix. */
+function e164Prefix(prefix: string): string {
+  const compact = prefix.replace(SEPARATORS, '');
+  if (compact.startsWith('+')) return compact;
+  if (compact.startsWith('00')) return `+${compact.slice(2)}`;
+  return `+${compact}`;
+}
+
+/** Applies destination rules: allowed prefixes (empty allows all), then blocked prefixes. */
+export function checkDestination(
+  number: string,
+  policy: Pick<NumberPolicy, 'allowedPrefixes' | 'blockedPrefixes'>,
+): NormalisedNumber {
+  const allowed = policy.allowedPrefixes.map(e164Prefix).filter((p) => p.length > 1);
+  if (allowed.length > 0 && !allowed.some((p) => number.startsWith(p))) {
+    return {
+      ok: false,
+      problem: 'not-allowed-destination',
+      detail: `${number} is not a destination this gateway faxes to (allowed: ${allowed.join(', ')})`,
+    };
+  }
+  const blocked = policy.blockedPrefixes.map(e164Prefix).find((p) => p.length > 1 && number.startsWith(p));
+  if (blocked) {
+    return {
+      ok: false,
+      problem: 'blocked-destination',
+      detail: `${number} is blocked on this gateway (numbers starting ${blocked} are not faxed)`,
+    };
+  }
+  return { ok: true, number };
+}
+
+/**
+ * The fax numbers of a mail: To and Cc addresses in the fax domain (domain case-insensitive), in
+ * order, de-duplicated after normalisation. Addresses in other domains are ignored.
+ */
+export function faxNumbersFromRecipients(recipients: string[], policy: NumberPolicy): RecipientNumbers {
+  const faxDomain = policy.faxDomain.trim().toLowerCase().replace(/\.$/, '');
+  const result: RecipientNumbers = { accepted: [], rejected: [] };
+  const seenNumbers = new Set<string>();
+  const seenRejected = new Set<string>();
+  for (const recipient of recipients) {
+    // The last @ separates the domain: a quoted local part may itself contain one.
+    const at = recipient.lastIndexOf('@');
+    if (at <= 0) continue;
+    const domain = recipient
+      .slice(at + 1)
+      .trim()
+      .toLowerCase()
+      .replace(/\.$/, '');
+    if (domain !== faxDomain) continue;
+    const localPart = recipient.slice(0, at);
+    const normalised = normaliseFaxNumber(localPart, policy.defaultCountry);
+    const decided = normalised.ok ? checkDestination(normalised.number, policy) : normalised;
+    if (decided.ok) {
+      if (seenNumbers.has(decided.number)) continue;
+      seenNumbers.add(decided.number);
+      result.accepted.push({ recipient, number: decided.number });
+    } else {
+      const key = normalised.ok ? normalised.number : unquoteLocalPart(localPart).replace(SEPARATORS, '');
+      if (seenRejected.has(key)) continue;
+      seenRejected.add(key);
+      result.rejected.push({
+        recipient,
+        localPart: unquoteLocalPart(localPart),
+        problem: decided.problem,
+        detail: decided.detail,
+      });
+    }
+  }
+  return result;
+}

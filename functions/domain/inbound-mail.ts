@@ -1,0 +1,142 @@
+// The parsed view of an inbound mail that the trust, number and document rules work on. mailparser
+// does the MIME work; this module keeps what those rules need and nothing that ties them to it.
+
+import { type AddressObject, type Attachment, type EmailAddress, simpleParser } from 'mailparser';
+import addressparser from 'nodemailer/lib/addressparser';
+
+export interface MailPart {
+  filename?: string;
+  contentType: string;
+  /** `attachment` or `inline` as the part declared it (mailparser's default where it did not). */
+  disposition?: string;
+  content: Buffer;
+  /**
+   * Embedded in the HTML body by Content-ID inside multipart/related (signature logos and the like):
+   * not something the sender attached, so it is not reported as an ignored attachment.
+   */
+  embedded?: boolean;
+  /** Set for parts found inside an attached message/rfc822 (a mail forwarded as attachment). */
+  forwarded?: boolean;
+}
+
+export interface InboundMail {
+  /** Every top-level header in raw order: key lower-case, line unfolded but otherwise as written. */
+  headerLines: { key: string; line: string }[];
+  fromHeaderCount: number;
+  /** All mailboxes of all From: headers. */
+  from: { address: string; name: string }[];
+  /** Bare addresses, as written (case kept). */
+  to: string[];
+  cc: string[];
+  subject: string;
+  /** The Message-ID header, with angle brackets. */
+  messageIdHeader?: string;
+  references: string[];
+  autoSubmitted?: string;
+  /** Every MIME leaf part that is not the readable body text, in mail order. */
+  parts: MailPart[];
+}
+
+// A forwarded message may itself carry a forwarded message; three levels is more than mail programs
+// produce and keeps a crafted mail from nesting without end.
+const MAX_FORWARD_DEPTH = 3;
+
+// Nothing here needs HTML, links or checksums: skipping them keeps mailparser from copying
+// attachments into data: URLs and hashing them.
+const PARSER_OPTIONS = {
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+  checksumAlgo: false as const,
+};
+
+export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
+  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+  const headerLines = parsed.headerLines.map(({ key, line }) => ({
+    key: key.toLowerCase(),
+    line: unfold(line),
+  }));
+  const fromLines = headerLines.filter((h) => h.key === 'from');
+  const autoSubmitted = parsed.headers.get('auto-submitted');
+  return {
+    headerLines,
+    fromHeaderCount: fromLines.length,
+    from: mailboxesOfFromHeaders(fromLines, parsed.from),
+    to: bareAddresses(parsed.to),
+    cc: bareAddresses(parsed.cc),
+    subject: parsed.subject ?? '',
+    messageIdHeader: parsed.messageId || undefined,
+    references: referencesOf(parsed.references),
+    autoSubmitted: typeof autoSubmitted === 'string' ? autoSubmitted.trim() : undefined,
+    parts: await leafParts(parsed.attachments, 0),
+  };
+}
+
+/** RFC 5322 unfolding: a line break followed by white space is removed, the white space kept. */
+export function unfold(line: string): string {
+  return line.replace(/\r?\n(?=[ \t])/g, '');
+}
+
+/** The value of a raw header line (`Key: value`), unfolded and trimmed. */
+export function headerValue(line: string): string {
+  const colon = line.indexOf(':');
+  return unfold(colon < 0 ? '' : line.slice(colon + 1)).trim();
+}
+
+function mailboxesOfFromHeaders(
+  fromLines: { line: string }[],
+  parsedFrom: AddressObject | undefined,
+): { address: string; name: string }[] {
+  // mailparser keeps only the first From header; with exactly one, its decoded names are the best.
+  if (fromLines.length === 1 && parsedFrom) {
+    return flatten(parsedFrom.value).map(({ address, name }) => ({
+      address: address ?? '',
+      name: name ?? '',
+    }));
+  }
+  return fromLines.flatMap(({ line }) =>
+    flatten(addressparser(headerValue(line)) as EmailAddress[]).map(({ address, name }) => ({
+      address: address ?? '',
+      name: name ?? '',
+    })),
+  );
+}
+
+function flatten(addresses: EmailAddress[]): EmailAddress[] {
+  return addresses.flatMap((a) => (a.group ? flatten(a.group) : [a]));
+}
+
+function bareAddresses(header: AddressObject | AddressObject[] | undefined): string[] {
+  if (!header) return [];
+  const objects = Array.isArray(header) ? header : [header];
+  return objects
+    .flatMap((o) => flatten(o.value))
+    .map((a) => a.address?.trim() ?? '')
+    .filter((address) => address.length > 0);
+}
+
+function referencesOf(references: string | string[] | undefined): string[] {
+  if (!references) return [];
+  return (Array.isArray(references) ? references : [references]).filter((r) => r.length > 0);
+}
+
+async function leafParts(attachments: Attachment[], depth: number): Promise<MailPart[]> {
+  const parts: MailPart[] = [];
+  for (const attachment of attachments) {
+    const contentType = attachment.contentType.toLowerCase();
+    if (contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH) {
+      // A mail forwarded as attachment: its own attachments are parts of this mail, its body text is not.
+      const inner = await simpleParser(attachment.content, PARSER_OPTIONS);
+      for (const part of await leafParts(inner.attachments, depth + 1))
+        parts.push({ ...part, forwarded: true });
+      continue;
+    }
+    const part: MailPart = { contentType, content: attachment.content };
+    if (attachment.filename) part.filename = attachment.filename;
+    if (attachment.contentDisposition) part.disposition = attachment.contentDisposition;
+    if (attachment.related) part.embedded = true;
+    parts.push(part);
+  }
+  return parts;
+}
