@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { FaxJob } from '../../functions/domain/fax-job.ts';
+import { composeOutcomeReply, replySubject } from '../../functions/domain/outcome-replies.ts';
+
+const job: FaxJob = {
+  messageId: 'ses-1',
+  number: '+4930123456',
+  attemptId: 'attempt-1',
+  sendStartedAt: '2026-11-27T06:00:00.000Z',
+  pages: 3,
+  expiresAt: 0,
+  sender: 'alice@example.com',
+  subject: 'Contract',
+  originalMessageId: '<orig@example.com>',
+  state: 'QUEUED',
+  queuedAt: '2026-11-27T06:00:01.000Z',
+  estimatedCost: 0.27,
+};
+const pdf = new TextEncoder().encode('%PDF-1.4 receipt');
+
+describe('composeOutcomeReply', () => {
+  it('reports a delivery with pages, price, time and the receipt attached', () => {
+    const reply = composeOutcomeReply(
+      {
+        ...job,
+        state: 'DELIVERED',
+        faxId: 'abc123',
+        price: '0.27',
+        pagesSent: 3,
+        finishedAt: '2026-11-27T06:03:04.000Z',
+      },
+      { pdf },
+    );
+    expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 delivered');
+    expect(reply.text).toContain('was delivered');
+    expect(reply.text).toContain('3 of 3 sent');
+    expect(reply.text).toContain('0.27');
+    expect(reply.text).toContain('2026-11-27 06:03:04 UTC (2026-11-27T06:03:04.000Z)');
+    expect(reply.attachments).toEqual([
+      { filename: 'faxrocks-receipt-+4930123456.pdf', contentType: 'application/pdf', content: pdf },
+    ]);
+  });
+
+  it('reports a failure with the provider error and what to do, and says when the receipt is missing', () => {
+    const reply = composeOutcomeReply(
+      { ...job, state: 'FAILED', faxId: 'abc123', price: '0.09', pagesSent: 1, error: 'Line busy' },
+      { unavailable: true },
+    );
+    expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 failed');
+    expect(reply.text).toContain('Error:       Line busy');
+    expect(reply.text).toContain('1 of 3 sent');
+    expect(reply.text).toContain('could not be downloaded');
+    expect(reply.text).toContain('send your');
+    expect(reply.attachments).toEqual([]);
+  });
+
+  it('asks to check before resending when a send may or may not have happened', () => {
+    const reply = composeOutcomeReply({
+      ...job,
+      state: 'UNKNOWN',
+      queuedAt: undefined,
+      estimatedCost: undefined,
+      outcomeUnknown: 'timeout',
+      finishedAt: '2026-11-27T06:31:00.000Z',
+    });
+    expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 status unknown');
+    expect(reply.text).toContain('may or may not have been sent');
+    expect(reply.text).toContain('Check before resending');
+  });
+
+  it('explains a fax that stayed pending too long', () => {
+    const reply = composeOutcomeReply({ ...job, state: 'UNKNOWN', faxId: 'abc123' });
+    expect(reply.text).toContain('has not reported whether it was delivered');
+    expect(reply.text).toContain('Check before resending');
+  });
+});
+
+describe('replySubject', () => {
+  it('threads under the original without stacking Re: and copes with no subject', () => {
+    expect(replySubject('Re: Offer', 'Fax to +1 delivered')).toBe('Re: Offer - Fax to +1 delivered');
+    expect(replySubject(undefined, 'Fax to +1 delivered')).toBe('Fax to +1 delivered');
+    expect(replySubject('a\r\nb', 'X')).toBe('Re: a b - X');
+  });
+});
