@@ -1,0 +1,487 @@
+// The job ledger in one DynamoDB table, built only on single-item conditional writes (no
+// transactions), so every guarantee holds item by item:
+//
+//   pk = MAIL#<messageId>  sk = MAIL          the mail record (audit, reply marker)
+//   pk = MAIL#<messageId>  sk = JOB#<number>  one fax job; open jobs carry openShard/openSince
+//   pk = FAX#<faxId>       sk = CLAIM         which job a faxrocks fax id belongs to
+//
+// Open jobs sit in the sparse `open-jobs` index under one shard, sorted by send time, until
+// markNotified removes the two index attributes.
+
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type FaxJob,
+  type FaxOutcome,
+  FINAL_STATES,
+  type MailOutcome,
+  type MailRecord,
+  type NewFaxJob,
+} from '../domain/fax-job.ts';
+import { ConflictError } from '../errors.ts';
+import { type Clock, type JobLedger, systemClock } from '../ports.ts';
+import { jobsTableSchema } from './table-schema.ts';
+
+const OPEN_SHARD = 'OPEN';
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince'] as const;
+const MAIL_OUTCOME_FIELDS = [
+  'reason',
+  'detail',
+  'numbers',
+  'rejectedNumbers',
+  'documents',
+  'ignoredAttachments',
+  'pages',
+] as const;
+
+type Item = Record<string, unknown>;
+
+export interface DynamoJobLedgerOptions {
+  /** Stamps markRefused's finishedAt/notifiedAt and the fax claims' expiry. */
+  clock?: Clock;
+  /** Days a fax claim is kept (DynamoDB TTL); match the job retention. Default 400. */
+  claimRetentionDays?: number;
+}
+
+export function mailKey(messageId: string) {
+  return { pk: `MAIL#${messageId}`, sk: 'MAIL' };
+}
+
+export function jobKey(messageId: string, number: string) {
+  return { pk: `MAIL#${messageId}`, sk: `JOB#${number}` };
+}
+
+export function faxClaimKey(faxId: string) {
+  return { pk: `FAX#${faxId}`, sk: 'CLAIM' };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** The SDK's marshaller refuses undefined unless told otherwise; the client is the caller's. */
+function withoutUndefined<T extends object>(value: T): Item {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+function withoutInternal(item: Item): Item {
+  const copy = { ...item };
+  for (const name of INTERNAL_ATTRIBUTES) delete copy[name];
+  return copy;
+}
+
+/** Builds `SET a = :a, ...` / `REMOVE b` from a map whose undefined values mean "remove". */
+function updateExpression(
+  set: Record<string, unknown>,
+  extraRemove: string[] = [],
+): { UpdateExpression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  for (const [field, value] of Object.entries(set)) {
+    names[`#${field}`] = field;
+    if (value === undefined) {
+      removes.push(`#${field}`);
+    } else {
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+  }
+  for (const field of extraRemove) {
+    names[`#${field}`] = field;
+    removes.push(`#${field}`);
+  }
+  const parts = [];
+  if (sets.length > 0) parts.push(`SET ${sets.join(', ')}`);
+  if (removes.length > 0) parts.push(`REMOVE ${removes.join(', ')}`);
+  return { UpdateExpression: parts.join(' '), names, values };
+}
+
+export class DynamoJobLedger implements JobLedger {
+  private readonly clock: Clock;
+  private readonly claimRetentionSeconds: number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: DynamoJobLedgerOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.claimRetentionSeconds = (options.claimRetentionDays ?? 400) * 86_400;
+  }
+
+  // ---- mail records ----
+
+  async openMail(mail: MailRecord): Promise<{ created: boolean; record: MailRecord }> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...withoutUndefined(mail), ...mailKey(mail.messageId) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, record: mail };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const record = await this.getMail(mail.messageId);
+    if (!record) throw new ConflictError(`Mail record ${mail.messageId} vanished while opening it`);
+    return { created: false, record };
+  }
+
+  async getMail(messageId: string): Promise<MailRecord | undefined> {
+    const item = await this.get(mailKey(messageId));
+    return item ? (withoutInternal(item) as unknown as MailRecord) : undefined;
+  }
+
+  async recordMailOutcome(messageId: string, outcome: MailOutcome): Promise<void> {
+    // The latest decision replaces the previous one whole, so fields it leaves out are removed.
+    const fields: Record<string, unknown> = { outcome: outcome.outcome, decidedAt: outcome.decidedAt };
+    for (const field of MAIL_OUTCOME_FIELDS) fields[field] = outcome[field];
+    await this.update(mailKey(messageId), fields, {
+      condition: 'attribute_exists(pk)',
+      conflict: () => `No mail record ${messageId}: openMail must come first`,
+    });
+  }
+
+  async markMailReplied(messageId: string, at: string): Promise<boolean> {
+    try {
+      await this.update(
+        mailKey(messageId),
+        { repliedAt: at },
+        { condition: 'attribute_exists(pk) AND attribute_not_exists(repliedAt)' },
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    if (!(await this.getMail(messageId))) {
+      throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
+    }
+    return false;
+  }
+
+  // ---- sending ----
+
+  async claimSend(job: NewFaxJob): Promise<boolean> {
+    const item: Item = {
+      ...withoutUndefined(job),
+      ...jobKey(job.messageId, job.number),
+      state: 'SENDING',
+      openShard: OPEN_SHARD,
+      openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
+    };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: jobKey(messageId, number),
+          ConditionExpression: '#attemptId = :attemptId AND #state = :sending',
+          ExpressionAttributeNames: { '#attemptId': 'attemptId', '#state': 'state' },
+          ExpressionAttributeValues: { ':attemptId': attemptId, ':sending': 'SENDING' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Already gone is what release wants; anything else belongs to another attempt or moved on.
+      if ((await this.getJob(messageId, number)) === undefined) return;
+      throw new ConflictError(`Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async markQueued(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    queued: { queuedAt: string; pages: number; estimatedCost?: number },
+  ): Promise<void> {
+    // QUEUED too, so a retried call (or a poller that matched the fax first) is not an error.
+    await this.update(
+      jobKey(messageId, number),
+      {
+        state: 'QUEUED',
+        queuedAt: queued.queuedAt,
+        pages: queued.pages,
+        ...(queued.estimatedCost === undefined ? {} : { estimatedCost: queued.estimatedCost }),
+      },
+      {
+        condition: '#attemptId = :attemptId AND (#state = :sending OR #state = :queued)',
+        names: { '#attemptId': 'attemptId' },
+        values: { ':attemptId': attemptId, ':sending': 'SENDING', ':queued': 'QUEUED' },
+        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+      },
+    );
+  }
+
+  async markSendOutcomeUnknown(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    reason: string,
+  ): Promise<void> {
+    await this.update(
+      jobKey(messageId, number),
+      { outcomeUnknown: reason },
+      {
+        condition: '#attemptId = :attemptId AND #state = :sending',
+        names: { '#attemptId': 'attemptId' },
+        values: { ':attemptId': attemptId, ':sending': 'SENDING' },
+        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+      },
+    );
+  }
+
+  async markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void> {
+    // The inbound reply reports the refusal at once, so the job is born notified and never polled.
+    const now = this.clock.now().toISOString();
+    await this.update(
+      jobKey(messageId, number),
+      { state: 'FAILED', error, finishedAt: now, notifiedAt: now },
+      {
+        remove: ['openShard', 'openSince'],
+        condition:
+          '#attemptId = :attemptId AND (#state = :sending OR (#state = :failed AND #error = :error))',
+        names: { '#attemptId': 'attemptId' },
+        values: { ':attemptId': attemptId, ':sending': 'SENDING', ':failed': 'FAILED' },
+        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+      },
+    );
+  }
+
+  async getJob(messageId: string, number: string): Promise<FaxJob | undefined> {
+    const item = await this.get(jobKey(messageId, number));
+    return item ? (withoutInternal(item) as unknown as FaxJob) : undefined;
+  }
+
+  async listJobs(messageId: string): Promise<FaxJob[]> {
+    return this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
+      ExpressionAttributeValues: { ':pk': `MAIL#${messageId}`, ':job': 'JOB#' },
+      ConsistentRead: true,
+    });
+  }
+
+  // ---- polling ----
+
+  async listOpenJobs(): Promise<FaxJob[]> {
+    const { openJobsIndex } = jobsTableSchema;
+    return this.queryAll({
+      TableName: this.tableName,
+      IndexName: openJobsIndex.name,
+      KeyConditionExpression: '#shard = :open',
+      ExpressionAttributeNames: { '#shard': openJobsIndex.partitionKey },
+      ExpressionAttributeValues: { ':open': OPEN_SHARD },
+      ScanIndexForward: true,
+    });
+  }
+
+  async claimFax(
+    faxId: string,
+    job: { messageId: string; number: string },
+  ): Promise<{ messageId: string; number: string }> {
+    const now = this.clock.now();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...faxClaimKey(faxId),
+            faxId,
+            messageId: job.messageId,
+            number: job.number,
+            claimedAt: now.toISOString(),
+            expiresAt: Math.floor(now.getTime() / 1000) + this.claimRetentionSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { messageId: job.messageId, number: job.number };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const holder = await this.get(faxClaimKey(faxId));
+    if (!holder) throw new ConflictError(`Claim of fax ${faxId} vanished while claiming it`);
+    return { messageId: String(holder.messageId), number: String(holder.number) };
+  }
+
+  async attachFax(messageId: string, number: string, faxId: string, at: string): Promise<void> {
+    const key = jobKey(messageId, number);
+    const sameFaxOrNone = '(attribute_not_exists(#faxId) OR #faxId = :faxId)';
+    // A settled ambiguous send becomes QUEUED; a job already past SENDING only gains the fax id.
+    try {
+      await this.update(
+        key,
+        { state: 'QUEUED', faxId, faxFoundAt: at },
+        {
+          condition: `#state = :sending AND ${sameFaxOrNone}`,
+          values: { ':sending': 'SENDING' },
+        },
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #faxId = :faxId, #faxFoundAt = if_not_exists(#faxFoundAt, :at)',
+          ConditionExpression: `attribute_exists(pk) AND #state <> :sending AND ${sameFaxOrNone}`,
+          ExpressionAttributeNames: { '#faxId': 'faxId', '#faxFoundAt': 'faxFoundAt', '#state': 'state' },
+          ExpressionAttributeValues: { ':faxId': faxId, ':at': at, ':sending': 'SENDING' },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const job = await this.getJob(messageId, number);
+    throw new ConflictError(
+      job
+        ? `Job ${messageId}/${number} already holds fax ${job.faxId}, not ${faxId}`
+        : `No job ${messageId}/${number} to attach fax ${faxId} to`,
+    );
+  }
+
+  async recordOutcome(messageId: string, number: string, outcome: FaxOutcome): Promise<void> {
+    const finals = FINAL_STATES.map((_, i) => `:final${i}`);
+    const values: Record<string, unknown> = Object.fromEntries(FINAL_STATES.map((s, i) => [`:final${i}`, s]));
+    await this.update(
+      jobKey(messageId, number),
+      withoutUndefined({
+        state: outcome.state,
+        finishedAt: outcome.finishedAt,
+        price: outcome.price,
+        pagesSent: outcome.pagesSent,
+        error: outcome.error,
+      }),
+      {
+        // Recording the same final state again is a no-op retry; a different one is a conflict.
+        condition: `attribute_exists(pk) AND (NOT #state IN (${finals.join(', ')}) OR #state = :state)`,
+        values,
+        conflict: () => `Job ${messageId}/${number} is missing or already ended in another state`,
+      },
+    );
+  }
+
+  async markNotified(messageId: string, number: string, at: string): Promise<void> {
+    const finals = FINAL_STATES.map((_, i) => `:final${i}`);
+    const values: Record<string, unknown> = Object.fromEntries(FINAL_STATES.map((s, i) => [`:final${i}`, s]));
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(messageId, number),
+          UpdateExpression: 'SET #notifiedAt = if_not_exists(#notifiedAt, :at) REMOVE #openShard, #openSince',
+          ConditionExpression: `attribute_exists(pk) AND #state IN (${finals.join(', ')})`,
+          ExpressionAttributeNames: {
+            '#notifiedAt': 'notifiedAt',
+            '#openShard': 'openShard',
+            '#openSince': 'openSince',
+            '#state': 'state',
+          },
+          ExpressionAttributeValues: { ...values, ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw new ConflictError(`Job ${messageId}/${number} is missing or has no final outcome to notify`, {
+        cause: error,
+      });
+    }
+  }
+
+  // ---- plumbing ----
+
+  private async get(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<FaxJob[]> {
+    const jobs: FaxJob[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // Bounded: 10,000 pages of up to 1 MB is far beyond any real open-job backlog.
+    for (let page = 0; page < 10_000; page++) {
+      const result = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      for (const item of result.Items ?? []) jobs.push(withoutInternal(item) as unknown as FaxJob);
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) return jobs;
+    }
+    throw new Error('Query did not finish within 10,000 pages');
+  }
+
+  /**
+   * A conditional UpdateItem. `#state` and `#<field>` names are provided; a failed condition
+   * becomes a ConflictError when `conflict` is given, else the SDK's error is rethrown.
+   */
+  private async update(
+    key: { pk: string; sk: string },
+    fields: Record<string, unknown>,
+    options: {
+      condition: string;
+      remove?: string[];
+      names?: Record<string, string>;
+      values?: Record<string, unknown>;
+      conflict?: () => string;
+    },
+  ): Promise<void> {
+    const expression = updateExpression(fields, options.remove);
+    const names = { ...expression.names, '#state': 'state', ...options.names };
+    // Only names the expressions use may be sent.
+    const text = `${expression.UpdateExpression} ${options.condition}`;
+    const usedNames = Object.fromEntries(Object.entries(names).filter(([name]) => text.includes(name)));
+    const values = { ...expression.values, ...options.values };
+    const usedValues = Object.fromEntries(
+      Object.entries(values).filter(([name]) => new RegExp(`${name}(?![A-Za-z0-9_])`).test(text)),
+    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: expression.UpdateExpression,
+          ConditionExpression: options.condition,
+          ExpressionAttributeNames: usedNames,
+          ...(Object.keys(usedValues).length > 0 ? { ExpressionAttributeValues: usedValues } : {}),
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error) && options.conflict) {
+        throw new ConflictError(options.conflict(), { cause: error });
+      }
+      throw error;
+    }
+  }
+}

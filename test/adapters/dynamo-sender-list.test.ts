@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DynamoSenderList,
+  InvalidSenderEntryError,
+  normaliseSenderEntry,
+} from '../../functions/adapters/dynamo-sender-list.ts';
+import { type DynamoFixture, startDynamoFixture } from '../support/stand-ins.ts';
+
+const by = { addedBy: 'admin@ops.example', addedAt: '2026-11-27T06:00:00.000Z' };
+
+describe('normaliseSenderEntry', () => {
+  it.each([
+    ['Alice@Example.COM', 'alice@example.com'],
+    ['  bob.smith+fax@mail.example.co.uk ', 'bob.smith+fax@mail.example.co.uk'],
+    ['@Example.com', '@example.com'],
+    ['@bücher.example', '@xn--bcher-kva.example'],
+  ])('accepts %s as %s', (input, stored) => {
+    expect(normaliseSenderEntry(input)).toBe(stored);
+  });
+
+  it.each([
+    '',
+    'alice',
+    'alice@',
+    'alice@localhost',
+    '@',
+    '@@example.com',
+    'a b@example.com',
+    'alice@exa_mple.com',
+    'alice..x@example.com',
+    '@-example.com',
+    'alice@1.2.3.4',
+  ])('rejects %j with a message that shows the valid forms', (input) => {
+    expect(() => normaliseSenderEntry(input)).toThrow(InvalidSenderEntryError);
+    expect(() => normaliseSenderEntry(input)).toThrow(/@example\.com/);
+  });
+
+  it('asks for @ in front of a bare domain rather than guessing', () => {
+    expect(() => normaliseSenderEntry('example.com')).toThrow(/write @example\.com/);
+  });
+});
+
+describe('DynamoSenderList', () => {
+  let dynamo: DynamoFixture;
+  let senders: DynamoSenderList;
+
+  beforeAll(async () => {
+    dynamo = await startDynamoFixture({ sendersTable: 'senders-under-test' });
+    senders = new DynamoSenderList(dynamo.docClient, dynamo.sendersTable);
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('matches an exact address case-insensitively, and nothing else at that domain', async () => {
+    expect(await senders.add({ entry: 'Alice@Example.com', ...by })).toBe('added');
+    expect(await senders.isAllowed('alice@example.com')).toBe(true);
+    expect(await senders.isAllowed('ALICE@EXAMPLE.COM')).toBe(true);
+    expect(await senders.isAllowed('bob@example.com')).toBe(false);
+    expect(await senders.isAllowed('alice@example.org')).toBe(false);
+  });
+
+  it('matches a whole domain case-insensitively, but not its subdomains or look-alikes', async () => {
+    expect(await senders.add({ entry: '@Corp.Example', ...by, note: 'whole office' })).toBe('added');
+    expect(await senders.isAllowed('anyone@corp.example')).toBe(true);
+    expect(await senders.isAllowed('Someone.Else@CORP.EXAMPLE')).toBe(true);
+    expect(await senders.isAllowed('x@sub.corp.example')).toBe(false);
+    expect(await senders.isAllowed('x@evilcorp.example')).toBe(false);
+  });
+
+  it('never allows what is not an address', async () => {
+    expect(await senders.isAllowed('@corp.example')).toBe(false);
+    expect(await senders.isAllowed('not an address')).toBe(false);
+    expect(await senders.isAllowed('')).toBe(false);
+  });
+
+  it('reports exists for a second add and keeps the first', async () => {
+    await senders.add({ entry: 'carol@example.net', ...by, note: 'first' });
+    expect(
+      await senders.add({
+        entry: 'CAROL@example.net',
+        addedBy: 'other',
+        addedAt: by.addedAt,
+        note: 'second',
+      }),
+    ).toBe('exists');
+    const carol = (await senders.list()).find((e) => e.entry === 'carol@example.net');
+    expect(carol).toEqual({ entry: 'carol@example.net', ...by, note: 'first' });
+  });
+
+  it('removes an entry once and reports missing after', async () => {
+    await senders.add({ entry: 'dave@example.net', ...by });
+    expect(await senders.isAllowed('dave@example.net')).toBe(true);
+    expect(await senders.remove('Dave@Example.NET')).toBe('removed');
+    expect(await senders.remove('dave@example.net')).toBe('missing');
+    expect(await senders.isAllowed('dave@example.net')).toBe(false);
+  });
+
+  it('refuses to store an invalid entry', async () => {
+    await expect(senders.add({ entry: 'not-an-address', ...by })).rejects.toBeInstanceOf(
+      InvalidSenderEntryError,
+    );
+    await expect(senders.remove('nope')).rejects.toBeInstanceOf(InvalidSenderEntryError);
+  });
+
+  it('lists every entry grouped by domain, the domain entry first', async () => {
+    const entries = (await senders.list()).map((e) => e.entry);
+    expect(entries).toEqual(['@corp.example', 'alice@example.com', 'carol@example.net']);
+    const corp = (await senders.list())[0];
+    expect(corp).toEqual({ entry: '@corp.example', ...by, note: 'whole office' });
+  });
+});
