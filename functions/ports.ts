@@ -197,3 +197,15 @@ export interface MetricsSink {
   /** Emits what was counted (EMF on AWS); called at the end of an invocation. */
   flush(): void;
 }
+
+// ---- Outcome emails ----
+
+/**
+ * Lets one status poller at a time email a job's outcome (a conditional write), so two pollers
+ * running at once email it once. A crashed holder's lease runs out and another poller takes over:
+ * the email may then repeat, never be lost.
+ */
+export interface NotificationLease {
+  /** True when `holder` now holds the lease on this job's outcome email until `until`. */
+  acquire(job: { messageId: string; number: string }, holder: string, now: Date, until: Date): Promise<boolean>;
+}
