@@ -1,0 +1,277 @@
+// A small in-process queue with the semantics of SQS feeding a Lambda through an event source
+// mapping with ReportBatchItemFailures: batches of up to N records, failed records come back after
+// the visibility timeout with a higher ApproximateReceiveCount, and a record that failed
+// maxReceiveCount times is moved to the dead-letter folder with the reason. One batch runs at a time.
+//
+// Every message is a file in the state folder from send until it is deleted or dead-lettered, so a
+// restart (or a crash) picks up exactly the messages that were still waiting.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Clock, Log } from '../functions/ports.ts';
+import { systemClock } from '../functions/ports.ts';
+import type { QueueSettings } from './local-config.ts';
+
+export type BatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+
+interface StoredMessage {
+  messageId: string;
+  body: string;
+  sentTimestamp: number;
+  receiveCount: number;
+  firstReceiveTimestamp?: number;
+  /** Epoch ms from which the message may be received again. */
+  visibleAt: number;
+  lastError?: string;
+}
+
+export interface DeadLetter {
+  messageId: string;
+  deadLetteredAt: string;
+  receiveCount: number;
+  reason: string;
+  /** The message body as sent (the S3 event notification JSON), parsed when it is JSON. */
+  body: unknown;
+}
+
+export interface InboundQueueOptions {
+  handler: BatchHandler;
+  /** One JSON file per waiting message. */
+  stateDir: string;
+  deadLetterDir: string;
+  settings: QueueSettings;
+  queueArn?: string;
+  log: Log;
+  clock?: Clock;
+}
+
+const senderId = 'AROAFAXGATELOCAL00000:s3-event-notification';
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export class InboundQueue {
+  readonly queueArn: string;
+  readonly #options: InboundQueueOptions;
+  readonly #clock: Clock;
+  readonly #messages = new Map<string, StoredMessage>();
+  #running: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #deadLettered = 0;
+
+  private constructor(options: InboundQueueOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:000000000000:faxgate-inbound';
+  }
+
+  /** Opens the queue and takes back every message that was still waiting when it last stopped. */
+  static async open(options: InboundQueueOptions): Promise<InboundQueue> {
+    const queue = new InboundQueue(options);
+    await mkdir(options.stateDir, { recursive: true });
+    await mkdir(options.deadLetterDir, { recursive: true });
+    for (const name of (await readdir(options.stateDir)).sort()) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        const message = JSON.parse(await readFile(join(options.stateDir, name), 'utf8')) as StoredMessage;
+        // Whatever was in flight when the process stopped is visible again at once.
+        message.visibleAt = Math.min(message.visibleAt, queue.#clock.now().getTime());
+        queue.#messages.set(message.messageId, message);
+      } catch (error) {
+        options.log.warn('Unreadable queue file skipped', { file: name, error: describeError(error) });
+      }
+    }
+    if (queue.#messages.size > 0) {
+      options.log.info('Queue messages taken back after restart', { count: queue.#messages.size });
+    }
+    queue.#schedule(0);
+    return queue;
+  }
+
+  /** Adds a message (SendMessage); it is persisted before this resolves. */
+  async send(body: string): Promise<string> {
+    if (this.#closed) throw new Error('The inbound queue is closed');
+    const now = this.#clock.now().getTime();
+    const message: StoredMessage = {
+      messageId: randomUUID(),
+      body,
+      sentTimestamp: now,
+      receiveCount: 0,
+      visibleAt: now,
+    };
+    await this.#persist(message);
+    this.#messages.set(message.messageId, message);
+    this.#schedule(0);
+    return message.messageId;
+  }
+
+  /** Bodies of the messages still waiting or in flight. */
+  pendingBodies(): string[] {
+    return [...this.#messages.values()].map((m) => m.body);
+  }
+
+  get size(): number {
+    return this.#messages.size;
+  }
+
+  get deadLetteredCount(): number {
+    return this.#deadLettered;
+  }
+
+  /** Bodies of every dead letter on disk. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    for (const name of (await readdir(this.#options.deadLetterDir)).sort()) {
+      if (!name.endsWith('.json')) continue;
+      letters.push(JSON.parse(await readFile(join(this.#options.deadLetterDir, name), 'utf8')) as DeadLetter);
+    }
+    return letters;
+  }
+
+  /** Stops receiving and waits for the batch in flight; waiting messages stay on disk. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed || this.#running) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#running = this.#pump().finally(() => {
+          this.#running = undefined;
+          this.#scheduleNext();
+        });
+      },
+      Math.max(0, delayMs),
+    );
+  }
+
+  #scheduleNext(): void {
+    if (this.#closed || this.#messages.size === 0) return;
+    const next = Math.min(...[...this.#messages.values()].map((m) => m.visibleAt));
+    this.#schedule(next - this.#clock.now().getTime());
+  }
+
+  async #pump(): Promise<void> {
+    const now = this.#clock.now().getTime();
+    const batch = [...this.#messages.values()]
+      .filter((m) => m.visibleAt <= now)
+      .sort((a, b) => a.sentTimestamp - b.sentTimestamp)
+      .slice(0, this.#options.settings.batchSize);
+    if (batch.length === 0) return;
+    for (const message of batch) {
+      message.receiveCount += 1;
+      message.firstReceiveTimestamp ??= now;
+      message.visibleAt = now + this.#options.settings.visibilityTimeoutMs;
+      await this.#persist(message);
+    }
+
+    const failed = new Map<string, string>();
+    try {
+      const response = await this.#options.handler({ Records: batch.map((m) => this.#record(m)) });
+      const ids = new Set(batch.map((m) => m.messageId));
+      for (const failure of response?.batchItemFailures ?? []) {
+        // As on AWS: an item failure naming no message of the batch fails the whole batch.
+        if (!ids.has(failure.itemIdentifier)) {
+          for (const m of batch)
+            failed.set(m.messageId, `invalid batchItemFailures entry "${failure.itemIdentifier}"`);
+          break;
+        }
+        failed.set(failure.itemIdentifier, 'reported in batchItemFailures');
+      }
+    } catch (error) {
+      for (const m of batch) failed.set(m.messageId, describeError(error));
+      this.#options.log.error('Inbound handler threw; the whole batch will be retried', {
+        error: describeError(error),
+        batchSize: batch.length,
+      });
+    }
+
+    for (const message of batch) {
+      const reason = failed.get(message.messageId);
+      if (reason === undefined) {
+        await this.#delete(message);
+      } else if (message.receiveCount >= this.#options.settings.maxReceiveCount) {
+        await this.#deadLetter(message, reason);
+      } else {
+        message.lastError = reason;
+        await this.#persist(message);
+        this.#options.log.warn('Inbound message failed; it will be retried after the visibility timeout', {
+          sqsMessageId: message.messageId,
+          receiveCount: message.receiveCount,
+          reason,
+        });
+      }
+    }
+  }
+
+  #record(message: StoredMessage): SQSRecord {
+    return {
+      messageId: message.messageId,
+      receiptHandle: Buffer.from(`${message.messageId}#${message.receiveCount}`).toString('base64'),
+      body: message.body,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        SentTimestamp: String(message.sentTimestamp),
+        SenderId: senderId,
+        ApproximateFirstReceiveTimestamp: String(message.firstReceiveTimestamp ?? message.sentTimestamp),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(message.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.queueArn,
+      awsRegion: this.queueArn.split(':')[3] ?? 'us-east-1',
+    };
+  }
+
+  #file(message: StoredMessage): string {
+    return join(this.#options.stateDir, `${message.sentTimestamp}-${message.messageId}.json`);
+  }
+
+  async #persist(message: StoredMessage): Promise<void> {
+    const file = this.#file(message);
+    await writeFile(`${file}.tmp`, JSON.stringify(message));
+    await rename(`${file}.tmp`, file);
+  }
+
+  async #delete(message: StoredMessage): Promise<void> {
+    this.#messages.delete(message.messageId);
+    await rm(this.#file(message), { force: true });
+  }
+
+  async #deadLetter(message: StoredMessage, reason: string): Promise<void> {
+    let body: unknown = message.body;
+    try {
+      body = JSON.parse(message.body);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    const at = this.#clock.now().toISOString();
+    const letter: DeadLetter = {
+      messageId: message.messageId,
+      deadLetteredAt: at,
+      receiveCount: message.receiveCount,
+      reason,
+      body,
+    };
+    const file = join(this.#options.deadLetterDir, `${at.replace(/[:.]/g, '-')}-${message.messageId}.json`);
+    await writeFile(file, `${JSON.stringify(letter, null, 2)}\n`);
+    await this.#delete(message);
+    this.#deadLettered += 1;
+    this.#options.log.error('Inbound message moved to the dead-letter folder', {
+      sqsMessageId: message.messageId,
+      receiveCount: message.receiveCount,
+      reason,
+      file,
+    });
+  }
+}

@@ -1,0 +1,254 @@
+import { simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SesStamp } from '../../local/local-config.ts';
+import {
+  newSesMessageId,
+  type SesInboundSmtp,
+  type SmtpEnvelope,
+  stampAsSes,
+  startSesInboundSmtp,
+} from '../../local/ses-inbound-smtp.ts';
+
+const stamp: SesStamp = {
+  region: 'eu-west-1',
+  spamVerdict: 'PASS',
+  virusVerdict: 'PASS',
+  spf: 'pass',
+  dkim: 'none',
+  dmarc: 'auto',
+};
+
+function headerNames(raw: string): string[] {
+  const section = raw.slice(0, raw.indexOf('\r\n\r\n'));
+  return section
+    .split('\r\n')
+    .filter((line) => !/^[ \t]/.test(line))
+    .map((line) => line.slice(0, line.indexOf(':')));
+}
+
+function unfoldedHeader(raw: string, name: string): string | undefined {
+  const section = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+  const line = section.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
+describe('SES inbound SMTP stand-in', () => {
+  const stored: { id: string; raw: string }[] = [];
+  let smtp: SesInboundSmtp;
+  let failingSmtp: SesInboundSmtp;
+
+  beforeAll(async () => {
+    smtp = await startSesInboundSmtp({
+      host: '127.0.0.1',
+      port: 0,
+      faxDomain: 'Fax.Localhost',
+      maxMessageBytes: 64 * 1024,
+      stamp,
+      store: async (id, raw) => {
+        stored.push({ id, raw: raw.toString('latin1') });
+      },
+    });
+    failingSmtp = await startSesInboundSmtp({
+      host: '127.0.0.1',
+      port: 0,
+      faxDomain: 'fax.localhost',
+      maxMessageBytes: 64 * 1024,
+      stamp,
+      store: async () => {
+        throw new Error('bucket unavailable');
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await smtp.close();
+    await failingSmtp.close();
+  });
+
+  function transport(port: number) {
+    return nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      ignoreTLS: true,
+      name: 'laptop.test',
+    });
+  }
+
+  it('stamps the SES header block above the mail and answers with the message id', async () => {
+    const info = await transport(smtp.port).sendMail({
+      envelope: { from: 'alice@example.com', to: ['+4930123456@FAX.localhost'] },
+      from: 'Alice <alice@example.com>',
+      to: '+4930123456@fax.localhost',
+      subject: 'Stamp me',
+      text: 'hello',
+      messageId: '<original@example.com>',
+    });
+    const entry = stored.at(-1);
+    expect(entry).toBeDefined();
+    const { id, raw } = entry as { id: string; raw: string };
+    expect(id).toMatch(/^[a-z0-9]{20}$/);
+    expect(info.response).toContain(id);
+
+    const names = headerNames(raw);
+    expect(names.slice(0, 7)).toEqual([
+      'Return-Path',
+      'Received',
+      'X-SES-Spam-Verdict',
+      'X-SES-Virus-Verdict',
+      'Received-SPF',
+      'Authentication-Results',
+      'X-SES-RECEIPT',
+    ]);
+    // The mail's own headers follow unchanged.
+    expect(names.slice(7)).toContain('Message-ID');
+    expect(unfoldedHeader(raw, 'Return-Path')).toBe('<alice@example.com>');
+    const received = unfoldedHeader(raw, 'Received') ?? '';
+    expect(received).toMatch(
+      new RegExp(
+        `^from laptop\\.test \\(laptop\\.test \\[127\\.0\\.0\\.1\\]\\) by inbound-smtp\\.eu-west-1\\.amazonaws\\.com with SMTP id ${id} for \\+4930123456@fax\\.localhost; \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} \\+0000 \\(UTC\\)$`,
+      ),
+    );
+    expect(unfoldedHeader(raw, 'X-SES-Spam-Verdict')).toBe('PASS');
+    expect(unfoldedHeader(raw, 'X-SES-Virus-Verdict')).toBe('PASS');
+    expect(unfoldedHeader(raw, 'Received-SPF')).toMatch(
+      /^pass .* envelope-from=alice@example\.com; helo=laptop\.test;$/,
+    );
+    const auth = unfoldedHeader(raw, 'Authentication-Results') ?? '';
+    expect(auth).toMatch(
+      /^amazonses\.com; spf=pass .*client-ip=127\.0\.0\.1; envelope-from=alice@example\.com;/,
+    );
+    expect(auth).toContain(' dkim=none;');
+    expect(auth).toMatch(/ dmarc=pass header\.from=example\.com;$/);
+    expect(unfoldedHeader(raw, 'X-SES-RECEIPT')).toMatch(/^[A-Za-z0-9+/=]{200,}$/);
+
+    const parsed = await simpleParser(Buffer.from(raw, 'latin1'));
+    expect(parsed.subject).toBe('Stamp me');
+    expect(parsed.messageId).toBe('<original@example.com>');
+  });
+
+  it('fails DMARC when the From domain does not align with the envelope domain', async () => {
+    await transport(smtp.port).sendMail({
+      envelope: { from: 'bounce@mailer.example.net', to: ['4930123456@fax.localhost'] },
+      from: 'alice@example.com',
+      to: '4930123456@fax.localhost',
+      subject: 'Unaligned',
+      text: 'hello',
+    });
+    const auth = unfoldedHeader(stored.at(-1)?.raw ?? '', 'Authentication-Results') ?? '';
+    expect(auth).toContain('spf=pass');
+    expect(auth).toMatch(/ dmarc=fail header\.from=example\.com;$/);
+  });
+
+  it('keeps a forged SES-like block written by the sender below its own', async () => {
+    const forged = [
+      'X-SES-Spam-Verdict: PASS',
+      'Authentication-Results: amazonses.com; dmarc=pass header.from=bank.example;',
+      'From: mallory@evil.example',
+      'To: 4930123456@fax.localhost',
+      'Subject: forged',
+      '',
+      'hi',
+      '',
+    ].join('\r\n');
+    await transport(smtp.port).sendMail({
+      envelope: { from: 'mallory@evil.example', to: ['4930123456@fax.localhost'] },
+      raw: forged,
+    });
+    const raw = stored.at(-1)?.raw ?? '';
+    const names = headerNames(raw);
+    expect(names.indexOf('Received')).toBe(1);
+    expect(names.lastIndexOf('Authentication-Results')).toBeGreaterThan(names.indexOf('X-SES-RECEIPT'));
+    expect(unfoldedHeader(raw, 'Authentication-Results')).toMatch(/dmarc=pass header\.from=evil\.example;$/);
+  });
+
+  it('refuses recipients outside the fax domain with 550', async () => {
+    const before = stored.length;
+    const error = await transport(smtp.port)
+      .sendMail({ from: 'alice@example.com', to: 'bob@example.org', subject: 'x', text: 'x' })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { responseCode?: number; code?: string },
+      );
+    expect(error?.responseCode).toBe(550);
+    expect(stored.length).toBe(before);
+  });
+
+  it('accepts the fax-domain recipients of a mail that also names others', async () => {
+    const info = await transport(smtp.port).sendMail({
+      from: 'alice@example.com',
+      to: ['4930123456@fax.localhost', 'bob@example.org'],
+      subject: 'mixed',
+      text: 'x',
+    });
+    expect(info.accepted).toEqual(['4930123456@fax.localhost']);
+    expect(info.rejected).toEqual(['bob@example.org']);
+  });
+
+  it('refuses mail above the size limit with 552', async () => {
+    const before = stored.length;
+    const error = await transport(smtp.port)
+      .sendMail({
+        from: 'alice@example.com',
+        to: '4930123456@fax.localhost',
+        subject: 'big',
+        text: 'x'.repeat(100 * 1024),
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { responseCode?: number },
+      );
+    expect(error?.responseCode).toBe(552);
+    expect(stored.length).toBe(before);
+  });
+
+  it('answers 451 when the mail cannot be stored, so the client tries again', async () => {
+    const error = await transport(failingSmtp.port)
+      .sendMail({ from: 'alice@example.com', to: '4930123456@fax.localhost', subject: 'x', text: 'x' })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { responseCode?: number },
+      );
+    expect(error?.responseCode).toBe(451);
+  });
+});
+
+describe('SES header block', () => {
+  const envelope: SmtpEnvelope = {
+    mailFrom: 'alice@example.com',
+    rcptTo: ['4930123456@fax.localhost'],
+    helo: 'laptop',
+    clientIp: '127.0.0.1',
+  };
+  const mail = Buffer.from('From: Alice <alice@example.com>\nSubject: x\n\nbody\n');
+
+  it('keeps the mail line ends and carries overridden verdicts and results', () => {
+    const stamped = stampAsSes(mail, envelope, 'abc', {
+      ...stamp,
+      spamVerdict: 'FAIL',
+      virusVerdict: 'GRAY',
+      dkim: 'pass',
+      spf: 'softfail',
+    }).toString();
+    expect(stamped).not.toContain('\r\n');
+    expect(stamped).toContain(
+      '\nX-SES-Spam-Verdict: FAIL\nX-SES-Virus-Verdict: GRAY\nReceived-SPF: softfail ',
+    );
+    expect(stamped).toContain('\n dkim=pass header.i=@example.com;\n dmarc=pass header.from=example.com;\n');
+    expect(stamped.endsWith('From: Alice <alice@example.com>\nSubject: x\n\nbody\n')).toBe(true);
+  });
+
+  it('reports spf=none for the null sender and no DMARC pass', () => {
+    const stamped = stampAsSes(mail, { ...envelope, mailFrom: '' }, 'abc', stamp).toString();
+    expect(stamped.startsWith('Return-Path: <>\n')).toBe(true);
+    expect(stamped).toContain('\n spf=none ');
+    expect(stamped).toContain(' dmarc=fail header.from=example.com;');
+  });
+
+  it('makes message ids of lower-case letters and digits', () => {
+    const ids = new Set(Array.from({ length: 200 }, () => newSesMessageId()));
+    expect(ids.size).toBe(200);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9]{20}$/);
+  });
+});
