@@ -1,0 +1,202 @@
+// A poller test world: the faxrocks sandbox over real HTTP, the job ledger in dynalite through the
+// real SDK, one controlled clock shared by the sandbox and the use case, and recorders for what the
+// poller says (mail, log lines, metrics).
+
+import { PDFDocument } from 'pdf-lib';
+import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
+import { DynamoNotificationLease } from '../../functions/adapters/dynamo-notification-lease.ts';
+import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
+import { CountingMetrics } from '../../functions/adapters/telemetry.ts';
+import type { PollerPolicy } from '../../functions/config.ts';
+import type { FaxJob, NewFaxJob } from '../../functions/domain/fax-job.ts';
+import type { Clock, Log, Mailer, OutgoingMail } from '../../functions/ports.ts';
+import {
+  type PollerDeps,
+  type PollReport,
+  pollFaxStatuses,
+} from '../../functions/status-poller/poll-fax-statuses.ts';
+import { ensureTables } from '../../local/stand-ins.ts';
+import {
+  type FaxrocksSandbox,
+  type SandboxOptions,
+  startFaxrocksSandbox,
+} from '../../sandbox/faxrocks-sandbox.ts';
+import type { DynamoFixture } from '../support/stand-ins.ts';
+
+export const T0 = Date.parse('2026-11-27T06:00:00.000Z');
+export const MINUTE = 60_000;
+export const SANDBOX_TOKEN = 'poller-test-token-1234567890';
+
+export const testPolicy: PollerPolicy = {
+  clockSkewSeconds: 120,
+  unknownSendAfterMinutes: 30,
+  pendingTimeoutMinutes: 60,
+  pageSize: 1000,
+  maxPages: 20,
+};
+
+export class RecordingMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  async send(mail: OutgoingMail): Promise<void> {
+    this.sent.push(mail);
+  }
+}
+
+export class RecordingLog implements Log {
+  readonly lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
+  debug(message: string, extra?: Record<string, unknown>) {
+    this.lines.push({ level: 'debug', message, extra });
+  }
+  info(message: string, extra?: Record<string, unknown>) {
+    this.lines.push({ level: 'info', message, extra });
+  }
+  warn(message: string, extra?: Record<string, unknown>) {
+    this.lines.push({ level: 'warn', message, extra });
+  }
+  error(message: string, extra?: Record<string, unknown>) {
+    this.lines.push({ level: 'error', message, extra });
+  }
+  warnings(): string[] {
+    return this.lines.filter((l) => l.level === 'warn').map((l) => l.message);
+  }
+}
+
+const pdfCache = new Map<number, Uint8Array>();
+
+/** A real PDF of `pages` pages (the sandbox counts them as faxrocks would). */
+export async function pdfOfPages(pages: number): Promise<Uint8Array> {
+  const cached = pdfCache.get(pages);
+  if (cached) return cached;
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([595, 842]).drawText(`page ${i + 1}`, { x: 50, y: 780 });
+  const bytes = await doc.save();
+  pdfCache.set(pages, bytes);
+  return bytes;
+}
+
+let worlds = 0;
+
+export interface World {
+  sandbox: FaxrocksSandbox;
+  client: FaxrocksClient;
+  ledger: DynamoJobLedger;
+  lease: DynamoNotificationLease;
+  mailer: RecordingMailer;
+  log: RecordingLog;
+  metrics: CountingMetrics;
+  clock: Clock;
+  /** Moves the shared clock (sandbox and poller) forward. */
+  advance(ms: number): void;
+  now(): number;
+  deps(overrides?: Partial<PollerDeps>): PollerDeps;
+  poll(overrides?: Partial<PollerDeps>): Promise<PollReport>;
+  /** A job the way the inbound pipeline makes one: claimSend, POST /send, markQueued. */
+  sendJob(messageId: string, number: string, pages?: number, options?: Partial<NewFaxJob>): Promise<FaxJob>;
+  /** claimSend only: the job as a crash or an ambiguous /send leaves it. */
+  claimJob(
+    messageId: string,
+    number: string,
+    pages?: number,
+    options?: Partial<NewFaxJob>,
+  ): Promise<NewFaxJob>;
+  job(messageId: string, number: string): Promise<FaxJob>;
+  faxesRequests(): number;
+  close(): Promise<void>;
+}
+
+export async function createWorld(
+  dynamo: DynamoFixture,
+  options: { sandbox?: Partial<SandboxOptions>; policy?: Partial<PollerPolicy> } = {},
+): Promise<World> {
+  let nowMs = T0;
+  const clock: Clock = { now: () => new Date(nowMs) };
+  const id = ++worlds;
+  const jobsTable = `poller-jobs-${id}`;
+  await ensureTables(dynamo.client, { jobsTable, sendersTable: `poller-senders-${id}` });
+  const sandbox = await startFaxrocksSandbox({
+    port: 0,
+    token: SANDBOX_TOKEN,
+    deliveryDelayMs: MINUTE,
+    now: () => new Date(nowMs),
+    ...options.sandbox,
+  });
+  const client = new FaxrocksClient({
+    baseUrl: sandbox.url,
+    token: staticToken(SANDBOX_TOKEN),
+    readRetries: 1,
+    backoffMs: 1,
+    timeoutMs: 5_000,
+  });
+  const ledger = new DynamoJobLedger(dynamo.docClient, jobsTable, { clock });
+  const lease = new DynamoNotificationLease(dynamo.docClient, jobsTable);
+  const mailer = new RecordingMailer();
+  const log = new RecordingLog();
+  const metrics = new CountingMetrics();
+  const policy = { ...testPolicy, ...options.policy };
+
+  const claimJob = async (messageId: string, number: string, pages = 1, extra: Partial<NewFaxJob> = {}) => {
+    const job: NewFaxJob = {
+      messageId,
+      number,
+      attemptId: `attempt-${messageId}`,
+      sendStartedAt: new Date(nowMs).toISOString(),
+      pages,
+      expiresAt: Math.floor(nowMs / 1000) + 400 * 86_400,
+      sender: 'alice@example.com',
+      subject: `Documents ${messageId}`,
+      originalMessageId: `<${messageId}@mail.example.com>`,
+      references: [`<thread-start-${messageId}@mail.example.com>`],
+      ...extra,
+    };
+    if (!(await ledger.claimSend(job))) throw new Error(`job ${messageId}/${number} exists`);
+    return job;
+  };
+
+  const world: World = {
+    sandbox,
+    client,
+    ledger,
+    lease,
+    mailer,
+    log,
+    metrics,
+    clock,
+    advance: (ms) => {
+      nowMs += ms;
+    },
+    now: () => nowMs,
+    deps: (overrides = {}) => ({
+      ledger,
+      faxApi: client,
+      mailer,
+      policy,
+      replyFrom: 'fax@fax.example.com',
+      clock,
+      log,
+      metrics,
+      notificationLease: lease,
+      ...overrides,
+    }),
+    poll: (overrides = {}) => pollFaxStatuses(world.deps(overrides)),
+    claimJob,
+    async sendJob(messageId, number, pages = 1, extra = {}) {
+      const job = await claimJob(messageId, number, pages, extra);
+      const [queued] = await client.send({ numbers: [number], document: await pdfOfPages(pages) });
+      if (!queued) throw new Error('no /send answer');
+      await ledger.markQueued(messageId, number, job.attemptId, {
+        queuedAt: new Date(nowMs).toISOString(),
+        pages: queued.pages,
+        estimatedCost: queued.estimatedCost,
+      });
+      return world.job(messageId, number);
+    },
+    async job(messageId, number) {
+      const job = await ledger.getJob(messageId, number);
+      if (!job) throw new Error(`no job ${messageId}/${number}`);
+      return job;
+    },
+    faxesRequests: () => sandbox.stats.requests['GET /faxes'] ?? 0,
+    close: () => sandbox.close(),
+  };
+  return world;
+}
