@@ -1,0 +1,47 @@
+// Outgoing mail as real MIME (nodemailer's MailComposer), so encodings, folding and attachments
+// are right for every mail program. Every message is marked as an automatic reply, which keeps
+// well-behaved auto-responders (and our own inbound loop guard) from answering it.
+
+import { randomUUID } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type { OutgoingMail } from '../ports.ts';
+
+/** The bare address of `Name <addr@domain>` or `addr@domain`. */
+export function bareAddress(address: string): string {
+  const angle = /<([^<>]+)>\s*$/.exec(address);
+  return (angle?.[1] ?? address).trim();
+}
+
+function domainOf(address: string): string {
+  const bare = bareAddress(address);
+  const domain = bare.slice(bare.lastIndexOf('@') + 1);
+  return domain && domain !== bare ? domain.toLowerCase() : 'faxgate.invalid';
+}
+
+/** Subject lines are one line: a CR or LF from an original subject must not start a new header. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+\s*/g, ' ');
+}
+
+export async function composeMime(mail: OutgoingMail, options: { now?: Date } = {}): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: mail.from,
+    to: mail.to,
+    subject: oneLine(mail.subject),
+    text: mail.text,
+    date: options.now ?? new Date(),
+    messageId: `<${randomUUID()}@${domainOf(mail.from)}>`,
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    ...(mail.references && mail.references.length > 0 ? { references: mail.references } : {}),
+    headers: {
+      'Auto-Submitted': 'auto-replied',
+      'X-Auto-Response-Suppress': 'All',
+    },
+    attachments: (mail.attachments ?? []).map((attachment) => ({
+      filename: attachment.filename,
+      contentType: attachment.contentType,
+      content: Buffer.from(attachment.content),
+    })),
+  });
+  return composer.compile().build();
+}

@@ -1,0 +1,24 @@
+// Raw mail as SES stored it in S3.
+
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { MailNotFoundError } from '../errors.ts';
+import type { MailStore, StoredMailRef } from '../ports.ts';
+
+export class S3MailStore implements MailStore {
+  constructor(private readonly client: S3Client) {}
+
+  async getRawMail(ref: StoredMailRef): Promise<Buffer> {
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      if (!Body) throw new MailNotFoundError(`s3://${ref.bucket}/${ref.key} has no body`);
+      return Buffer.from(await Body.transformToByteArray());
+    } catch (error) {
+      // s3rver and some S3 look-alikes answer 404 without the NoSuchKey code.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey' || status === 404) {
+        throw new MailNotFoundError(`s3://${ref.bucket}/${ref.key} does not exist`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// Replies through SES v2 as raw MIME, so threading headers and attachments go out exactly as composed.
+
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { Mailer, OutgoingMail } from '../ports.ts';
+import { bareAddress, composeMime } from './mime-message.ts';
+
+export interface SesMailerOptions {
+  /** SES configuration set for sending events (bounces, complaints), if any. */
+  configurationSetName?: string;
+}
+
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly client: SESv2Client,
+    private readonly options: SesMailerOptions = {},
+  ) {}
+
+  async send(mail: OutgoingMail): Promise<void> {
+    const raw = await composeMime(mail);
+    // Throttling and service errors propagate: the caller's queue retries the whole step.
+    await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: mail.from,
+        Destination: { ToAddresses: [bareAddress(mail.to)] },
+        Content: { Raw: { Data: raw } },
+        ...(this.options.configurationSetName
+          ? { ConfigurationSetName: this.options.configurationSetName }
+          : {}),
+      }),
+    );
+  }
+}
