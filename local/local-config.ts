@@ -12,6 +12,7 @@ import {
   type PollerPolicy,
   pollerPolicyFromEnv,
 } from '../functions/config.ts';
+import type { LogLevel } from './console-log.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,6 +42,7 @@ export interface QueueSettings {
 
 export interface LocalConfig {
   host: string;
+  logLevel: LogLevel;
   dataDir: string;
   smtpPort: number;
   s3Port: number;
@@ -171,6 +173,7 @@ export function localConfigFromEnv(env: Env = process.env): LocalConfig {
   const relay = smtpRelay(env);
   return {
     host: optionalString(env, 'FAXGATE_HOST') ?? localDefaults.host,
+    logLevel: oneOf(env, 'FAXGATE_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     dataDir: resolve(optionalString(env, 'FAXGATE_DATA_DIR') ?? localDefaults.dataDir),
     smtpPort: port(env, portVariables.smtpPort, localDefaults.smtpPort),
     s3Port: port(env, portVariables.s3Port, localDefaults.s3Port),

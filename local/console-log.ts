@@ -1,0 +1,30 @@
+// Log lines for a person watching `npm start`: time, level, message, then the structured fields as
+// JSON on the same line, so they stay greppable. On AWS the same calls go to Powertools Logger.
+
+import type { Log } from '../functions/ports.ts';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function fieldsOf(extra: Record<string, unknown> | undefined): string {
+  if (!extra || Object.keys(extra).length === 0) return '';
+  try {
+    return ` ${JSON.stringify(extra, (_key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message } : value,
+    )}`;
+  } catch {
+    return ' {"fields":"unserialisable"}';
+  }
+}
+
+export function consoleLog(
+  minimum: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Log {
+  const at = (level: LogLevel) => (message: string, extra?: Record<string, unknown>) => {
+    if (order[level] < order[minimum]) return;
+    write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${fieldsOf(extra)}`);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

@@ -1,0 +1,455 @@
+// The whole gateway on one machine: the same inbound use case and status poller as on AWS, wired to
+// embedded stand-ins with state on disk under the data folder.
+//
+//   SMTP (SES stand-in) --stamped mail--> S3 (s3rver) bucket, inbound/<id>
+//   S3 object created --S3 event notification--> in-process queue (SQS semantics) --> handleInboundBatch
+//   handleInboundBatch --> DynamoDB (dynalite), faxrocks (sandbox or the real API), outbox (.eml)
+//   timer --> pollFaxStatuses --> outbox
+//
+// Nothing written into the bucket is lost while the gateway is down: waiting queue messages are
+// files, and on start every object under inbound/ that the ledger has never seen is enqueued again.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoJobLedger } from '../functions/adapters/dynamo-job-ledger.ts';
+import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
+import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
+import { OutboxMailer } from '../functions/adapters/outbox-mailer.ts';
+import { S3MailStore } from '../functions/adapters/s3-mail-store.ts';
+import { CountingMetrics } from '../functions/adapters/telemetry.ts';
+import type { GatewayPolicy, PollerPolicy } from '../functions/config.ts';
+import { FaxgateError } from '../functions/errors.ts';
+import type { InboundDeps } from '../functions/inbound/deps.ts';
+import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
+import { SES_SETUP_NOTIFICATION } from '../functions/inbound/process-mail.ts';
+import type { Clock, FaxApi, Log, Mailer, MetricsSink } from '../functions/ports.ts';
+import { systemClock } from '../functions/ports.ts';
+import { type PollReport, pollFaxStatuses } from '../functions/status-poller/poll-fax-statuses.ts';
+import { type FaxrocksSandbox, startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
+import { consoleLog } from './console-log.ts';
+import { InboundQueue } from './inbound-queue.ts';
+import {
+  type LocalConfig,
+  localConfigFromEnv,
+  portVariables,
+  type QueueSettings,
+  type SesStamp,
+} from './local-config.ts';
+import { objectCreatedNotification } from './s3-event-notification.ts';
+import { type SesInboundSmtp, startSesInboundSmtp } from './ses-inbound-smtp.ts';
+import {
+  ensureTables,
+  localAwsClientConfig,
+  type S3StandIn,
+  type StandIn,
+  startDynamoStandIn,
+  startS3StandIn,
+} from './stand-ins.ts';
+
+/** A port the runtime wanted is taken; the message names the variable that moves it. */
+export class PortInUseError extends FaxgateError {}
+
+type Env = Record<string, string | undefined>;
+
+export interface LocalGatewayOptions
+  extends Partial<Omit<LocalConfig, 'queue' | 'sesStamp' | 'policy' | 'pollerPolicy'>> {
+  /** The environment the defaults are read from (main passes process.env; tests usually nothing). */
+  env?: Env;
+  /** `0` starts every server on a free port (tests). */
+  ports?: 0;
+  queue?: Partial<QueueSettings>;
+  sesStamp?: Partial<SesStamp>;
+  policy?: Partial<GatewayPolicy>;
+  pollerPolicy?: Partial<PollerPolicy>;
+  /** Starts the status poller on its timer (default true); tests may call pollNow instead. */
+  pollOnTimer?: boolean;
+  log?: Log;
+  metrics?: MetricsSink;
+  clock?: Clock;
+  /** Replaces the inbound use case behind the queue (tests of the queue's failure paths). */
+  inboundHandler?: (event: SQSEvent, deps: InboundDeps) => Promise<SQSBatchResponse>;
+}
+
+export interface LocalGateway {
+  config: LocalConfig;
+  smtpPort: number;
+  s3Endpoint: string;
+  dynamodbEndpoint: string;
+  faxrocksUrl: string;
+  /** The sandbox, when it was started (no FAXROCKS_API_URL). */
+  sandbox?: FaxrocksSandbox;
+  outboxDir: string;
+  deadLetterDir: string;
+  queueDir: string;
+  queue: InboundQueue;
+  deps: InboundDeps;
+  s3Client: S3Client;
+  /** Mails found in the bucket on start that the ledger had never seen, enqueued again. */
+  recoveredOnStart: string[];
+  /** Runs one status poll now (waits for a running one first: polls never overlap). */
+  pollNow(): Promise<PollReport | undefined>;
+  /** Stops accepting mail, finishes the work in flight, closes every server. */
+  close(): Promise<void>;
+}
+
+function resolveConfig(options: LocalGatewayOptions): LocalConfig {
+  const base = localConfigFromEnv(options.env ?? {});
+  const {
+    env: _env,
+    ports,
+    queue,
+    sesStamp,
+    policy,
+    pollerPolicy,
+    pollOnTimer: _timer,
+    log: _log,
+    metrics: _metrics,
+    clock: _clock,
+    inboundHandler: _handler,
+    ...plain
+  } = options;
+  const config: LocalConfig = {
+    ...base,
+    ...plain,
+    queue: { ...base.queue, ...queue },
+    sesStamp: { ...base.sesStamp, ...sesStamp },
+    policy: { ...base.policy, ...policy },
+    pollerPolicy: { ...base.pollerPolicy, ...pollerPolicy },
+  };
+  if (ports === 0) {
+    config.smtpPort = 0;
+    config.s3Port = 0;
+    config.dynamodbPort = 0;
+    config.sandboxPort = 0;
+  }
+  return config;
+}
+
+async function onPort<T>(variable: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new PortInUseError(
+        `Port ${port} on ${host} is already in use: stop the other program or set ${variable} to a free port`,
+        { cause: error },
+      );
+    }
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new PortInUseError(
+        `Cannot listen on ${host}:${port} (${code}): set ${variable} to another port`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+function keyOfNotification(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { Records?: { s3?: { object?: { key?: string } } }[] };
+    const key = parsed.Records?.[0]?.s3?.object?.key;
+    return key === undefined ? undefined : decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
+  const config = resolveConfig(options);
+  const log = options.log ?? consoleLog(config.logLevel);
+  const metrics = options.metrics ?? new CountingMetrics();
+  const clock = options.clock ?? systemClock;
+  const dirs = {
+    s3: join(config.dataDir, 's3'),
+    dynamodb: join(config.dataDir, 'dynamodb'),
+    sandbox: join(config.dataDir, 'sandbox'),
+    outbox: join(config.dataDir, 'outbox'),
+    queue: join(config.dataDir, 'queue'),
+    deadLetter: join(config.dataDir, 'dead-letter'),
+  };
+  for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+
+  // Everything started so far, closed in reverse order if a later step fails.
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        log.warn('Error while closing', { error: String(error) });
+      }
+    }
+  };
+
+  try {
+    const dynamo: StandIn = await onPort(portVariables.dynamodbPort, config.host, config.dynamodbPort, () =>
+      startDynamoStandIn({ host: config.host, port: config.dynamodbPort, dataDir: dirs.dynamodb }),
+    );
+    closers.push(() => dynamo.close());
+    const dynamoClient = new DynamoDBClient(localAwsClientConfig(dynamo.endpoint));
+    closers.push(async () => dynamoClient.destroy());
+    const docClient = DynamoDBDocumentClient.from(dynamoClient, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    await ensureTables(dynamoClient, { jobsTable: config.jobsTable, sendersTable: config.sendersTable });
+
+    const s3: S3StandIn = await onPort(portVariables.s3Port, config.host, config.s3Port, () =>
+      startS3StandIn({ host: config.host, port: config.s3Port, dataDir: dirs.s3, buckets: [config.bucket] }),
+    );
+    closers.push(() => s3.close());
+    const s3Client = new S3Client(localAwsClientConfig(s3.endpoint));
+    closers.push(async () => s3Client.destroy());
+
+    let sandbox: FaxrocksSandbox | undefined;
+    let faxrocks = config.externalFaxrocks;
+    if (!faxrocks) {
+      sandbox = await onPort(portVariables.sandboxPort, config.host, config.sandboxPort, () =>
+        startFaxrocksSandbox({
+          host: config.host,
+          port: config.sandboxPort,
+          token: config.sandboxToken,
+          deliveryDelayMs: config.sandboxDeliveryDelayMs,
+          dataDir: dirs.sandbox,
+        }),
+      );
+      const started = sandbox;
+      closers.push(() => started.close());
+      faxrocks = { url: sandbox.url, token: sandbox.token };
+    }
+    const faxApi: FaxApi = new FaxrocksClient({
+      baseUrl: faxrocks.url,
+      token: staticToken(faxrocks.token),
+      log,
+    });
+
+    const relay = config.smtpRelay;
+    const mailer: Mailer = new OutboxMailer({
+      outboxDir: dirs.outbox,
+      clock,
+      ...(relay
+        ? {
+            relay: {
+              host: relay.hostname,
+              port: Number(relay.port || (relay.protocol === 'smtps:' ? 465 : 25)),
+              secure: relay.protocol === 'smtps:',
+              ...(relay.username
+                ? {
+                    auth: {
+                      user: decodeURIComponent(relay.username),
+                      pass: decodeURIComponent(relay.password),
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
+    });
+    const ledger = new DynamoJobLedger(docClient, config.jobsTable, {
+      clock,
+      claimRetentionDays: config.policy.jobRetentionDays,
+    });
+    const deps: InboundDeps = {
+      mailStore: new S3MailStore(s3Client),
+      senders: new DynamoSenderList(docClient, config.sendersTable),
+      ledger,
+      faxApi,
+      mailer,
+      policy: config.policy,
+      clock,
+      log,
+      metrics,
+    };
+
+    const handler = options.inboundHandler ?? handleInboundBatch;
+    const queue = await InboundQueue.open({
+      handler: (event) => handler(event, deps),
+      stateDir: dirs.queue,
+      deadLetterDir: dirs.deadLetter,
+      settings: config.queue,
+      queueArn: `arn:aws:sqs:${config.sesStamp.region}:000000000000:faxgate-inbound`,
+      log,
+      clock,
+    });
+    closers.push(() => queue.close());
+
+    // S3 -> SQS: every object created under inbound/ becomes one queue message, as the bucket
+    // notification does on AWS, whichever client wrote it.
+    const enqueuing = new Set<Promise<unknown>>();
+    let acceptingEvents = true;
+    const enqueue = (object: { bucket: string; key: string; size: number; eTag: string }) => {
+      const sent = queue
+        .send(JSON.stringify(objectCreatedNotification(object, { region: config.sesStamp.region })))
+        .catch((error: unknown) =>
+          log.error('Could not enqueue the stored mail; it is picked up on the next start', {
+            key: object.key,
+            error: String(error),
+          }),
+        )
+        .finally(() => enqueuing.delete(sent));
+      enqueuing.add(sent);
+    };
+    s3.onObjectCreated((object) => {
+      if (!acceptingEvents || object.bucket !== config.bucket || !object.key.startsWith('inbound/')) return;
+      enqueue(object);
+    });
+    closers.push(async () => {
+      acceptingEvents = false;
+      await Promise.all([...enqueuing]);
+    });
+
+    // SES writes this object when the receipt rule is created; a fresh data folder gets it too.
+    const setupKey = `inbound/${SES_SETUP_NOTIFICATION}`;
+    const setupExists = await s3Client
+      .send(new HeadObjectCommand({ Bucket: config.bucket, Key: setupKey }))
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!setupExists) {
+      await s3Client.send(
+        new PutObjectCommand({
+          Bucket: config.bucket,
+          Key: setupKey,
+          Body: 'Amazon SES setup notification: the receipt rule can write to this bucket.\r\n',
+        }),
+      );
+    }
+
+    const recoveredOnStart = await recoverUnseenMail({
+      s3Client,
+      bucket: config.bucket,
+      pending: new Set(queue.pendingBodies().map(keyOfNotification)),
+      deadLettered: new Set(
+        (await queue.deadLetters()).map((d) => keyOfNotification(JSON.stringify(d.body))),
+      ),
+      isKnown: async (messageId) => (await ledger.getMail(messageId)) !== undefined,
+      enqueue,
+    });
+    if (recoveredOnStart.length > 0) {
+      log.info('Stored mail not yet processed was enqueued again', { count: recoveredOnStart.length });
+    }
+
+    const smtp: SesInboundSmtp = await onPort(portVariables.smtpPort, config.host, config.smtpPort, () =>
+      startSesInboundSmtp({
+        host: config.host,
+        port: config.smtpPort,
+        faxDomain: config.policy.faxDomain,
+        maxMessageBytes: config.maxMessageBytes,
+        stamp: config.sesStamp,
+        store: async (messageId, stamped) => {
+          await s3Client.send(
+            new PutObjectCommand({
+              Bucket: config.bucket,
+              Key: `inbound/${messageId}`,
+              Body: stamped,
+              ContentType: 'message/rfc822',
+            }),
+          );
+          log.info('Mail received over SMTP and stored', { messageId, bytes: stamped.length });
+        },
+        onError: (error) => log.error('SMTP server error', { error: String(error) }),
+      }),
+    );
+    // Closed first: no new mail while the rest finishes.
+    closers.push(() => smtp.close());
+
+    // The status poller: one run at a time, the next one scheduled after the last ended.
+    let polling: Promise<PollReport | undefined> | undefined;
+    let pollTimer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const pollOnce = (): Promise<PollReport | undefined> => {
+      polling ??= pollFaxStatuses({
+        ledger,
+        faxApi,
+        mailer,
+        policy: config.pollerPolicy,
+        replyFrom: config.policy.replyFrom,
+        clock,
+        log,
+        metrics,
+      })
+        .catch((error: unknown) => {
+          log.error('Status poll failed; the next one tries again', { error: String(error) });
+          return undefined;
+        })
+        .finally(() => {
+          polling = undefined;
+        });
+      return polling;
+    };
+    const scheduleNextPoll = () => {
+      if (stopped) return;
+      pollTimer = setTimeout(() => {
+        void pollOnce().finally(scheduleNextPoll);
+      }, config.pollSeconds * 1000);
+    };
+    if (options.pollOnTimer ?? true) scheduleNextPoll();
+    closers.splice(closers.length - 1, 0, async () => {
+      stopped = true;
+      if (pollTimer) clearTimeout(pollTimer);
+      await polling;
+    });
+
+    return {
+      config,
+      smtpPort: smtp.port,
+      s3Endpoint: s3.endpoint,
+      dynamodbEndpoint: dynamo.endpoint,
+      faxrocksUrl: faxrocks.url,
+      ...(sandbox ? { sandbox } : {}),
+      outboxDir: dirs.outbox,
+      deadLetterDir: dirs.deadLetter,
+      queueDir: dirs.queue,
+      queue,
+      deps,
+      s3Client,
+      recoveredOnStart,
+      pollNow: async () => {
+        await polling;
+        return pollOnce();
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function recoverUnseenMail(input: {
+  s3Client: S3Client;
+  bucket: string;
+  pending: Set<string | undefined>;
+  deadLettered: Set<string | undefined>;
+  isKnown(messageId: string): Promise<boolean>;
+  enqueue(object: { bucket: string; key: string; size: number; eTag: string }): void;
+}): Promise<string[]> {
+  const recovered: string[] = [];
+  let token: string | undefined;
+  // Bounded: 1,000 pages of 1,000 keys is far beyond any local bucket.
+  for (let page = 0; page < 1000; page++) {
+    const listing = await input.s3Client.send(
+      new ListObjectsV2Command({ Bucket: input.bucket, Prefix: 'inbound/', ContinuationToken: token }),
+    );
+    for (const object of listing.Contents ?? []) {
+      const key = object.Key;
+      if (!key || key.endsWith(`/${SES_SETUP_NOTIFICATION}`)) continue;
+      if (input.pending.has(key) || input.deadLettered.has(key)) continue;
+      const messageId = key.split('/').pop() ?? key;
+      if (await input.isKnown(messageId)) continue;
+      input.enqueue({ bucket: input.bucket, key, size: object.Size ?? 0, eTag: object.ETag ?? '' });
+      recovered.push(key);
+    }
+    if (!listing.IsTruncated) break;
+    token = listing.NextContinuationToken;
+  }
+  return recovered;
+}
