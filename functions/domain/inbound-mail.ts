@@ -63,8 +63,8 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     headerLines,
     fromHeaderCount: fromLines.length,
     from: mailboxesOfFromHeaders(fromLines, parsed.from),
-    to: bareAddresses(parsed.to),
-    cc: bareAddresses(parsed.cc),
+    to: recipientAddresses(headerLines, 'to'),
+    cc: recipientAddresses(headerLines, 'cc'),
     subject: parsed.subject ?? '',
     messageIdHeader: parsed.messageId || undefined,
     references: referencesOf(parsed.references),
@@ -107,13 +107,61 @@ function flatten(addresses: EmailAddress[]): EmailAddress[] {
   return addresses.flatMap((a) => (a.group ? flatten(a.group) : [a]));
 }
 
-function bareAddresses(header: AddressObject | AddressObject[] | undefined): string[] {
-  if (!header) return [];
-  const objects = Array.isArray(header) ? header : [header];
-  return objects
-    .flatMap((o) => flatten(o.value))
-    .map((a) => a.address?.trim() ?? '')
-    .filter((address) => address.length > 0);
+/**
+ * Bare addresses of all To: (or Cc:) headers, as written. People type fax numbers with spaces and
+ * parentheses without quoting them (`+49 (30) 123456@fax...`); RFC 5322 reads that as a display name
+ * and a comment, so such a mailbox is taken whole before the address parser sees it.
+ */
+function recipientAddresses(headerLines: { key: string; line: string }[], key: 'to' | 'cc'): string[] {
+  const addresses: string[] = [];
+  for (const { line } of headerLines.filter((h) => h.key === key)) {
+    for (const segment of splitTopLevel(headerValue(line), ',')) {
+      const bare = segment
+        .replace(/^[^"<>@()]*:/, '') // a group's display name
+        .replace(/;\s*$/, '')
+        .trim();
+      const spaced = /^(\+?[0-9(][0-9 ().-]*)@([A-Za-z0-9.-]+)$/.exec(bare);
+      if (spaced && /[ ()]/.test(spaced[1] ?? '')) {
+        addresses.push(bare);
+        continue;
+      }
+      for (const mailbox of flatten(addressparser(segment) as EmailAddress[])) {
+        const address = mailbox.address?.trim();
+        if (address) addresses.push(address);
+      }
+    }
+  }
+  return addresses;
+}
+
+/** Splits on the separator where it is not inside quotes, angle brackets or comments. */
+function splitTopLevel(value: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  let angle = 0;
+  let comment = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === '\\' && (quoted || comment > 0)) {
+      current += c + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (!quoted && comment === 0 && c === '<') angle++;
+    else if (!quoted && comment === 0 && c === '>') angle = Math.max(0, angle - 1);
+    else if (!quoted && c === '(') comment++;
+    else if (!quoted && c === ')') comment = Math.max(0, comment - 1);
+    else if (comment === 0 && c === '"') quoted = !quoted;
+    if (c === separator && !quoted && angle === 0 && comment === 0) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts.filter((p) => p.trim().length > 0);
 }
 
 function referencesOf(references: string | string[] | undefined): string[] {
