@@ -1,0 +1,171 @@
+// The words of the immediate replies: "queued" and every kind of rejection. Plain text, plain
+// words: what happened, and for a rejection what to change before sending again.
+
+export interface ReplyText {
+  subject: string;
+  text: string;
+}
+
+export type NumberReport =
+  | { number: string; status: 'queued'; pages: number; estimatedCost?: number }
+  | { number: string; status: 'unconfirmed'; pages: number }
+  | { number: string; status: 'refused'; reason: string }
+  | { number: string; status: 'already-sent'; state: string };
+
+export interface RejectedRecipient {
+  recipient: string;
+  detail: string;
+}
+
+export interface QueuedSummary {
+  originalSubject: string;
+  numbers: NumberReport[];
+  rejectedRecipients: RejectedRecipient[];
+  documents: string[];
+  pages: number;
+  ignoredAttachments: string[];
+}
+
+export type RejectionReason =
+  | { kind: 'not-allowlisted'; sender: string }
+  | { kind: 'no-fax-recipients'; faxDomain: string; rejectedRecipients: RejectedRecipient[] }
+  | { kind: 'too-many-numbers'; count: number; limit: number }
+  | { kind: 'document'; problem: string; detail: string; files: string[] }
+  | { kind: 'cost-guard'; guard: string; detail: string }
+  | { kind: 'send-refused'; detail: string };
+
+const SIGNATURE = '\n-- \nfaxgate, the email-to-fax gateway. This message was sent automatically.\n';
+
+function money(value: number | undefined): string {
+  return value === undefined ? 'not given' : value.toFixed(2);
+}
+
+function subjectOf(prefix: string, originalSubject: string): string {
+  const original = originalSubject.trim();
+  return original ? `${prefix}: ${original}` : prefix;
+}
+
+export function queuedReply(summary: QueuedSummary): ReplyText {
+  const queued = summary.numbers.filter((n) => n.status === 'queued');
+  const lines: string[] = [];
+  const totalCost = queued.reduce((sum, n) => sum + (n.estimatedCost ?? 0), 0);
+
+  if (queued.length > 0) {
+    lines.push(
+      `Your fax has been queued for ${queued.length === 1 ? '1 number' : `${queued.length} numbers`}:`,
+      '',
+    );
+    for (const n of queued) {
+      lines.push(
+        `  ${n.number}   ${n.pages} ${n.pages === 1 ? 'page' : 'pages'}   estimated cost ${money(n.estimatedCost)}`,
+      );
+    }
+    if (queued.length > 1) lines.push('', `Estimated cost in all: ${totalCost.toFixed(2)}`);
+    lines.push('', 'You will get another email for each number when faxrocks reports the delivery.');
+  }
+
+  const unconfirmed = summary.numbers.filter((n) => n.status === 'unconfirmed');
+  if (unconfirmed.length > 0) {
+    lines.push(
+      '',
+      'Sent, but faxrocks did not confirm it in time, so it is not yet certain whether these went out:',
+      '',
+      ...unconfirmed.map((n) => `  ${n.number}`),
+      '',
+      'Do not send them again yet: faxgate checks with faxrocks and emails you the result.',
+    );
+  }
+
+  const refused = summary.numbers.filter((n) => n.status === 'refused');
+  if (refused.length > 0) {
+    lines.push('', 'faxrocks refused these numbers, so they were not faxed:', '');
+    for (const n of refused) lines.push(`  ${n.number}: ${n.reason}`);
+  }
+
+  const already = summary.numbers.filter((n) => n.status === 'already-sent');
+  if (already.length > 0) {
+    lines.push('', 'These numbers were already handled for this email and were not faxed again:', '');
+    for (const n of already) lines.push(`  ${n.number} (${n.state.toLowerCase()})`);
+  }
+
+  if (summary.rejectedRecipients.length > 0) {
+    lines.push('', 'These recipients are not fax numbers faxgate can dial, so nothing was sent to them:', '');
+    for (const r of summary.rejectedRecipients) lines.push(`  ${r.recipient}: ${r.detail}`);
+  }
+
+  lines.push(
+    '',
+    `Document: ${summary.documents.join(', ')} (${summary.pages} ${summary.pages === 1 ? 'page' : 'pages'})`,
+  );
+  if (summary.documents.length > 1)
+    lines.push('The PDF files were merged into one fax in the order they were attached.');
+  if (summary.ignoredAttachments.length > 0) {
+    lines.push(`Not faxed (only PDF files are faxed): ${summary.ignoredAttachments.join(', ')}`);
+  }
+
+  const prefix =
+    queued.length > 0 ? `Fax queued to ${queued.map((n) => n.number).join(', ')}` : 'Fax not confirmed';
+  return { subject: subjectOf(prefix, summary.originalSubject), text: `${lines.join('\n')}\n${SIGNATURE}` };
+}
+
+export function rejectionReply(reason: RejectionReason, originalSubject: string): ReplyText {
+  const body = rejectionBody(reason);
+  return {
+    subject: subjectOf('Fax not sent', originalSubject),
+    text: `Your email was not faxed.\n\n${body}\n${SIGNATURE}`,
+  };
+}
+
+function rejectionBody(reason: RejectionReason): string {
+  switch (reason.kind) {
+    case 'not-allowlisted':
+      return [
+        `The address ${reason.sender} is not allowed to send faxes through this gateway.`,
+        '',
+        'Ask your administrator to add it; they can run:',
+        `  npx faxgate senders add ${reason.sender}`,
+      ].join('\n');
+    case 'no-fax-recipients': {
+      const lines = [
+        'None of the recipients is a fax number this gateway can dial.',
+        '',
+        `Write the fax number in international form as the address, for example +4930123456@${reason.faxDomain}`,
+      ];
+      if (reason.rejectedRecipients.length > 0) {
+        lines.push(
+          '',
+          'What was wrong:',
+          ...reason.rejectedRecipients.map((r) => `  ${r.recipient}: ${r.detail}`),
+        );
+      }
+      return lines.join('\n');
+    }
+    case 'too-many-numbers':
+      return [
+        `The email is addressed to ${reason.count} fax numbers; at most ${reason.limit} are allowed in one email.`,
+        '',
+        'Split the recipients over several emails.',
+      ].join('\n');
+    case 'document':
+      return documentAdvice(reason.problem, reason.detail);
+    case 'cost-guard':
+      return [`The ${reason.guard} would be exceeded.`, '', reason.detail].join('\n');
+    case 'send-refused':
+      return ['faxrocks refused the fax:', '', `  ${reason.detail}`].join('\n');
+  }
+}
+
+function documentAdvice(problem: string, detail: string): string {
+  const advice: Record<string, string> = {
+    'no-pdf':
+      'Attach the document to fax as a PDF file (scans and "Print to PDF" both work), then send the email again.',
+    damaged: 'Save or export the document as a PDF again, then send the email again.',
+    encrypted:
+      'Remove the password protection (open it and save a copy without a password), then send again.',
+    'no-pages': 'The PDF has no pages to fax. Attach the right file and send again.',
+    'too-many-pages': 'Split the document into several emails, or fax fewer pages.',
+    'too-large':
+      'Reduce the file size (scan at 200 dpi in black and white, or compress the PDF) and send again.',
+  };
+  return [detail, '', advice[problem] ?? 'Fix the attachment and send again.'].join('\n');
+}

@@ -1,0 +1,49 @@
+// From the queue's event to one processStoredMail call per stored mail, with partial batch failure
+// reporting: a message that fails is retried by SQS alone, never holding back the others.
+
+import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { TransientError } from '../errors.ts';
+import type { StoredMailRef } from '../ports.ts';
+import type { InboundDeps } from './deps.ts';
+import { messageIdOf, processStoredMail } from './process-mail.ts';
+
+/** The stored mails an SQS message names (an S3 event may carry several records; a test event none). */
+export function storedMailsOf(record: SQSRecord): StoredMailRef[] {
+  const body = JSON.parse(record.body) as { Records?: S3EventRecord[]; Event?: string };
+  if (!Array.isArray(body.Records)) return []; // s3:TestEvent and the like
+  return body.Records.filter(
+    (r) => r.eventSource === 'aws:s3' && r.eventName.startsWith('ObjectCreated:'),
+  ).map((r) => ({ bucket: r.s3.bucket.name, key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')) }));
+}
+
+export async function handleInboundBatch(event: SQSEvent, deps: InboundDeps): Promise<SQSBatchResponse> {
+  const failures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      let refs: StoredMailRef[];
+      try {
+        refs = storedMailsOf(record);
+      } catch (error) {
+        // Not an S3 notification at all: retrying cannot help, so log it and let it go.
+        deps.log.error('Unreadable queue message', { sqsMessageId: record.messageId, error: String(error) });
+        deps.metrics.count('UnreadableQueueMessage');
+        continue;
+      }
+      for (const ref of refs) {
+        const result = await processStoredMail(ref, deps);
+        deps.log.debug('Stored mail processed', { messageId: messageIdOf(ref.key), result: result.outcome });
+      }
+    } catch (error) {
+      const transient = error instanceof TransientError;
+      deps.log[transient ? 'warn' : 'error']('Stored mail failed; the queue will retry it', {
+        sqsMessageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
+      deps.metrics.count(transient ? 'InboundTransientFailure' : 'InboundFailure');
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  deps.metrics.flush();
+  return { batchItemFailures: failures };
+}

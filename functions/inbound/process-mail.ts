@@ -1,0 +1,350 @@
+// The inbound use case: one stored mail in, faxes and one reply out.
+//
+// Primary course:
+//   1. Read the raw mail that SES stored; open its mail record (a redelivery finds it).
+//   2. Decide who sent it (SES's own header block only); untrusted mail is dropped, silently.
+//   3. Check the allowlist, the recipients' fax numbers and the PDF documents; a problem becomes a
+//      rejection reply.
+//   4. For each batch of at most 10 numbers: claim every (mail, number) job with a conditional
+//      write, POST /send for the claimed numbers only, record what faxrocks answered.
+//   5. Record the mail's outcome and reply once with what was queued and what it will cost.
+//
+// /send runs at most once per (SES message id, number): the claim precedes the call and is never
+// taken twice. An ambiguous send is left for the status poller to settle; it is never repeated.
+
+import { randomUUID } from 'node:crypto';
+import {
+  FaxrocksRateLimitError,
+  FaxrocksValidationError,
+  FaxSendOutcomeUnknownError,
+} from '../adapters/faxrocks/errors.ts';
+import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
+import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
+import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
+import { type InboundMail, parseInboundMail } from '../domain/inbound-mail.ts';
+import {
+  type NumberReport,
+  queuedReply,
+  type RejectedRecipient,
+  type RejectionReason,
+  type ReplyText,
+  rejectionReply,
+} from '../domain/reply-texts.ts';
+import { assessSenderTrust, isAutoReplyUnsafe } from '../domain/sender-trust.ts';
+import { MailNotFoundError, TransientError } from '../errors.ts';
+import type { StoredMailRef } from '../ports.ts';
+import type { InboundDeps } from './deps.ts';
+
+/** SES writes this object once when the receipt rule is created; it is not a mail. */
+export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
+
+/** Numbers per POST /send, the provider's limit. */
+export const SEND_BATCH_SIZE = 10;
+
+export type ProcessResult =
+  | { outcome: 'SKIPPED'; reason: string }
+  | { outcome: 'DROPPED'; reason: string }
+  | { outcome: 'REJECTED'; reason: string }
+  | { outcome: 'ACCEPTED'; numbers: NumberReport[] }
+  | { outcome: 'DUPLICATE'; previous: string };
+
+export function messageIdOf(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' ')).split('/').pop() ?? key;
+}
+
+export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): Promise<ProcessResult> {
+  const { ledger, log, metrics, clock, policy } = deps;
+  const messageId = messageIdOf(ref.key);
+  if (messageId === SES_SETUP_NOTIFICATION || messageId === '') {
+    log.info('Skipping SES setup notification', { messageId, key: ref.key });
+    return { outcome: 'SKIPPED', reason: 'ses-setup-notification' };
+  }
+
+  let raw: Buffer;
+  try {
+    raw = await deps.mailStore.getRawMail(ref);
+  } catch (error) {
+    if (error instanceof MailNotFoundError) {
+      // Expired or deleted before we got to it: nothing to fax and nobody to tell.
+      log.warn('Stored mail is gone', { messageId, key: ref.key });
+      metrics.count('MailMissing');
+      return { outcome: 'SKIPPED', reason: 'mail-missing' };
+    }
+    throw error;
+  }
+
+  const now = clock.now();
+  const expiresAt = Math.floor(now.getTime() / 1000) + policy.jobRetentionDays * 86_400;
+  const { record } = await ledger.openMail({
+    messageId,
+    receivedAt: now.toISOString(),
+    outcome: 'RECEIVED',
+    expiresAt,
+  });
+  if (isSettled(record)) {
+    log.info('Mail already processed', { messageId, outcome: record.outcome });
+    metrics.count('MailDuplicate');
+    return { outcome: 'DUPLICATE', previous: record.outcome };
+  }
+
+  const mail = await parseInboundMail(raw);
+  const trust = assessSenderTrust(mail);
+  if (trust.kind === 'drop') {
+    return drop(deps, messageId, trust.reason, trust.detail);
+  }
+  const sender = trust.sender;
+  const silent = isAutoReplyUnsafe(mail, sender, {
+    faxDomain: policy.faxDomain,
+    replyFrom: policy.replyFrom,
+  });
+  if (silent?.startsWith('the sender is')) {
+    // Bounces and our own mail coming back: even a fax could start a mail loop.
+    return drop(deps, messageId, 'loop-risk', silent);
+  }
+  // Auto-Submitted or bulk mail from an allowed sender is faxed, but never answered (RFC 3834).
+  const replyTo: ReplyAddress = {
+    sender,
+    subject: mail.subject,
+    originalMessageId: mail.messageIdHeader,
+    references: [...mail.references, ...(mail.messageIdHeader ? [mail.messageIdHeader] : [])],
+    ...(silent ? { silent } : {}),
+  };
+  const context = { deps, messageId, replyTo, record };
+
+  if (!(await deps.senders.isAllowed(sender))) {
+    return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender });
+  }
+
+  const recipients = faxNumbersFromRecipients([...mail.to, ...mail.cc], policy);
+  const rejectedRecipients: RejectedRecipient[] = recipients.rejected.map((r) => ({
+    recipient: r.recipient,
+    detail: r.detail,
+  }));
+  if (recipients.accepted.length === 0) {
+    return reject(context, 'no-fax-recipients', {
+      kind: 'no-fax-recipients',
+      faxDomain: policy.faxDomain,
+      rejectedRecipients,
+    });
+  }
+  if (recipients.accepted.length > policy.maxNumbersPerMail) {
+    return reject(context, 'too-many-numbers', {
+      kind: 'too-many-numbers',
+      count: recipients.accepted.length,
+      limit: policy.maxNumbersPerMail,
+    });
+  }
+
+  const documents: DocumentDecision = await prepareFaxDocument(mail.parts, policy);
+  if (!documents.ok) {
+    return reject(context, documents.problem, {
+      kind: 'document',
+      problem: documents.problem,
+      detail: documents.detail,
+      files: documents.files,
+    });
+  }
+  const { document } = documents;
+
+  const numbers = recipients.accepted.map((a) => a.number);
+  const reports: NumberReport[] = [];
+  for (let i = 0; i < numbers.length; i += SEND_BATCH_SIZE) {
+    const batch = numbers.slice(i, i + SEND_BATCH_SIZE);
+    reports.push(...(await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt })));
+  }
+
+  const outcome: MailOutcome = {
+    outcome: 'ACCEPTED',
+    decidedAt: clock.now().toISOString(),
+    numbers,
+    rejectedNumbers: rejectedRecipients.map((r) => r.recipient),
+    documents: document.files.map((f) => f.filename),
+    ignoredAttachments: documents.ignored,
+    pages: document.pages,
+  };
+  await ledger.recordMailOutcome(messageId, outcome);
+  metrics.count('MailAccepted');
+  log.info('Mail accepted', {
+    messageId,
+    numbers: reports.map((r) => ({ number: r.number, status: r.status })),
+    pages: document.pages,
+    documents: outcome.documents,
+  });
+
+  await replyOnce(context, () =>
+    queuedReply({
+      originalSubject: mail.subject,
+      numbers: reports,
+      rejectedRecipients,
+      documents: outcome.documents ?? [],
+      pages: document.pages,
+      ignoredAttachments: documents.ignored,
+    }),
+  );
+  return { outcome: 'ACCEPTED', numbers: reports };
+}
+
+function isSettled(record: MailRecord): boolean {
+  // A mail that was answered (or dropped) is done; anything else is re-run, and the job claims
+  // keep the re-run from faxing anything twice.
+  return record.outcome === 'DROPPED' || record.outcome === 'SKIPPED' || record.repliedAt !== undefined;
+}
+
+interface SendBatchInput {
+  messageId: string;
+  replyTo: ReplyAddress;
+  batch: string[];
+  document: { bytes: Uint8Array; pages: number };
+  expiresAt: number;
+}
+
+async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<NumberReport[]> {
+  const { ledger, faxApi, clock, log, metrics } = deps;
+  const { messageId, replyTo, batch, document, expiresAt } = input;
+  const attemptId = randomUUID();
+  const sendStartedAt = clock.now().toISOString();
+
+  const claimed: string[] = [];
+  const reports = new Map<string, NumberReport>();
+  for (const number of batch) {
+    const won = await ledger.claimSend({
+      ...replyTo,
+      messageId,
+      number,
+      attemptId,
+      sendStartedAt,
+      pages: document.pages,
+      expiresAt,
+    });
+    if (won) {
+      claimed.push(number);
+    } else {
+      const existing = await ledger.getJob(messageId, number);
+      reports.set(number, reportOfExisting(number, existing));
+    }
+  }
+  if (claimed.length === 0) return batch.map((n) => reports.get(n) as NumberReport);
+
+  try {
+    const queued = await faxApi.send({ numbers: claimed, document: document.bytes });
+    const queuedAt = clock.now().toISOString();
+    for (const [index, number] of claimed.entries()) {
+      // The answer names each number; fall back to the request's order if it spells them otherwise.
+      const answer = queued.find((q) => q.number === number) ?? queued[index];
+      const pages = answer?.pages ?? document.pages;
+      await ledger.markQueued(messageId, number, attemptId, {
+        queuedAt,
+        pages,
+        estimatedCost: answer?.estimatedCost,
+      });
+      reports.set(number, { number, status: 'queued', pages, estimatedCost: answer?.estimatedCost });
+    }
+    metrics.count('FaxesQueued', undefined, claimed.length);
+  } catch (error) {
+    if (error instanceof FaxSendOutcomeUnknownError) {
+      // The request may have reached faxrocks: never repeat it. The poller looks for it in /faxes.
+      log.warn('Send outcome unknown', { messageId, numbers: claimed, error: String(error) });
+      metrics.count('SendOutcomeUnknown', undefined, claimed.length);
+      for (const number of claimed) {
+        await ledger.markSendOutcomeUnknown(messageId, number, attemptId, String((error as Error).message));
+        reports.set(number, { number, status: 'unconfirmed', pages: document.pages });
+      }
+    } else if (error instanceof FaxrocksValidationError) {
+      // faxrocks refused the request outright: nothing was sent, and sending it again would not help.
+      const reason = validationText(error);
+      log.warn('Send refused', { messageId, numbers: claimed, reason });
+      metrics.count('SendRefused', undefined, claimed.length);
+      for (const number of claimed) {
+        await ledger.markRefused(messageId, number, attemptId, reason);
+        reports.set(number, { number, status: 'refused', reason });
+      }
+    } else {
+      // Definitely not accepted (throttled, unauthorised, unreachable): free the claims so the
+      // queue's retry can send them.
+      for (const number of claimed) await ledger.releaseSend(messageId, number, attemptId);
+      const retryHint =
+        error instanceof FaxrocksRateLimitError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
+      throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return batch.map((n) => reports.get(n) as NumberReport);
+}
+
+function reportOfExisting(number: string, job: FaxJob | undefined): NumberReport {
+  if (!job) return { number, status: 'already-sent', state: 'SENDING' };
+  if (job.state === 'QUEUED' && job.queuedAt) {
+    return { number, status: 'queued', pages: job.pages, estimatedCost: job.estimatedCost };
+  }
+  if (job.state === 'SENDING') return { number, status: 'unconfirmed', pages: job.pages };
+  if (job.state === 'FAILED' && job.error && !job.faxId)
+    return { number, status: 'refused', reason: job.error };
+  return { number, status: 'already-sent', state: job.state };
+}
+
+function validationText(error: FaxrocksValidationError): string {
+  const fields = Object.values(error.fieldErrors ?? {}).flat();
+  return fields.length > 0 ? fields.join(' ') : error.message;
+}
+
+async function drop(
+  deps: InboundDeps,
+  messageId: string,
+  reason: string,
+  detail: string,
+): Promise<ProcessResult> {
+  // Untrusted: no fax, no reply (that would be backscatter), only the audit record, a log line and a metric.
+  deps.log.warn('Mail dropped', { messageId, reason, detail });
+  deps.metrics.count('MailDropped', { reason });
+  await deps.ledger.recordMailOutcome(messageId, {
+    outcome: 'DROPPED',
+    reason,
+    detail,
+    decidedAt: deps.clock.now().toISOString(),
+  });
+  return { outcome: 'DROPPED', reason };
+}
+
+interface ReplyContext {
+  deps: InboundDeps;
+  messageId: string;
+  replyTo: ReplyAddress;
+  record: MailRecord;
+}
+
+async function reject(context: ReplyContext, reason: string, why: RejectionReason): Promise<ProcessResult> {
+  const { deps, messageId, replyTo } = context;
+  const reply = rejectionReply(why, replyTo.subject);
+  deps.log.info('Mail rejected', { messageId, reason, sender: replyTo.sender });
+  deps.metrics.count('MailRejected', { reason });
+  await deps.ledger.recordMailOutcome(messageId, {
+    outcome: 'REJECTED',
+    reason,
+    detail: reply.text.split('\n').slice(2, 4).join(' ').trim(),
+    decidedAt: deps.clock.now().toISOString(),
+  });
+  await replyOnce(context, () => reply);
+  return { outcome: 'REJECTED', reason };
+}
+
+async function replyOnce(context: ReplyContext, compose: () => ReplyText): Promise<void> {
+  const { deps, messageId, replyTo, record } = context;
+  if (record.repliedAt) return;
+  if (replyTo.silent) {
+    deps.log.info('Reply suppressed', { messageId, why: replyTo.silent });
+    return;
+  }
+  const { subject, text } = compose();
+  await deps.mailer.send({
+    from: deps.policy.replyFrom,
+    to: replyTo.sender,
+    subject,
+    text,
+    inReplyTo: replyTo.originalMessageId,
+    references: replyTo.references,
+  });
+  await deps.ledger.markMailReplied(messageId, deps.clock.now().toISOString());
+}
+
+export type { InboundMail };
