@@ -356,7 +356,8 @@ export async function startFaxrocksSandbox(options: SandboxOptions = {}): Promis
     try {
       answer = control ? await handleControl(req, url) : await handleApi(req, url, base);
     } catch (error) {
-      answer = problemAnswer(error, req, url);
+      // The control routes are for scripts: always JSON, whatever Accept says.
+      answer = problemAnswer(error, req, url, control);
     }
     if (!control && faults.slowMs && faults.slowMs > 0) {
       await new Promise<void>((resolve) => {
@@ -463,9 +464,9 @@ function wantsJson(req: IncomingMessage): boolean {
   return first.includes('/json') || first.includes('+json');
 }
 
-function problemAnswer(error: unknown, req: IncomingMessage, url: URL): Answer {
+function problemAnswer(error: unknown, req: IncomingMessage, url: URL, forceJson: boolean): Answer {
   const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'Server Error');
-  if (!wantsJson(req)) {
+  if (!forceJson && !wantsJson(req)) {
     // What Laravel does for a browser: send it to the login page or back to the form.
     if (problem.status === 401) return redirect(`${url.origin}/login`);
     if (problem.status === 422) return redirect(req.headers.referer ?? `${url.origin}/`);
