@@ -55,7 +55,10 @@ export function buildPollerDeps(env: Env = process.env, clients: PollerClients =
       token: clients.token ?? tokenSourceFromEnv(env),
       log,
     }),
-    mailer: new SesMailer(clients.ses ?? new SESv2Client({}), configurationSetName ? { configurationSetName } : {}),
+    mailer: new SesMailer(
+      clients.ses ?? new SESv2Client({}),
+      configurationSetName ? { configurationSetName } : {},
+    ),
     policy,
     replyFrom: gateway.replyFrom,
     clock: systemClock,
@@ -65,7 +68,9 @@ export function buildPollerDeps(env: Env = process.env, clients: PollerClients =
 }
 
 /** A handler over lazily built dependencies: built on the first invocation, kept for the container. */
-export function createPollerHandler(build: () => PollerDeps): (event?: ScheduledEvent) => Promise<PollReport> {
+export function createPollerHandler(
+  build: () => PollerDeps,
+): (event?: ScheduledEvent) => Promise<PollReport> {
   let deps: PollerDeps | undefined;
   return async () => {
     deps ??= build();
