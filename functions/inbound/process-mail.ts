@@ -32,7 +32,7 @@ import {
 } from '../domain/reply-texts.ts';
 import { assessSenderTrust, isAutoReplyUnsafe } from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError } from '../errors.ts';
-import type { StoredMailRef } from '../ports.ts';
+import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 
 /** SES writes this object once when the receipt rule is created; it is not a mail. */
@@ -199,7 +199,7 @@ interface SendBatchInput {
 }
 
 async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<NumberReport[]> {
-  const { ledger, faxApi, clock, log, metrics } = deps;
+  const { ledger, faxApi, clock, metrics } = deps;
   const { messageId, replyTo, batch, document, expiresAt } = input;
   const attemptId = randomUUID();
   const sendStartedAt = clock.now().toISOString();
@@ -225,51 +225,73 @@ async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<Numb
   }
   if (claimed.length === 0) return batch.map((n) => reports.get(n) as NumberReport);
 
+  let queued: QueuedFax[];
   try {
-    const queued = await faxApi.send({ numbers: claimed, document: document.bytes });
-    const queuedAt = clock.now().toISOString();
-    for (const [index, number] of claimed.entries()) {
-      // The answer names each number; fall back to the request's order if it spells them otherwise.
-      const answer = queued.find((q) => q.number === number) ?? queued[index];
-      const pages = answer?.pages ?? document.pages;
-      await ledger.markQueued(messageId, number, attemptId, {
-        queuedAt,
-        pages,
-        estimatedCost: answer?.estimatedCost,
-      });
-      reports.set(number, { number, status: 'queued', pages, estimatedCost: answer?.estimatedCost });
-    }
-    metrics.count('FaxesQueued', undefined, claimed.length);
+    queued = await faxApi.send({ numbers: claimed, document: document.bytes });
   } catch (error) {
-    if (error instanceof FaxSendOutcomeUnknownError) {
-      // The request may have reached faxrocks: never repeat it. The poller looks for it in /faxes.
-      log.warn('Send outcome unknown', { messageId, numbers: claimed, error: String(error) });
-      metrics.count('SendOutcomeUnknown', undefined, claimed.length);
-      for (const number of claimed) {
-        await ledger.markSendOutcomeUnknown(messageId, number, attemptId, String((error as Error).message));
-        reports.set(number, { number, status: 'unconfirmed', pages: document.pages });
-      }
-    } else if (error instanceof FaxrocksValidationError) {
-      // faxrocks refused the request outright: nothing was sent, and sending it again would not help.
-      const reason = validationText(error);
-      log.warn('Send refused', { messageId, numbers: claimed, reason });
-      metrics.count('SendRefused', undefined, claimed.length);
-      for (const number of claimed) {
-        await ledger.markRefused(messageId, number, attemptId, reason);
-        reports.set(number, { number, status: 'refused', reason });
-      }
-    } else {
-      // Definitely not accepted (throttled, unauthorised, unreachable): free the claims so the
-      // queue's retry can send them.
-      for (const number of claimed) await ledger.releaseSend(messageId, number, attemptId);
-      const retryHint =
-        error instanceof FaxrocksRateLimitError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
-      throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    await settleFailedSend(deps, { messageId, attemptId, claimed, pages: document.pages, reports }, error);
+    return batch.map((n) => reports.get(n) as NumberReport);
   }
+
+  // faxrocks took the fax. From here on nothing may free the claims: a failed write leaves the job
+  // SENDING, which the poller settles from /faxes, and a redelivery does not send again.
+  const queuedAt = clock.now().toISOString();
+  for (const [index, number] of claimed.entries()) {
+    // The answer names each number; fall back to the request's order if it spells them otherwise.
+    const answer = queued.find((q) => q.number === number) ?? queued[index];
+    const pages = answer?.pages ?? document.pages;
+    await ledger.markQueued(messageId, number, attemptId, {
+      queuedAt,
+      pages,
+      estimatedCost: answer?.estimatedCost,
+    });
+    reports.set(number, { number, status: 'queued', pages, estimatedCost: answer?.estimatedCost });
+  }
+  metrics.count('FaxesQueued', undefined, claimed.length);
   return batch.map((n) => reports.get(n) as NumberReport);
+}
+
+interface FailedSend {
+  messageId: string;
+  attemptId: string;
+  claimed: string[];
+  pages: number;
+  reports: Map<string, NumberReport>;
+}
+
+/** Only for errors of the /send call itself: each error class says whether the fax may have gone. */
+async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unknown): Promise<void> {
+  const { ledger, log, metrics } = deps;
+  const { messageId, attemptId, claimed, pages, reports } = send;
+  if (error instanceof FaxSendOutcomeUnknownError) {
+    // The request may have reached faxrocks: never repeat it. The poller looks for it in /faxes.
+    log.warn('Send outcome unknown', { messageId, numbers: claimed, error: error.message });
+    metrics.count('SendOutcomeUnknown', undefined, claimed.length);
+    for (const number of claimed) {
+      await ledger.markSendOutcomeUnknown(messageId, number, attemptId, error.message);
+      reports.set(number, { number, status: 'unconfirmed', pages });
+    }
+    return;
+  }
+  if (error instanceof FaxrocksValidationError) {
+    // faxrocks refused the request outright: nothing was sent, and sending it again would not help.
+    const reason = validationText(error);
+    log.warn('Send refused', { messageId, numbers: claimed, reason });
+    metrics.count('SendRefused', undefined, claimed.length);
+    for (const number of claimed) {
+      await ledger.markRefused(messageId, number, attemptId, reason);
+      reports.set(number, { number, status: 'refused', reason });
+    }
+    return;
+  }
+  // Definitely not accepted (throttled, unauthorised, unreachable): free the claims so the queue's
+  // retry can send them.
+  for (const number of claimed) await ledger.releaseSend(messageId, number, attemptId);
+  const retryHint =
+    error instanceof FaxrocksRateLimitError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
+  throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
+    cause: error,
+  });
 }
 
 function reportOfExisting(number: string, job: FaxJob | undefined): NumberReport {
