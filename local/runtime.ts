@@ -10,6 +10,7 @@
 // files, and on start every object under inbound/ that the ledger has never seen is enqueued again.
 
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -59,7 +60,7 @@ export interface LocalGatewayOptions
   extends Partial<Omit<LocalConfig, 'queue' | 'sesStamp' | 'policy' | 'pollerPolicy'>> {
   /** The environment the defaults are read from (main passes process.env; tests usually nothing). */
   env?: Env;
-  /** `0` starts every server on a free port (tests). */
+  /** `0` starts every server whose port is not given on a free port (tests). */
   ports?: 0;
   queue?: Partial<QueueSettings>;
   sesStamp?: Partial<SesStamp>;
@@ -112,21 +113,16 @@ function resolveConfig(options: LocalGatewayOptions): LocalConfig {
     inboundHandler: _handler,
     ...plain
   } = options;
-  const config: LocalConfig = {
+  const anyFreePort = ports === 0 ? { smtpPort: 0, s3Port: 0, dynamodbPort: 0, sandboxPort: 0 } : {};
+  return {
     ...base,
+    ...anyFreePort,
     ...plain,
     queue: { ...base.queue, ...queue },
     sesStamp: { ...base.sesStamp, ...sesStamp },
     policy: { ...base.policy, ...policy },
     pollerPolicy: { ...base.pollerPolicy, ...pollerPolicy },
   };
-  if (ports === 0) {
-    config.smtpPort = 0;
-    config.s3Port = 0;
-    config.dynamodbPort = 0;
-    config.sandboxPort = 0;
-  }
-  return config;
 }
 
 async function onPort<T>(variable: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
@@ -150,6 +146,22 @@ async function onPort<T>(variable: string, host: string, port: number, start: ()
     }
     throw error;
   }
+}
+
+/** Fails with PortInUseError when the port cannot be bound (s3rver would hang on it, not reject). */
+async function assertPortFree(variable: string, host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await onPort(
+    variable,
+    host,
+    port,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const probe = createServer();
+        probe.once('error', reject);
+        probe.listen(port, host, () => probe.close(() => resolve()));
+      }),
+  );
 }
 
 function keyOfNotification(body: string): string | undefined {
@@ -176,6 +188,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     deadLetter: join(config.dataDir, 'dead-letter'),
   };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+  // All ports first, so a clash is reported before anything starts.
+  await assertPortFree(portVariables.dynamodbPort, config.host, config.dynamodbPort);
+  await assertPortFree(portVariables.s3Port, config.host, config.s3Port);
+  if (!config.externalFaxrocks)
+    await assertPortFree(portVariables.sandboxPort, config.host, config.sandboxPort);
+  await assertPortFree(portVariables.smtpPort, config.host, config.smtpPort);
 
   // Everything started so far, closed in reverse order if a later step fails.
   const closers: (() => Promise<void>)[] = [];

@@ -8,11 +8,11 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { ConfigError } from '../functions/config.ts';
 import { SANDBOX_TEST_NUMBERS } from '../sandbox/faxrocks-sandbox.ts';
 import { localConfigFromEnv } from './local-config.ts';
 import { newSesMessageId, stampAsSes } from './ses-inbound-smtp.ts';
+import { testFaxPdf } from './test-fax-pdf.ts';
 
 const usage = `Usage: npm run send-test-fax -- --from ADDRESS [--to NUMBER@DOMAIN ...] [--pdf FILE] [--subject TEXT]
                                    [--server HOST:PORT] [--eml FILE]
@@ -21,21 +21,6 @@ const usage = `Usage: npm run send-test-fax -- --from ADDRESS [--to NUMBER@DOMAI
   --pdf      the document to fax (default: a generated one-page test page)
   --server   the SMTP server (default 127.0.0.1:<FAXGATE_SMTP_PORT>)
   --eml      write the mail, stamped as SES stores it, into FILE instead of sending it`;
-
-/** A one-page A4 test fax. */
-export async function testFaxPdf(at: Date = new Date()): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create();
-  const page = pdf.addPage([595.28, 841.89]);
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  page.drawText('faxgate test fax', { x: 72, y: 760, size: 28, font });
-  page.drawText(`Sent ${at.toISOString()} through the one-machine runtime.`, {
-    x: 72,
-    y: 720,
-    size: 12,
-    font,
-  });
-  return pdf.save();
-}
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parse>;
