@@ -77,12 +77,21 @@ export function matchFaxesToJobs<J extends MatchableJob>(
     group.faxes.sort((a, b) => a.createdAt - b.createdAt || compareText(a.fax.id, b.fax.id));
   }
 
+  // Each send time is parsed once, not once per comparison.
+  const ordered = jobs
+    .map((job) => ({ job, sentAt: Date.parse(job.sendStartedAt) }))
+    .filter(({ sentAt }) => !Number.isNaN(sentAt))
+    .sort(
+      (a, b) =>
+        a.sentAt - b.sentAt ||
+        compareText(a.job.messageId, b.job.messageId) ||
+        compareText(a.job.number, b.job.number),
+    );
   const matches: FaxMatch<J>[] = [];
-  for (const job of [...jobs].sort(compareSendOrder)) {
+  for (const { job, sentAt } of ordered) {
     const group = groups.get(groupKey(job.number, job.pages));
     if (!group) continue;
-    const earliest = Date.parse(job.sendStartedAt) - options.clockSkewMs;
-    if (Number.isNaN(earliest)) continue;
+    const earliest = sentAt - options.clockSkewMs;
     while (group.cursor < group.faxes.length && (group.faxes[group.cursor]?.createdAt ?? 0) < earliest) {
       group.cursor++;
     }

@@ -87,8 +87,8 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
     lines.push(`The faxrocks receipt is attached (${receiptFilename(job.number)}).`);
   } else if (receipt.unavailable && state !== 'UNKNOWN') {
     lines.push(
-      'The faxrocks receipt could not be downloaded just now, so it is not attached.',
-      'You can download it from your faxrocks account.',
+      'The faxrocks receipt could not be downloaded, so it is not attached.',
+      'If faxrocks has one for this fax, you find it in your faxrocks account.',
     );
   }
 

@@ -126,7 +126,8 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
 
   // 3. Read /faxes back to the oldest followed job's send (less skew).
   const skewMs = deps.policy.clockSkewSeconds * 1000;
-  const since = Math.min(...followed.map((job) => Date.parse(job.sendStartedAt))) - skewMs;
+  // Followed jobs are in send order: the first one reaches back furthest.
+  const since = Date.parse(followed[0]?.sendStartedAt ?? '') - skewMs;
   let faxes: FaxRecord[];
   try {
     faxes = await readFaxesSince(deps, since, report);
