@@ -356,6 +356,11 @@ export async function startFaxrocksSandbox(options: SandboxOptions = {}): Promis
     try {
       answer = control ? await handleControl(req, url) : await handleApi(req, url, base);
     } catch (error) {
+      if (!(error instanceof HttpProblem)) {
+        log(
+          `sandbox defect on ${req.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
       // The control routes are for scripts: always JSON, whatever Accept says.
       answer = problemAnswer(error, req, url, control);
     }

@@ -120,6 +120,12 @@ export class FaxrocksClient implements FaxApi {
       ...(request.timezone ? { timezone: request.timezone } : {}),
     });
 
+    // Let the event loop settle idle keep-alive sockets first: after a long synchronous stretch
+    // (a PDF merge) or a thawed Lambda, a socket the server already closed would otherwise carry
+    // the upload, fail with ECONNRESET and turn a fax that was never sent into "outcome unknown".
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await sleep(1);
+
     let answer: Answer;
     try {
       answer = await this.exchange('POST', `${this.baseUrl}/send`, route, body, this.sendTimeoutMs);
