@@ -65,6 +65,8 @@ export function banner(gateway: LocalGateway): string {
 }
 
 async function main(): Promise<void> {
+  // The SDK's "Node 22 soon" notice would sit in the middle of the banner; engines allows Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let config: LocalConfig;
   try {
     config = localConfigFromEnv(process.env);

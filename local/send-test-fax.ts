@@ -94,7 +94,9 @@ async function main(): Promise<number> {
       config.sesStamp,
     );
     await writeFile(values.eml, stamped);
-    console.log(`Wrote ${values.eml} (${stamped.length} bytes), stamped as SES message ${id}`);
+    console.log(
+      `Wrote ${values.eml} (${stamped.length} bytes) as SES stores message ${id}: copy it to inbound/${id}`,
+    );
     return 0;
   }
 
