@@ -207,5 +207,34 @@ export interface MetricsSink {
  */
 export interface NotificationLease {
   /** True when `holder` now holds the lease on this job's outcome email until `until`. */
-  acquire(job: { messageId: string; number: string }, holder: string, now: Date, until: Date): Promise<boolean>;
+  acquire(
+    job: { messageId: string; number: string },
+    holder: string,
+    now: Date,
+    until: Date,
+  ): Promise<boolean>;
+}
+
+// ---- Cost guards (PRODUCT.md section 7) ----
+
+/**
+ * Daily counters for the cost guards, idempotent per mail: counting the same SES message id twice
+ * (a redelivery) changes nothing.
+ */
+export interface DailyUsage {
+  /**
+   * Adds the mail's pages to the sender's count for the day (UTC) unless that would pass `limit`.
+   * Returns the pages counted for the day after the call and whether this mail fits.
+   */
+  countSenderPages(
+    day: string,
+    sender: string,
+    messageId: string,
+    pages: number,
+    limit: number,
+  ): Promise<{ allowed: boolean; pagesToday: number }>;
+  /** The gateway-wide estimated cost counted for the day so far. */
+  gatewayCost(day: string): Promise<number>;
+  /** Adds a mail's estimated cost to the day's total (once per mail and batch). */
+  addGatewayCost(day: string, countedFor: string, cost: number): Promise<void>;
 }

@@ -1,5 +1,15 @@
 import type { GatewayPolicy } from '../config.ts';
-import type { Clock, FaxApi, JobLedger, Log, Mailer, MailStore, MetricsSink, SenderList } from '../ports.ts';
+import type {
+  Clock,
+  DailyUsage,
+  FaxApi,
+  JobLedger,
+  Log,
+  Mailer,
+  MailStore,
+  MetricsSink,
+  SenderList,
+} from '../ports.ts';
 
 /** Everything the inbound use case needs, built once per cold start (or once by the local runtime). */
 export interface InboundDeps {
@@ -12,4 +22,6 @@ export interface InboundDeps {
   clock: Clock;
   log: Log;
   metrics: MetricsSink;
+  /** Needed when a cost guard is on (policy.senderDailyPageLimit or policy.dailyCostCeiling). */
+  usage?: DailyUsage;
 }

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
 import { DEFAULT_FAXROCKS_BASE_URL, FaxrocksClient } from '../adapters/faxrocks/client.ts';
@@ -25,10 +26,11 @@ function buildDeps(env = process.env): InboundDeps {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
+  const jobsTable = requireString(env, 'JOBS_TABLE');
   return {
     mailStore: new S3MailStore(new S3Client({})),
     senders: new DynamoSenderList(documents, requireString(env, 'SENDERS_TABLE')),
-    ledger: new DynamoJobLedger(documents, requireString(env, 'JOBS_TABLE'), {
+    ledger: new DynamoJobLedger(documents, jobsTable, {
       claimRetentionDays: policy.jobRetentionDays,
     }),
     faxApi: new FaxrocksClient({
@@ -41,6 +43,7 @@ function buildDeps(env = process.env): InboundDeps {
     clock: systemClock,
     log,
     metrics: new PowertoolsMetricsSink(),
+    usage: new DynamoDailyUsage(documents, jobsTable),
   };
 }
 

@@ -147,10 +147,23 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   const { document } = documents;
 
   const numbers = recipients.accepted.map((a) => a.number);
+  const day = now.toISOString().slice(0, 10);
+  const overGuard = await checkCostGuards(deps, {
+    day,
+    sender,
+    messageId,
+    pages: document.pages * numbers.length,
+  });
+  if (overGuard) return reject(context, overGuard.reason, overGuard.why);
   const reports: NumberReport[] = [];
   for (let i = 0; i < numbers.length; i += SEND_BATCH_SIZE) {
     const batch = numbers.slice(i, i + SEND_BATCH_SIZE);
-    reports.push(...(await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt })));
+    const sent = await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt });
+    reports.push(...sent);
+    if (deps.usage && policy.dailyCostCeiling > 0) {
+      const cost = sent.reduce((sum, r) => sum + (r.status === 'queued' ? (r.estimatedCost ?? 0) : 0), 0);
+      await deps.usage.addGatewayCost(day, `${messageId}#${i / SEND_BATCH_SIZE}`, cost);
+    }
   }
 
   const outcome: MailOutcome = {
@@ -182,6 +195,44 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     }),
   );
   return { outcome: 'ACCEPTED', numbers: reports };
+}
+
+/** PRODUCT.md section 7: the per-sender daily page limit and the gateway's daily cost ceiling. */
+async function checkCostGuards(
+  deps: InboundDeps,
+  mail: { day: string; sender: string; messageId: string; pages: number },
+): Promise<{ reason: string; why: RejectionReason } | undefined> {
+  const { policy, usage } = deps;
+  if (policy.senderDailyPageLimit <= 0 && policy.dailyCostCeiling <= 0) return undefined;
+  if (!usage) throw new Error('a cost guard is configured but no DailyUsage store was given');
+  if (policy.dailyCostCeiling > 0) {
+    const spent = await usage.gatewayCost(mail.day);
+    if (spent >= policy.dailyCostCeiling) {
+      return {
+        reason: 'daily-cost-ceiling',
+        why: {
+          kind: 'cost-guard',
+          guard: "gateway's daily cost ceiling",
+          detail: `Faxes estimated at ${spent.toFixed(2)} have been sent today; the ceiling is ${policy.dailyCostCeiling.toFixed(2)}. Send the email again tomorrow (UTC), or ask your administrator to raise DAILY_COST_CEILING.`,
+        },
+      };
+    }
+  }
+  if (policy.senderDailyPageLimit > 0) {
+    const limit = policy.senderDailyPageLimit;
+    const counted = await usage.countSenderPages(mail.day, mail.sender, mail.messageId, mail.pages, limit);
+    if (!counted.allowed) {
+      return {
+        reason: 'sender-daily-page-limit',
+        why: {
+          kind: 'cost-guard',
+          guard: 'daily page limit per sender',
+          detail: `This email needs ${mail.pages} pages (pages times numbers); you have sent ${counted.pagesToday} of your ${limit} pages today. Send it again tomorrow (UTC), to fewer numbers, or ask your administrator to raise SENDER_DAILY_PAGE_LIMIT.`,
+        },
+      };
+    }
+  }
+  return undefined;
 }
 
 function isSettled(record: MailRecord): boolean {

@@ -5,6 +5,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDailyUsage } from '../../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
@@ -409,5 +410,52 @@ describe('mail faxgate will not fax', () => {
     const response = await handleInboundBatch(event, deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(mailer.sent).toHaveLength(0);
+  });
+});
+
+describe('cost guards', () => {
+  async function mailFrom(sender: string, pages: number) {
+    const raw = await buildSesMail({
+      from: sender,
+      to: `${freshNumber()}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(pages) }],
+    });
+    return store(raw);
+  }
+
+  it('rejects a mail over the sender daily page limit, and counts a redelivered mail once', async () => {
+    const guarded = makeDeps({
+      usage: new DynamoDailyUsage(dynamo.docClient, dynamo.jobsTable),
+      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', SENDER_DAILY_PAGE_LIMIT: '3' }),
+    });
+    const first = await mailFrom('carol@practice.example', 2);
+    await handleInboundBatch(first.event, guarded);
+    // A redelivery of the first mail must neither be refused nor counted again.
+    await handleInboundBatch(first.event, guarded);
+    const second = await mailFrom('carol@practice.example', 1);
+    await handleInboundBatch(second.event, guarded);
+    const third = await mailFrom('carol@practice.example', 2);
+    await handleInboundBatch(third.event, guarded);
+
+    expect((await ledger.getMail(first.id))?.outcome).toBe('ACCEPTED');
+    expect((await ledger.getMail(second.id))?.outcome).toBe('ACCEPTED');
+    const rejected = await ledger.getMail(third.id);
+    expect(rejected?.outcome).toBe('REJECTED');
+    expect(rejected?.reason).toBe('sender-daily-page-limit');
+    expect(mailer.sent.at(-1)?.text).toContain('3 of your 3 pages');
+  });
+
+  it("rejects mail once the gateway's estimated cost for the day reaches the ceiling", async () => {
+    const guarded = makeDeps({
+      usage: new DynamoDailyUsage(dynamo.docClient, `${dynamo.jobsTable}`),
+      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', DAILY_COST_CEILING: '0.1' }),
+    });
+    // Other tests of this file count against the same day, so start from what is there.
+    const first = await mailFrom('alice@example.com', 2);
+    await handleInboundBatch(first.event, guarded);
+    const second = await mailFrom('alice@example.com', 1);
+    await handleInboundBatch(second.event, guarded);
+    expect((await ledger.getMail(second.id))?.reason).toBe('daily-cost-ceiling');
+    expect(mailer.sent.at(-1)?.text).toContain('DAILY_COST_CEILING');
   });
 });
