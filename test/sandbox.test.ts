@@ -213,6 +213,17 @@ describe('POST /send validation (422 with field messages)', () => {
 });
 
 describe('POST /send', () => {
+  it('takes a 29 MiB PDF, as a 40 MB mail becomes (~39 MB of base64)', async () => {
+    const pdf = await PDFDocument.create();
+    pdf.addPage([100, 100]);
+    pdf.context.register(pdf.context.stream(new Uint8Array(29 * 1024 * 1024).fill(0x41)));
+    const data = Buffer.from(await pdf.save({ useObjectStreams: false })).toString('base64');
+    expect(data.length).toBeGreaterThan(38_000_000);
+    const answer = await send({ number: '+4930100029', data });
+    expect(answer.status).toBe(200);
+    expect(answer.json.pages).toBe(1);
+  });
+
   it('counts pages from the PDF and prices them (single answer)', async () => {
     const answer = await send({ number: '+4930123456', data: pdf3 });
     expect(answer.status).toBe(200);
