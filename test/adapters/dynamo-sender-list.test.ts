@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamoSenderList,
@@ -35,6 +36,16 @@ describe('normaliseSenderEntry', () => {
     expect(() => normaliseSenderEntry(input)).toThrow(/@example\.com/);
   });
 
+  it('accepts every RFC 5322 dot-atom address, stores it lower-case, and is idempotent', () => {
+    fc.assert(
+      fc.property(fc.emailAddress(), (address) => {
+        const stored = normaliseSenderEntry(address);
+        return stored === address.toLowerCase() && normaliseSenderEntry(stored.toUpperCase()) === stored;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('asks for @ in front of a bare domain rather than guessing', () => {
     expect(() => normaliseSenderEntry('example.com')).toThrow(/write @example\.com/);
   });
@@ -66,6 +77,19 @@ describe('DynamoSenderList', () => {
     expect(await senders.isAllowed('Someone.Else@CORP.EXAMPLE')).toBe(true);
     expect(await senders.isAllowed('x@sub.corp.example')).toBe(false);
     expect(await senders.isAllowed('x@evilcorp.example')).toBe(false);
+  });
+
+  it('allows any address at an allowed domain, in any case, and none at another', async () => {
+    await senders.add({ entry: '@prop.example', ...by });
+    await fc.assert(
+      fc.asyncProperty(fc.emailAddress(), fc.boolean(), async (address, upper) => {
+        const local = address.slice(0, address.lastIndexOf('@'));
+        const atDomain = `${local}@${upper ? 'PROP.Example' : 'prop.example'}`;
+        return (await senders.isAllowed(atDomain)) && !(await senders.isAllowed(`${local}@prop.example.org`));
+      }),
+      { numRuns: 40 },
+    );
+    await senders.remove('@prop.example');
   });
 
   it('never allows what is not an address', async () => {
