@@ -158,6 +158,69 @@ describe('endpoints', () => {
   });
 });
 
+describe('every call', () => {
+  it('sends the Bearer token and Accept: application/json, downloads included', async () => {
+    const seen: Array<{ path: string; accept?: string; auth?: string }> = [];
+    const server = createHttpServer((req, res) => {
+      seen.push({
+        path: `${req.method} ${req.url}`,
+        accept: req.headers.accept,
+        auth: req.headers.authorization,
+      });
+      const path = req.url ?? '';
+      if (path.includes('/faxes/') && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/pdf' });
+        res.end('%PDF-1.4 stand-in');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const answers: Record<string, unknown> = {
+        '/api/send': {
+          message: 'Fax queued for transfer.',
+          number: '+4930123456',
+          pages: 1,
+          estimated_costs: 0.09,
+        },
+        '/api/user': { id: 1, name: 'A', email: 'a@example.com' },
+      };
+      res.end(JSON.stringify(answers[path] ?? { data: [], links: {}, meta: {} }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stubs.push(server);
+    const c = client({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/` });
+    await c.send({ numbers: ['+4930123456'], document: await pdfWithPages(1) });
+    for await (const _ of c.listFaxPages()) break;
+    await c.getUser();
+    await c.downloadFax('abc1');
+    await c.downloadReceipt('abc1');
+    expect(seen.map((s) => s.path)).toEqual([
+      'POST /api/send',
+      'GET /api/faxes?page=1',
+      'GET /api/user',
+      'GET /api/faxes/abc1/fax',
+      'GET /api/faxes/abc1/receipt',
+    ]);
+    for (const call of seen) {
+      expect(call.accept).toBe('application/json');
+      expect(call.auth).toBe(`Bearer ${TOKEN}`);
+    }
+  });
+
+  it('a redirect is not followed: it is a response error naming the status', async () => {
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(302, { location: 'http://127.0.0.1:1/login' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stubs.push(server);
+    const error = await failure(
+      client({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api` }).getUser(),
+    );
+    expect(error).toBeInstanceOf(FaxrocksResponseError);
+    expect(error.status).toBe(302);
+  });
+});
+
 describe('GET /faxes pagination', () => {
   it('follows pages to the end and maps records to camelCase', async () => {
     const base = Date.parse('2025-06-01T00:00:00Z');
