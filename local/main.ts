@@ -28,10 +28,18 @@ export function banner(gateway: LocalGateway): string {
   const faxrocks = gateway.sandbox
     ? `${gateway.faxrocksUrl}  (sandbox, token ${gateway.sandbox.token}; delivers after ${c.sandboxDeliveryDelayMs} ms)`
     : `${gateway.faxrocksUrl}  (FAXROCKS_API_URL: real faxes may be sent and charged)`;
+  const loopback = /^(127\.|::1$|localhost$)/.test(c.host);
   const lines = [
     '',
     'faxgate is running on this machine. Ctrl-C stops it; state is kept for the next start.',
     '',
+    ...(loopback
+      ? []
+      : [
+          `WARNING: listening on ${c.host}, not loopback. The SMTP server has no authentication and stamps`,
+          '  every mail as SES-authenticated: anyone who can reach it can fax as an allowed sender.',
+          '',
+        ]),
     `  Inbound SMTP   ${smtp}  mail to <fax number>@${domain} (SES header block stamped, verdicts ${c.sesStamp.spamVerdict}/${c.sesStamp.virusVerdict})`,
     `  S3             ${gateway.s3Endpoint}  bucket ${c.bucket}, mail under inbound/  (access key ${localCredentials.accessKeyId}, secret ${localCredentials.secretAccessKey}, region us-east-1)`,
     `  DynamoDB       ${gateway.dynamodbEndpoint}  tables ${c.jobsTable}, ${c.sendersTable}`,

@@ -177,6 +177,8 @@ export async function startSesInboundSmtp(options: SesInboundSmtpOptions): Promi
     disableReverseLookup: true,
     size: options.maxMessageBytes,
     logger: false,
+    // On Ctrl-C an idle client must not hold the stop up for long.
+    closeTimeout: 3000,
     onRcptTo(address, _session, callback) {
       const domain = domainOf(address.address);
       if (domain !== faxDomain) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../functions/adapters/telemetry.ts';
 import { type LocalGateway, PortInUseError, startLocalGateway } from '../../local/runtime.ts';
@@ -246,5 +247,44 @@ describe('npm start runtime, failures and restarts', () => {
     // The sandbox kept its faxes too, so the poller can still settle the job sent before the restart.
     await second.pollNow();
     await replyTo(second, '<before-restart@example.com>', /deliver/i);
+  });
+
+  it('relays replies over SMTP as well as writing them to the outbox when FAXGATE_SMTP_RELAY is set', async () => {
+    const relayed: { to: string[]; raw: string }[] = [];
+    const relay = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (chunk: Buffer) => {
+          raw += chunk.toString();
+        });
+        stream.on('end', () => {
+          relayed.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => relay.close(() => resolve())));
+    const relayPort = (relay.server.address() as { port: number }).port;
+
+    const dir = tempDir('faxgate-relay-');
+    cleanups.push(() => dir.remove());
+    const gateway = await gatewayIn(dir.path, { smtpRelay: new URL(`smtp://127.0.0.1:${relayPort}`) });
+    // Not on the allowlist: the rejection reply goes out at once.
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: gateway.smtpPort,
+      ignoreTLS: true,
+    });
+    await transport.sendMail(await mailWithPdf('<relay-original@example.com>'));
+    transport.close();
+
+    await replyTo(gateway, '<relay-original@example.com>', /./);
+    const sent = await eventually(() => relayed[0], 'the relayed reply');
+    expect(sent.to).toEqual([sender]);
+    expect(sent.raw).toContain('In-Reply-To: <relay-original@example.com>');
   });
 });
