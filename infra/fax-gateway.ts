@@ -562,9 +562,7 @@ export class FaxGateway extends Construct {
           resources: [settings.tokenKmsKeyArn],
           conditions: {
             StringEquals: {
-              'kms:ViaService': [
-                `${'parameterName' in settings.token ? 'ssm' : 'secretsmanager'}.${Aws.REGION}.amazonaws.com`,
-              ],
+              'kms:ViaService': `${'parameterName' in settings.token ? 'ssm' : 'secretsmanager'}.${stack.region}.amazonaws.com`,
             },
           },
         })
