@@ -18,6 +18,7 @@ import type { PollerPolicy } from '../config.ts';
 import { type FaxJob, type FaxOutcome, isFinal as isFinalState } from '../domain/fax-job.ts';
 import {
   compareSendOrder,
+  type FaxMatch,
   faxResult,
   isNewestFirst,
   matchFaxesToJobs,
@@ -41,6 +42,9 @@ import type {
 /** Longer than one outcome email takes (receipt download and send), short enough to retry soon. */
 export const DEFAULT_NOTIFICATION_LEASE_SECONDS = 180;
 
+/** Ledger writes, receipt downloads and emails in flight at once: enough to hide round trips. */
+export const DEFAULT_POLLER_CONCURRENCY = 8;
+
 export interface PollerDeps {
   ledger: JobLedger;
   faxApi: FaxApi;
@@ -57,6 +61,8 @@ export interface PollerDeps {
    * lease has run out.
    */
   notificationLease?: NotificationLease;
+  /** Jobs (or number groups) worked on side by side; default DEFAULT_POLLER_CONCURRENCY. */
+  concurrency?: number;
   /** How long a lease holds; default DEFAULT_NOTIFICATION_LEASE_SECONDS. */
   notificationLeaseSeconds?: number;
   /**
@@ -105,9 +111,8 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   if (open.length === 0) return report;
 
   // 2. Outcomes recorded by an earlier run that did not get to mark them notified.
-  for (const job of open) {
-    if (isFinalState(job.state) && !job.notifiedAt) await notifySender(run, job);
-  }
+  const unnotified = open.filter((job) => isFinalState(job.state) && !job.notifiedAt);
+  await forEachConcurrently(unnotified, concurrencyOf(deps), (job) => notifySender(run, job));
 
   const now = deps.clock.now().getTime();
   const unknownAfterMs = deps.policy.unknownSendAfterMinutes * 60_000;
@@ -146,33 +151,44 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   // 4. Match and claim.
   const current = new Map(followed.map((job) => [jobKey(job), job]));
   const claimed = new Set(open.flatMap((job) => (job.faxId ? [job.faxId] : [])));
-  // Each round either claims everything it matched or loses a claim and takes that fax off the
-  // table, so there are at most as many rounds as faxes.
+  // Jobs of one number and page count compete for the same faxes, so each such group claims in
+  // send order; groups are independent and claim side by side. Each round either claims all it
+  // matched or loses a claim and takes that fax off the table: at most as many rounds as faxes.
   for (let round = 0; round <= faxes.length; round++) {
     const seeking = [...current.values()].filter((job) => !job.faxId);
     const matches = matchFaxesToJobs(seeking, faxes, { clockSkewMs: skewMs, claimedFaxIds: claimed });
+    const groups = new Map<string, FaxMatch<FaxJob>[]>();
+    for (const match of matches) {
+      const key = `${match.job.number}#${match.job.pages}`;
+      const group = groups.get(key);
+      if (group) group.push(match);
+      else groups.set(key, [match]);
+    }
     let lost = false;
-    for (const { job, fax } of matches) {
-      const holder = await deps.ledger.claimFax(fax.id, { messageId: job.messageId, number: job.number });
-      claimed.add(fax.id);
-      const holderJob = current.get(jobKey(holder));
-      if (jobKey(holder) !== jobKey(job)) {
-        // Another job holds it (another poller, or a job already closed): first come, first served
-        // again from here with that fax taken.
+    await forEachConcurrently([...groups.values()], concurrencyOf(deps), async (group) => {
+      for (const { job, fax } of group) {
+        const holder = await deps.ledger.claimFax(fax.id, { messageId: job.messageId, number: job.number });
+        claimed.add(fax.id);
+        if (jobKey(holder) === jobKey(job)) {
+          await attach(deps, current, job, fax.id, report);
+          continue;
+        }
+        // Another job holds it (another poller, or a job already closed): this group matches
+        // again next round with that fax taken.
         deps.log.info('fax already claimed by another job', { faxId: fax.id, job: jobKey(job) });
         // A holder that claimed but never attached (a crash in between) gets its fax now.
+        const holderJob = current.get(jobKey(holder));
         if (holderJob && !holderJob.faxId) await attach(deps, current, holderJob, fax.id, report);
         lost = true;
-        break;
+        return;
       }
-      await attach(deps, current, job, fax.id, report);
-    }
+    });
     if (!lost) break;
   }
 
   // 5 and 6. Settle what is final; give up on what waited too long.
   const pendingTimeoutMs = deps.policy.pendingTimeoutMinutes * 60_000;
-  for (const job of current.values()) {
+  await forEachConcurrently([...current.values()], concurrencyOf(deps), async (job) => {
     const fax = job.faxId ? faxById.get(job.faxId) : undefined;
     const result = fax ? faxResult(fax) : 'PENDING';
     let outcome: FaxOutcome | undefined;
@@ -200,18 +216,18 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
         error: `still pending after ${deps.policy.pendingTimeoutMinutes} minutes`,
       };
     }
-    if (!outcome) continue;
+    if (!outcome) return;
 
     try {
       await deps.ledger.recordOutcome(job.messageId, job.number, outcome);
     } catch (error) {
-      // Another poller recorded it first; that poller sends the email.
-      if (error instanceof ConflictError) continue;
+      // Another poller recorded a different outcome first; that poller sends the email.
+      if (error instanceof ConflictError) return;
       throw error;
     }
     countOutcome(deps, outcome, report);
     await notifySender(run, { ...job, ...outcome });
-  }
+  });
 
   deps.log.info('poll finished', { ...report });
   return report;
@@ -225,7 +241,14 @@ async function attach(
   report: PollReport,
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
-  await deps.ledger.attachFax(job.messageId, job.number, faxId, at);
+  try {
+    await deps.ledger.attachFax(job.messageId, job.number, faxId, at);
+  } catch (error) {
+    // The job holds another fax already (attached by a run that saw more): that one stands.
+    if (!(error instanceof ConflictError)) throw error;
+    deps.log.warn('job already holds another fax; claim left unused', { faxId, job: jobKey(job) });
+    return;
+  }
   report.matched++;
   current.set(jobKey(job), {
     ...job,
@@ -368,6 +391,31 @@ function finishedAtOf(fax: FaxRecord, now: number): string {
   if (fax.status === true && typeof fax.sentAt === 'number') return new Date(fax.sentAt * 1000).toISOString();
   const updated = providerTime(fax.updatedAt);
   return new Date(Number.isNaN(updated) ? now : updated).toISOString();
+}
+
+function concurrencyOf(deps: PollerDeps): number {
+  return Math.max(1, Math.floor(deps.concurrency ?? DEFAULT_POLLER_CONCURRENCY));
+}
+
+/**
+ * Runs `work` for every item, at most `limit` at a time. The first error stops new work, waits for
+ * what is in flight, and is rethrown.
+ */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 function jobKey(job: { messageId: string; number: string }): string {
