@@ -7,7 +7,7 @@
 //   timer --> pollFaxStatuses --> outbox
 //
 // Nothing written into the bucket is lost while the gateway is down: waiting queue messages are
-// files, and on start every object under inbound/ that the ledger has never seen is enqueued again.
+// files, and on start every object under inbound/ that the ledger has not seen decided is enqueued again.
 
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -348,7 +348,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       deadLettered: new Set(
         (await queue.deadLetters()).map((d) => keyOfNotification(JSON.stringify(d.body))),
       ),
-      isKnown: async (messageId) => (await ledger.getMail(messageId)) !== undefined,
+      // A mail record still RECEIVED was opened but never decided (a crash mid-way): run it again;
+      // the exactly-once gate keeps any /send from repeating.
+      isKnown: async (messageId) => {
+        const record = await ledger.getMail(messageId);
+        return record !== undefined && record.outcome !== 'RECEIVED';
+      },
       enqueue,
     });
     if (recoveredOnStart.length > 0) {
