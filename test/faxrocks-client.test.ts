@@ -8,7 +8,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FaxrocksClient, staticToken, type TokenSource } from '../functions/adapters/faxrocks/client.ts';
 import {
-  type FaxrocksError,
+  FaxrocksError,
   FaxrocksForbiddenError,
   FaxrocksNetworkError,
   FaxrocksNotFoundError,
@@ -204,6 +204,16 @@ describe('every call', () => {
       expect(call.accept).toBe('application/json');
       expect(call.auth).toBe(`Bearer ${TOKEN}`);
     }
+  });
+
+  it('refuses a base URL that would carry the token in clear over a network', () => {
+    expect(() => client({ baseUrl: 'http://faxrocks.com/api' })).toThrow(/must be https/);
+    expect(() => client({ baseUrl: 'not a url' })).toThrow(FaxrocksError);
+    expect(() =>
+      client({ baseUrl: 'http://sandbox.internal:8787/api', allowInsecureHttp: true }),
+    ).not.toThrow();
+    expect(() => client({ baseUrl: 'http://localhost:8787/api' })).not.toThrow();
+    expect(() => new FaxrocksClient({ token: staticToken(TOKEN) })).not.toThrow();
   });
 
   it('a redirect is not followed: it is a response error naming the status', async () => {

@@ -47,6 +47,8 @@ export interface FaxrocksClientOptions {
   maxRetryDelayMs?: number;
   fetch?: typeof fetch;
   log?: Log;
+  /** Plain http is refused except on loopback, so the token never crosses a network in clear. @default false */
+  allowInsecureHttp?: boolean;
   /** For jitter; tests may pin it. @default Math.random */
   random?: () => number;
 }
@@ -90,6 +92,7 @@ export class FaxrocksClient implements FaxApi {
 
   constructor(options: FaxrocksClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_FAXROCKS_BASE_URL).replace(/\/+$/, '');
+    checkBaseUrl(this.baseUrl, options.allowInsecureHttp ?? false);
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
@@ -340,6 +343,21 @@ export class FaxrocksClient implements FaxApi {
       { status: (error as FaxrocksError).status, cause: error },
     );
   }
+}
+
+function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new FaxrocksError(`the faxrocks base URL is not a URL: "${baseUrl.slice(0, 200)}"`);
+  }
+  const loopback =
+    ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && (loopback || allowInsecureHttp))) return;
+  throw new FaxrocksError(
+    `the faxrocks base URL must be https (plain http only on loopback): "${url.origin}${url.pathname}"`,
+  );
 }
 
 function transportError(route: string, error: unknown, timeoutMs: number): FaxrocksError {
