@@ -155,6 +155,27 @@ describe('pollFaxStatuses', () => {
     ]);
   });
 
+  it('skips faxes other jobs hold, and attaches a claim a crashed run left unattached', async () => {
+    const w = await world();
+    const a = await w.sendJob('ses-held-a', BERLIN, 1);
+    w.advance(1_000);
+    const b = await w.sendJob('ses-held-b', BERLIN, 1);
+    const [aFax, bFax] = [...w.sandbox.faxes()].sort(
+      (x, y) => Date.parse(x.created_at) - Date.parse(y.created_at),
+    );
+    // A's fax is held by a job that is already closed (claim items outlive open jobs); B claimed
+    // its fax in an earlier run that crashed before attaching it.
+    await w.ledger.claimFax(aFax?.id ?? '', { messageId: 'ses-closed-long-ago', number: BERLIN });
+    await w.ledger.claimFax(bFax?.id ?? '', { messageId: b.messageId, number: b.number });
+    const report = await w.poll();
+    // A may not take its own (held) fax; the next eligible one is B's, which B holds: A stays
+    // unmatched rather than take a fax that is not free, and B gets its fax attached.
+    expect(report.matched).toBe(1);
+    expect((await w.job(a.messageId, a.number)).faxId).toBeUndefined();
+    expect((await w.job(b.messageId, b.number)).faxId).toBe(bFax?.id);
+    expect(w.log.lines.map((l) => l.message)).toContain('fax already claimed by another job');
+  });
+
   it('reads only as many /faxes pages as the oldest open job needs', async () => {
     const w = await world({ policy: { pageSize: 2 } });
     await w.sandbox.seedFaxes(
