@@ -4,9 +4,15 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FaxrocksClient, staticToken, type TokenSource } from '../functions/adapters/faxrocks/client.ts';
+import {
+  FaxrocksClient,
+  retryAfterSeconds,
+  staticToken,
+  type TokenSource,
+} from '../functions/adapters/faxrocks/client.ts';
 import {
   FaxrocksError,
   FaxrocksForbiddenError,
@@ -21,6 +27,7 @@ import {
   FaxSendOutcomeUnknownError,
   isTransientFaxrocksError,
 } from '../functions/adapters/faxrocks/errors.ts';
+import { parseFaxList } from '../functions/adapters/faxrocks/schema.ts';
 import type { Log } from '../functions/ports.ts';
 import {
   type FaxrocksSandbox,
@@ -507,6 +514,59 @@ describe('POST /send is never retried', () => {
     );
     expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
     expect(error.cause).toBeInstanceOf(FaxrocksResponseError);
+  });
+});
+
+describe('edge validation (properties)', () => {
+  const record = {
+    id: '656081f85ab27167270',
+    number: '+49123456789',
+    sent_at: 1705849200,
+    sent_at_timezone: 'Europe/Berlin',
+    status: true,
+    error: null,
+    price: '0.09',
+    pages: 1,
+    pages_sent: 1,
+    created_at: '2024-01-21T15:00:00.000000Z',
+    updated_at: '2024-01-21T15:01:00.000000Z',
+  };
+  const required = ['id', 'number', 'status', 'pages', 'created_at'] as const;
+
+  it('unknown extra fields never change the record', () => {
+    const expected = parseFaxList({ data: [record] }).faxes[0];
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.string().filter((k) => !(k in record) && k !== '__proto__'),
+          fc.jsonValue(),
+        ),
+        (extra) => {
+          expect(parseFaxList({ data: [{ ...extra, ...record }], meta: extra }).faxes[0]).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('a missing required field is named', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...required), (field) => {
+        const { [field]: _, ...rest } = record;
+        expect(() => parseFaxList({ data: [rest] })).toThrow(`"data.0.${field}"`);
+      }),
+    );
+  });
+
+  it('Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 86_400 }), (seconds) => {
+        expect(retryAfterSeconds(String(seconds), now)).toBe(seconds);
+        expect(retryAfterSeconds(new Date(now + seconds * 1000).toUTCString(), now)).toBe(seconds);
+      }),
+    );
+    expect(retryAfterSeconds('soon', now)).toBeUndefined();
+    expect(retryAfterSeconds(null, now)).toBeUndefined();
   });
 });
 
