@@ -14,6 +14,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { jobsTableSchema, sendersTableSchema } from '../functions/adapters/table-schema.ts';
+import { FaxgateError } from '../functions/errors.ts';
 
 // Neither package ships type declarations; these are the small parts used here.
 interface DynaliteOptions {
@@ -41,9 +42,21 @@ interface S3rverInstance {
   on(event: 'event', listener: (event: S3rverEvent) => void): void;
 }
 
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+// dynalite's own LevelDB, to test the folder's lock before dynalite opens it.
+const { Level } = createRequire(require.resolve('dynalite'))('level') as {
+  Level: new (path: string) => LevelDatabase;
+};
 const S3rver = require('s3rver') as new (options: S3rverOptions) => S3rverInstance;
+
+/** The data folder is held by another process (or another stand-in in this one). */
+export class DataFolderInUseError extends FaxgateError {}
 
 export interface StandIn {
   /** `http://host:port`, for the SDK client's `endpoint`. */
@@ -88,11 +101,35 @@ function endpointOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * A second dynalite on a locked LevelDB folder starts, then crashes the process on its first
+ * request; opening the folder once first turns that into a clear error at start.
+ */
+async function assertDataFolderFree(dataDir: string): Promise<void> {
+  const probe = new Level(dataDir);
+  try {
+    await probe.open();
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code === 'LEVEL_LOCKED') {
+      throw new DataFolderInUseError(
+        `The DynamoDB data folder ${dataDir} is in use by another process (is faxgate already running?)`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  await probe.close();
+}
+
 export async function startDynamoStandIn(
   options: { host?: string; port?: number; dataDir?: string } = {},
 ): Promise<StandIn> {
   const host = options.host ?? '127.0.0.1';
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    await assertDataFolderFree(options.dataDir);
+  }
   // Tables become ACTIVE at once: nothing here is worth waiting half a second for.
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -107,10 +144,8 @@ export async function startDynamoStandIn(
     endpoint: endpointOf(host, port),
     port,
     close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections?.();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      // Closing the server also closes the LevelDB store, flushing it to disk.
+      new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
 

@@ -4,6 +4,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DataFolderInUseError,
   ensureTables,
   localAwsClientConfig,
   type ObjectCreated,
@@ -41,6 +42,24 @@ describe('S3 stand-in', () => {
   });
 });
 
+describe('S3 stand-in object keys', () => {
+  let s3: S3Fixture;
+  const events: ObjectCreated[] = [];
+  beforeAll(async () => {
+    s3 = await startS3Fixture('key-bucket');
+    s3.standIn.onObjectCreated((event) => events.push(event));
+  });
+  afterAll(async () => {
+    await s3.close();
+  });
+
+  it('reports keys as written, not URL-encoded', async () => {
+    const key = 'inbound/a b+c=ü';
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'x' }));
+    expect(events.map((e) => e.key)).toEqual([key]);
+  });
+});
+
 describe('DynamoDB stand-in', () => {
   let dynamo: DynamoFixture;
   beforeAll(async () => {
@@ -75,6 +94,8 @@ describe('DynamoDB stand-in', () => {
         new GetCommand({ TableName: 'senders', Key: { entry: '@example.com' } }),
       );
       expect(Item).toEqual({ entry: '@example.com' });
+      // A second server on the same folder is refused at start, not on its first request.
+      await expect(startDynamoStandIn({ dataDir: dir.path })).rejects.toBeInstanceOf(DataFolderInUseError);
       client.destroy();
       await second.close();
     } finally {
