@@ -80,8 +80,13 @@ describe('matchFaxesToJobs', () => {
   });
 
   // The specification written the slow, obvious way.
-  function referenceMatch(jobs: MatchableJob[], faxes: FaxRecord[], clockSkewMs: number) {
-    const taken = new Set<string>();
+  function referenceMatch(
+    jobs: MatchableJob[],
+    faxes: FaxRecord[],
+    clockSkewMs: number,
+    claimed: Set<string>,
+  ) {
+    const taken = new Set<string>(claimed);
     const ordered = [...jobs].sort(
       (x, y) =>
         Date.parse(x.sendStartedAt) - Date.parse(y.sendStartedAt) ||
@@ -125,11 +130,13 @@ describe('matchFaxesToJobs', () => {
         fc.array(arbJob, { maxLength: 25 }),
         fc.array(arbFax, { maxLength: 40 }),
         fc.integer({ min: 0, max: 200_000 }),
-        (js, fs, clockSkewMs) => {
+        fc.array(fc.integer({ min: 0, max: 39 }), { maxLength: 10 }),
+        (js, fs, clockSkewMs, claimedIndexes) => {
           const jobs = js.map((j, i) => job(`m${i}`, j.n, j.pages, base + j.at));
           const faxes = fs.map((f, i) => fax(`f${i}`, f.n, f.pages, base + f.at));
-          const matches = matchFaxesToJobs(jobs, faxes, { clockSkewMs });
-          expect(pairs(matches)).toEqual(referenceMatch(jobs, faxes, clockSkewMs));
+          const claimedFaxIds = new Set(claimedIndexes.map((i) => `f${i}`));
+          const matches = matchFaxesToJobs(jobs, faxes, { clockSkewMs, claimedFaxIds });
+          expect(pairs(matches)).toEqual(referenceMatch(jobs, faxes, clockSkewMs, claimedFaxIds));
           expect(new Set(matches.map((m) => m.fax.id)).size).toBe(matches.length);
         },
       ),
