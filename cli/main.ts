@@ -57,7 +57,8 @@ Commands:
 Target (one of):
   --local                   the one-machine runtime (npm start): DynamoDB at
                             http://127.0.0.1:${LOCAL_DYNAMODB_PORT}, table ${LOCAL_SENDERS_TABLE}
-                            (FAXGATE_DYNAMODB_ENDPOINT, SENDERS_TABLE override them)
+                            (FAXGATE_DYNAMODB_ENDPOINT or FAXGATE_DYNAMODB_PORT, and
+                            SENDERS_TABLE override them, as for npm start)
   --table NAME              a deployed stack's senders table (or SENDERS_TABLE),
       --region REGION       with the normal AWS credential chain (or AWS_REGION)
 
