@@ -1,12 +1,13 @@
 // `npm start`: the whole gateway on this machine. Configuration comes from the environment (see
-// local-config.ts); a bad value is one line on stderr and exit code 2, a port in use exit code 3.
+// local-config.ts); a bad value is one line on stderr and exit code 2, a port or data folder in use
+// exit code 3.
 
 import { relative } from 'node:path';
 import { ConfigError } from '../functions/config.ts';
 import { SANDBOX_TEST_NUMBERS } from '../sandbox/faxrocks-sandbox.ts';
 import { type LocalConfig, localConfigFromEnv, localDefaults } from './local-config.ts';
 import { type LocalGateway, PortInUseError, startLocalGateway } from './runtime.ts';
-import { localCredentials } from './stand-ins.ts';
+import { DataFolderInUseError, localCredentials } from './stand-ins.ts';
 
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   try {
     gateway = await startLocalGateway({ ...config, env: process.env });
   } catch (error) {
-    if (error instanceof PortInUseError) {
+    if (error instanceof PortInUseError || error instanceof DataFolderInUseError) {
       console.error(`faxgate: ${error.message}`);
       process.exit(3);
     }

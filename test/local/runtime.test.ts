@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../functions/adapters/telemetry.ts';
 import { type LocalGateway, PortInUseError, startLocalGateway } from '../../local/runtime.ts';
 import { newSesMessageId, stampAsSes } from '../../local/ses-inbound-smtp.ts';
-import { localAwsClientConfig, startS3StandIn } from '../../local/stand-ins.ts';
+import { DataFolderInUseError, localAwsClientConfig, startS3StandIn } from '../../local/stand-ins.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { tempDir } from '../support/stand-ins.ts';
 
@@ -169,6 +169,14 @@ describe('npm start runtime, end to end', () => {
     );
     expect(error).toBeInstanceOf(PortInUseError);
     expect((error as Error).message).toContain('FAXGATE_S3_PORT');
+  });
+
+  it('refuses a data folder another gateway is using', async () => {
+    const error = await startLocalGateway({ dataDir: gateway.config.dataDir, ports: 0, log: silentLog }).then(
+      (g) => g.close().then(() => undefined),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DataFolderInUseError);
   });
 });
 
