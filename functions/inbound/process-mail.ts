@@ -48,8 +48,9 @@ export type ProcessResult =
   | { outcome: 'ACCEPTED'; numbers: NumberReport[] }
   | { outcome: 'DUPLICATE'; previous: string };
 
+/** The SES message id: the last part of the (already URL-decoded) object key. */
 export function messageIdOf(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' ')).split('/').pop() ?? key;
+  return key.split('/').pop() ?? key;
 }
 
 export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): Promise<ProcessResult> {
