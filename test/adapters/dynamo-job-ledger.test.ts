@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobLedger, faxClaimKey, jobKey } from '../../functions/adapters/dynamo-job-ledger.ts';
 import type { NewFaxJob } from '../../functions/domain/fax-job.ts';
@@ -8,6 +8,11 @@ import { type DynamoFixture, startDynamoFixture } from '../support/stand-ins.ts'
 
 const EXPIRES = 1_900_000_000;
 const fixedClock = { now: () => new Date('2026-11-27T06:00:00.000Z') };
+
+/** No removeUndefinedValues: the Lambda handlers may build their client without it. */
+function plainDocuments(dynamo: DynamoFixture): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamo.client);
+}
 
 function newJob(overrides: Partial<NewFaxJob> = {}): NewFaxJob {
   return {
@@ -21,6 +26,7 @@ function newJob(overrides: Partial<NewFaxJob> = {}): NewFaxJob {
     subject: 'Invoice',
     originalMessageId: '<orig@example.com>',
     references: ['<orig@example.com>'],
+    silent: undefined,
     ...overrides,
   };
 }
@@ -32,7 +38,7 @@ describe('DynamoJobLedger', () => {
   beforeAll(async () => {
     // A table of its own: the open-jobs assertions must see only this file's jobs.
     dynamo = await startDynamoFixture({ jobsTable: 'ledger-jobs' });
-    ledger = new DynamoJobLedger(dynamo.docClient, dynamo.jobsTable, { clock: fixedClock });
+    ledger = new DynamoJobLedger(plainDocuments(dynamo), dynamo.jobsTable, { clock: fixedClock });
   });
   afterAll(async () => {
     await dynamo.close();
@@ -145,7 +151,7 @@ describe('DynamoJobLedger', () => {
       const job = newJob();
       await ledger.claimSend(job);
       const stale = randomUUID();
-      const queued = { queuedAt: '2026-11-27T06:00:02.000Z', pages: 2 };
+      const queued = { queuedAt: '2026-11-27T06:00:02.000Z', pages: 2, estimatedCost: undefined };
       await expect(ledger.markQueued(job.messageId, job.number, stale, queued)).rejects.toBeInstanceOf(
         ConflictError,
       );
@@ -292,7 +298,7 @@ describe('DynamoJobLedger open-jobs index', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoFixture({ jobsTable: 'open-index-jobs' });
-    ledger = new DynamoJobLedger(dynamo.docClient, dynamo.jobsTable, { clock: fixedClock });
+    ledger = new DynamoJobLedger(plainDocuments(dynamo), dynamo.jobsTable, { clock: fixedClock });
   });
   afterAll(async () => {
     await dynamo.close();

@@ -1,3 +1,4 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -57,7 +58,8 @@ describe('DynamoSenderList', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoFixture({ sendersTable: 'senders-under-test' });
-    senders = new DynamoSenderList(dynamo.docClient, dynamo.sendersTable);
+    // A plain document client: the adapter must not rely on removeUndefinedValues.
+    senders = new DynamoSenderList(DynamoDBDocumentClient.from(dynamo.client), dynamo.sendersTable);
   });
   afterAll(async () => {
     await dynamo.close();
@@ -113,7 +115,7 @@ describe('DynamoSenderList', () => {
   });
 
   it('removes an entry once and reports missing after', async () => {
-    await senders.add({ entry: 'dave@example.net', ...by });
+    await senders.add({ entry: 'dave@example.net', ...by, note: undefined });
     expect(await senders.isAllowed('dave@example.net')).toBe(true);
     expect(await senders.remove('Dave@Example.NET')).toBe('removed');
     expect(await senders.remove('dave@example.net')).toBe('missing');
