@@ -129,7 +129,7 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
   const authservId = (segments.shift() ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const results: AuthResult[] = [];
   for (const segment of segments) {
-    const pairs = [...segment.matchAll(/([A-Za-z0-9._/-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s"]+)/g)].map(
+    const pairs = [...segment.matchAll(/([A-Za-z0-9._/-]+)\s*=\s*((?:"(?:[^"\\]|\\.)*"|[^\s"])+)/g)].map(
       ([, name, raw]) => [(name ?? '').toLowerCase(), unquote(raw ?? '')] as const,
     );
     const [head, ...rest] = pairs;
@@ -198,10 +198,9 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
   return parts;
 }
 
+/** Removes the quotes of quoted pieces (`"a;b"@example.com` -> `a;b@example.com`). */
 function unquote(value: string): string {
-  return value.startsWith('"') && value.endsWith('"') && value.length >= 2
-    ? value.slice(1, -1).replace(/\\(.)/g, '$1')
-    : value;
+  return value.replace(/"((?:[^"\\]|\\.)*)"/g, (_, inner: string) => inner.replace(/\\(.)/g, '$1'));
 }
 
 // ---- Domains ----
