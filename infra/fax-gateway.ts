@@ -258,6 +258,7 @@ export class FaxGateway extends Construct {
     inboundErrors: cloudwatch.Alarm;
     statusPollerErrors: cloudwatch.Alarm;
     jobsUnknown: cloudwatch.Alarm;
+    faxrocksUnreachable: cloudwatch.Alarm;
   };
   /** The value of the MX record the fax domain needs: `10 inbound-smtp.<region>.amazonaws.com`. */
   public readonly mxRecordValue: string;
@@ -615,6 +616,20 @@ export class FaxGateway extends Construct {
         ...anyAtAll,
         alarmDescription:
           'faxgate: fax jobs ended UNKNOWN; their senders were asked to check before resending',
+      }),
+      // The poller shrugs off a failing GET /faxes (the next run retries); only a lasting outage
+      // is worth a page: every 5-minute period of a quarter hour had one.
+      faxrocksUnreachable: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'FaxListUnavailable',
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period,
+      }).createAlarm(this, 'FaxrocksUnreachableAlarm', {
+        ...anyAtAll,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        alarmDescription: 'faxgate: the status poller could not read GET /faxes from faxrocks for 15 minutes',
       }),
     };
     for (const alarm of Object.values(this.alarms)) alarm.addAlarmAction(notify);

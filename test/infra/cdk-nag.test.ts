@@ -7,7 +7,7 @@ import { Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaxGatewayStack } from '../../infra/fax-gateway-stack.ts';
-import { type TestApp, testApp } from './synth.ts';
+import { SYNTH_TIMEOUT, type TestApp, testApp } from './synth.ts';
 
 interface Violation {
   ruleName: string;
@@ -72,7 +72,7 @@ describe('cdk-nag AwsSolutions', () => {
     } catch (error) {
       synthError = error;
     }
-  });
+  }, SYNTH_TIMEOUT);
   afterAll(() => t.remove());
 
   it('leaves no finding unresolved', () => {

@@ -8,7 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayPolicyFromEnv, pollerPolicyFromEnv } from '../../functions/config.ts';
 import { FaxGatewayStack } from '../../infra/fax-gateway-stack.ts';
-import { type TestApp, testApp } from './synth.ts';
+import { SYNTH_TIMEOUT, type TestApp, testApp } from './synth.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] } & Record<
   string,
@@ -58,7 +58,7 @@ describe('FaxGateway with defaults (only the domain given)', () => {
     t = testApp();
     stack = new FaxGatewayStack(t.app, 'Faxgate', { gateway: { domain: 'Fax.Example.com' } });
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
   afterAll(() => t.remove());
 
   describe('mail bucket', () => {
@@ -645,6 +645,20 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         AlarmActions: [{ Ref: topicId() }],
       });
     });
+
+    it('fire when faxrocks stays unreachable for the poller for 15 minutes', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'faxgate',
+        MetricName: 'FaxListUnavailable',
+        Dimensions: [{ Name: 'service', Value: 'faxgate' }],
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId() }],
+      });
+    });
   });
 
   describe('outputs', () => {
@@ -693,7 +707,7 @@ describe('FaxGateway configured', () => {
       },
     });
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
   afterAll(() => t.remove());
 
   it('activates the rule set through SetActiveReceiptRuleSet after the rule exists, and switches receiving off on deletion', () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaxGateway, type FaxGatewayProps } from '../../infra/fax-gateway.ts';
 import { CONTEXT_KEYS, gatewaySettingsFromContext } from '../../infra/gateway-context.ts';
 import { tempDir } from '../support/stand-ins.ts';
+import { SYNTH_TIMEOUT } from './synth.ts';
 
 const settingsOf = (context: Record<string, unknown>) =>
   gatewaySettingsFromContext(new App({ context }).node);
@@ -186,59 +187,74 @@ describe('infra/app.ts run the way the CDK CLI runs it', () => {
       cwd: repo,
       env,
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: SYNTH_TIMEOUT - 10_000,
     });
   };
 
-  it('stops with one line naming the missing domain', () => {
-    const result = runApp({}, join(dir.path, 'missing'));
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe(
-      'faxgate: the fax domain is missing: run with -c domain=fax.example.com (or set "domain" in the context of cdk.json)',
-    );
-  });
+  it(
+    'stops with one line naming the missing domain',
+    () => {
+      const result = runApp({}, join(dir.path, 'missing'));
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'faxgate: the fax domain is missing: run with -c domain=fax.example.com (or set "domain" in the context of cdk.json)',
+      );
+    },
+    SYNTH_TIMEOUT,
+  );
 
-  it('stops with one line naming an invalid value', () => {
-    const result = runApp({ domain: 'fax.example.com', inboundConcurrency: '1' }, join(dir.path, 'invalid'));
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe(
-      'faxgate: inboundConcurrency must be a whole number from 2 to 1000, not 1',
-    );
-  });
+  it(
+    'stops with one line naming an invalid value',
+    () => {
+      const result = runApp(
+        { domain: 'fax.example.com', inboundConcurrency: '1' },
+        join(dir.path, 'invalid'),
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'faxgate: inboundConcurrency must be a whole number from 2 to 1000, not 1',
+      );
+    },
+    SYNTH_TIMEOUT,
+  );
 
-  it('synthesizes the Faxgate stack offline with Docker failing', () => {
-    const cdkJson = JSON.parse(readFileSync(join(repo, 'cdk.json'), 'utf8')) as { context: object };
-    const outdir = join(dir.path, 'ok');
-    const result = runApp({ ...cdkJson.context, domain: 'fax.example.com' }, outdir);
-    expect(result.stderr).not.toContain('docker is not available');
-    expect(result.status).toBe(0);
-    const template = JSON.parse(readFileSync(join(outdir, 'Faxgate.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string }>;
-      Outputs: Record<string, unknown>;
-    };
-    const types = new Set(Object.values(template.Resources).map((r) => r.Type));
-    for (const type of [
-      'AWS::S3::Bucket',
-      'AWS::SES::ReceiptRuleSet',
-      'AWS::SES::ReceiptRule',
-      'AWS::SQS::Queue',
-      'AWS::DynamoDB::Table',
-      'AWS::Lambda::Function',
-      'AWS::Lambda::EventSourceMapping',
-      'AWS::Events::Rule',
-      'AWS::CloudWatch::Alarm',
-      'AWS::SNS::Topic',
-    ]) {
-      expect(types, type).toContain(type);
-    }
-    expect(Object.keys(template.Outputs)).toEqual(
-      expect.arrayContaining([
-        'MxRecord',
-        'ReceiptRuleSetName',
-        'MailBucketName',
-        'JobsTableName',
-        'InboundQueueUrl',
-      ]),
-    );
-  });
+  it(
+    'synthesizes the Faxgate stack offline with Docker failing',
+    () => {
+      const cdkJson = JSON.parse(readFileSync(join(repo, 'cdk.json'), 'utf8')) as { context: object };
+      const outdir = join(dir.path, 'ok');
+      const result = runApp({ ...cdkJson.context, domain: 'fax.example.com' }, outdir);
+      expect(result.stderr).not.toContain('docker is not available');
+      expect(result.status).toBe(0);
+      const template = JSON.parse(readFileSync(join(outdir, 'Faxgate.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string }>;
+        Outputs: Record<string, unknown>;
+      };
+      const types = new Set(Object.values(template.Resources).map((r) => r.Type));
+      for (const type of [
+        'AWS::S3::Bucket',
+        'AWS::SES::ReceiptRuleSet',
+        'AWS::SES::ReceiptRule',
+        'AWS::SQS::Queue',
+        'AWS::DynamoDB::Table',
+        'AWS::Lambda::Function',
+        'AWS::Lambda::EventSourceMapping',
+        'AWS::Events::Rule',
+        'AWS::CloudWatch::Alarm',
+        'AWS::SNS::Topic',
+      ]) {
+        expect(types, type).toContain(type);
+      }
+      expect(Object.keys(template.Outputs)).toEqual(
+        expect.arrayContaining([
+          'MxRecord',
+          'ReceiptRuleSetName',
+          'MailBucketName',
+          'JobsTableName',
+          'InboundQueueUrl',
+        ]),
+      );
+    },
+    SYNTH_TIMEOUT,
+  );
 });

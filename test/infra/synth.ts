@@ -10,6 +10,9 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
   context?: Record<string, unknown>;
 };
 
+/** Synthesis bundles both functions with esbuild: seconds alone, much longer on a busy machine. */
+export const SYNTH_TIMEOUT = 240_000;
+
 export interface TestApp {
   app: App;
   outdir: string;
