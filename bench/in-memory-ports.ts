@@ -1,0 +1,190 @@
+// In-process stand-ins for faxgate's own ports, so the benchmark times our code and not a
+// DynamoDB or S3 emulator. They keep the ports' contracts (conditional claims, open jobs in send
+// order) in plain maps; they are fakes of OUR interfaces, never of the AWS SDK.
+
+import type { FaxJob, FaxOutcome, MailOutcome, MailRecord, NewFaxJob } from '../functions/domain/fax-job.ts';
+import { isFinal } from '../functions/domain/fax-job.ts';
+import { ConflictError, MailNotFoundError } from '../functions/errors.ts';
+import type {
+  JobLedger,
+  Mailer,
+  MailStore,
+  OutgoingMail,
+  SenderEntry,
+  SenderList,
+  StoredMailRef,
+} from '../functions/ports.ts';
+
+export class MemoryMailStore implements MailStore {
+  private readonly mails = new Map<string, Buffer>();
+
+  put(ref: StoredMailRef, raw: Buffer): void {
+    this.mails.set(`${ref.bucket}/${ref.key}`, raw);
+  }
+
+  async getRawMail(ref: StoredMailRef): Promise<Buffer> {
+    const raw = this.mails.get(`${ref.bucket}/${ref.key}`);
+    if (!raw) throw new MailNotFoundError(`no mail at ${ref.key}`);
+    return raw;
+  }
+}
+
+export class MemorySenderList implements SenderList {
+  private readonly entries = new Map<string, SenderEntry>();
+
+  async isAllowed(address: string): Promise<boolean> {
+    const lower = address.toLowerCase();
+    return this.entries.has(lower) || this.entries.has(`@${lower.split('@').at(-1) ?? ''}`);
+  }
+
+  async add(entry: SenderEntry): Promise<'added' | 'exists'> {
+    const key = entry.entry.toLowerCase();
+    if (this.entries.has(key)) return 'exists';
+    this.entries.set(key, { ...entry, entry: key });
+    return 'added';
+  }
+
+  async remove(entry: string): Promise<'removed' | 'missing'> {
+    return this.entries.delete(entry.toLowerCase()) ? 'removed' : 'missing';
+  }
+
+  async list(): Promise<SenderEntry[]> {
+    return [...this.entries.values()];
+  }
+}
+
+/** Counts what would have been mailed; keeps nothing (replies carry no document bytes anyway). */
+export class CountingMailer implements Mailer {
+  sent = 0;
+  async send(_mail: OutgoingMail): Promise<void> {
+    this.sent++;
+  }
+}
+
+function jobKey(messageId: string, number: string): string {
+  return `${messageId}#${number}`;
+}
+
+export class MemoryJobLedger implements JobLedger {
+  private readonly mails = new Map<string, MailRecord>();
+  private readonly jobs = new Map<string, FaxJob>();
+  private readonly faxClaims = new Map<string, { messageId: string; number: string }>();
+
+  async openMail(mail: MailRecord): Promise<{ created: boolean; record: MailRecord }> {
+    const existing = this.mails.get(mail.messageId);
+    if (existing) return { created: false, record: existing };
+    this.mails.set(mail.messageId, { ...mail });
+    return { created: true, record: mail };
+  }
+
+  async getMail(messageId: string): Promise<MailRecord | undefined> {
+    return this.mails.get(messageId);
+  }
+
+  async recordMailOutcome(messageId: string, outcome: MailOutcome): Promise<void> {
+    const record = this.mails.get(messageId);
+    if (record) this.mails.set(messageId, { ...record, ...outcome });
+  }
+
+  async markMailReplied(messageId: string, at: string): Promise<boolean> {
+    const record = this.mails.get(messageId);
+    if (!record || record.repliedAt) return false;
+    record.repliedAt = at;
+    return true;
+  }
+
+  async claimSend(job: NewFaxJob): Promise<boolean> {
+    const key = jobKey(job.messageId, job.number);
+    if (this.jobs.has(key)) return false;
+    this.jobs.set(key, { ...job, state: 'SENDING' });
+    return true;
+  }
+
+  /** Puts a job as it would stand after earlier runs (the poller benchmark's open jobs). */
+  seedJob(job: FaxJob): void {
+    this.jobs.set(jobKey(job.messageId, job.number), { ...job });
+  }
+
+  private attempt(messageId: string, number: string, attemptId: string): FaxJob {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (!job || job.attemptId !== attemptId || job.state !== 'SENDING') {
+      throw new ConflictError(`job ${messageId}#${number} is not this attempt's SENDING job`);
+    }
+    return job;
+  }
+
+  async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
+    this.attempt(messageId, number, attemptId);
+    this.jobs.delete(jobKey(messageId, number));
+  }
+
+  async markQueued(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    queued: { queuedAt: string; pages: number; estimatedCost?: number },
+  ): Promise<void> {
+    Object.assign(this.attempt(messageId, number, attemptId), { state: 'QUEUED', ...queued });
+  }
+
+  async markSendOutcomeUnknown(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    reason: string,
+  ): Promise<void> {
+    this.attempt(messageId, number, attemptId).outcomeUnknown = reason;
+  }
+
+  async markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void> {
+    Object.assign(this.attempt(messageId, number, attemptId), { state: 'FAILED', error });
+  }
+
+  async getJob(messageId: string, number: string): Promise<FaxJob | undefined> {
+    return this.jobs.get(jobKey(messageId, number));
+  }
+
+  async listJobs(messageId: string): Promise<FaxJob[]> {
+    return [...this.jobs.values()].filter((job) => job.messageId === messageId);
+  }
+
+  async listOpenJobs(): Promise<FaxJob[]> {
+    return (
+      [...this.jobs.values()]
+        // Open until the outcome email went out, final or not.
+        .filter((job) => !job.notifiedAt)
+        .sort((a, b) => Date.parse(a.sendStartedAt) - Date.parse(b.sendStartedAt))
+        .map((job) => ({ ...job }))
+    );
+  }
+
+  async claimFax(
+    faxId: string,
+    job: { messageId: string; number: string },
+  ): Promise<{ messageId: string; number: string }> {
+    const holder = this.faxClaims.get(faxId);
+    if (holder) return holder;
+    this.faxClaims.set(faxId, { messageId: job.messageId, number: job.number });
+    return job;
+  }
+
+  async attachFax(messageId: string, number: string, faxId: string, at: string): Promise<void> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (!job) throw new ConflictError(`no job ${messageId}#${number}`);
+    if (job.faxId && job.faxId !== faxId) throw new ConflictError(`job holds fax ${job.faxId}`);
+    Object.assign(job, { faxId, faxFoundAt: at, state: job.state === 'SENDING' ? 'QUEUED' : job.state });
+    job.outcomeUnknown = undefined;
+  }
+
+  async recordOutcome(messageId: string, number: string, outcome: FaxOutcome): Promise<void> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (!job) throw new ConflictError(`no job ${messageId}#${number}`);
+    if (isFinal(job.state) && job.state !== outcome.state) throw new ConflictError('another outcome stands');
+    Object.assign(job, outcome);
+  }
+
+  async markNotified(messageId: string, number: string, at: string): Promise<void> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (job) job.notifiedAt = at;
+  }
+}

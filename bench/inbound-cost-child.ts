@@ -1,0 +1,132 @@
+// One size of the inbound-cost figure, in a process of its own so its peak RSS is this mail's
+// alone. Bundled by inbound-cost.ts the way infra bundles the Lambda, then run with plain node.
+//
+// Input: one JSON argument (ChildInput). Output: one JSON line (ChildOutput) on stdout.
+// The real use case runs, from raw mail bytes to the finished POST /send body: the real faxrocks
+// client builds that body and hands it to a fetch that keeps its length and answers like faxrocks.
+
+import { readFile } from 'node:fs/promises';
+import { simpleParser } from 'mailparser';
+import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
+import { CountingMetrics, silentLog } from '../functions/adapters/telemetry.ts';
+import type { GatewayPolicy } from '../functions/config.ts';
+import type { InboundDeps } from '../functions/inbound/deps.ts';
+import { processStoredMail } from '../functions/inbound/process-mail.ts';
+import { systemClock } from '../functions/ports.ts';
+import { CountingMailer, MemoryJobLedger, MemoryMailStore, MemorySenderList } from './in-memory-ports.ts';
+import { timeRuns } from './measure.ts';
+
+export interface ChildInput {
+  mailPath: string;
+  warmup: number;
+  runs: number;
+  /** Also time mailparser's simpleParser alone on the same mail, for reference. */
+  simpleParser: boolean;
+}
+
+export interface ChildOutput {
+  mailBytes: number;
+  /** Bytes of the POST /send body the client built. */
+  sendBodyBytes: number;
+  pages: number;
+  /** Peak RSS (MiB) after imports, before the mail is read. */
+  rssAfterImportMiB: number;
+  /** Peak RSS (MiB) with the raw mail in memory. */
+  rssWithMailMiB: number;
+  /** Peak RSS (MiB) of the process after the first full run: the figure a Lambda must hold. */
+  peakRssMiB: number;
+  pipelineMs: number[];
+  floorMs: number[];
+  simpleParserMs: number[];
+}
+
+const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput;
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+const policy: GatewayPolicy = {
+  faxDomain: 'fax.bench.example',
+  replyFrom: 'fax@fax.bench.example',
+  maxNumbersPerMail: 50,
+  maxPages: 100,
+  // The largest mail SES delivers carries ~29 MiB of PDF: let it through to /send.
+  maxDocumentBytes: 40 * 1024 * 1024,
+  allowedPrefixes: [],
+  blockedPrefixes: [],
+  senderDailyPageLimit: 0,
+  dailyCostCeiling: 0,
+  jobRetentionDays: 400,
+};
+
+let sendBodyBytes = 0;
+const faxrocksFetch: typeof fetch = async (_url, init) => {
+  sendBodyBytes = typeof init?.body === 'string' ? init.body.length : -1;
+  return new Response(JSON.stringify({ number: '+4930123456', pages: 1, estimated_costs: 0.09 }), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
+};
+
+const mailStore = new MemoryMailStore();
+const senders = new MemorySenderList();
+await senders.add({ entry: 'alice@example.com', addedBy: 'bench', addedAt: new Date().toISOString() });
+const deps: InboundDeps = {
+  mailStore,
+  senders,
+  ledger: new MemoryJobLedger(),
+  faxApi: new FaxrocksClient({
+    baseUrl: 'http://127.0.0.1:9/api',
+    token: staticToken('bench'),
+    fetch: faxrocksFetch,
+  }),
+  mailer: new CountingMailer(),
+  policy,
+  clock: systemClock,
+  log: silentLog,
+  metrics: new CountingMetrics(),
+};
+
+const rssAfterImportMiB = peakRssMiB();
+const raw = await readFile(input.mailPath);
+const rssWithMailMiB = peakRssMiB();
+
+let run = 0;
+let pages = 0;
+async function pipeline(): Promise<void> {
+  const ref = { bucket: 'bench', key: `inbound/bench-${run++}` };
+  mailStore.put(ref, raw);
+  const result = await processStoredMail(ref, deps);
+  if (result.outcome !== 'ACCEPTED') throw new Error(`the mail was not accepted: ${JSON.stringify(result)}`);
+  pages = (await deps.ledger.getMail(`bench-${run - 1}`))?.pages ?? 0;
+}
+
+// The first run alone decides the peak: one mail per invocation, as in the Lambda.
+await pipeline();
+const peakRssAfterFirst = peakRssMiB();
+const sendBodyAfterFirst = sendBodyBytes;
+const pipelineMs = await timeRuns({ warmup: Math.max(0, input.warmup - 1), runs: input.runs }, pipeline);
+
+// The floor: the attachment's base64, as it stands in the mail, decoded and encoded again.
+const start = raw.indexOf('JVBERi0');
+const end = raw.indexOf('\r\n--', start);
+if (start < 0 || end < 0) throw new Error('no base64 PDF part found in the mail');
+const floorMs = await timeRuns({ warmup: input.warmup, runs: input.runs }, () => {
+  const decoded = Buffer.from(raw.toString('latin1', start, end), 'base64');
+  if (decoded.toString('base64').length === 0) throw new Error('empty');
+});
+
+const simpleParserMs = input.simpleParser
+  ? await timeRuns({ warmup: 1, runs: input.runs }, () => simpleParser(raw))
+  : [];
+
+const output: ChildOutput = {
+  mailBytes: raw.byteLength,
+  sendBodyBytes: sendBodyAfterFirst,
+  pages,
+  rssAfterImportMiB,
+  rssWithMailMiB,
+  peakRssMiB: peakRssAfterFirst,
+  pipelineMs,
+  floorMs,
+  simpleParserMs,
+};
+process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -1,0 +1,42 @@
+// Bundles an entry the way infra/fax-gateway.ts has CDK bundle the Lambda functions (NodejsFunction
+// `bundling`: ESM, minified, `mainFields: module,main`, the createRequire banner, the SDK bundled,
+// a linked source map), so bundle sizes and import times are those of what gets deployed.
+// Keep INFRA_BUNDLE_OPTIONS in step with that file.
+
+import { statSync } from 'node:fs';
+import { type BuildOptions, build } from 'esbuild';
+
+const REQUIRE_BANNER =
+  "import { createRequire as __faxgateCreateRequire } from 'node:module'; const require = __faxgateCreateRequire(import.meta.url);";
+
+/** What CDK passes to esbuild for the faxgate functions (runtime Node.js 24). */
+export const INFRA_BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  minify: true,
+  // CDK's `sourceMap: true`: a .map file beside the bundle and a sourceMappingURL comment.
+  sourcemap: true,
+  sourcesContent: false,
+  banner: { js: REQUIRE_BANNER },
+  logLevel: 'silent',
+};
+
+/** esbuild's defaults for a Node program: what "just bundle it" gives. */
+export const NAIVE_BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  logLevel: 'silent',
+};
+
+export interface Bundle {
+  outfile: string;
+  bytes: number;
+}
+
+export async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Bundle> {
+  await build({ ...options, entryPoints: [entry], outfile });
+  return { outfile, bytes: statSync(outfile).size };
+}

@@ -1,0 +1,214 @@
+// Figure 3: the status poller against the faxrocks sandbox over loopback HTTP, with 10,000 older
+// faxes in the account and 1,000 open jobs sent within the last hour (each with its fax, still
+// pending): GET /faxes requests and time per poll, beside the floor of reading the same pages with
+// the client alone and beside a naive poller that reads the whole history. The job ledger is the
+// in-memory one, so the time is the poller's and the HTTP's, not an emulator's. Then the matching
+// step alone at 1,000 and 10,000 jobs, to show its n log n growth.
+
+import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
+import { CountingMetrics, silentLog } from '../functions/adapters/telemetry.ts';
+import type { FaxJob } from '../functions/domain/fax-job.ts';
+import { matchFaxesToJobs } from '../functions/domain/fax-matching.ts';
+import type { FaxRecord } from '../functions/ports.ts';
+import { pollFaxStatuses } from '../functions/status-poller/poll-fax-statuses.ts';
+import { startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
+import { CountingMailer, MemoryJobLedger } from './in-memory-ports.ts';
+import { median, round, timeRuns } from './measure.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface PollerOptions {
+  oldFaxes: number;
+  openJobs: number;
+  warmup: number;
+  runs: number;
+  /** Job counts for the matching figure, smallest first. */
+  matchingSizes: number[];
+  matchingRuns: number;
+}
+
+export interface PollerResult {
+  oldFaxes: number;
+  openJobs: number;
+  pageSize: number;
+  /** GET /faxes requests of one poll. */
+  requestsPerPoll: number;
+  /** The fewest possible: the open jobs' faxes plus one older fax, in pages of pageSize. */
+  minimumRequests: number;
+  /** A poller that reads the whole history. */
+  naiveRequests: number;
+  matchedPerPoll: number;
+  pollMs: number;
+  /** Reading the same pages with the client alone. */
+  floorMs: number;
+  ratio: number;
+  naiveListMs: number;
+  matching: { jobs: number; faxes: number; medianMs: number }[];
+  /** Time growth from the smallest to the largest size, and what n log n predicts. */
+  matchingGrowth: { measured: number; nLogN: number; linear: number };
+}
+
+/** A valid Berlin number per index (never one of the sandbox's test numbers, which end in 60x). */
+function numberFor(index: number): string {
+  return `+4930${String(20_000_000 + index)}`;
+}
+
+function openJob(index: number, sendStartedAt: number): FaxJob {
+  const at = new Date(sendStartedAt).toISOString();
+  return {
+    messageId: `bench-mail-${index}`,
+    number: numberFor(index),
+    attemptId: `attempt-${index}`,
+    sendStartedAt: at,
+    queuedAt: at,
+    pages: 1,
+    expiresAt: Math.floor(sendStartedAt / 1000) + 400 * 86_400,
+    sender: 'alice@example.com',
+    subject: 'Scan',
+    state: 'QUEUED',
+  };
+}
+
+export async function measureStatusPoller(options: PollerOptions): Promise<PollerResult> {
+  const now = Date.now();
+  const sandbox = await startFaxrocksSandbox({ port: 0, deliveryDelayMs: DAY });
+  try {
+    await sandbox.seedFaxes(
+      Array.from({ length: options.oldFaxes }, (_, i) => ({
+        number: numberFor(i % 500),
+        createdAt: new Date(now - 2 * DAY - i * 60_000),
+        status: 'delivered' as const,
+      })),
+    );
+    // Open jobs spread over the last hour; each one's fax created two seconds after its send.
+    const jobs = Array.from({ length: options.openJobs }, (_, i) =>
+      openJob(i, now - HOUR + Math.floor((i * HOUR) / Math.max(1, options.openJobs))),
+    );
+    await sandbox.seedFaxes(
+      jobs.map((job) => ({
+        number: job.number,
+        createdAt: new Date(Date.parse(job.sendStartedAt) + 2000),
+        status: 'pending' as const,
+      })),
+    );
+
+    const client = new FaxrocksClient({ baseUrl: sandbox.url, token: staticToken(sandbox.token) });
+    const pageSize = 1000;
+    let requestsPerPoll = 0;
+    let matchedPerPoll = 0;
+    let pagesRead = 0;
+    const pollTimes = await timeRuns({ warmup: options.warmup, runs: options.runs }, async () => {
+      const ledger = new MemoryJobLedger();
+      for (const job of jobs) ledger.seedJob(job);
+      sandbox.stats.reset();
+      const report = await pollFaxStatuses({
+        ledger,
+        faxApi: client,
+        mailer: new CountingMailer(),
+        policy: {
+          clockSkewSeconds: 120,
+          unknownSendAfterMinutes: 30,
+          pendingTimeoutMinutes: 24 * 60,
+          pageSize,
+          maxPages: 20,
+        },
+        replyFrom: 'fax@fax.bench.example',
+        clock: { now: () => new Date() },
+        log: silentLog,
+        metrics: new CountingMetrics(),
+      });
+      requestsPerPoll = sandbox.stats.requests['GET /faxes'] ?? 0;
+      matchedPerPoll = report.matched;
+      pagesRead = report.pagesRead;
+    });
+
+    const readPages = async (pages: number) => {
+      let read = 0;
+      for await (const _page of client.listFaxPages({ perPage: pageSize })) {
+        if (++read >= pages) break;
+      }
+    };
+    const floorTimes = await timeRuns({ warmup: options.warmup, runs: options.runs }, () =>
+      readPages(pagesRead),
+    );
+    sandbox.stats.reset();
+    const naiveTimes = await timeRuns({ warmup: 0, runs: Math.max(1, Math.ceil(options.runs / 2)) }, () =>
+      readPages(Number.POSITIVE_INFINITY),
+    );
+    const naiveRequests = (sandbox.stats.requests['GET /faxes'] ?? 0) / naiveTimes.length;
+
+    const pollMs = median(pollTimes);
+    const floorMs = median(floorTimes);
+    const matching = measureMatching(options.matchingSizes, options.matchingRuns);
+    const first = matching[0];
+    const last = matching.at(-1);
+    const nLogN = (n: number) => n * Math.log2(n);
+    return {
+      oldFaxes: options.oldFaxes,
+      openJobs: options.openJobs,
+      pageSize,
+      requestsPerPoll,
+      minimumRequests: Math.ceil((options.openJobs + 1) / pageSize),
+      naiveRequests,
+      matchedPerPoll,
+      pollMs: round(pollMs),
+      floorMs: round(floorMs),
+      ratio: round(pollMs / floorMs, 2),
+      naiveListMs: round(median(naiveTimes)),
+      matching: matching.map((m) => ({ ...m, medianMs: round(m.medianMs, 2) })),
+      matchingGrowth:
+        first && last
+          ? {
+              measured: round(last.medianMs / first.medianMs, 1),
+              nLogN: round(nLogN(last.jobs) / nLogN(first.jobs), 1),
+              linear: round(last.jobs / first.jobs, 1),
+            }
+          : { measured: Number.NaN, nLogN: Number.NaN, linear: Number.NaN },
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** matchFaxesToJobs alone: n open jobs against their n faxes and n older ones, in listing order (what a poll reads). */
+function measureMatching(sizes: number[], runs: number): { jobs: number; faxes: number; medianMs: number }[] {
+  const now = Date.now();
+  return sizes.map((n) => {
+    const jobs = Array.from({ length: n }, (_, i) => openJob(i, now - HOUR + Math.floor((i * HOUR) / n)));
+    const faxes: FaxRecord[] = [];
+    const fax = (id: string, number: string, createdAt: number): FaxRecord => {
+      const at = new Date(createdAt).toISOString();
+      return {
+        id,
+        number,
+        sentAt: null,
+        sentAtTimezone: null,
+        status: false,
+        error: null,
+        price: null,
+        pages: 1,
+        pagesSent: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+    };
+    jobs.forEach((job, i) => {
+      faxes.push(fax(`j${i}`, job.number, Date.parse(job.sendStartedAt) + 2000));
+    });
+    for (let i = 0; i < n; i++) faxes.push(fax(`o${i}`, numberFor(i % n), now - 2 * DAY - i * 1000));
+    faxes.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const times: number[] = [];
+    // Many repetitions per sample: one match of 1,000 jobs takes about a millisecond.
+    const repeat = Math.max(1, Math.round(20_000 / n));
+    for (let r = 0; r < runs + 1; r++) {
+      const started = performance.now();
+      let matched = 0;
+      for (let k = 0; k < repeat; k++)
+        matched += matchFaxesToJobs(jobs, faxes, { clockSkewMs: 120_000 }).length;
+      if (matched !== n * repeat) throw new Error(`matching found ${matched / repeat} of ${n}`);
+      if (r > 0) times.push((performance.now() - started) / repeat);
+    }
+    return { jobs: n, faxes: faxes.length, medianMs: median(times) };
+  });
+}

@@ -1,0 +1,81 @@
+// A tiny run of the benchmark code (`npm run bench -- --quick`), so it cannot rot. It checks what
+// each figure reports, never how fast anything was: benchmarks are not tests.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { QUICK_SPECS } from '../bench/inbound-cost.ts';
+import { type BenchResults, FIGURES, parseArgs, runBench } from '../bench/run.ts';
+import { tempDir } from './support/stand-ins.ts';
+
+const dir = tempDir('faxgate-bench-');
+afterAll(() => dir.remove());
+
+describe('npm run bench -- --quick', () => {
+  let results: BenchResults;
+  const printed: string[] = [];
+
+  it('runs every figure and writes the results file', { timeout: 240_000 }, async () => {
+    const out = `${dir.path}/results.json`;
+    results = await runBench({
+      quick: true,
+      only: FIGURES,
+      out,
+      tmpDir: dir.path,
+      print: (l) => printed.push(l),
+    });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
+    expect(Object.keys(results.secondsTaken).sort()).toEqual([...FIGURES].sort());
+  });
+
+  it('drives the real inbound use case to a /send body for each mail', () => {
+    const rows = results.inbound?.rows ?? [];
+    expect(rows.map((r) => r.label)).toEqual(QUICK_SPECS.map((s) => s.label));
+    for (const [i, row] of rows.entries()) {
+      expect(row.pdfPages).toBe(QUICK_SPECS[i]?.pages);
+      // The body carries the PDF in base64: a third larger than the PDF.
+      expect(row.sendBodyMiB).toBeGreaterThan(((QUICK_SPECS[i]?.bytes ?? 0) / 1024 / 1024) * 1.3);
+      expect(row.peakRssMiB).toBeGreaterThan(0);
+      expect(row.floorMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('bundles every function and imports each without touching the network', () => {
+    const rows = results.coldStart?.rows ?? [];
+    expect(rows.map((r) => r.name)).toEqual([
+      'empty module',
+      'naive (mailparser + SDK v3, esbuild defaults)',
+      'inbound',
+      'status poller',
+    ]);
+    for (const row of rows) {
+      expect(row.bundleBytes).toBeGreaterThan(0);
+      expect(row.networkAttempts).toBe(0);
+    }
+  });
+
+  it('polls once with one /faxes request and matches every open job', () => {
+    const poller = results.poller;
+    expect(poller?.matchedPerPoll).toBe(poller?.openJobs);
+    expect(poller?.requestsPerPoll).toBe(1);
+    expect(poller?.matching.map((m) => m.jobs)).toEqual([100, 1000]);
+  });
+
+  it('sends every mail of the runtime figure through SMTP to the sandbox', () => {
+    expect(results.runtime?.mails).toBe(2);
+    expect(results.runtime?.mailsPerSecond).toBeGreaterThan(0);
+  });
+
+  it('prints a table with the targets', () => {
+    expect(printed.join('\n')).toContain('Targets');
+    expect(results.targets.length).toBeGreaterThan(0);
+  });
+});
+
+describe('bench arguments', () => {
+  it('never lets a quick or partial run overwrite the committed results', () => {
+    expect(parseArgs(['--quick']).out).toMatch(/bench\/tmp\//);
+    expect(parseArgs(['--only=poller']).out).toMatch(/bench\/tmp\//);
+    expect(parseArgs([]).out).toMatch(/bench\/results\.json$/);
+    expect(() => parseArgs(['--only=nothing'])).toThrow(/unknown figure/);
+  });
+});
