@@ -11,7 +11,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
 import { DEFAULT_FAXROCKS_BASE_URL, FaxrocksClient, type TokenSource } from '../adapters/faxrocks/client.ts';
@@ -67,15 +67,26 @@ export function buildPollerDeps(env: Env = process.env, clients: PollerClients =
   };
 }
 
-/** A handler over lazily built dependencies: built on the first invocation, kept for the container. */
+/** Work in flight when the deadline passes may still need this long (a receipt, an email). */
+export const DEADLINE_MARGIN_MS = 15_000;
+
+/**
+ * A handler over lazily built dependencies: built on the first invocation, kept for the container.
+ * It stops starting new work DEADLINE_MARGIN_MS before the Lambda would be cut off.
+ */
 export function createPollerHandler(
   build: () => PollerDeps,
-): (event?: ScheduledEvent) => Promise<PollReport> {
+): (event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollReport> {
   let deps: PollerDeps | undefined;
-  return async () => {
+  return async (_event, context) => {
     deps ??= build();
+    const remaining = context?.getRemainingTimeInMillis();
+    const deadline =
+      remaining === undefined
+        ? undefined
+        : new Date(deps.clock.now().getTime() + remaining - DEADLINE_MARGIN_MS);
     try {
-      return await pollFaxStatuses(deps);
+      return await pollFaxStatuses(deadline ? { ...deps, deadline } : deps);
     } finally {
       deps.metrics.flush();
     }

@@ -63,6 +63,11 @@ export interface PollerDeps {
   notificationLease?: NotificationLease;
   /** Jobs (or number groups) worked on side by side; default DEFAULT_POLLER_CONCURRENCY. */
   concurrency?: number;
+  /**
+   * When to stop starting new work (the Lambda's remaining time, less a margin): what is in flight
+   * finishes, the rest waits for the next run, and nothing is left half done.
+   */
+  deadline?: Date;
   /** How long a lease holds; default DEFAULT_NOTIFICATION_LEASE_SECONDS. */
   notificationLeaseSeconds?: number;
   /**
@@ -90,6 +95,8 @@ export interface PollReport {
   notifyFailures: number;
   /** True when /faxes could not be read for a transient fault and jobs were left as they were. */
   faxListUnavailable: boolean;
+  /** True when the deadline stopped the run before all work was done. */
+  stoppedEarly: boolean;
 }
 
 export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
@@ -104,6 +111,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     receiptFailures: 0,
     notifyFailures: 0,
     faxListUnavailable: false,
+    stoppedEarly: false,
   };
   const run: PollRun = { ...deps, holder: randomUUID(), report };
   const open = await deps.ledger.listOpenJobs();
@@ -112,7 +120,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
 
   // 2. Outcomes recorded by an earlier run that did not get to mark them notified.
   const unnotified = open.filter((job) => isFinalState(job.state) && !job.notifiedAt);
-  await forEachConcurrently(unnotified, concurrencyOf(deps), (job) => notifySender(run, job));
+  await forEachConcurrently(run, unnotified, (job) => notifySender(run, job));
 
   const now = deps.clock.now().getTime();
   const unknownAfterMs = deps.policy.unknownSendAfterMinutes * 60_000;
@@ -127,7 +135,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
         now - Date.parse(job.sendStartedAt) >= unknownAfterMs,
     )
     .sort(compareSendOrder);
-  if (followed.length === 0) return report;
+  if (followed.length === 0 || !inTime(run)) return report;
 
   // 3. Read /faxes back to the oldest followed job's send (less skew).
   const skewMs = deps.policy.clockSkewSeconds * 1000;
@@ -154,7 +162,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   // Jobs of one number and page count compete for the same faxes, so each such group claims in
   // send order; groups are independent and claim side by side. Each round either claims all it
   // matched or loses a claim and takes that fax off the table: at most as many rounds as faxes.
-  for (let round = 0; round <= faxes.length; round++) {
+  for (let round = 0; round <= faxes.length && inTime(run); round++) {
     const seeking = [...current.values()].filter((job) => !job.faxId);
     const matches = matchFaxesToJobs(seeking, faxes, { clockSkewMs: skewMs, claimedFaxIds: claimed });
     const groups = new Map<string, FaxMatch<FaxJob>[]>();
@@ -165,7 +173,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
       else groups.set(key, [match]);
     }
     let lost = false;
-    await forEachConcurrently([...groups.values()], concurrencyOf(deps), async (group) => {
+    await forEachConcurrently(run, [...groups.values()], async (group) => {
       for (const { job, fax } of group) {
         const holder = await deps.ledger.claimFax(fax.id, { messageId: job.messageId, number: job.number });
         claimed.add(fax.id);
@@ -188,7 +196,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
 
   // 5 and 6. Settle what is final; give up on what waited too long.
   const pendingTimeoutMs = deps.policy.pendingTimeoutMinutes * 60_000;
-  await forEachConcurrently([...current.values()], concurrencyOf(deps), async (job) => {
+  await forEachConcurrently(run, [...current.values()], async (job) => {
     const fax = job.faxId ? faxById.get(job.faxId) : undefined;
     const result = fax ? faxResult(fax) : 'PENDING';
     let outcome: FaxOutcome | undefined;
@@ -393,19 +401,26 @@ function finishedAtOf(fax: FaxRecord, now: number): string {
   return new Date(Number.isNaN(updated) ? now : updated).toISOString();
 }
 
-function concurrencyOf(deps: PollerDeps): number {
-  return Math.max(1, Math.floor(deps.concurrency ?? DEFAULT_POLLER_CONCURRENCY));
+/** False once the run's deadline has passed: nothing new is started, the next run carries on. */
+function inTime(run: PollRun): boolean {
+  if (!run.deadline || run.clock.now() < run.deadline) return true;
+  if (!run.report.stoppedEarly) {
+    run.report.stoppedEarly = true;
+    run.log.warn('poll deadline reached; the rest is left for the next run', { deadline: run.deadline });
+  }
+  return false;
 }
 
 /**
- * Runs `work` for every item, at most `limit` at a time. The first error stops new work, waits for
- * what is in flight, and is rethrown.
+ * Runs `work` for every item, `run.concurrency` at a time, while the run is in time. The first
+ * error stops new work, waits for what is in flight, and is rethrown.
  */
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+async function forEachConcurrently<T>(run: PollRun, items: readonly T[], work: (item: T) => Promise<void>) {
+  const limit = Math.max(1, Math.floor(run.concurrency ?? DEFAULT_POLLER_CONCURRENCY));
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (!failure && next < items.length) {
+    while (!failure && next < items.length && inTime(run)) {
       const item = items[next++] as T;
       try {
         await work(item);

@@ -101,7 +101,13 @@ describe('status poller handler', () => {
         metrics,
       });
     });
-    const report = await handler();
+    // Less time left than the margin: nothing new is started.
+    expect(await handler(undefined, { getRemainingTimeInMillis: () => 1_000 })).toMatchObject({
+      openJobs: 1,
+      stoppedEarly: true,
+      matched: 0,
+    });
+    const report = await handler(undefined, { getRemainingTimeInMillis: () => 60_000 });
     expect(report).toMatchObject({ openJobs: 1, matched: 1, delivered: 1, notified: 1 });
     expect(await handler()).toMatchObject({ openJobs: 0 });
     expect(builds).toBe(1);

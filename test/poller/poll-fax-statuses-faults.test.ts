@@ -182,6 +182,26 @@ describe('pollFaxStatuses under faults', () => {
     expect(await w.ledger.listOpenJobs()).toEqual([]);
   });
 
+  it('stops starting new work at the deadline and leaves the rest, untouched, for the next run', async () => {
+    const w = await world();
+    for (const m of ['d1', 'd2', 'd3']) await w.sendJob(`ses-${m}`, BERLIN, 1);
+    w.advance(2 * MINUTE);
+    // Each email takes a minute on this clock; the run may start new work for 30 seconds.
+    const slowMailer: Mailer = {
+      send: async (mail) => {
+        await w.mailer.send(mail);
+        w.advance(MINUTE);
+      },
+    };
+    const first = await w.poll({ mailer: slowMailer, concurrency: 1, deadline: new Date(w.now() + 30_000) });
+    expect(first).toMatchObject({ matched: 3, delivered: 1, notified: 1, stoppedEarly: true });
+    expect(w.log.warnings()).toContain('poll deadline reached; the rest is left for the next run');
+    expect((await w.ledger.listOpenJobs()).map((j) => j.state)).toEqual(['QUEUED', 'QUEUED']);
+    const second = await w.poll({ mailer: slowMailer });
+    expect(second).toMatchObject({ delivered: 2, notified: 2, stoppedEarly: false });
+    expect(new Set(w.mailer.sent.map((m) => m.inReplyTo)).size).toBe(3);
+  });
+
   it('throws for a fault that waiting will not fix (a wrong token), so the invocation fails loudly', async () => {
     const w = await world();
     await w.sendJob('ses-token', BERLIN, 1);
