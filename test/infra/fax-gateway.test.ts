@@ -1,8 +1,10 @@
 // Fine-grained assertions on the synthesized template: one property of the deployment each.
 // Synthesis bundles the functions with esbuild, so each configuration is synthesized once.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -330,6 +332,49 @@ describe('FaxGateway with defaults (only the domain given)', () => {
       const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
       expect(bundle.startsWith('import { createRequire as __faxgateCreateRequire }')).toBe(true);
       expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    });
+
+    it('bundles that load as ES modules with the deployed environment; inbound answers an empty batch', () => {
+      for (const [fragment, call] of [
+        ['turns mail', 'JSON.stringify(await m.handler({ Records: [] }))'],
+        // Calling the poller would reach for SSM and faxrocks; loading it builds nothing remote.
+        ['settles fax jobs', 'typeof m.handler'],
+      ] as const) {
+        const fn = template.toJSON().Resources[functionIdByDescription(template, fragment)] as Resource;
+        const hash = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+        const bundle = pathToFileURL(join(t.outdir, `asset.${hash}`, 'index.mjs')).href;
+        const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        // Table names are references until deploy; any literal does for loading.
+        const env = Object.fromEntries(
+          Object.entries(variables).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? v : `test-${k.toLowerCase()}`,
+          ]),
+        );
+        const result = spawnSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const m = await import(${JSON.stringify(bundle)}); console.log(${call});`,
+          ],
+          {
+            encoding: 'utf8',
+            timeout: 60_000,
+            env: {
+              PATH: process.env.PATH,
+              ...env,
+              AWS_REGION: 'eu-west-1',
+              AWS_ACCESS_KEY_ID: 'AKIAFAXGATETEST',
+              AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+            },
+          },
+        );
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stdout.trim()).toBe(
+          fragment === 'turns mail' ? '{"batchItemFailures":[]}' : 'function',
+        );
+      }
     });
 
     it.each([
