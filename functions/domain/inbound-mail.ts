@@ -172,7 +172,9 @@ function referencesOf(references: string | string[] | undefined): string[] {
 async function leafParts(attachments: Attachment[], depth: number): Promise<MailPart[]> {
   const parts: MailPart[] = [];
   for (const attachment of attachments) {
-    const contentType = attachment.contentType.toLowerCase();
+    // As declared: mailparser replaces application/octet-stream with a guess from the file name.
+    const declared = attachment.headers.get('content-type') as { value?: string } | undefined;
+    const contentType = (declared?.value ?? attachment.contentType).toLowerCase();
     if (contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH) {
       // A mail forwarded as attachment: its own attachments are parts of this mail, its body text is not.
       const inner = await simpleParser(attachment.content, PARSER_OPTIONS);

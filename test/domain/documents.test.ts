@@ -1,0 +1,171 @@
+import { PDFDocument } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import { type DocumentDecision, isPdf, prepareFaxDocument } from '../../functions/domain/documents.ts';
+import type { MailPart } from '../../functions/domain/inbound-mail.ts';
+import { samplePdf } from '../fixtures/mail-builder.ts';
+import { fixtureMail } from './fixture-mail.ts';
+
+const limits = { maxPages: 100, maxDocumentBytes: 20 * 1024 * 1024 };
+
+async function decide(name: string, custom = limits): Promise<DocumentDecision> {
+  return prepareFaxDocument((await fixtureMail(name)).parts, custom);
+}
+
+function pdfPart(bytes: Uint8Array, filename?: string, contentType = 'application/pdf'): MailPart {
+  return { filename, contentType, content: Buffer.from(bytes) };
+}
+
+async function pageWidths(bytes: Uint8Array): Promise<number[]> {
+  const doc = await PDFDocument.load(bytes);
+  return doc.getPages().map((p) => Math.round(p.getWidth()));
+}
+
+describe('isPdf', () => {
+  it('recognises %PDF- at the start or within the first 1024 bytes', () => {
+    expect(isPdf(Buffer.from('%PDF-1.7\n...'))).toBe(true);
+    expect(isPdf(Buffer.concat([Buffer.alloc(1024, 0x20), Buffer.from('%PDF-1.4')]))).toBe(true);
+    expect(isPdf(Buffer.concat([Buffer.alloc(1025, 0x20), Buffer.from('%PDF-1.4')]))).toBe(false);
+    expect(isPdf(Buffer.from('%PDF'))).toBe(false);
+    expect(isPdf(new Uint8Array())).toBe(false);
+    expect(isPdf(Buffer.from('PK\u0003\u0004 %PDF- inside a zip at 1'))).toBe(true);
+  });
+
+  it('reads a Uint8Array view at an offset without looking outside it', () => {
+    const backing = Buffer.from('%PDF-1.7 then text');
+    expect(isPdf(new Uint8Array(backing.buffer, backing.byteOffset + 1, backing.byteLength - 1))).toBe(false);
+    expect(isPdf(new Uint8Array(backing.buffer, backing.byteOffset, backing.byteLength))).toBe(true);
+  });
+});
+
+describe('prepareFaxDocument on the mail fixtures', () => {
+  it.each([
+    ['outlook-qp-body-signature-logo', ['Angebot 2026-114.pdf'], 1, []],
+    ['apple-mail-inline-pdf', ['SCAN.PDF'], 2, ['IMG_0042.jpeg']],
+    ['gmail-octet-stream-several-recipients', ['invoice.pdf'], 1, []],
+    ['thunderbird-rfc2231-filename', ['Rechnung März 2026 – Kunde 10084.pdf'], 1, []],
+    ['scanner-mfp-spf-only', ['20261127093012.pdf'], 3, []],
+    ['quoted-printable-pdf', ['formular.pdf'], 1, []],
+    ['forwarded-message-rfc822', ['lease.pdf'], 2, []],
+    ['several-pdfs-and-docx', ['a-cover.pdf', 'b-contract.pdf', 'C-ANNEX.Pdf'], 6, ['notes.docx']],
+  ])('%s: faxes %j, %i pages, ignores %j', async (name, files, pages, ignored) => {
+    const decision = await decide(name);
+    expect(decision.ok).toBe(true);
+    if (!decision.ok) return;
+    expect(decision.document.files.map((f) => f.filename)).toEqual(files);
+    expect(decision.document.pages).toBe(pages);
+    expect(decision.ignored).toEqual(ignored);
+  });
+
+  it('sends one PDF byte for byte as it came', async () => {
+    const mail = await fixtureMail('outlook-qp-body-signature-logo');
+    const decision = await prepareFaxDocument(mail.parts, limits);
+    const attached = mail.parts.find((p) => p.filename?.endsWith('.pdf'))?.content;
+    expect(decision.ok && decision.document.bytes).toBe(attached);
+  });
+
+  it('merges several PDFs in mail order into one', async () => {
+    const decision = await decide('several-pdfs-and-docx');
+    if (!decision.ok) throw new Error(decision.detail);
+    expect(await pageWidths(decision.document.bytes)).toEqual([300, 300, 400, 500, 500, 500]);
+    expect(decision.document.files.map((f) => f.pages)).toEqual([2, 1, 3]);
+    expect(isPdf(decision.document.bytes)).toBe(true);
+  });
+
+  it.each([
+    ['encrypted-pdf', 'encrypted', 'statement-protected.pdf', /password|encrypt/],
+    ['damaged-pdf', 'damaged', 'broken.pdf', /damaged/],
+    ['pdf-name-not-pdf-bytes', 'not-a-pdf', 'contract.pdf', /not a PDF/],
+  ])('%s is rejected as %s, naming the file', async (name, problem, file, words) => {
+    const decision = await decide(name);
+    expect(decision).toMatchObject({ ok: false, problem, files: [file] });
+    if (!decision.ok) {
+      expect(decision.detail).toContain(file);
+      expect(decision.detail).toMatch(words);
+    }
+  });
+
+  it('says what to attach when there is no PDF, listing what came instead', async () => {
+    const decision = await decide('no-pdf-only-docx-and-image');
+    expect(decision).toMatchObject({ ok: false, problem: 'no-pdf', files: [] });
+    if (!decision.ok) {
+      expect(decision.detail).toMatch(/attach the document as a PDF/);
+      expect(decision.detail).toContain('Brief.docx, photo.png');
+    }
+    const none = await decide('auto-submitted-out-of-office');
+    expect(none).toMatchObject({ ok: false, problem: 'no-pdf' });
+  });
+});
+
+describe('prepareFaxDocument limits and edge cases', () => {
+  it('rejects more pages than allowed, one or several files', async () => {
+    const single = await decide('scanner-mfp-spf-only', { ...limits, maxPages: 2 });
+    expect(single).toMatchObject({ ok: false, problem: 'too-many-pages', files: ['20261127093012.pdf'] });
+    if (!single.ok) expect(single.detail).toMatch(/3 pages; at most 2/);
+    const several = await decide('several-pdfs-and-docx', { ...limits, maxPages: 5 });
+    expect(several).toMatchObject({ ok: false, problem: 'too-many-pages' });
+    if (!several.ok) expect(several.detail).toMatch(/together 6 pages/);
+    expect(await decide('several-pdfs-and-docx', { ...limits, maxPages: 6 })).toMatchObject({ ok: true });
+  });
+
+  it('rejects a document over the size limit, single or merged', async () => {
+    const one = await samplePdf(1);
+    const tooSmall = { ...limits, maxDocumentBytes: one.byteLength - 1 };
+    const single = await prepareFaxDocument([pdfPart(one, 'one.pdf')], tooSmall);
+    expect(single).toMatchObject({ ok: false, problem: 'too-large', files: ['one.pdf'] });
+    if (!single.ok) expect(single.detail).toMatch(/one\.pdf is 1 KB; the limit is 1 KB/);
+
+    const merged = await prepareFaxDocument([pdfPart(one, 'a.pdf'), pdfPart(one, 'b.pdf')], {
+      ...limits,
+      maxDocumentBytes: one.byteLength + 10,
+    });
+    expect(merged).toMatchObject({ ok: false, problem: 'too-large', files: ['a.pdf', 'b.pdf'] });
+  });
+
+  it('rejects a PDF without pages', async () => {
+    const empty = await (await PDFDocument.create()).save({ addDefaultPage: false });
+    const decision = await prepareFaxDocument([pdfPart(empty, 'empty.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'no-pages', files: ['empty.pdf'] });
+  });
+
+  it('recognises a PDF by its bytes whatever its name and type, and names unnamed ones', async () => {
+    const bytes = await samplePdf(2);
+    const decision = await prepareFaxDocument(
+      [
+        pdfPart(bytes, undefined, 'application/octet-stream'),
+        pdfPart(bytes, 'scan.bin', 'image/tiff'),
+        { contentType: 'image/png', content: Buffer.from('\x89PNG....') },
+      ],
+      limits,
+    );
+    expect(decision.ok).toBe(true);
+    if (!decision.ok) return;
+    expect(decision.document.files.map((f) => f.filename)).toEqual(['unnamed PDF 1', 'scan.bin']);
+    expect(decision.document.pages).toBe(4);
+    expect(decision.ignored).toEqual(['unnamed image/png attachment (part 3)']);
+  });
+
+  it('reports the first bad file in mail order', async () => {
+    const good = await samplePdf(1);
+    const decision = await prepareFaxDocument(
+      [
+        pdfPart(good, 'good.pdf'),
+        pdfPart(Buffer.from('%PDF-1.7\n garbage'), 'bad.pdf'),
+        pdfPart(good, 'x.pdf'),
+      ],
+      limits,
+    );
+    expect(decision).toMatchObject({ ok: false, problem: 'damaged', files: ['bad.pdf'] });
+  });
+
+  it('does not count an embedded image named like a PDF as a false PDF', async () => {
+    const good = await samplePdf(1);
+    const decision = await prepareFaxDocument(
+      [
+        { filename: 'logo.pdf', contentType: 'image/png', content: Buffer.from('png'), embedded: true },
+        pdfPart(good, 'good.pdf'),
+      ],
+      limits,
+    );
+    expect(decision).toMatchObject({ ok: true, ignored: [] });
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { isPdf } from '../../functions/domain/documents.ts';
+import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
+import { FIXTURE_FAX_DOMAIN, fixtureMail } from './fixture-mail.ts';
+
+const fax = FIXTURE_FAX_DOMAIN;
+
+function rawMail(headers: string[], body = 'Hello'): Buffer {
+  return Buffer.from(
+    [...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain', '', body, ''].join('\r\n'),
+  );
+}
+
+describe('parseInboundMail: headers', () => {
+  it('keeps every top-level header in raw order, keys lower-case, folded lines unfolded', async () => {
+    const mail = await fixtureMail('outlook-qp-body-signature-logo');
+    const keys = mail.headerLines.map((h) => h.key);
+    expect(keys.slice(0, 9)).toEqual([
+      'return-path',
+      'received',
+      'x-ses-spam-verdict',
+      'x-ses-virus-verdict',
+      'received-spf',
+      'authentication-results',
+      'x-ses-receipt',
+      'x-ses-dkim-signature',
+      'received',
+    ]);
+    const received = mail.headerLines[1]?.line ?? '';
+    expect(received).not.toMatch(/[\r\n]/);
+    expect(received).toMatch(/^Received: from .* by inbound-smtp\.eu-west-1\.amazonaws\.com with SMTP id /);
+    // Headers of the PDF part and of the body are not top-level headers.
+    expect(keys).not.toContain('content-disposition');
+  });
+
+  it('reads subject, Message-ID, References and Auto-Submitted', async () => {
+    const ooo = await fixtureMail('auto-submitted-out-of-office');
+    expect(ooo.subject).toBe('Automatische Antwort: Fax queued');
+    expect(ooo.messageIdHeader).toBe('<ooo.1@example.com>');
+    expect(ooo.references).toEqual(['<orig.1@example.com>', '<reply.1@fax.example.org>']);
+    expect(ooo.autoSubmitted).toBe('auto-replied');
+    const tb = await fixtureMail('thunderbird-rfc2231-filename');
+    expect(tb.subject).toBe('Rechnung März');
+    expect(tb.autoSubmitted).toBeUndefined();
+    expect(tb.references).toEqual([]);
+  });
+
+  it('counts From headers and collects all their mailboxes, names decoded', async () => {
+    const two = await fixtureMail('two-from-headers');
+    expect(two.fromHeaderCount).toBe(2);
+    expect(two.from.map((f) => f.address)).toEqual(['alice@example.com', 'boss@example.org']);
+    const pair = await fixtureMail('from-two-mailboxes');
+    expect(pair.fromHeaderCount).toBe(1);
+    expect(pair.from.map((f) => f.address)).toEqual(['alice@example.com', 'bob@example.com']);
+    const outlook = await fixtureMail('outlook-qp-body-signature-logo');
+    expect(outlook.from).toEqual([{ address: 'j.mueller@example.com', name: 'Jürgen Müller' }]);
+  });
+
+  it('gives To and Cc as bare addresses, as written, with quoted local parts and groups', async () => {
+    const gmail = await fixtureMail('gmail-octet-stream-several-recipients');
+    expect(gmail.to).toEqual([`+4930123456@${fax}`, `"+44 20 7946 0958"@${fax}`, 'erika@example.com']);
+    expect(gmail.cc).toEqual([`0049-30-123456@${fax}`, `+1.212.555.0100@${fax}`]);
+
+    const mail = await parseInboundMail(
+      rawMail([
+        'From: a@example.com',
+        `To: Fax: +4930123456@${fax}, "Team" <+4930123457@FAX.example.org>;, undisclosed-recipients:;`,
+        `To: +49 (30) 123456@${fax}, 0049 30 / 123456@${fax}`,
+        `Cc: +44 20 7946 0958@${fax}, "Name, with comma" <b@example.com>`,
+      ]),
+    );
+    expect(mail.to).toEqual([
+      `+4930123456@${fax}`,
+      '+4930123457@FAX.example.org',
+      // Spaces and parentheses unquoted: taken whole, not read as a display name and a comment.
+      `+49 (30) 123456@${fax}`,
+      // A character that is no separator leaves it to the address parser (and then to the number rules).
+      `123456@${fax}`,
+    ]);
+    expect(mail.cc).toEqual([`+44 20 7946 0958@${fax}`, 'b@example.com']);
+  });
+
+  it('has no addresses, no subject and no parts for a bare mail', async () => {
+    const mail = await parseInboundMail(rawMail(['From: a@example.com']));
+    expect(mail).toMatchObject({ to: [], cc: [], subject: '', references: [], parts: [] });
+    expect(mail.messageIdHeader).toBeUndefined();
+  });
+});
+
+describe('parseInboundMail: parts', () => {
+  it('leaves the readable body out and marks a signature logo as embedded (Outlook)', async () => {
+    const mail = await fixtureMail('outlook-qp-body-signature-logo');
+    expect(mail.parts.map((p) => [p.filename, p.contentType, p.disposition, p.embedded ?? false])).toEqual([
+      ['image001.png', 'image/png', 'inline', true],
+      ['Angebot 2026-114.pdf', 'application/pdf', 'attachment', false],
+    ]);
+  });
+
+  it('keeps inline PDFs and inline photos (Apple Mail)', async () => {
+    const mail = await fixtureMail('apple-mail-inline-pdf');
+    expect(mail.parts.map((p) => [p.filename, p.disposition, p.embedded ?? false])).toEqual([
+      ['SCAN.PDF', 'inline', false],
+      ['IMG_0042.jpeg', 'inline', false],
+    ]);
+  });
+
+  it('decodes RFC 2231 file names with continuations (Thunderbird)', async () => {
+    const mail = await fixtureMail('thunderbird-rfc2231-filename');
+    expect(mail.parts.map((p) => p.filename)).toEqual(['Rechnung März 2026 – Kunde 10084.pdf']);
+  });
+
+  it('names a part by its Content-Type name when there is no disposition (scanner)', async () => {
+    const mail = await fixtureMail('scanner-mfp-spf-only');
+    expect(mail.parts.map((p) => [p.filename, p.contentType])).toEqual([
+      ['20261127093012.pdf', 'application/pdf'],
+    ]);
+  });
+
+  it('decodes base64 and quoted-printable PDFs to PDF bytes, whatever the declared type', async () => {
+    for (const name of [
+      'gmail-octet-stream-several-recipients',
+      'quoted-printable-pdf',
+      'scanner-mfp-spf-only',
+    ]) {
+      const [part] = (await fixtureMail(name)).parts;
+      expect(part && isPdf(part.content), name).toBe(true);
+      expect(part?.content.subarray(-6).toString('latin1'), name).toMatch(/%%EOF\s*$/);
+    }
+  });
+
+  it('takes the attachments of a forwarded message/rfc822, not its body', async () => {
+    const mail = await fixtureMail('forwarded-message-rfc822');
+    expect(mail.parts.map((p) => [p.filename, p.forwarded])).toEqual([['lease.pdf', true]]);
+  });
+
+  it('gives the attached bytes exactly', async () => {
+    const pdf = await samplePdf(3);
+    const raw = await buildSesMail({
+      from: 'a@example.com',
+      to: `+4930123456@${fax}`,
+      pdfs: [{ filename: 'x.pdf', bytes: pdf, contentType: 'application/octet-stream' }],
+      attachments: [{ filename: 'notes.txt', content: 'plain words', contentType: 'text/plain' }],
+    });
+    const mail = await parseInboundMail(raw);
+    expect(mail.parts.map((p) => [p.filename, p.contentType])).toEqual([
+      ['x.pdf', 'application/octet-stream'],
+      // A text file sent as attachment is a part; the body text is not.
+      ['notes.txt', 'text/plain'],
+    ]);
+    expect(Buffer.compare(mail.parts[0]?.content ?? Buffer.alloc(0), Buffer.from(pdf))).toBe(0);
+  });
+});
