@@ -252,9 +252,11 @@ async function attach(
   try {
     await deps.ledger.attachFax(job.messageId, job.number, faxId, at);
   } catch (error) {
-    // The job holds another fax already (attached by a run that saw more): that one stands.
+    // The job holds another fax already (attached by a run that saw more): that one stands, and
+    // this run leaves the job alone rather than act on a stale view; the next run reads it afresh.
     if (!(error instanceof ConflictError)) throw error;
     deps.log.warn('job already holds another fax; claim left unused', { faxId, job: jobKey(job) });
+    current.delete(jobKey(job));
     return;
   }
   report.matched++;
