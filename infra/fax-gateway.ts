@@ -134,7 +134,8 @@ export interface FaxGatewayProps {
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /**
-   * Bucket for the mail bucket's server access logs.
+   * Bucket for the mail bucket's server access logs. An imported bucket must already let
+   * `logging.s3.amazonaws.com` write to it (CDK cannot change an imported bucket's policy).
    * @default - a private bucket is created (kept on deletion, logs expire after 90 days)
    */
   readonly accessLogsBucket?: s3.IBucket;
@@ -193,7 +194,8 @@ export interface FaxGatewayProps {
   readonly alarmEmail?: string;
 }
 
-interface ResolvedProps {
+/** The props with every default applied, as the construct uses them (`FaxGateway.settings`). */
+export interface FaxGatewaySettings {
   domain: string;
   replyFrom: string;
   defaultCountry: string | undefined;
@@ -263,7 +265,7 @@ export class FaxGateway extends Construct {
   /** The value of the MX record the fax domain needs: `10 inbound-smtp.<region>.amazonaws.com`. */
   public readonly mxRecordValue: string;
   /** The settings in effect, defaults applied. */
-  public readonly settings: Readonly<ResolvedProps>;
+  public readonly settings: Readonly<FaxGatewaySettings>;
 
   constructor(scope: Construct, id: string, props: FaxGatewayProps) {
     super(scope, id);
@@ -638,7 +640,7 @@ export class FaxGateway extends Construct {
   }
 
   // Each acknowledged cdk-nag (AwsSolutions) finding, on the one resource it concerns, with why.
-  #acknowledgeNagFindings(stack: Stack, settings: ResolvedProps): void {
+  #acknowledgeNagFindings(stack: Stack, settings: FaxGatewaySettings): void {
     const bucketLogicalId = stack.getLogicalId(this.mailBucket.node.defaultChild as s3.CfnBucket);
     Validations.of(this.inboundFunction.role as iam.Role).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${INBOUND_PREFIX}*]`,
@@ -779,7 +781,7 @@ function secretArn(stack: Stack, nameOrArn: string): string {
 
 // ---- Validation: a bad setting fails at synth, naming the setting ----
 
-function resolveProps(props: FaxGatewayProps): ResolvedProps {
+function resolveProps(props: FaxGatewayProps): FaxGatewaySettings {
   const domain = literal('domain', props.domain)?.trim().toLowerCase();
   if (!domain)
     throw new GatewayConfigurationError('domain is required: the fax domain, e.g. fax.example.com');
@@ -806,7 +808,7 @@ function resolveProps(props: FaxGatewayProps): ResolvedProps {
   if (parameterName && secretName) {
     throw new GatewayConfigurationError('give tokenParameterName or tokenSecretName, not both');
   }
-  let token: ResolvedProps['token'];
+  let token: FaxGatewaySettings['token'];
   if (secretName) {
     if (
       !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(secretName) &&
