@@ -9,6 +9,7 @@ import {
   sesHeaderBlock,
   type TrustDecision,
 } from '../../functions/domain/sender-trust.ts';
+import { stampAsSes } from '../../local/ses-inbound-smtp.ts';
 import { buildSesMail, samplePdf, sesHeaderLines } from '../fixtures/mail-builder.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail, headerLinesOf } from './fixture-mail.ts';
 
@@ -429,5 +430,42 @@ describe('properties', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the one-machine SES stand-in', () => {
+  // The local SMTP server stamps mail as SES would; the trust rules must read its block like SES's.
+  const envelope = {
+    mailFrom: 'alice@example.com',
+    rcptTo: [`+4930123456@${FIXTURE_FAX_DOMAIN}`],
+    helo: 'laptop.test',
+    clientIp: '127.0.0.1',
+  };
+  const stamp = {
+    region: 'eu-west-1',
+    spamVerdict: 'PASS',
+    virusVerdict: 'PASS',
+    spf: 'pass',
+    dkim: 'none',
+    dmarc: 'auto',
+  } as const;
+
+  it('stamps a block that authenticates an aligned sender and drops an unaligned one', async () => {
+    const message = await buildSesMail({
+      from: 'alice@example.com',
+      to: `+4930123456@${FIXTURE_FAX_DOMAIN}`,
+    });
+    // Only the sender's own part of the built mail: from its own Received line on.
+    const own = message.subarray(message.indexOf('Received: from [192.168.1.20]'));
+    const aligned = await parseInboundMail(stampAsSes(own, envelope, 'localid0001', stamp));
+    expect(assessSenderTrust(aligned)).toMatchObject({ kind: 'authenticated', sender: 'alice@example.com' });
+    const unaligned = await parseInboundMail(
+      stampAsSes(own, { ...envelope, mailFrom: 'bounce@other.example' }, 'localid0002', stamp),
+    );
+    expect(assessSenderTrust(unaligned)).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
+    const spam = await parseInboundMail(
+      stampAsSes(own, envelope, 'localid0003', { ...stamp, spamVerdict: 'FAIL' }),
+    );
+    expect(assessSenderTrust(spam)).toMatchObject({ kind: 'drop', reason: 'spam-verdict' });
   });
 });
