@@ -9,12 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../config.ts';
 import { FaxgateError, TransientError } from '../errors.ts';
-
-/** Where the faxrocks client gets its bearer token (structurally the client's own TokenSource). */
-export interface TokenSource {
-  get(): Promise<string>;
-  refresh?(): Promise<string>;
-}
+import type { TokenSource } from './faxrocks/client.ts';
 
 /** The token could not be read. The message names the parameter or secret, never its value. */
 export class TokenUnavailableError extends TransientError {}
