@@ -17,9 +17,13 @@ export class TokenUnavailableError extends TransientError {}
 /** The parameter or secret exists but holds nothing usable as a token. */
 export class TokenMalformedError extends FaxgateError {}
 
-/** Caches one read; concurrent callers share the read in flight; a failed read is not cached. */
+/**
+ * Caches one read; concurrent callers share the read in flight; a failed read is not cached.
+ * Several calls that hit a 401 together refresh with one read, not one each.
+ */
 abstract class CachedTokenSource implements TokenSource {
   #current: Promise<string> | undefined;
+  #refreshing: Promise<string> | undefined;
 
   get(): Promise<string> {
     this.#current ??= this.#load();
@@ -27,8 +31,15 @@ abstract class CachedTokenSource implements TokenSource {
   }
 
   refresh(): Promise<string> {
-    this.#current = this.#load();
-    return this.#current;
+    if (this.#refreshing) return this.#refreshing;
+    const loading = this.#load();
+    this.#current = loading;
+    this.#refreshing = loading;
+    const done = () => {
+      if (this.#refreshing === loading) this.#refreshing = undefined;
+    };
+    loading.then(done, done);
+    return loading;
   }
 
   #load(): Promise<string> {

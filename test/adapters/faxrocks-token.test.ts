@@ -153,6 +153,24 @@ describe('SsmParameterTokenSource', () => {
     expect(standIn.seen).toHaveLength(2);
   });
 
+  it('refreshes once for callers that hit a 401 together', async () => {
+    standIn.parameters.set('tok', 'old');
+    const source = new SsmParameterTokenSource(ssm, 'tok');
+    await source.get();
+    standIn.parameters.set('tok', 'new');
+
+    expect(await Promise.all([source.refresh(), source.refresh(), source.refresh()])).toEqual([
+      'new',
+      'new',
+      'new',
+    ]);
+    expect(standIn.seen).toHaveLength(2);
+    // Once settled, a later 401 reads again.
+    standIn.parameters.set('tok', 'newer');
+    expect(await source.refresh()).toBe('newer');
+    expect(standIn.seen).toHaveLength(3);
+  });
+
   it('names the parameter on failure and does not cache the failure', async () => {
     const source = new SsmParameterTokenSource(ssm, '/faxgate/missing');
 
