@@ -188,7 +188,18 @@ export async function prepareFaxDocument(
     return { ok: true, document: { bytes: only.bytes, pages, files }, ignored };
   }
 
-  const merged = await mergePdfs(docs);
+  let merged: Uint8Array;
+  try {
+    merged = await mergePdfs(docs);
+  } catch {
+    // Each opened on its own, but a broken object deep inside one surfaced while copying its pages.
+    return {
+      ok: false,
+      problem: 'damaged',
+      detail: `${names.join(', ')} could not be combined into one document: one of them is damaged.`,
+      files: names,
+    };
+  }
   if (merged.byteLength > limits.maxDocumentBytes) {
     return {
       ok: false,

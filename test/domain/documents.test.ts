@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { type DocumentDecision, isPdf, prepareFaxDocument } from '../../functions/domain/documents.ts';
@@ -167,5 +168,31 @@ describe('prepareFaxDocument limits and edge cases', () => {
       limits,
     );
     expect(decision).toMatchObject({ ok: true, ignored: [] });
+  });
+});
+
+describe('properties', () => {
+  it('never throws on PDF-looking bytes, alone or merged, and always decides', async () => {
+    const good = Buffer.from(await samplePdf(1));
+    const mangled = fc
+      .tuple(fc.uint8Array({ maxLength: 400 }), fc.nat({ max: good.length }), fc.nat({ max: good.length }))
+      .map(([noise, at, cut]) =>
+        Buffer.concat([
+          good.subarray(0, Math.min(at, cut)),
+          Buffer.from(noise),
+          good.subarray(Math.max(at, cut)),
+        ]),
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.array(mangled, { minLength: 1, maxLength: 3 }), async (files) => {
+        const decision = await prepareFaxDocument(
+          files.map((bytes, i) => pdfPart(bytes, `f${i}.pdf`)),
+          limits,
+        );
+        if (decision.ok) expect(decision.document.pages).toBeGreaterThan(0);
+        else expect(decision.detail.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPdf } from '../../functions/domain/documents.ts';
 import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail } from './fixture-mail.ts';
 
@@ -149,5 +151,38 @@ describe('parseInboundMail: parts', () => {
       ['notes.txt', 'text/plain'],
     ]);
     expect(Buffer.compare(mail.parts[0]?.content ?? Buffer.alloc(0), Buffer.from(pdf))).toBe(0);
+  });
+});
+
+describe('properties', () => {
+  const headerName = fc.constantFrom(
+    'From',
+    'To',
+    'Cc',
+    'Received',
+    'X-SES-Spam-Verdict',
+    'Authentication-Results',
+    'Subject',
+  );
+  const headerText = fc.string({ maxLength: 60 }).map((v) => v.replace(/[\r\n]/g, ' '));
+
+  it('parses any header soup without throwing, and trust always decides', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(headerName, headerText), { maxLength: 12 }), async (headers) => {
+        const mail = await parseInboundMail(rawMail(headers.map(([k, v]) => `${k}: ${v}`)));
+        expect(['authenticated', 'drop']).toContain(assessSenderTrust(mail).kind);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('parses arbitrary bytes without throwing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), async (bytes) => {
+        const mail = await parseInboundMail(Buffer.from(bytes));
+        expect(Array.isArray(mail.parts)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
