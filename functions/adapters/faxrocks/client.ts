@@ -112,16 +112,7 @@ export class FaxrocksClient implements FaxApi {
         fieldErrors: { numbers: ['Between 1 and 10 numbers per /send call.'] },
       });
     }
-    const body = JSON.stringify({
-      ...(numbers.length === 1 ? { number: numbers[0] } : { numbers }),
-      data: Buffer.from(
-        request.document.buffer,
-        request.document.byteOffset,
-        request.document.byteLength,
-      ).toString('base64'),
-      ...(request.scheduledAt ? { scheduled_at: request.scheduledAt } : {}),
-      ...(request.timezone ? { timezone: request.timezone } : {}),
-    });
+    const body = sendRequestBody(request);
 
     // Let the event loop settle idle keep-alive sockets first: after a long synchronous stretch
     // (a PDF merge) or a thawed Lambda, a socket the server already closed would otherwise carry
@@ -273,7 +264,7 @@ export class FaxrocksClient implements FaxApi {
     method: 'GET' | 'POST',
     url: string,
     route: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     timeoutMs: number,
   ): Promise<Answer> {
     let answer = await this.once(
@@ -304,7 +295,7 @@ export class FaxrocksClient implements FaxApi {
     method: 'GET' | 'POST',
     url: string,
     route: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     timeoutMs: number,
     token: string,
   ): Promise<Answer> {
@@ -358,6 +349,28 @@ function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
   throw new FaxrocksError(
     `the faxrocks base URL must be https (plain http only on loopback): "${url.origin}${url.pathname}"`,
   );
+}
+
+/**
+ * The POST /send body, as the bytes that go on the wire. The document's base64 (up to ~40 MB) is
+ * written once, straight into the body: base64 needs no JSON escaping, so JSON.stringify's scan and
+ * copy of it, and fetch's UTF-8 copy of that string, are skipped (bench/: a third of the inbound
+ * time for a 10 MiB PDF, and one copy less of the document at peak).
+ */
+export function sendRequestBody(request: SendFaxRequest): Buffer {
+  const { numbers, document } = request;
+  const fields = JSON.stringify({
+    ...(numbers.length === 1 ? { number: numbers[0] } : { numbers }),
+    ...(request.scheduledAt ? { scheduled_at: request.scheduledAt } : {}),
+    ...(request.timezone ? { timezone: request.timezone } : {}),
+  });
+  const data = Buffer.from(document.buffer, document.byteOffset, document.byteLength).toString('base64');
+  const head = `${fields.slice(0, -1)},"data":"`;
+  const body = Buffer.allocUnsafe(Buffer.byteLength(head) + data.length + 2);
+  let at = body.write(head, 0, 'utf8');
+  at += body.write(data, at, 'latin1');
+  body.write('"}', at, 'latin1');
+  return body;
 }
 
 function transportError(route: string, error: unknown, timeoutMs: number): FaxrocksError {
