@@ -63,13 +63,20 @@ function bytesInWords(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
+// S/MIME and OpenPGP signatures of a signed mail: mail programs show them as a seal, not a file.
+const SIGNATURE_TYPES = [
+  'application/pkcs7-signature',
+  'application/x-pkcs7-signature',
+  'application/pgp-signature',
+];
+
 /**
  * What the queued reply lists as ignored: every non-PDF part the sender can see as an attachment.
  * Images embedded in the HTML body by Content-ID (signature logos) are part of the text, not
- * attachments, and are left out.
+ * attachments, and signatures of a signed mail are a seal: both are left out.
  */
 function ignoredName(part: MailPart, index: number): string | undefined {
-  if (part.embedded) return undefined;
+  if (part.embedded || SIGNATURE_TYPES.includes(part.contentType)) return undefined;
   return part.filename?.trim() || `unnamed ${part.contentType} attachment (part ${index + 1})`;
 }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { type DocumentDecision, isPdf, prepareFaxDocument } from '../../functions/domain/documents.ts';
-import type { MailPart } from '../../functions/domain/inbound-mail.ts';
+import { type MailPart, parseInboundMail } from '../../functions/domain/inbound-mail.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 import { fixtureMail } from './fixture-mail.ts';
 
@@ -156,6 +156,42 @@ describe('prepareFaxDocument limits and edge cases', () => {
       limits,
     );
     expect(decision).toMatchObject({ ok: false, problem: 'damaged', files: ['bad.pdf'] });
+  });
+
+  it('does not list the signature of an S/MIME or OpenPGP signed mail as ignored', async () => {
+    const raw = Buffer.from(
+      [
+        'From: a@example.com',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="sig"',
+        '',
+        '--sig',
+        'Content-Type: multipart/mixed; boundary="mixed"',
+        '',
+        '--mixed',
+        'Content-Type: text/plain',
+        '',
+        'Signed.',
+        '--mixed',
+        'Content-Type: application/pdf; name="signed.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(await samplePdf(1)).toString('base64'),
+        '--mixed--',
+        '',
+        '--sig',
+        'Content-Type: application/pkcs7-signature; name="smime.p7s"',
+        'Content-Disposition: attachment; filename="smime.p7s"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwEAAA==',
+        '--sig--',
+        '',
+      ].join('\r\n'),
+    );
+    const decision = await prepareFaxDocument((await parseInboundMail(raw)).parts, limits);
+    expect(decision).toMatchObject({ ok: true, ignored: [] });
+    expect(decision.ok && decision.document.files.map((f) => f.filename)).toEqual(['signed.pdf']);
   });
 
   it('does not count an embedded image named like a PDF as a false PDF', async () => {
