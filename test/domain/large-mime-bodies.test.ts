@@ -1,0 +1,186 @@
+// Setting large base64 bodies aside must not change what mailparser reports: every fixture, and
+// generated mails, parse to the same parts (name, type, disposition, bytes) either way.
+
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { type Attachment, simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { setAsideLargeBodies } from '../../functions/domain/large-mime-bodies.ts';
+import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
+
+const fixtures = join(import.meta.dirname, '../fixtures/mail');
+const options = {
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+  checksumAlgo: false,
+} as const;
+
+interface Seen {
+  filename?: string;
+  contentType: string;
+  disposition?: string;
+  related?: boolean;
+  content: string;
+}
+
+/** What the inbound parser keeps of each leaf part, forwarded mails opened, as comparable values. */
+async function partsOf(
+  raw: Buffer,
+  restore: (content: Buffer) => Buffer = (c) => c,
+  depth = 0,
+): Promise<Seen[]> {
+  const parsed = await simpleParser(raw, options);
+  return partsOfAttachments(parsed.attachments, restore, depth);
+}
+
+async function partsOfAttachments(
+  attachments: Attachment[],
+  restore: (c: Buffer) => Buffer,
+  depth: number,
+): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  for (const a of attachments) {
+    if (a.contentType === 'message/rfc822' && depth < 3) {
+      seen.push(...(await partsOf(a.content, restore, depth + 1)));
+      continue;
+    }
+    seen.push({
+      filename: a.filename,
+      contentType: a.contentType,
+      disposition: a.contentDisposition,
+      related: a.related,
+      content: restore(a.content).toString('base64'),
+    });
+  }
+  return seen;
+}
+
+async function bothWays(
+  raw: Buffer,
+  minBodyBytes = 1,
+): Promise<{ plain: Seen[]; setAside: Seen[]; count: number }> {
+  const aside = setAsideLargeBodies(raw, minBodyBytes);
+  return {
+    plain: await partsOf(raw),
+    setAside: await partsOf(aside.mail, aside.restore),
+    count: aside.count,
+  };
+}
+
+describe('setAsideLargeBodies', () => {
+  it('leaves every fixture parsing to the same parts', async () => {
+    let setAsideSomewhere = 0;
+    for (const file of readdirSync(fixtures).filter((f) => f.endsWith('.eml'))) {
+      const { plain, setAside, count } = await bothWays(readFileSync(join(fixtures, file)));
+      expect(setAside, file).toEqual(plain);
+      setAsideSomewhere += count;
+    }
+    expect(setAsideSomewhere).toBeGreaterThan(0);
+  });
+
+  it('sets a large PDF aside and gives back its exact bytes', async () => {
+    const pdf = Buffer.concat([Buffer.from(await samplePdf(2)), randomBytes(200_000)]);
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: '+4930123456@fax.example.com',
+      pdfs: [{ filename: 'scan.pdf', bytes: pdf }],
+    });
+    const aside = setAsideLargeBodies(raw);
+    expect(aside.count).toBe(1);
+    expect(aside.mail.length).toBeLessThan(20_000);
+    const parts = await partsOf(aside.mail, aside.restore);
+    expect(parts.map((p) => [p.filename, Buffer.from(p.content, 'base64').equals(pdf)])).toEqual([
+      ['scan.pdf', true],
+    ]);
+  });
+
+  it('parses generated mails to the same parts either way', async () => {
+    const attachment = fc.record({
+      filename: fc.constantFrom(
+        'scan.pdf',
+        'Scan 1.PDF',
+        'photo.jpg',
+        'notes.txt',
+        'data.bin',
+        'brief ä.pdf',
+      ),
+      contentType: fc.constantFrom(
+        'application/pdf',
+        'application/octet-stream',
+        'image/jpeg',
+        'text/plain',
+        'application/x-pdf',
+      ),
+      content: fc.uint8Array({ minLength: 0, maxLength: 600 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(attachment, { maxLength: 4 }), fc.boolean(), async (attachments, lf) => {
+        let raw = await buildSesMail({
+          from: 'alice@example.com',
+          to: '+4930123456@fax.example.com',
+          attachments,
+        });
+        if (lf) raw = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+        const { plain, setAside } = await bothWays(raw);
+        expect(setAside).toEqual(plain);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('leaves bodies alone whose decoding could differ: inner padding, base64url characters', async () => {
+    for (const body of ['QQ==\r\nQkM=', 'QUJD-_QUJD']) {
+      const raw = Buffer.from(
+        [
+          'From: alice@example.com',
+          'Content-Type: multipart/mixed; boundary="b1"',
+          '',
+          '--b1',
+          'Content-Type: application/pdf; name="a.pdf"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          body,
+          '--b1--',
+          '',
+        ].join('\r\n'),
+      );
+      const { plain, setAside, count } = await bothWays(raw);
+      expect(count).toBe(0);
+      expect(setAside).toEqual(plain);
+    }
+  });
+
+  it('sets aside the body of a single-part mail and of a part without a closing boundary', async () => {
+    const data = randomBytes(3000)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\r\n');
+    const single = Buffer.from(
+      `From: alice@example.com\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${data}\r\n`,
+    );
+    const unclosed = Buffer.from(
+      `From: alice@example.com\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${data}\r\n`,
+    );
+    for (const raw of [single, unclosed]) {
+      const { plain, setAside, count } = await bothWays(raw);
+      expect(count).toBe(1);
+      expect(setAside).toEqual(plain);
+    }
+  });
+
+  it('honours no stand-in the sender wrote: each parse has its own', async () => {
+    const first = setAsideLargeBodies(
+      Buffer.from(
+        `From: a@example.com\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${'QUJD'.repeat(100)}\r\n`,
+      ),
+      16,
+    );
+    const standIn = (await simpleParser(first.mail)).attachments[0]?.content ?? Buffer.alloc(0);
+    expect(first.restore(standIn).toString()).toBe('ABC'.repeat(100));
+    const second = setAsideLargeBodies(Buffer.from('From: a@example.com\r\n\r\nhello\r\n'));
+    expect(second.restore(standIn)).toBe(standIn);
+  });
+});
