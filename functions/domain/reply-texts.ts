@@ -159,6 +159,8 @@ function documentAdvice(problem: string, detail: string): string {
   const advice: Record<string, string> = {
     'no-pdf':
       'Attach the document to fax as a PDF file (scans and "Print to PDF" both work), then send the email again.',
+    'not-a-pdf':
+      'The file is named or labelled as a PDF but is something else. Export or print the document as a real PDF, then send again.',
     damaged: 'Save or export the document as a PDF again, then send the email again.',
     encrypted:
       'Remove the password protection (open it and save a copy without a password), then send again.',
