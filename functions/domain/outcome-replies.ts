@@ -62,20 +62,19 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
     );
   }
 
-  lines.push(`Number:      ${job.number}`);
-  lines.push(`Pages:       ${pagesLine(job)}`);
+  const field = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(13)}${value}`);
+  field('Number', job.number);
+  field('Pages', pagesLine(job));
   if (job.price !== undefined && job.price !== '') {
-    lines.push(`Price:       ${job.price} (as charged by faxrocks)`);
+    field('Price', `${job.price} (as charged by faxrocks)`);
   } else if (job.estimatedCost !== undefined) {
-    lines.push(`Estimate:    ${job.estimatedCost} (estimated when queued)`);
+    field('Estimate', `${job.estimatedCost} (estimated when queued)`);
   }
-  if (job.finishedAt)
-    lines.push(`${state === 'UNKNOWN' ? 'Given up:' : 'Finished:'}    ${timeLine(job.finishedAt)}`);
-  lines.push(`Sent at:     ${timeLine(job.sendStartedAt)}`);
-  if (state === 'FAILED' && job.error) lines.push(`Error:       ${job.error}`);
-  if (job.faxId) lines.push(`faxrocks id: ${job.faxId}`);
-  if (job.subject) lines.push(`Your mail:   ${job.subject}`);
-  lines.push('');
+  field('Submitted', timeLine(job.sendStartedAt));
+  if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
+  if (state === 'FAILED' && job.error) field('Error', job.error);
+  if (job.faxId) field('faxrocks id', job.faxId);
+  if (job.subject) field('Your mail', job.subject);
 
   const attachments: MailAttachment[] = [];
   if (receipt.pdf && state !== 'UNKNOWN') {
@@ -84,9 +83,10 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
       contentType: 'application/pdf',
       content: receipt.pdf,
     });
-    lines.push(`The faxrocks receipt is attached (${receiptFilename(job.number)}).`);
+    lines.push('', `The faxrocks receipt is attached (${receiptFilename(job.number)}).`);
   } else if (receipt.unavailable && state !== 'UNKNOWN') {
     lines.push(
+      '',
       'The faxrocks receipt could not be downloaded, so it is not attached.',
       'If faxrocks has one for this fax, you find it in your faxrocks account.',
     );
@@ -96,6 +96,12 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
   if (state === 'DELIVERED') {
     lines.push('Nothing to do.');
   } else if (state === 'FAILED') {
+    if (job.pagesSent) {
+      lines.push(
+        `${job.pagesSent} of ${job.pages} pages went through before the fax failed: the recipient may`,
+        'have received part of it.',
+      );
+    }
     lines.push(
       'Check the number and that the receiving fax machine is on and has paper, then send your',
       'mail again to try once more. Nothing has been retried automatically.',
