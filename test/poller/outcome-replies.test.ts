@@ -49,6 +49,7 @@ describe('composeOutcomeReply', () => {
     expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 failed');
     expect(reply.text).toContain('Error:       Line busy');
     expect(reply.text).toContain('1 of 3 sent');
+    expect(reply.text).toContain('1 of 3 pages went through before the fax failed');
     expect(reply.text).toContain('could not be downloaded');
     expect(reply.text).toContain('send your');
     expect(reply.attachments).toEqual([]);
