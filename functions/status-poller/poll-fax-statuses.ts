@@ -141,9 +141,14 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   const skewMs = deps.policy.clockSkewSeconds * 1000;
   // Followed jobs are in send order: the first one reaches back furthest.
   const since = Date.parse(followed[0]?.sendStartedAt ?? '') - skewMs;
+  // When every followed job already holds its fax (the steady state between polls), nothing is
+  // left to match: the listing is read only until each of those faxes has been seen.
+  const awaited = followed.every((job) => job.faxId)
+    ? new Set(followed.map((job) => job.faxId as string))
+    : undefined;
   let faxes: FaxRecord[];
   try {
-    faxes = await readFaxesSince(deps, since, report);
+    faxes = await readFaxesSince(deps, since, report, awaited);
   } catch (error) {
     if (!(deps.isTransient ?? defaultIsTransient)(error)) throw error;
     report.faxListUnavailable = true;
@@ -271,8 +276,16 @@ async function attach(
   if (job.outcomeUnknown) deps.log.info('ambiguous send found in /faxes', { faxId, job: jobKey(job) });
 }
 
-/** GET /faxes pages, newest first, until a page reaches back past `since`, the last page, or the cap. */
-async function readFaxesSince(deps: PollerDeps, since: number, report: PollReport): Promise<FaxRecord[]> {
+/**
+ * GET /faxes pages, newest first, until a page reaches back past `since`, every `awaited` fax id
+ * has been seen, the last page, or the cap.
+ */
+async function readFaxesSince(
+  deps: PollerDeps,
+  since: number,
+  report: PollReport,
+  awaited?: Set<string>,
+): Promise<FaxRecord[]> {
   const faxes: FaxRecord[] = [];
   let inOrder = true;
   let previousOldest: number | undefined;
@@ -280,6 +293,13 @@ async function readFaxesSince(deps: PollerDeps, since: number, report: PollRepor
   for await (const page of deps.faxApi.listFaxPages({ perPage: deps.policy.pageSize })) {
     report.pagesRead++;
     faxes.push(...page.faxes);
+    if (awaited) {
+      for (const fax of page.faxes) awaited.delete(fax.id);
+      if (awaited.size === 0) {
+        reachedBack = true;
+        break;
+      }
+    }
     if (inOrder && !isNewestFirst(page.faxes, previousOldest)) {
       inOrder = false;
       deps.log.warn('faxrocks /faxes is not newest first; reading on to the page limit', {
