@@ -242,9 +242,17 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       closers.push(() => started.close());
       faxrocks = { url: sandbox.url, token: sandbox.token };
     }
+    // On one machine the user names the API explicitly, so a plain-http stand-in on another host
+    // (a test rig, a container) is allowed here, with a warning; the Lambda functions insist on https.
+    const apiUrl = new URL(faxrocks.url);
+    const loopback = /^(localhost|127\.[\d.]+|\[::1\])$/.test(apiUrl.hostname);
+    if (apiUrl.protocol === 'http:' && !loopback && config.externalFaxrocks) {
+      log.warn('FAXROCKS_API_URL is plain http: the token travels unencrypted', { url: faxrocks.url });
+    }
     const faxApi: FaxApi = new FaxrocksClient({
       baseUrl: faxrocks.url,
       token: staticToken(faxrocks.token),
+      allowInsecureHttp: Boolean(config.externalFaxrocks),
       log,
     });
 
