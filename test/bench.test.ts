@@ -57,6 +57,7 @@ describe('npm run bench -- --quick', () => {
     const poller = results.poller;
     expect(poller?.matchedPerPoll).toBe(poller?.openJobs);
     expect(poller?.requestsPerPoll).toBe(1);
+    expect(poller?.steady.requests).toBe(1);
     expect(poller?.matching.map((m) => m.jobs)).toEqual([100, 1000]);
   });
 
