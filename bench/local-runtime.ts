@@ -2,10 +2,13 @@
 // scan-like PDFs over SMTP on loopback, through the S3 stand-in, the queue and the inbound use case,
 // to POST /send at the faxrocks sandbox. Mails per second and the time from "SMTP accepted" to
 // "/send received" (the fax's creation time at the sandbox), beside the floor: the same PDFs posted
-// straight to the same sandbox with the faxrocks client, at the same concurrency.
+// straight to the same sandbox with the faxrocks client, at the same concurrency. The mails are
+// composed and sent by a separate process (bench/smtp-load.ts), as another machine would.
 
-import { rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import nodemailer from 'nodemailer';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { silentLog } from '../functions/adapters/telemetry.ts';
@@ -13,6 +16,7 @@ import { startLocalGateway } from '../local/runtime.ts';
 import { startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
 import { MiB, percentile, round } from './measure.ts';
 import { FAX_DOMAIN, SENDER, scanLikePdf } from './scan-pdf.ts';
+import type { SmtpLoadInput } from './smtp-load.ts';
 
 export interface RuntimeOptions {
   tmpDir: string;
@@ -73,11 +77,16 @@ export async function measureLocalRuntime(options: RuntimeOptions): Promise<Runt
     await sendOverSmtp(gateway.smtpPort, numberFor(999_999), pdf);
     await waitForFaxes(sandbox, new Set([numberFor(999_999)]), options.timeoutMs);
 
-    const accepted = new Map<string, number>();
-    const started = Date.now();
-    await concurrently(options.mails, options.concurrency, async (i) => {
-      await sendOverSmtp(gateway.smtpPort, numberFor(i), pdf);
-      accepted.set(numberFor(i), Date.now());
+    const pdfPath = join(dataDir, 'scan.pdf');
+    await writeFile(pdfPath, pdf);
+    const numbers = Array.from({ length: options.mails }, (_, i) => numberFor(i));
+    const { started, accepted } = await sendFromAnotherProcess({
+      port: gateway.smtpPort,
+      pdfPath,
+      from: SENDER,
+      faxDomain: FAX_DOMAIN,
+      numbers,
+      concurrency: options.concurrency,
     });
     const created = await waitForFaxes(sandbox, new Set(accepted.keys()), options.timeoutMs);
     const last = Math.max(...created.values());
@@ -114,6 +123,36 @@ export async function measureLocalRuntime(options: RuntimeOptions): Promise<Runt
     await sandbox.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Runs bench/smtp-load.ts; resolves when it has sent every mail, with when each was accepted. */
+async function sendFromAnotherProcess(
+  input: SmtpLoadInput,
+): Promise<{ started: number; accepted: Map<string, number> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./smtp-load.ts', import.meta.url).pathname, JSON.stringify(input)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const accepted = new Map<string, number>();
+  let started = 0;
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line === 'ready') {
+      started = Date.now();
+      child.stdin.write('go\n');
+      continue;
+    }
+    const { number, acceptedAt } = JSON.parse(line) as { number: string; acceptedAt: number };
+    accepted.set(number, acceptedAt);
+  }
+  const code = await exited;
+  if (code !== 0 || accepted.size !== input.numbers.length) {
+    throw new Error(
+      `the SMTP load process ended with ${code} after ${accepted.size} of ${input.numbers.length} mails`,
+    );
+  }
+  return { started, accepted };
 }
 
 async function sendOverSmtp(port: number, number: string, pdf: Buffer): Promise<void> {
