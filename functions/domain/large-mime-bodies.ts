@@ -72,11 +72,10 @@ function splitEntity(raw: Buffer, range: Range): { headers: string; bodyStart: n
     // No headers at all: the body starts after the blank line.
     return { headers: '', bodyStart: range.start + (raw[range.start] === 0x0d ? 2 : 1) };
   }
-  // Searches stay inside the range (a view, not a copy): a mail of many parts is not scanned to its
-  // end once per part.
-  const view = raw.subarray(0, range.end);
-  const crlf = view.indexOf('\r\n\r\n', range.start, 'latin1');
-  const lf = view.indexOf('\n\n', range.start, 'latin1');
+  // Searches stay inside the range (a view, not a copy), and the bare-LF search stops where a CRLF
+  // blank line was found: a large part is not scanned to its end for a blank line it cannot need.
+  const crlf = raw.subarray(0, range.end).indexOf('\r\n\r\n', range.start, 'latin1');
+  const lf = raw.subarray(0, crlf >= 0 ? crlf + 2 : range.end).indexOf('\n\n', range.start, 'latin1');
   const candidates = [
     crlf >= 0 ? { at: crlf, length: 4 } : undefined,
     lf >= 0 ? { at: lf, length: 2 } : undefined,
