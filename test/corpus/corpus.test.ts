@@ -1,0 +1,199 @@
+// The corpus of real-world mail (test/corpus/mail, written by make-corpus.ts) through `npm start`:
+// ONE local gateway on free ports, senders allowlisted through the admin CLI's code path, every
+// mail written into the bucket under inbound/<SES message id> with the real S3 client as SES would,
+// then what reached the faxrocks sandbox (GET /faxes, GET /faxes/{id}/fax), the outbox and the
+// ledger is checked against test/corpus/expectations.ts.
+
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.ts';
+import { silentLog } from '../../functions/adapters/telemetry.ts';
+import type { MailRecord } from '../../functions/domain/fax-job.ts';
+import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import { localAwsClientConfig } from '../../local/stand-ins.ts';
+import type { FaxView } from '../../sandbox/faxrocks-sandbox.ts';
+import { tempDir } from '../support/stand-ins.ts';
+import { type CorpusExpectation, corpusAllowlist, corpusExpectations } from './expectations.ts';
+
+const mailDir = join(dirname(fileURLToPath(import.meta.url)), 'mail');
+const DEADLINE_MS = 60_000;
+
+interface Sent {
+  expectation: CorpusExpectation;
+  sesId: string;
+  /** The original's Message-ID, read from the file by mailparser (independently of faxgate). */
+  messageId: string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+let gateway: LocalGateway;
+const sent = new Map<string, Sent>();
+const records = new Map<string, MailRecord>();
+let faxes: FaxView[] = [];
+let replies: ParsedMail[] = [];
+
+function sesIdOf(raw: Buffer): string {
+  // SES's own trace line names the message id that is also the object key.
+  const id = /by inbound-smtp\.[a-z0-9-]+\.amazonaws\.com with SMTP id ([a-z0-9]+)/.exec(
+    raw.toString('latin1'),
+  )?.[1];
+  if (!id) throw new Error('corpus mail without SES Received line');
+  return id;
+}
+
+async function faxDocument(id: string): Promise<Uint8Array> {
+  const sandbox = gateway.sandbox;
+  if (!sandbox) throw new Error('no sandbox');
+  const response = await fetch(`${sandbox.url}/faxes/${id}/fax`, {
+    headers: { authorization: `Bearer ${sandbox.token}`, accept: 'application/pdf' },
+  });
+  expect(response.status).toBe(200);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+describe('real-world mail corpus through npm start', () => {
+  beforeAll(async () => {
+    const dir = tempDir('faxgate-corpus-');
+    cleanups.push(() => dir.remove());
+    gateway = await startLocalGateway({
+      dataDir: dir.path,
+      ports: 0,
+      sandboxDeliveryDelayMs: 0,
+      pollOnTimer: false,
+      log: silentLog,
+      policy: { defaultCountry: 'DE' },
+    });
+    cleanups.push(() => gateway.close());
+
+    const env = {
+      FAXGATE_DYNAMODB_ENDPOINT: gateway.dynamodbEndpoint,
+      SENDERS_TABLE: gateway.config.sendersTable,
+    };
+    for (const entry of corpusAllowlist) {
+      const output: string[] = [];
+      const io = { out: (t: string) => output.push(t), err: (t: string) => output.push(t), env };
+      const code = await runCli(['senders', 'add', entry, '--local', '--note', 'corpus'], io);
+      expect(code, output.join('\n')).toBe(0);
+    }
+
+    // Every corpus file has an expectation and the other way round.
+    const files = readdirSync(mailDir)
+      .filter((f) => f.endsWith('.eml'))
+      .map((f) => f.slice(0, -4))
+      .sort();
+    expect(files).toEqual(corpusExpectations.map((e) => e.mail).sort());
+
+    // As SES does: the raw mail, byte for byte, under inbound/<message id>, by an ordinary S3 client.
+    const s3 = new S3Client(localAwsClientConfig(gateway.s3Endpoint));
+    cleanups.push(() => s3.destroy());
+    for (const expectation of corpusExpectations) {
+      const raw = readFileSync(join(mailDir, `${expectation.mail}.eml`));
+      const sesId = sesIdOf(raw);
+      const messageId = (await simpleParser(raw)).messageId ?? '';
+      sent.set(expectation.mail, { expectation, sesId, messageId });
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: gateway.config.bucket,
+          Key: `inbound/${sesId}`,
+          Body: raw,
+          ContentType: 'message/rfc822',
+        }),
+      );
+    }
+
+    // Bounded wait until every mail is decided and every reply that should go out went out.
+    const started = Date.now();
+    for (;;) {
+      for (const { expectation, sesId } of sent.values()) {
+        const record = await gateway.deps.ledger.getMail(sesId);
+        const done =
+          record !== undefined &&
+          record.outcome !== 'RECEIVED' &&
+          (expectation.reply === 'none' || record.repliedAt !== undefined);
+        if (done) records.set(expectation.mail, record);
+      }
+      if (records.size === sent.size) break;
+      if (Date.now() - started > DEADLINE_MS) {
+        const waiting = [...sent.keys()].filter((m) => !records.has(m));
+        throw new Error(`gave up waiting for ${waiting.join(', ')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    faxes = gateway.sandbox?.faxes() ?? [];
+    const outbox = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
+    replies = await Promise.all(outbox.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
+  }, 120_000);
+
+  it('sends nothing that no mail asked for, and nothing twice', () => {
+    const expected = corpusExpectations.flatMap((e) => e.numbers).sort();
+    expect(faxes.map((f) => f.number).sort()).toEqual(expected);
+    const expectedReplies = corpusExpectations.filter((e) => e.reply !== 'none').length;
+    expect(replies).toHaveLength(expectedReplies);
+    expect(gateway.queue.pendingBodies()).toEqual([]);
+  });
+
+  it.each(corpusExpectations.map((e) => [e.mail, e] as const))('%s', async (mail, expectation) => {
+    const { sesId, messageId } = sent.get(mail) as Sent;
+    const record = records.get(mail) as MailRecord;
+
+    // The ledger's recorded outcome.
+    expect(record.outcome).toBe(expectation.outcome);
+    if (expectation.reason) expect(record.reason).toBe(expectation.reason);
+    if (expectation.outcome === 'ACCEPTED')
+      expect([...(record.numbers ?? [])].sort()).toEqual([...expectation.numbers].sort());
+    const jobs = await gateway.deps.ledger.listJobs(sesId);
+    expect(jobs.map((j) => j.number).sort()).toEqual([...expectation.numbers].sort());
+
+    // What reached faxrocks: each number once, with the right document.
+    for (const number of expectation.numbers) {
+      const mine = faxes.filter((f) => f.number === number);
+      expect(mine, `faxes to ${number}`).toHaveLength(1);
+      const fax = mine[0] as FaxView;
+      const bytes = await faxDocument(fax.id);
+      const document = expectation.document;
+      if (document?.kind === 'identical') {
+        expect(createHash('sha256').update(bytes).digest('hex')).toBe(document.sha256);
+        expect(fax.pages).toBe(document.pages);
+      } else if (document?.kind === 'merged') {
+        const merged = await PDFDocument.load(bytes);
+        expect(merged.getPages().map((p) => Math.round(p.getWidth()))).toEqual(document.pageWidths);
+        expect(fax.pages).toBe(document.pageWidths.length);
+      }
+    }
+
+    // The reply: to the From address, threaded, automatic, in plain words; or none at all.
+    const mine = replies.filter((r) => r.inReplyTo === messageId);
+    if (expectation.reply === 'none') {
+      expect(mine).toHaveLength(0);
+      return;
+    }
+    expect(mine).toHaveLength(1);
+    const reply = mine[0] as ParsedMail;
+    expect(reply.to).toMatchObject({ value: [{ address: expectation.reply.to }] });
+    expect((reply.to as { value: unknown[] }).value).toHaveLength(1);
+    expect(reply.from?.value[0]?.address).toBe('fax@fax.localhost');
+    expect(reply.headers.get('auto-submitted')).toBe('auto-replied');
+    expect([reply.references].flat()).toContain(messageId);
+    expect(reply.subject).toMatch(expectation.reply.subject);
+    const text = reply.text ?? '';
+    for (const phrase of expectation.reply.says) {
+      if (typeof phrase === 'string') expect(text).toContain(phrase);
+      else expect(text).toMatch(phrase);
+    }
+    for (const phrase of expectation.reply.neverSays ?? []) {
+      if (typeof phrase === 'string') expect(text).not.toContain(phrase);
+      else expect(text).not.toMatch(phrase);
+    }
+  });
+});
