@@ -1,6 +1,7 @@
 // The parsed view of an inbound mail that the trust, number and document rules work on. mailparser
 // does the MIME work; this module keeps what those rules need and nothing that ties them to it.
 
+import { isUtf8 } from 'node:buffer';
 import { type AddressObject, type Attachment, type EmailAddress, simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
 
@@ -65,12 +66,40 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     from: mailboxesOfFromHeaders(fromLines, parsed.from),
     to: recipientAddresses(headerLines, 'to'),
     cc: recipientAddresses(headerLines, 'cc'),
-    subject: parsed.subject ?? '',
+    subject: subjectOf(parsed.subject, headerLines),
     messageIdHeader: parsed.messageId || undefined,
     references: referencesOf(parsed.references),
     autoSubmitted: typeof autoSubmitted === 'string' ? autoSubmitted.trim() : undefined,
     parts: await leafParts(parsed.attachments, 0),
   };
+}
+
+/**
+ * The Subject as the sender wrote it. Old mail programs put 8-bit text into headers raw, in their
+ * Windows code page (`Subject: Bestätigung` in ISO-8859-1); mailparser reads raw header bytes as
+ * UTF-8 and turns each such byte into U+FFFD, which the reply's subject would then repeat. Raw
+ * bytes that are not UTF-8 are read as windows-1252, a superset of ISO-8859-1 for text.
+ */
+function subjectOf(parsed: string | undefined, headerLines: { key: string; line: string }[]): string {
+  const subject = parsed ?? '';
+  const raw = headerLines.find((h) => h.key === 'subject');
+  if (!raw || !/[\uFFFD\u0080-\u009f]/.test(subject)) return subject;
+  // mailparser keeps raw header lines as binary strings: one character per byte.
+  const bytes = Buffer.from(headerValue(raw.line), 'latin1');
+  if (isUtf8(bytes) || bytes.toString('latin1').includes('=?')) return subject;
+  return decodeWindows1252(bytes);
+}
+
+// windows-1252's 0x80-0x9f (Node's TextDecoder reads that label as ISO-8859-1, which has control
+// characters there); undefined positions stay as they are.
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeWindows1252(bytes: Buffer): string {
+  let text = '';
+  for (const byte of bytes) {
+    text += byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
+  }
+  return text;
 }
 
 /** RFC 5322 unfolding: a line break followed by white space is removed, the white space kept. */
