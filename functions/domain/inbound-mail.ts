@@ -4,6 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { type AddressObject, type Attachment, type EmailAddress, simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
+import { tnefAttachments } from './tnef.ts';
 
 export interface MailPart {
   filename?: string;
@@ -198,6 +199,12 @@ function referencesOf(references: string | string[] | undefined): string[] {
   return (Array.isArray(references) ? references : [references]).filter((r) => r.length > 0);
 }
 
+const TNEF_TYPES = ['application/ms-tnef', 'application/vnd.ms-tnef'];
+
+function isTnefPart(contentType: string, filename: string | undefined): boolean {
+  return TNEF_TYPES.includes(contentType) || filename?.trim().toLowerCase() === 'winmail.dat';
+}
+
 async function leafParts(attachments: Attachment[], depth: number): Promise<MailPart[]> {
   const parts: MailPart[] = [];
   for (const attachment of attachments) {
@@ -209,6 +216,21 @@ async function leafParts(attachments: Attachment[], depth: number): Promise<Mail
       const inner = await simpleParser(attachment.content, PARSER_OPTIONS);
       for (const part of await leafParts(inner.attachments, depth + 1))
         parts.push({ ...part, forwarded: true });
+      continue;
+    }
+    const tnef = isTnefPart(contentType, attachment.filename) ? tnefAttachments(attachment.content) : [];
+    if (tnef.length > 0) {
+      // Outlook's "Rich Text" mail: the files the sender attached are inside winmail.dat. One that
+      // holds no file (only the formatted body, or damaged) stays a part of its own, so a reply
+      // that finds no PDF can still name it.
+      for (const file of tnef) {
+        parts.push({
+          contentType: 'application/octet-stream',
+          disposition: 'attachment',
+          content: file.content,
+          ...(file.filename ? { filename: file.filename } : {}),
+        });
+      }
       continue;
     }
     const part: MailPart = { contentType, content: attachment.content };
