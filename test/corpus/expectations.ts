@@ -68,9 +68,12 @@ function queued(
   to: string,
   numbers: string[],
   document: ExpectedDocument,
-  extra: Partial<ExpectedReply> = {},
+  extra: Partial<ExpectedReply> & { ignored?: string[] } = {},
 ): CorpusExpectation {
   const pages = document.kind === 'identical' ? document.pages : document.pageWidths.length;
+  const ignored = extra.ignored
+    ? { says: [`Not faxed (only PDF files are faxed): ${extra.ignored.join(', ')}`], neverSays: [] }
+    : { says: [], neverSays: [/Not faxed/] };
   return {
     mail,
     outcome: 'ACCEPTED',
@@ -79,8 +82,8 @@ function queued(
     reply: {
       to,
       subject: extra.subject ?? /^Fax queued to \+/,
-      says: [...numbers.map((n) => queuedLine(n, pages)), ...(extra.says ?? [])],
-      neverSays: [/Not faxed/, ...(extra.neverSays ?? [])],
+      says: [...numbers.map((n) => queuedLine(n, pages)), ...ignored.says, ...(extra.says ?? [])],
+      neverSays: [...ignored.neverSays, ...(extra.neverSays ?? [])],
     },
   };
 }
@@ -389,6 +392,34 @@ export const corpusExpectations: CorpusExpectation[] = [
     },
   },
 
+  queued(
+    'outlook-rtf-winmail-dat',
+    'einkauf@stahlbau-nord.example',
+    ['+493012345634'],
+    {
+      kind: 'identical',
+      sha256: 'b400b9ddfa289a56eac570c50e0cbd05abfb4ac0f51b1a31c666f743eea6c3c6',
+      pages: 2,
+    },
+    {
+      ignored: ['Preisliste.xlsx'],
+      says: ['Document: Bestellung Müller 2026-11.pdf (2 pages)'],
+      neverSays: ['winmail.dat'],
+    },
+  ),
+  // No Message-ID: the reply cannot thread, but still goes out (matched by subject in the test).
+  queued(
+    'brother-scanner-no-message-id',
+    'brother@buero-lang.example',
+    ['+493012345635'],
+    {
+      kind: 'identical',
+      sha256: '1d0b1550394ef25ccebda4f209b7c8a71884e1efcadb619de8b7bed6a2804b91',
+      pages: 1,
+    },
+    { subject: /^Fax queued to \+493012345635: Brother MFC-L2750DW$/, says: ['Scan 2026-11-27 094500.pdf'] },
+  ),
+
   rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'no-pdf', [
     'IMG_4021.jpeg',
     'Formular.docx',
@@ -404,6 +435,10 @@ export const corpusExpectations: CorpusExpectation[] = [
     /\+4930@fax\.localhost: .*not a valid fax number/,
     /praxis\.wolf@fax\.localhost: .*is not a fax number/,
     /international form/,
+  ]),
+  // PRODUCT.md section 3 reads fax numbers from To and Cc; a Bcc'd fax address is answered.
+  rejected('reject-fax-number-only-in-bcc', 'lena.vogel@icloud.example', 'no-fax-recipients', [
+    'None of the recipients is a fax number',
   ]),
   rejected('reject-not-allowlisted', 'someone.else@gmail.com', 'not-allowlisted', [
     'someone.else@gmail.com is not allowed',

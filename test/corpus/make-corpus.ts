@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { tnefOf } from './tnef-writer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'mail');
@@ -316,10 +317,13 @@ async function corpus(): Promise<CorpusMail[]> {
           'selector2',
           'From:Date:Subject:Message-ID:Content-Type:MIME-Version',
         ),
-        `From: =?iso-8859-1?Q?Klaus_M=FCller?= <k.mueller@kanzlei-weber.example>`,
+        // "Last, First" with an umlaut: the comma is inside the encoded word, not a list separator.
+        `From: =?iso-8859-1?Q?M=FCller=2C_Klaus?= <k.mueller@kanzlei-weber.example>`,
         `To: "'+493012345611@${FAX}'" <+493012345611@${FAX}>`,
         'CC: "Schmidt, Julia" <j.schmidt@kanzlei-weber.example>',
-        `Subject: =?iso-8859-1?Q?K=FCndigung_Mietvertrag?=`,
+        // Outlook splits UTF-8 subjects into encoded words by bytes, here inside the ü (C3 | BC).
+        `Subject: =?utf-8?B?${Buffer.from([0x4b, 0xc3]).toString('base64')}?=`,
+        ` =?utf-8?B?${Buffer.from('\u00fcndigung Mietvertrag', 'utf8').subarray(1).toString('base64')}?=`,
         `Date: ${D} 09:02:43 +0000`,
         'Message-ID: <DB9PR03MB7200A1B2C3D4E5F6071829A0B1C2D@DB9PR03MB7200.eurprd03.prod.outlook.example>',
         'Accept-Language: de-DE',
@@ -1889,6 +1893,158 @@ async function corpus(): Promise<CorpusMail[]> {
       ],
     });
   }
+
+  // 39. Outlook set to Rich Text (or Exchange's "Always use RTF" for the domain): the PDF and a
+  //     spreadsheet travel inside winmail.dat (application/ms-tnef).
+  {
+    const doc = note('outlook-rtf-winmail-dat', await pdf(2, 'Winmail', 595));
+    const winmail = tnefOf(
+      [
+        { longName: 'Bestellung Müller 2026-11.pdf', shortName: 'BESTEL~1.PDF', content: doc },
+        {
+          longName: 'Preisliste.xlsx',
+          shortName: 'PREISL~1.XLS',
+          content: Buffer.from('PK\x03\x04 xlsx stand-in', 'latin1'),
+        },
+      ],
+      new Date('2026-11-27T10:30:00Z'),
+    );
+    list.push({
+      name: 'outlook-rtf-winmail-dat',
+      ses: {
+        region: 'eu-west-1',
+        envelopeFrom: 'einkauf@stahlbau-nord.example',
+        rcpt: `+493012345634@${FAX}`,
+        helo: 'mail.stahlbau-nord.example',
+        ip: '198.51.100.201',
+        date: `${D} 10:30:05 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@stahlbau-nord.example'],
+        dmarc: 'pass header.from=stahlbau-nord.example',
+      },
+      message: [
+        ...dkimSig(
+          'stahlbau-nord.example',
+          'ex2019',
+          'From:To:Subject:Date:Message-ID:Content-Type:MIME-Version',
+        ),
+        'From: Einkauf Stahlbau Nord <einkauf@stahlbau-nord.example>',
+        `To: "+493012345634@${FAX}" <+493012345634@${FAX}>`,
+        'Subject: Bestellung November',
+        'Thread-Topic: Bestellung November',
+        'Thread-Index: AdtAxYz1a2b3c4d5e6f7g8h9i0j1kA==',
+        `Date: ${D} 10:30:03 +0000`,
+        'Message-ID: <4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091@EX01.stahlbau-nord.example>',
+        'Accept-Language: de-DE',
+        'Content-Language: de-DE',
+        'X-MS-Has-Attach: yes',
+        'X-MS-TNEF-Correlator: <4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091@EX01.stahlbau-nord.example>',
+        'Content-Type: multipart/mixed;',
+        '\tboundary="_000_4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091EX01stahlbaunordexample_"',
+        'MIME-Version: 1.0',
+        '',
+        '--_000_4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091EX01stahlbaunordexample_',
+        'Content-Type: text/plain; charset="iso-8859-1"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Sehr geehrte Damen und Herren, anbei unsere Bestellung. Mit freundlichen Gr=',
+        '=FC=DFen, Einkauf',
+        '',
+        '--_000_4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091EX01stahlbaunordexample_',
+        'Content-Type: application/ms-tnef; name="winmail.dat"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename="winmail.dat"',
+        '',
+        ...b64(winmail),
+        '',
+        '--_000_4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091EX01stahlbaunordexample_--',
+        '',
+      ],
+    });
+  }
+
+  // 40. Brother MFP: no Message-ID and no Date (the relay added neither), a file name with spaces
+  //     and no quotes, and the closing boundary missing (the scanner stops after the last part).
+  {
+    const doc = note('brother-scanner-no-message-id', await pdf(1, 'Brother', 595));
+    list.push({
+      name: 'brother-scanner-no-message-id',
+      ses: {
+        region: 'eu-west-1',
+        envelopeFrom: 'brother@buero-lang.example',
+        rcpt: `+493012345635@${FAX}`,
+        helo: 'BRN3C2AF4A1B2C3',
+        ip: '198.51.100.12',
+        date: `${D} 08:45:00 +0000`,
+        spf: 'pass',
+        dkim: [],
+        dmarc: 'none header.from=buero-lang.example',
+      },
+      message: [
+        'From: brother@buero-lang.example',
+        `To: +493012345635@${FAX}`,
+        'Subject: Brother MFC-L2750DW',
+        'X-Mailer: E-Mail Client',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="BROTHER_BOUNDARY_0001"',
+        '',
+        '--BROTHER_BOUNDARY_0001',
+        'Content-Type: text/plain; charset=US-ASCII',
+        'Content-Transfer-Encoding: 7bit',
+        '',
+        'Sent from Brother MFC-L2750DW',
+        '',
+        '--BROTHER_BOUNDARY_0001',
+        'Content-Type: application/pdf; name=Scan 2026-11-27 094500.pdf',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename=Scan 2026-11-27 094500.pdf',
+        '',
+        ...b64(doc),
+        '',
+      ],
+    });
+  }
+
+  // 41. The fax address only in Bcc (To: the sender herself): SES received it for the fax number,
+  //     but PRODUCT.md section 3 reads the numbers from To and Cc only.
+  list.push({
+    name: 'reject-fax-number-only-in-bcc',
+    ses: {
+      region: 'eu-west-1',
+      envelopeFrom: 'lena.vogel@icloud.example',
+      rcpt: `+493012345648@${FAX}`,
+      helo: 'qs51p00im-qukt01071902.me.com',
+      ip: '17.57.155.9',
+      date: `${D} 17:45:00 +0000`,
+      spf: 'pass',
+      dkim: ['pass header.i=@icloud.example'],
+      dmarc: 'pass header.from=icloud.example',
+    },
+    message: [
+      'Content-Type: multipart/mixed;',
+      '\tboundary="Apple-Mail=_2A3B4C5D-6E7F-4819-9A0B-1C2D3E4F5061"',
+      'Mime-Version: 1.0 (Mac OS X Mail 16.0 \\(3826.200.121\\))',
+      'Subject: Kopie an mich, Fax in Bcc',
+      'From: Lena Vogel <lena.vogel@icloud.example>',
+      `Date: ${D} 18:44:58 +0100`,
+      'Message-Id: <2A3B4C5D-6E7F-4819-9A0B-1C2D3E4F5061@icloud.example>',
+      'To: Lena Vogel <lena.vogel@icloud.example>',
+      'X-Mailer: Apple Mail (2.3826.200.121)',
+      '',
+      '',
+      '--Apple-Mail=_2A3B4C5D-6E7F-4819-9A0B-1C2D3E4F5061',
+      'Content-Disposition: attachment;',
+      '\tfilename=Antrag.pdf',
+      'Content-Type: application/pdf;',
+      '\tx-unix-mode=0644;',
+      '\tname="Antrag.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...b64(await pdf(1, 'Bcc', 595)),
+      '--Apple-Mail=_2A3B4C5D-6E7F-4819-9A0B-1C2D3E4F5061--',
+      '',
+    ],
+  });
 
   // ---- Mail that is answered with a rejection, or dropped ----
 
