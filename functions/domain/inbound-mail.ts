@@ -4,6 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { type AddressObject, type Attachment, type EmailAddress, simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
+import { readAppleFile } from './apple-file.ts';
 import { tnefAttachments } from './tnef.ts';
 
 export interface MailPart {
@@ -232,6 +233,22 @@ async function leafParts(attachments: Attachment[], depth: number): Promise<Mail
         });
       }
       continue;
+    }
+    if (contentType === 'application/applefile') {
+      // The Mac half of an AppleDouble pair (the file itself is the next part) is skipped, or it
+      // would look like a second "Vertrag.pdf" that is not a PDF; an AppleSingle gives its file.
+      const apple = readAppleFile(attachment.content);
+      if (apple.kind === 'metadata') continue;
+      if (apple.kind === 'file') {
+        const filename = apple.filename || attachment.filename;
+        parts.push({
+          contentType: 'application/octet-stream',
+          disposition: 'attachment',
+          content: apple.content,
+          ...(filename ? { filename } : {}),
+        });
+        continue;
+      }
     }
     const part: MailPart = { contentType, content: attachment.content };
     if (attachment.filename) part.filename = attachment.filename;

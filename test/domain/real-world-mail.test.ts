@@ -1,7 +1,11 @@
 // Focused tests for what the real-world mail corpus (test/corpus) found in the domain modules.
 
 import { describe, expect, it } from 'vitest';
+import { readAppleFile } from '../../functions/domain/apple-file.ts';
+import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import { appleFileOf } from '../corpus/apple-file-writer.ts';
+import { samplePdf } from '../fixtures/mail-builder.ts';
 
 function raw(lines: string[], encoding: BufferEncoding = 'utf8'): Buffer {
   return Buffer.from(
@@ -35,5 +39,70 @@ describe('parseInboundMail: subjects written raw in 8 bits', () => {
       raw(['From: a@example.com', 'Subject: =?iso-8859-1?Q?Gr=FC=DFe?=']),
     );
     expect(encoded.subject).toBe('Grüße');
+  });
+});
+
+describe('parseInboundMail: Mac attachments (AppleDouble, AppleSingle)', () => {
+  const limits = { maxPages: 100, maxDocumentBytes: 20 * 1024 * 1024 };
+
+  function macMail(parts: string[]): Buffer {
+    return Buffer.from(
+      [
+        'From: a@example.com',
+        'To: +4930123456@fax.example.org',
+        'Subject: Mac',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="outer"',
+        '',
+        '--outer',
+        'Content-Type: text/plain',
+        '',
+        'Hi',
+        ...parts,
+        '--outer--',
+        '',
+      ].join('\r\n'),
+    );
+  }
+
+  it('skips the applefile half of an AppleDouble pair: the PDF beside it is faxed, nothing is ignored', async () => {
+    const pdf = Buffer.from(await samplePdf(1));
+    const mail = await parseInboundMail(
+      macMail([
+        '--outer',
+        'Content-Type: multipart/appledouble; boundary="ad"',
+        '',
+        '--ad',
+        'Content-Type: application/applefile; name="Vertrag.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        appleFileOf('double', 'Vertrag.pdf').toString('base64'),
+        '--ad',
+        'Content-Type: application/pdf; x-mac-type=50444620; x-mac-creator=4341524F; name="Vertrag.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        pdf.toString('base64'),
+        '--ad--',
+      ]),
+    );
+    expect(mail.parts.map((p) => [p.filename, p.contentType])).toEqual([['Vertrag.pdf', 'application/pdf']]);
+    const decision = await prepareFaxDocument(mail.parts, limits);
+    expect(decision.ok && decision.ignored).toEqual([]);
+  });
+
+  it("takes an AppleSingle's data fork as the file, with its real name", async () => {
+    const pdf = await samplePdf(2);
+    const mail = await parseInboundMail(
+      macMail([
+        '--outer',
+        'Content-Type: application/applefile; name="Scan"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        appleFileOf('single', 'Scan.pdf', pdf).toString('base64'),
+      ]),
+    );
+    expect(mail.parts.map((p) => p.filename)).toEqual(['Scan.pdf']);
+    expect(Buffer.compare(mail.parts[0]?.content ?? Buffer.alloc(0), Buffer.from(pdf))).toBe(0);
+    expect(readAppleFile(Buffer.from('not an apple file at all')).kind).toBe('unknown');
   });
 });
