@@ -420,6 +420,20 @@ export const corpusExpectations: CorpusExpectation[] = [
     { subject: /^Fax queued to \+493012345635: Brother MFC-L2750DW$/, says: ['Scan 2026-11-27 094500.pdf'] },
   ),
 
+  // The applefile half carries the PDF's name but not its content: neither a second document nor
+  // an ignored attachment.
+  queued(
+    'mac-outlook-2011-appledouble',
+    'dana@brightline-dental.example',
+    ['+12025550147'],
+    {
+      kind: 'identical',
+      sha256: '077d8e07720e4ff88983b6330740f441c26e42a2426c9dec0fee35a9ba8293dc',
+      pages: 1,
+    },
+    { says: ['Document: Insurance form.pdf (1 page)'] },
+  ),
+
   rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'no-pdf', [
     'IMG_4021.jpeg',
     'Formular.docx',

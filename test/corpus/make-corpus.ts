@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { appleFileOf } from './apple-file-writer.ts';
 import { tnefOf } from './tnef-writer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -2045,6 +2046,77 @@ async function corpus(): Promise<CorpusMail[]> {
       '',
     ],
   });
+
+  // 42. Outlook 2011 for Mac (and Mail with "Windows-friendly attachments" off): the PDF as
+  //     multipart/appledouble, an application/applefile half with the same name, then the file.
+  {
+    const doc = note('mac-outlook-2011-appledouble', await pdf(1, 'AppleDouble', 595));
+    list.push({
+      name: 'mac-outlook-2011-appledouble',
+      ses: {
+        region: 'us-east-1',
+        envelopeFrom: 'dana@brightline-dental.example',
+        rcpt: `+12025550147@${FAX}`,
+        helo: 'mail.brightline-dental.example',
+        ip: '203.0.113.99',
+        date: `${D} 15:30:00 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@brightline-dental.example'],
+        dmarc: 'pass header.from=brightline-dental.example',
+      },
+      message: [
+        'User-Agent: Microsoft-MacOutlook/14.7.7.170905',
+        `Date: Fri, 27 Nov 2026 10:29:58 -0500`,
+        'Subject: Insurance form',
+        'From: Dana Ortiz <dana@brightline-dental.example>',
+        `To: <+12025550147@${FAX}>`,
+        'Message-ID: <D4E5F6A7.1B2C3%dana@brightline-dental.example>',
+        'Thread-Topic: Insurance form',
+        'Mime-version: 1.0',
+        'Content-type: multipart/mixed;',
+        '\tboundary="B_3815213398_1284735"',
+        '',
+        '> This message is in MIME format. Since your mail reader does not understand',
+        'this format, some or all of this message may not be legible.',
+        '',
+        '--B_3815213398_1284735',
+        'Content-type: text/plain;',
+        '\tcharset="US-ASCII"',
+        'Content-transfer-encoding: 7bit',
+        '',
+        'Form attached.',
+        '',
+        '--B_3815213398_1284735',
+        'Content-type: multipart/appledouble;',
+        '\tboundary="B_3815213398_1279351"',
+        '',
+        '',
+        '--B_3815213398_1279351',
+        'Content-type: application/applefile; name="Insurance form.pdf"',
+        'Content-disposition: attachment;',
+        '\tfilename="Insurance form.pdf"',
+        'Content-transfer-encoding: base64',
+        '',
+        ...b64(appleFileOf('double', 'Insurance form.pdf')),
+        '',
+        '--B_3815213398_1279351',
+        'Content-type: application/pdf; name="Insurance form.pdf";',
+        ' x-mac-creator="4341524F";',
+        ' x-mac-type="50444620"',
+        'Content-disposition: attachment;',
+        '\tfilename="Insurance form.pdf"',
+        'Content-transfer-encoding: base64',
+        '',
+        ...b64(doc),
+        '',
+        '--B_3815213398_1279351--',
+        '',
+        '',
+        '--B_3815213398_1284735--',
+        '',
+      ],
+    });
+  }
 
   // ---- Mail that is answered with a rejection, or dropped ----
 
