@@ -143,6 +143,36 @@ describe('real-world mail corpus through npm start', () => {
     expect(gateway.queue.pendingBodies()).toEqual([]);
   });
 
+  it('then the status poller ties every fax to its job and mails each outcome once, threaded, with the receipt', async () => {
+    const queuedJobs = corpusExpectations.flatMap((e) => e.numbers.map((number) => ({ e, number })));
+    // Bounded: a poll settles what it finds; a second one only if the first left something open.
+    for (let run = 0; run < 5 && (await gateway.deps.ledger.listOpenJobs()).length > 0; run++) {
+      await gateway.pollNow();
+    }
+    expect(await gateway.deps.ledger.listOpenJobs()).toEqual([]);
+    const outbox = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
+    const all = await Promise.all(outbox.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
+    // `Re: <original subject> - Fax to +49... delivered` (or the headline alone without a subject).
+    const outcomes = all.filter((m) => /Fax to \+\d+ delivered$/.test(m.subject ?? ''));
+    for (const { e, number } of queuedJobs) {
+      const { sesId, messageId } = sent.get(e.mail) as Sent;
+      const job = await gateway.deps.ledger.getJob(sesId, number);
+      expect(job?.state, `${e.mail} ${number}`).toBe('DELIVERED');
+      const mine = outcomes.filter((m) => (m.subject ?? '').endsWith(`Fax to ${number} delivered`));
+      if (e.reply === 'none') {
+        expect(mine, `${e.mail}: no outcome email to an automatic sender`).toHaveLength(0);
+        continue;
+      }
+      expect(mine, `${e.mail} ${number}`).toHaveLength(1);
+      const outcome = mine[0] as ParsedMail;
+      expect(outcome.to).toMatchObject({ value: [{ address: e.reply.to }] });
+      if (messageId) expect(outcome.inReplyTo).toBe(messageId);
+      expect(outcome.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    }
+    const expectedOutcomes = queuedJobs.filter(({ e }) => e.reply !== 'none').length;
+    expect(outcomes).toHaveLength(expectedOutcomes);
+  });
+
   it.each(corpusExpectations.map((e) => [e.mail, e] as const))('%s', async (mail, expectation) => {
     const { sesId, messageId } = sent.get(mail) as Sent;
     const record = records.get(mail) as MailRecord;
