@@ -28,7 +28,13 @@ export interface QueuedSummary {
 
 export type RejectionReason =
   | { kind: 'not-allowlisted'; sender: string }
-  | { kind: 'no-fax-recipients'; faxDomain: string; rejectedRecipients: RejectedRecipient[] }
+  | {
+      kind: 'no-fax-recipients';
+      faxDomain: string;
+      rejectedRecipients: RejectedRecipient[];
+      /** Fax addresses the mail was delivered to that To and Cc do not show (a Bcc). */
+      blindCopies?: string[];
+    }
   | { kind: 'too-many-numbers'; count: number; limit: number }
   | { kind: 'document'; problem: string; detail: string; files: string[] }
   | { kind: 'cost-guard'; guard: string; detail: string }
@@ -126,6 +132,16 @@ function rejectionBody(reason: RejectionReason): string {
         `  npx faxgate senders add ${reason.sender}`,
       ].join('\n');
     case 'no-fax-recipients': {
+      const blind = reason.blindCopies ?? [];
+      if (blind.length > 0 && reason.rejectedRecipients.length === 0) {
+        return [
+          `${blind.join(', ')} received this email as a blind copy (Bcc).`,
+          'faxgate faxes only to the fax addresses in To or Cc, so that everyone who reads the email',
+          'can see where it was faxed.',
+          '',
+          'Put the fax address in To or Cc and send the email again.',
+        ].join('\n');
+      }
       const lines = [
         'None of the recipients is a fax number this gateway can dial.',
         '',

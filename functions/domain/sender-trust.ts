@@ -31,6 +31,19 @@ export function sesHeaderBlock(headerLines: HeaderLine[]): HeaderLine[] {
   return block.some((h) => h.key === 'received') ? block : [];
 }
 
+/**
+ * The envelope recipient SES names in its own Received line (`... with SMTP id X for <rcpt>;`):
+ * the address the mail was delivered to, which may be a Bcc that To and Cc do not show.
+ */
+export function sesEnvelopeRecipients(headerLines: HeaderLine[]): string[] {
+  return sesHeaderBlock(headerLines)
+    .filter((h) => h.key === 'received' && SES_RECEIVED.test(h.line))
+    .flatMap((h) => {
+      const rcpt = /\bwith\s+SMTP\s+id\s+\S+\s+for\s+<?([^\s<>;]+@[^\s<>;]+)>?\s*;/i.exec(h.line)?.[1];
+      return rcpt ? [rcpt] : [];
+    });
+}
+
 /** The first occurrence within SES's block: SES writes its own before anything the sender wrote. */
 function firstInBlock(block: HeaderLine[], key: string): string | undefined {
   const found = block.find((h) => h.key === key);

@@ -30,7 +30,7 @@ import {
   type ReplyText,
   rejectionReply,
 } from '../domain/reply-texts.ts';
-import { assessSenderTrust, isAutoReplyUnsafe } from '../domain/sender-trust.ts';
+import { assessSenderTrust, isAutoReplyUnsafe, sesEnvelopeRecipients } from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError } from '../errors.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
@@ -122,10 +122,16 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     detail: r.detail,
   }));
   if (recipients.accepted.length === 0) {
+    // A fax address only in Bcc: SES's Received line still names it, so the reply can say so.
+    const blindCopies = faxNumbersFromRecipients(
+      sesEnvelopeRecipients(mail.headerLines),
+      policy,
+    ).accepted.map((a) => a.recipient);
     return reject(context, 'no-fax-recipients', {
       kind: 'no-fax-recipients',
       faxDomain: policy.faxDomain,
       rejectedRecipients,
+      ...(blindCopies.length > 0 ? { blindCopies } : {}),
     });
   }
   if (recipients.accepted.length > policy.maxNumbersPerMail) {

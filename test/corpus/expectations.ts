@@ -450,9 +450,10 @@ export const corpusExpectations: CorpusExpectation[] = [
     /praxis\.wolf@fax\.localhost: .*is not a fax number/,
     /international form/,
   ]),
-  // PRODUCT.md section 3 reads fax numbers from To and Cc; a Bcc'd fax address is answered.
+  // PRODUCT.md section 3 reads fax numbers from To and Cc; a Bcc'd fax address is told so.
   rejected('reject-fax-number-only-in-bcc', 'lena.vogel@icloud.example', 'no-fax-recipients', [
-    'None of the recipients is a fax number',
+    '+493012345648@fax.localhost received this email as a blind copy (Bcc).',
+    'Put the fax address in To or Cc',
   ]),
   rejected('reject-not-allowlisted', 'someone.else@gmail.com', 'not-allowlisted', [
     'someone.else@gmail.com is not allowed',

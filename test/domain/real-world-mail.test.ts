@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readAppleFile } from '../../functions/domain/apple-file.ts';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import { rejectionReply } from '../../functions/domain/reply-texts.ts';
+import { sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
 import { appleFileOf } from '../corpus/apple-file-writer.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 
@@ -104,5 +106,50 @@ describe('parseInboundMail: Mac attachments (AppleDouble, AppleSingle)', () => {
     expect(mail.parts.map((p) => p.filename)).toEqual(['Scan.pdf']);
     expect(Buffer.compare(mail.parts[0]?.content ?? Buffer.alloc(0), Buffer.from(pdf))).toBe(0);
     expect(readAppleFile(Buffer.from('not an apple file at all')).kind).toBe('unknown');
+  });
+});
+
+describe('a fax address only in Bcc', () => {
+  const sesReceived = (rcpt: string) => [
+    'Return-Path: <lena@example.com>',
+    'Received: from mail.example.com (mail.example.com [192.0.2.1])',
+    ` by inbound-smtp.eu-west-1.amazonaws.com with SMTP id abc123 for ${rcpt};`,
+    ' Fri, 27 Nov 2026 09:15:42 +0000 (UTC)',
+    'X-SES-Spam-Verdict: PASS',
+    'Received: from [10.0.0.2] by mail.example.com with ESMTPSA id 77 for <forged@fax.example.org>;',
+    ' Fri, 27 Nov 2026 09:15:41 +0000',
+  ];
+
+  it("reads the envelope recipient from SES's own Received line only, with or without brackets", async () => {
+    const plain = await parseInboundMail(
+      raw([...sesReceived('+4930123456@fax.example.org'), 'From: a@example.com']),
+    );
+    expect(sesEnvelopeRecipients(plain.headerLines)).toEqual(['+4930123456@fax.example.org']);
+    const bracketed = await parseInboundMail(
+      raw([...sesReceived('<+4930123456@fax.example.org>'), 'From: a@x']),
+    );
+    expect(sesEnvelopeRecipients(bracketed.headerLines)).toEqual(['+4930123456@fax.example.org']);
+    const none = await parseInboundMail(raw(['From: a@example.com', ...sesReceived('x@y').slice(5)]));
+    expect(sesEnvelopeRecipients(none.headerLines)).toEqual([]);
+  });
+
+  it('the rejection says to put the fax address in To or Cc, instead of asking for a number', () => {
+    const reply = rejectionReply(
+      {
+        kind: 'no-fax-recipients',
+        faxDomain: 'fax.example.org',
+        rejectedRecipients: [],
+        blindCopies: ['+4930123456@fax.example.org'],
+      },
+      'Antrag',
+    );
+    expect(reply.text).toContain('+4930123456@fax.example.org received this email as a blind copy (Bcc).');
+    expect(reply.text).toContain('Put the fax address in To or Cc');
+    expect(reply.text).not.toContain('None of the recipients');
+    const noBcc = rejectionReply(
+      { kind: 'no-fax-recipients', faxDomain: 'fax.example.org', rejectedRecipients: [] },
+      '',
+    );
+    expect(noBcc.text).toContain('None of the recipients is a fax number');
   });
 });
