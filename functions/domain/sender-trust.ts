@@ -253,11 +253,8 @@ export function isAutoReplyUnsafe(
   sender: string,
   gatewayAddresses: { faxDomain: string; replyFrom: string },
 ): string | undefined {
-  const autoSubmitted = mail.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
-  if (autoSubmitted && autoSubmitted !== 'no') return `the mail is Auto-Submitted: ${autoSubmitted}`;
-  const precedenceLine = mail.headerLines?.find((h) => h.key === 'precedence');
-  const precedence = precedenceLine ? headerValue(precedenceLine.line).toLowerCase() : '';
-  if (['bulk', 'junk', 'list'].includes(precedence)) return `the mail has Precedence: ${precedence}`;
+  // Who sent it is checked first: callers drop mail whose reason starts "the sender is", and a
+  // bounce carries Auto-Submitted too (RFC 3464/3834), which must not hide that it is a bounce.
   const address = sender.trim().toLowerCase();
   const local = address.slice(0, Math.max(0, address.lastIndexOf('@')));
   if (['mailer-daemon', 'postmaster'].includes(local)) return `the sender is ${local}`;
@@ -268,5 +265,16 @@ export function isAutoReplyUnsafe(
   }
   if (address === gatewayAddresses.replyFrom.trim().toLowerCase())
     return "the sender is the gateway's reply address";
+  // The first Return-Path is the one SES wrote: `<>` is the null sender of bounces and delivery
+  // reports, whatever From says (Exchange's come from MicrosoftExchange...@ addresses).
+  const returnPath = mail.headerLines?.find((h) => h.key === 'return-path');
+  if (returnPath && /^<\s*>$/.test(headerValue(returnPath.line))) {
+    return 'the sender is the null sender (<>) of bounces and delivery reports';
+  }
+  const autoSubmitted = mail.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
+  if (autoSubmitted && autoSubmitted !== 'no') return `the mail is Auto-Submitted: ${autoSubmitted}`;
+  const precedenceLine = mail.headerLines?.find((h) => h.key === 'precedence');
+  const precedence = precedenceLine ? headerValue(precedenceLine.line).toLowerCase() : '';
+  if (['bulk', 'junk', 'list'].includes(precedence)) return `the mail has Precedence: ${precedence}`;
   return undefined;
 }

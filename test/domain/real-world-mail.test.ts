@@ -5,7 +5,7 @@ import { readAppleFile } from '../../functions/domain/apple-file.ts';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
 import { rejectionReply } from '../../functions/domain/reply-texts.ts';
-import { sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
+import { isAutoReplyUnsafe, sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
 import { appleFileOf } from '../corpus/apple-file-writer.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 
@@ -151,5 +151,33 @@ describe('a fax address only in Bcc', () => {
       '',
     );
     expect(noBcc.text).toContain('None of the recipients is a fax number');
+  });
+});
+
+describe('isAutoReplyUnsafe: bounces', () => {
+  const gateway = { faxDomain: 'fax.example.org', replyFrom: 'fax@fax.example.org' };
+
+  it('names the bounce sender even when the bounce is Auto-Submitted, as real bounces are', () => {
+    const bounce = { autoSubmitted: 'auto-replied', headerLines: [] };
+    expect(isAutoReplyUnsafe(bounce, 'MAILER-DAEMON@example.com', gateway)).toMatch(
+      /^the sender is mailer-daemon/,
+    );
+    expect(isAutoReplyUnsafe(bounce, 'postmaster@example.com', gateway)).toMatch(/^the sender is postmaster/);
+    expect(isAutoReplyUnsafe(bounce, 'alice@example.com', gateway)).toMatch(/^the mail is Auto-Submitted/);
+  });
+
+  it("treats SES's null Return-Path as a bounce, whatever From says", () => {
+    const ndr = {
+      autoSubmitted: 'auto-replied',
+      headerLines: [
+        { key: 'return-path', line: 'Return-Path: <>' },
+        { key: 'return-path', line: 'Return-Path: <alice@example.com>' },
+      ],
+    };
+    expect(isAutoReplyUnsafe(ndr, 'MicrosoftExchange329e71ec88ae@example.com', gateway)).toMatch(
+      /^the sender is the null sender/,
+    );
+    const normal = { headerLines: [{ key: 'return-path', line: 'Return-Path: <alice@example.com>' }] };
+    expect(isAutoReplyUnsafe(normal, 'alice@example.com', gateway)).toBeUndefined();
   });
 });
