@@ -459,6 +459,21 @@ export const corpusExpectations: CorpusExpectation[] = [
     'someone.else@gmail.com is not allowed',
     'npx faxgate senders add someone.else@gmail.com',
   ]),
+  // An allowed sender's automatic answer to a faxgate reply: recorded, never answered (no loop).
+  {
+    mail: 'exchange-out-of-office-to-reply',
+    outcome: 'REJECTED',
+    reason: 'no-fax-recipients',
+    numbers: [],
+    reply: 'none',
+  },
+  {
+    mail: 'drop-bounce-from-mailer-daemon',
+    outcome: 'DROPPED',
+    reason: 'loop-risk',
+    numbers: [],
+    reply: 'none',
+  },
   { mail: 'drop-spam-verdict-fail', outcome: 'DROPPED', reason: 'spam-verdict', numbers: [], reply: 'none' },
   {
     mail: 'drop-unaligned-dkim',
