@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { type AddressObject, type Attachment, type EmailAddress, simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
 import { readAppleFile } from './apple-file.ts';
+import { signedContentOf } from './cms-signed.ts';
 import { tnefAttachments } from './tnef.ts';
 
 export interface MailPart {
@@ -201,6 +202,7 @@ function referencesOf(references: string | string[] | undefined): string[] {
 }
 
 const TNEF_TYPES = ['application/ms-tnef', 'application/vnd.ms-tnef'];
+const PKCS7_MIME_TYPES = ['application/pkcs7-mime', 'application/x-pkcs7-mime'];
 
 function isTnefPart(contentType: string, filename: string | undefined): boolean {
   return TNEF_TYPES.includes(contentType) || filename?.trim().toLowerCase() === 'winmail.dat';
@@ -218,6 +220,16 @@ async function leafParts(attachments: Attachment[], depth: number): Promise<Mail
       for (const part of await leafParts(inner.attachments, depth + 1))
         parts.push({ ...part, forwarded: true });
       continue;
+    }
+    if (PKCS7_MIME_TYPES.includes(contentType) && depth < MAX_FORWARD_DEPTH) {
+      // Opaque-signed S/MIME: the signed message, with its attachments, is inside the smime.p7m.
+      // An encrypted one has no readable content and stays a part of its own.
+      const signed = signedContentOf(attachment.content);
+      if (signed) {
+        const inner = await simpleParser(signed, PARSER_OPTIONS);
+        parts.push(...(await leafParts(inner.attachments, depth + 1)));
+        continue;
+      }
     }
     const tnef = isTnefPart(contentType, attachment.filename) ? tnefAttachments(attachment.content) : [];
     if (tnef.length > 0) {

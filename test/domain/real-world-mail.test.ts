@@ -2,11 +2,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { readAppleFile } from '../../functions/domain/apple-file.ts';
+import { signedContentOf } from '../../functions/domain/cms-signed.ts';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
 import { rejectionReply } from '../../functions/domain/reply-texts.ts';
 import { isAutoReplyUnsafe, sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
 import { appleFileOf } from '../corpus/apple-file-writer.ts';
+import { signedDataOf } from '../corpus/cms-writer.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 
 function raw(lines: string[], encoding: BufferEncoding = 'utf8'): Buffer {
@@ -179,5 +181,64 @@ describe('isAutoReplyUnsafe: bounces', () => {
     );
     const normal = { headerLines: [{ key: 'return-path', line: 'Return-Path: <alice@example.com>' }] };
     expect(isAutoReplyUnsafe(normal, 'alice@example.com', gateway)).toBeUndefined();
+  });
+});
+
+describe('opaque-signed S/MIME (smime.p7m)', () => {
+  const limits = { maxPages: 100, maxDocumentBytes: 20 * 1024 * 1024 };
+
+  async function opaqueSigned(form: 'der' | 'outlook-ber'): Promise<{ raw: Buffer; pdf: Uint8Array }> {
+    const pdf = await samplePdf(2);
+    const entity = [
+      'Content-Type: multipart/mixed; boundary="inner"',
+      '',
+      '--inner',
+      'Content-Type: text/plain; charset="us-ascii"',
+      '',
+      'Anbei.',
+      '--inner',
+      'Content-Type: application/pdf; name="Bescheid.pdf"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="Bescheid.pdf"',
+      '',
+      Buffer.from(pdf).toString('base64'),
+      '--inner--',
+      '',
+    ].join('\r\n');
+    const p7m = signedDataOf(Buffer.from(entity), form);
+    const raw = Buffer.from(
+      [
+        'From: a@example.com',
+        'To: +4930123456@fax.example.org',
+        'Subject: Signed',
+        'MIME-Version: 1.0',
+        'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename="smime.p7m"',
+        '',
+        p7m.toString('base64'),
+        '',
+      ].join('\r\n'),
+    );
+    return { raw, pdf };
+  }
+
+  it.each(['der', 'outlook-ber'] as const)('finds the PDF inside the signed content (%s)', async (form) => {
+    const { raw, pdf } = await opaqueSigned(form);
+    const mail = await parseInboundMail(raw);
+    expect(mail.parts.map((p) => p.filename)).toEqual(['Bescheid.pdf']);
+    const decision = await prepareFaxDocument(mail.parts, limits);
+    expect(decision.ok).toBe(true);
+    if (decision.ok) expect(Buffer.compare(Buffer.from(decision.document.bytes), Buffer.from(pdf))).toBe(0);
+  });
+
+  it('reads nothing from an encrypted, truncated or foreign .p7m (it stays a part of its own)', () => {
+    const p7m = signedDataOf(Buffer.from('x'), 'der');
+    expect(signedContentOf(p7m.subarray(0, p7m.length - 5))).toBeUndefined();
+    // EnvelopedData (1.2.840.113549.1.7.3) instead of SignedData: nothing to read without the key.
+    const enveloped = Buffer.from(p7m);
+    enveloped[12] = 0x03;
+    expect(signedContentOf(enveloped)).toBeUndefined();
+    expect(signedContentOf(Buffer.from('garbage'))).toBeUndefined();
   });
 });
