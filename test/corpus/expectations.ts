@@ -434,6 +434,18 @@ export const corpusExpectations: CorpusExpectation[] = [
     { says: ['Document: Insurance form.pdf (1 page)'] },
   ),
 
+  queued(
+    'outlook-opaque-signed-p7m',
+    'notariat@notar-kurz.example',
+    ['+493012345636'],
+    {
+      kind: 'identical',
+      sha256: '4e03ea6fe96e4a11a68a27930df2ba32f975c5d9486001e0fbfec38802e2318d',
+      pages: 1,
+    },
+    { says: ['Document: Bescheid 2026-118.pdf (1 page)'], neverSays: ['smime.p7m'] },
+  ),
+
   rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'no-pdf', [
     'IMG_4021.jpeg',
     'Formular.docx',

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { appleFileOf } from './apple-file-writer.ts';
+import { signedDataOf } from './cms-writer.ts';
 import { tnefOf } from './tnef-writer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -2113,6 +2114,72 @@ async function corpus(): Promise<CorpusMail[]> {
         '',
         '',
         '--B_3815213398_1284735--',
+        '',
+      ],
+    });
+  }
+
+  // 45. Outlook with "Send clear text signed message" off: opaque-signed S/MIME, the whole message
+  //     (text and PDF) inside smime.p7m as BER with indefinite lengths and a chunked content.
+  {
+    const doc = note('outlook-opaque-signed-p7m', await pdf(1, 'Opaque signed', 595));
+    const entity = [
+      'Content-Type: multipart/mixed;',
+      '\tboundary="----=_NextPart_000_0011_01DB40C5.1A2B3C40"',
+      '',
+      'This is a multipart message in MIME format.',
+      '',
+      '------=_NextPart_000_0011_01DB40C5.1A2B3C40',
+      'Content-Type: text/plain;',
+      '\tcharset="iso-8859-1"',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Anbei der Bescheid zur Weiterleitung.',
+      '',
+      '------=_NextPart_000_0011_01DB40C5.1A2B3C40',
+      'Content-Type: application/pdf;',
+      '\tname="Bescheid 2026-118.pdf"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment;',
+      '\tfilename="Bescheid 2026-118.pdf"',
+      '',
+      ...b64(doc),
+      '',
+      '------=_NextPart_000_0011_01DB40C5.1A2B3C40--',
+      '',
+    ].join('\r\n');
+    list.push({
+      name: 'outlook-opaque-signed-p7m',
+      ses: {
+        region: 'eu-central-1',
+        envelopeFrom: 'notariat@notar-kurz.example',
+        rcpt: `+493012345636@${FAX}`,
+        helo: 'mail.notar-kurz.example',
+        ip: '198.51.100.160',
+        date: `${D} 11:20:00 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@notar-kurz.example'],
+        dmarc: 'pass header.from=notar-kurz.example',
+      },
+      message: [
+        ...dkimSig('notar-kurz.example', 'sel1', 'From:To:Subject:Date:Message-ID:Content-Type:MIME-Version'),
+        'From: Notariat Kurz <notariat@notar-kurz.example>',
+        `To: +493012345636@${FAX}`,
+        'Subject: Bescheid 2026-118',
+        `Date: ${D} 12:19:58 +0100`,
+        'Message-ID: <001101db40c5$1a2b3c40$4e5f6070$@notar-kurz.example>',
+        'MIME-Version: 1.0',
+        'Content-Type: application/pkcs7-mime;',
+        '\tsmime-type=signed-data;',
+        '\tname="smime.p7m"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment;',
+        '\tfilename="smime.p7m"',
+        'X-Mailer: Microsoft Outlook 16.0',
+        'Content-Language: de',
+        'Thread-Index: AdtAxRorPEBOX2BwTl9gcA==',
+        '',
+        ...b64(signedDataOf(Buffer.from(entity), 'outlook-ber')),
         '',
       ],
     });
