@@ -1,5 +1,6 @@
 // Focused tests for what the real-world mail corpus (test/corpus) found in the domain modules.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readAppleFile } from '../../functions/domain/apple-file.ts';
 import { signedContentOf } from '../../functions/domain/cms-signed.ts';
@@ -240,5 +241,21 @@ describe('opaque-signed S/MIME (smime.p7m)', () => {
     enveloped[12] = 0x03;
     expect(signedContentOf(enveloped)).toBeUndefined();
     expect(signedContentOf(Buffer.from('garbage'))).toBeUndefined();
+  });
+});
+
+describe('container readers on arbitrary bytes', () => {
+  it('signedContentOf and readAppleFile never throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0x30, 0x00, 0x24), (tail, first) => {
+        const bytes = Buffer.concat([Buffer.from([first, 0x80]), Buffer.from(tail)]);
+        const content = signedContentOf(bytes);
+        expect(content === undefined || Buffer.isBuffer(content)).toBe(true);
+        expect(['metadata', 'file', 'unknown']).toContain(
+          readAppleFile(Buffer.concat([Buffer.from('00051600', 'hex'), bytes])).kind,
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 });
