@@ -142,7 +142,8 @@ function sesLines(o: SesBlock): string[] {
     `Received-SPF: ${spfClause(o)}`,
     'Authentication-Results: amazonses.com;',
     ` spf=${spfClause(o)}`,
-    ...o.dkim.map((d) => ` dkim=${d};`),
+    // SES always writes a DKIM clause; an unsigned mail gets `dkim=none header.i=unknown`.
+    ...(o.dkim.length > 0 ? o.dkim : ['none header.i=unknown']).map((d) => ` dkim=${d};`),
     ` dmarc=${o.dmarc};`,
     `X-SES-RECEIPT: ${`AEFBQUFBQUFBQUFH${receipt}`.slice(0, 76)}`,
     ` ${receipt.slice(16)}`,
