@@ -51,6 +51,8 @@ export const corpusAllowlist = [
   'notariat@notar-kurz.example',
   'gerd@baeckerei-schaefer.example',
   'buchhaltung@mustermann-gmbh.example',
+  'anna@praxis-lindner.example',
+  '@handwerk-ziegler.example',
 ];
 
 /** The sandbox's price per page: the queued reply's estimated cost is pages times this. */
@@ -445,6 +447,23 @@ export const corpusExpectations: CorpusExpectation[] = [
     },
     { says: ['Document: Bescheid 2026-118.pdf (1 page)'], neverSays: ['smime.p7m'] },
   ),
+
+  queued(
+    'google-workspace-gappssmtp-dkim',
+    'anna@praxis-lindner.example',
+    ['+493012345637'],
+    {
+      kind: 'identical',
+      sha256: '349ae084e3f19d75f14c4594f64f651f5f20502767c86ecb2efa3ca4dcb3ac12',
+      pages: 1,
+    },
+    { subject: /: Überweisung an Facharzt$/ },
+  ),
+  queued('m365-tenant-dkim-only', 'office@handwerk-ziegler.example', ['+493012345638'], {
+    kind: 'identical',
+    sha256: 'db3438f7b8b552aabaa4c9958d97c4acb8b6486c75b7e8edfdd91d3c4620f793',
+    pages: 3,
+  }),
 
   rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'no-pdf', [
     'IMG_4021.jpeg',

@@ -2186,6 +2186,126 @@ async function corpus(): Promise<CorpusMail[]> {
     });
   }
 
+  // 46. Google Workspace without its own DKIM key: signed only by the gappssmtp.com domain (not
+  //     aligned), no DMARC record; SPF passes for the sender's own domain, which aligns.
+  {
+    const doc = note('google-workspace-gappssmtp-dkim', await pdf(1, 'Workspace', 595));
+    list.push({
+      name: 'google-workspace-gappssmtp-dkim',
+      ses: {
+        region: 'eu-west-1',
+        envelopeFrom: 'anna@praxis-lindner.example',
+        rcpt: `+493012345637@${FAX}`,
+        helo: 'mail-ed1-f46.google.com',
+        ip: '209.85.208.46',
+        date: `${D} 09:40:00 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@praxis-lindner-example.20230601.gappssmtp.com'],
+        dmarc: 'none header.from=praxis-lindner.example',
+      },
+      message: [
+        ...dkimSig(
+          'praxis-lindner-example.20230601.gappssmtp.com',
+          '20230601',
+          'mime-version:from:date:message-id:subject:to',
+        ),
+        'MIME-Version: 1.0',
+        'From: Anna Lindner <anna@praxis-lindner.example>',
+        `Date: ${D} 10:39:58 +0100`,
+        'Message-ID: <CAHx3p9Ld2m4n6P8r0T2v4X6z8B0d2F4h6J8l0N2p4R6t8V0x2Z@mail.gmail.com>',
+        'Subject: =?UTF-8?Q?=C3=9Cberweisung_an_Facharzt?=',
+        `To: +493012345637@${FAX}`,
+        'Content-Type: multipart/mixed; boundary="000000000000d4e5f60622f4bb11"',
+        '',
+        '--000000000000d4e5f60622f4bb11',
+        'Content-Type: multipart/alternative; boundary="000000000000d4e5f50622f4bb0f"',
+        '',
+        '--000000000000d4e5f50622f4bb0f',
+        'Content-Type: text/plain; charset="UTF-8"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Mit freundlichen Gr=C3=BC=C3=9Fen',
+        '',
+        '--000000000000d4e5f50622f4bb0f',
+        'Content-Type: text/html; charset="UTF-8"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '<div dir=3D"ltr">Mit freundlichen Gr=C3=BC=C3=9Fen</div>',
+        '',
+        '--000000000000d4e5f50622f4bb0f--',
+        '--000000000000d4e5f60622f4bb11',
+        'Content-Type: application/pdf; name="Ueberweisung.pdf"',
+        'Content-Disposition: attachment; filename="Ueberweisung.pdf"',
+        'Content-Transfer-Encoding: base64',
+        'Content-ID: <f_m3y0ab1c0>',
+        'X-Attachment-Id: f_m3y0ab1c0',
+        '',
+        ...b64(doc),
+        '--000000000000d4e5f60622f4bb11--',
+      ],
+    });
+  }
+
+  // 47. Microsoft 365 without custom DKIM: signed by the onmicrosoft tenant only, DMARC none; SPF
+  //     for the sender's domain passes (Exchange Online sends with the user's address as MAIL FROM).
+  {
+    const doc = note('m365-tenant-dkim-only', await pdf(3, 'M365', 595));
+    list.push({
+      name: 'm365-tenant-dkim-only',
+      ses: {
+        region: 'us-east-1',
+        envelopeFrom: 'office@handwerk-ziegler.example',
+        rcpt: `+493012345638@${FAX}`,
+        helo: 'EUR02-DB5-obe.outbound.protection.outlook.com',
+        ip: '40.107.249.41',
+        date: `${D} 09:50:00 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@handwerkziegler.onmicrosoft.example'],
+        dmarc: 'none header.from=handwerk-ziegler.example',
+      },
+      message: [
+        ...dkimSig(
+          'handwerkziegler.onmicrosoft.example',
+          'selector1-handwerkziegler-example',
+          'From:Date:Subject:Message-ID:Content-Type:MIME-Version',
+        ),
+        'From: Handwerk Ziegler <office@handwerk-ziegler.example>',
+        `To: "+493012345638@${FAX}" <+493012345638@${FAX}>`,
+        'Subject: Kostenvoranschlag',
+        'Thread-Topic: Kostenvoranschlag',
+        'Thread-Index: AdtAzZ1a2b3c4d5e6f7g8h9i0j1k2w==',
+        `Date: ${D} 09:49:58 +0000`,
+        'Message-ID: <AS8PR02MB9123A1B2C3D4E5F60718293A4B5C6@AS8PR02MB9123.eurprd02.prod.outlook.example>',
+        'Accept-Language: de-DE',
+        'Content-Language: de-DE',
+        'X-MS-Has-Attach: yes',
+        'X-MS-TNEF-Correlator:',
+        'Content-Type: multipart/mixed;',
+        '\tboundary="_004_AS8PR02MB9123A1B2C3D4E5F60718293A4B5C6AS8PR02MB9123eurp_"',
+        'MIME-Version: 1.0',
+        '',
+        '--_004_AS8PR02MB9123A1B2C3D4E5F60718293A4B5C6AS8PR02MB9123eurp_',
+        'Content-Type: text/plain; charset="us-ascii"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Anbei der Kostenvoranschlag.',
+        '',
+        '--_004_AS8PR02MB9123A1B2C3D4E5F60718293A4B5C6AS8PR02MB9123eurp_',
+        'Content-Type: application/pdf; name="KVA_2026_311.pdf"',
+        'Content-Description: KVA_2026_311.pdf',
+        `Content-Disposition: attachment; filename="KVA_2026_311.pdf"; size=${doc.length};`,
+        '\tcreation-date="Fri, 27 Nov 2026 09:49:40 GMT";',
+        '\tmodification-date="Fri, 27 Nov 2026 09:49:58 GMT"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...b64(doc),
+        '',
+        '--_004_AS8PR02MB9123A1B2C3D4E5F60718293A4B5C6AS8PR02MB9123eurp_--',
+        '',
+      ],
+    });
+  }
+
   // ---- Mail that is answered with a rejection, or dropped ----
 
   // 43. Exchange's out-of-office answer to a faxgate reply, sent back to fax@<fax domain>: an
