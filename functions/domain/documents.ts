@@ -64,10 +64,13 @@ function bytesInWords(bytes: number): string {
 }
 
 // S/MIME and OpenPGP signatures of a signed mail: mail programs show them as a seal, not a file.
+// The OpenPGP public key some programs attach to every mail (Proton Mail's "attach public key")
+// is the same kind of furniture.
 const SIGNATURE_TYPES = [
   'application/pkcs7-signature',
   'application/x-pkcs7-signature',
   'application/pgp-signature',
+  'application/pgp-keys',
 ];
 
 /**

@@ -259,3 +259,22 @@ describe('container readers on arbitrary bytes', () => {
     );
   });
 });
+
+describe('prepareFaxDocument: signing furniture', () => {
+  it('does not list an attached OpenPGP public key (Proton Mail attaches one to every mail) as ignored', async () => {
+    const decision = await prepareFaxDocument(
+      [
+        { filename: 'Antrag.pdf', contentType: 'application/pdf', content: Buffer.from(await samplePdf(1)) },
+        {
+          filename: 'publickey - mara@proton.example - 0x1A2B3C4D.asc',
+          contentType: 'application/pgp-keys',
+          content: Buffer.from('-----BEGIN PGP PUBLIC KEY BLOCK-----'),
+        },
+        { filename: 'signature.asc', contentType: 'application/pgp-signature', content: Buffer.from('sig') },
+        { filename: 'notes.txt', contentType: 'text/plain', content: Buffer.from('kept in the list') },
+      ],
+      { maxPages: 100, maxDocumentBytes: 20 * 1024 * 1024 },
+    );
+    expect(decision.ok && decision.ignored).toEqual(['notes.txt']);
+  });
+});
