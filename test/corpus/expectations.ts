@@ -53,6 +53,7 @@ export const corpusAllowlist = [
   'buchhaltung@mustermann-gmbh.example',
   'anna@praxis-lindner.example',
   '@handwerk-ziegler.example',
+  'mara.weiss@proton.example',
 ];
 
 /** The sandbox's price per page: the queued reply's estimated cost is pages times this. */
@@ -464,6 +465,19 @@ export const corpusExpectations: CorpusExpectation[] = [
     sha256: 'db3438f7b8b552aabaa4c9958d97c4acb8b6486c75b7e8edfdd91d3c4620f793',
     pages: 3,
   }),
+
+  // The PGP signature and the automatically attached public key are a seal, not files to list.
+  queued(
+    'proton-pgp-signed-public-key',
+    'mara.weiss@proton.example',
+    ['+493012345639'],
+    {
+      kind: 'identical',
+      sha256: 'e0acf7f965223a3af92e74f9e0a84189eb9b6c5e601bd00b7bbe055266f3bba2',
+      pages: 1,
+    },
+    { says: ['Document: Antrag Elternzeit.pdf (1 page)'], neverSays: ['signature.asc', 'publickey'] },
+  ),
 
   rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'no-pdf', [
     'IMG_4021.jpeg',

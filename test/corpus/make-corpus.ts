@@ -2306,6 +2306,89 @@ async function corpus(): Promise<CorpusMail[]> {
     });
   }
 
+  // 48. Proton Mail: PGP/MIME signed (multipart/signed around the message), the sender's public key
+  //     attached automatically, parameters without spaces after ';'.
+  {
+    const doc = note('proton-pgp-signed-public-key', await pdf(1, 'Proton', 595));
+    const key = [
+      '-----BEGIN PGP PUBLIC KEY BLOCK-----',
+      'Version: ProtonMail',
+      '',
+      `${createHash('sha512').update('public key').digest('base64')}`,
+      '=Ab12',
+      '-----END PGP PUBLIC KEY BLOCK-----',
+      '',
+    ].join('\r\n');
+    list.push({
+      name: 'proton-pgp-signed-public-key',
+      ses: {
+        region: 'eu-west-1',
+        envelopeFrom: 'mara.weiss@proton.example',
+        rcpt: `+493012345639@${FAX}`,
+        helo: 'mail-40131.protonmail.ch',
+        ip: '185.70.40.131',
+        date: `${D} 13:33:33 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@proton.example'],
+        dmarc: 'pass header.from=proton.example',
+      },
+      message: [
+        ...dkimSig(
+          'proton.example',
+          'protonmail3',
+          'Date:To:From:Subject:Message-ID:MIME-Version:Content-Type',
+        ),
+        `Date: ${D} 13:33:31 +0000`,
+        `To: "+493012345639@${FAX}" <+493012345639@${FAX}>`,
+        'From: Mara Weiss <mara.weiss@proton.example>',
+        'Subject: Antrag Elternzeit',
+        'Message-ID: <Xy1z2A3b4C5d6E7f8G9h0I1j2K3l4M5n6O7p8Q9r0S1t2U3v4W5x6Y7z8A9b0C1d2E3f4G5h6I7j8K9l0M1n2O3p4Q==@proton.example>',
+        'X-Pm-Message-ID: 4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b',
+        'X-Pm-Spamscore: 0',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha256; boundary="------8e1a2b3c4d5e6f70a1b2c3d4e5f60718"; charset=utf-8',
+        '',
+        'This is an OpenPGP/MIME signed message (RFC 4880 and 3156)',
+        '--------8e1a2b3c4d5e6f70a1b2c3d4e5f60718',
+        'Content-Type: multipart/mixed;boundary=---------------------5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
+        '',
+        '-----------------------5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
+        'Content-Type: text/html;charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...b64('<div style="font-family: Arial, sans-serif; font-size: 14px;">Anbei der Antrag.</div>'),
+        '-----------------------5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
+        'Content-Type: application/pdf; filename="Antrag Elternzeit.pdf"; name="Antrag Elternzeit.pdf"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename="Antrag Elternzeit.pdf"; name="Antrag Elternzeit.pdf"',
+        '',
+        ...b64(doc),
+        '-----------------------5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
+        'Content-Type: application/pgp-keys; filename="publickey - mara.weiss@proton.example - 0x1A2B3C4D.asc"; name="publickey - mara.weiss@proton.example - 0x1A2B3C4D.asc"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename="publickey - mara.weiss@proton.example - 0x1A2B3C4D.asc"; name="publickey - mara.weiss@proton.example - 0x1A2B3C4D.asc"',
+        '',
+        ...b64(key),
+        '-----------------------5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f--',
+        '',
+        '--------8e1a2b3c4d5e6f70a1b2c3d4e5f60718',
+        'Content-Type: application/pgp-signature; name="signature.asc"',
+        'Content-Description: OpenPGP digital signature',
+        'Content-Disposition: attachment; filename="signature.asc"',
+        '',
+        '-----BEGIN PGP SIGNATURE-----',
+        'Version: ProtonMail',
+        '',
+        `${createHash('sha512').update('signature').digest('base64')}`,
+        '=Zx9y',
+        '-----END PGP SIGNATURE-----',
+        '',
+        '--------8e1a2b3c4d5e6f70a1b2c3d4e5f60718--',
+        '',
+      ],
+    });
+  }
+
   // ---- Mail that is answered with a rejection, or dropped ----
 
   // 43. Exchange's out-of-office answer to a faxgate reply, sent back to fax@<fax domain>: an
