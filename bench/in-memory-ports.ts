@@ -93,6 +93,12 @@ export class MemoryJobLedger implements JobLedger {
     return true;
   }
 
+  async claimReply(messageId: string): Promise<'claimed' | 'replied' | 'busy'> {
+    return this.mails.get(messageId)?.repliedAt ? 'replied' : 'claimed';
+  }
+
+  async releaseReply(): Promise<void> {}
+
   async claimSend(job: NewFaxJob): Promise<boolean> {
     const key = jobKey(job.messageId, job.number);
     if (this.jobs.has(key)) return false;

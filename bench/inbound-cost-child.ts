@@ -55,6 +55,7 @@ const policy: GatewayPolicy = {
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
   jobRetentionDays: 400,
+  sendInFlightSeconds: 180,
 };
 
 let sendBodyBytes = 0;

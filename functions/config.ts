@@ -28,6 +28,12 @@ export interface GatewayPolicy {
   dailyCostCeiling: number;
   /** Days a job record is kept (DynamoDB TTL). */
   jobRetentionDays: number;
+  /**
+   * How long another run's unfinished /send (or reply) may still be in progress: at least the
+   * inbound function's time-out. A duplicate run that meets one younger than this retries later;
+   * an older one was cut off by a crash and is reported as unconfirmed.
+   */
+  sendInFlightSeconds: number;
 }
 
 export interface PollerPolicy {
@@ -99,6 +105,7 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
     senderDailyPageLimit: numberFrom(env, 'SENDER_DAILY_PAGE_LIMIT', 0),
     dailyCostCeiling: numberFrom(env, 'DAILY_COST_CEILING', 0),
     jobRetentionDays: numberFrom(env, 'JOB_RETENTION_DAYS', 400, { min: 1, max: 3650 }),
+    sendInFlightSeconds: numberFrom(env, 'SEND_IN_FLIGHT_SECONDS', 180, { min: 1, max: 3600 }),
   };
 }
 

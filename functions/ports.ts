@@ -55,6 +55,14 @@ export interface JobLedger {
    * write may at worst repeat the reply).
    */
   markMailReplied(messageId: string, at: string): Promise<boolean>;
+  /**
+   * Takes the right to send the mail's immediate reply until `until` (a conditional write), so two
+   * runs of one mail at once reply once: `replied` when the reply went out before, `busy` while
+   * another run holds an unexpired claim (a crashed run's claim runs out, so a redelivery replies).
+   */
+  claimReply(messageId: string, now: string, until: string): Promise<'claimed' | 'replied' | 'busy'>;
+  /** Gives a claim back after the reply could not be sent, so a retry can send it at once. */
+  releaseReply(messageId: string): Promise<void>;
 
   /**
    * The exactly-once gate: a conditional put of the job in state SENDING. True when this caller

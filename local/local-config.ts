@@ -161,8 +161,13 @@ function smtpRelay(env: Env): URL | undefined {
 }
 
 export function localConfigFromEnv(env: Env = process.env): LocalConfig {
-  // The gateway policy needs FAX_DOMAIN; locally it has a default.
-  const gatewayEnv = { ...env, FAX_DOMAIN: optionalString(env, 'FAX_DOMAIN') ?? localDefaults.faxDomain };
+  // The gateway policy needs FAX_DOMAIN; locally it has a default. The local queue hands out one
+  // batch at a time, so an unfinished send found by a run is always a crashed run's: no wait.
+  const gatewayEnv = {
+    ...env,
+    FAX_DOMAIN: optionalString(env, 'FAX_DOMAIN') ?? localDefaults.faxDomain,
+    SEND_IN_FLIGHT_SECONDS: optionalString(env, 'SEND_IN_FLIGHT_SECONDS') ?? '1',
+  };
   const policy = gatewayPolicyFromEnv(gatewayEnv);
   if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(policy.faxDomain)) {
     throw new ConfigError(

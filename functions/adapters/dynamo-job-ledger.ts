@@ -30,7 +30,7 @@ import { type Clock, type JobLedger, systemClock } from '../ports.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
-const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince'] as const;
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince', 'replyClaimUntil'] as const;
 const MAIL_OUTCOME_FIELDS = [
   'reason',
   'detail',
@@ -168,6 +168,34 @@ export class DynamoJobLedger implements JobLedger {
       throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
     }
     return false;
+  }
+
+  async claimReply(messageId: string, now: string, until: string): Promise<'claimed' | 'replied' | 'busy'> {
+    try {
+      await this.update(
+        mailKey(messageId),
+        { replyClaimUntil: until },
+        {
+          condition:
+            'attribute_exists(pk) AND attribute_not_exists(repliedAt) AND (attribute_not_exists(#replyClaimUntil) OR #replyClaimUntil < :now)',
+          values: { ':now': now },
+        },
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const record = await this.getMail(messageId);
+    if (!record) throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
+    return record.repliedAt ? 'replied' : 'busy';
+  }
+
+  async releaseReply(messageId: string): Promise<void> {
+    await this.update(
+      mailKey(messageId),
+      {},
+      { condition: 'attribute_exists(pk)', remove: ['replyClaimUntil'] },
+    );
   }
 
   // ---- sending ----

@@ -276,10 +276,15 @@ async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<Numb
     });
     if (won) {
       claimed.push(number);
-    } else {
-      const existing = await ledger.getJob(messageId, number);
-      reports.set(number, reportOfExisting(number, existing));
+      continue;
     }
+    const existing = await ledger.getJob(messageId, number);
+    if (existing && isInFlight(existing, deps)) {
+      // Another run of this mail (a duplicate event) is sending it right now: let that run answer,
+      // and look again later in case it crashes.
+      throw new TransientError(`another run is sending ${messageId} to ${number}; retrying later`);
+    }
+    reports.set(number, reportOfExisting(number, existing));
   }
   if (claimed.length === 0) return batch.map((n) => reports.get(n) as NumberReport);
 
@@ -352,6 +357,13 @@ async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unkn
   });
 }
 
+/** A SENDING job without a recorded outcome that is young enough to belong to a run still going. */
+function isInFlight(job: FaxJob, deps: InboundDeps): boolean {
+  if (job.state !== 'SENDING' || job.outcomeUnknown) return false;
+  const age = deps.clock.now().getTime() - Date.parse(job.sendStartedAt);
+  return age < deps.policy.sendInFlightSeconds * 1000;
+}
+
 function reportOfExisting(number: string, job: FaxJob | undefined): NumberReport {
   if (!job) return { number, status: 'already-sent', state: 'SENDING' };
   if (job.state === 'QUEUED' && job.queuedAt) {
@@ -415,15 +427,26 @@ async function replyOnce(context: ReplyContext, compose: () => ReplyText): Promi
     deps.log.info('Reply suppressed', { messageId, why: replyTo.silent });
     return;
   }
+  // Two runs of one mail at once (a duplicate event) must not both answer.
+  const now = deps.clock.now();
+  const until = new Date(now.getTime() + deps.policy.sendInFlightSeconds * 1000);
+  const claim = await deps.ledger.claimReply(messageId, now.toISOString(), until.toISOString());
+  if (claim === 'replied') return;
+  if (claim === 'busy') throw new TransientError(`another run is answering ${messageId}; retrying later`);
   const { subject, text } = compose();
-  await deps.mailer.send({
-    from: deps.policy.replyFrom,
-    to: replyTo.sender,
-    subject,
-    text,
-    inReplyTo: replyTo.originalMessageId,
-    references: replyTo.references,
-  });
+  try {
+    await deps.mailer.send({
+      from: deps.policy.replyFrom,
+      to: replyTo.sender,
+      subject,
+      text,
+      inReplyTo: replyTo.originalMessageId,
+      references: replyTo.references,
+    });
+  } catch (error) {
+    await deps.ledger.releaseReply(messageId);
+    throw error;
+  }
   await deps.ledger.markMailReplied(messageId, deps.clock.now().toISOString());
 }
 
