@@ -80,7 +80,8 @@ describe('npm start as a process', () => {
 
   it('prints the banner, then stops cleanly with exit code 0 on SIGTERM', async () => {
     const run = start({});
-    for (let i = 0; i < 600 && !run.output().stdout.includes('Send a test fax end to end'); i++) {
+    // Bounded wait for the banner: generous, as a loaded machine starts tsx slowly.
+    for (let i = 0; i < 1800 && !run.output().stdout.includes('Send a test fax end to end'); i++) {
       if (run.child.exitCode !== null) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -97,5 +98,5 @@ describe('npm start as a process', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.output().stdout).toContain('faxgate: stopped');
-  });
+  }, 120_000);
 });
