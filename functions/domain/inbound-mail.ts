@@ -2,10 +2,17 @@
 // does the MIME work; this module keeps what those rules need and nothing that ties them to it.
 
 import { isUtf8 } from 'node:buffer';
-import { type AddressObject, type Attachment, type EmailAddress, simpleParser } from 'mailparser';
+import {
+  type AddressObject,
+  type Attachment,
+  type EmailAddress,
+  type ParsedMail,
+  simpleParser,
+} from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
+import { setAsideLargeBodies } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
 export interface MailPart {
@@ -55,8 +62,27 @@ const PARSER_OPTIONS = {
   checksumAlgo: false as const,
 };
 
+/** The bytes of a part as mailparser reports it, with a set-aside body given back. */
+type Restore = (content: Buffer) => Buffer;
+
+/**
+ * mailparser over the mail with its large base64 bodies set aside: they are decoded natively in one
+ * go instead of line by line through streams (see large-mime-bodies.ts), which was most of the
+ * inbound function's time for a scanned PDF.
+ */
+async function parseMime(
+  raw: Buffer,
+  outer: Restore = (content) => content,
+): Promise<{ parsed: ParsedMail; restore: Restore }> {
+  const aside = setAsideLargeBodies(raw);
+  return {
+    parsed: await simpleParser(aside.mail, PARSER_OPTIONS),
+    restore: (content) => aside.restore(outer(content)),
+  };
+}
+
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
-  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+  const { parsed, restore } = await parseMime(raw);
   const headerLines = parsed.headerLines.map(({ key, line }) => ({
     key: key.toLowerCase(),
     line: unfold(line),
@@ -73,7 +99,7 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     messageIdHeader: parsed.messageId || undefined,
     references: referencesOf(parsed.references),
     autoSubmitted: typeof autoSubmitted === 'string' ? autoSubmitted.trim() : undefined,
-    parts: await leafParts(parsed.attachments, 0),
+    parts: await leafParts(parsed.attachments, 0, restore),
   };
 }
 
@@ -208,30 +234,31 @@ function isTnefPart(contentType: string, filename: string | undefined): boolean 
   return TNEF_TYPES.includes(contentType) || filename?.trim().toLowerCase() === 'winmail.dat';
 }
 
-async function leafParts(attachments: Attachment[], depth: number): Promise<MailPart[]> {
+async function leafParts(attachments: Attachment[], depth: number, restore: Restore): Promise<MailPart[]> {
   const parts: MailPart[] = [];
   for (const attachment of attachments) {
+    const content = restore(attachment.content);
     // As declared: mailparser replaces application/octet-stream with a guess from the file name.
     const declared = attachment.headers.get('content-type') as { value?: string } | undefined;
     const contentType = (declared?.value ?? attachment.contentType).toLowerCase();
     if (contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH) {
       // A mail forwarded as attachment: its own attachments are parts of this mail, its body text is not.
-      const inner = await simpleParser(attachment.content, PARSER_OPTIONS);
-      for (const part of await leafParts(inner.attachments, depth + 1))
+      const inner = await parseMime(content, restore);
+      for (const part of await leafParts(inner.parsed.attachments, depth + 1, inner.restore))
         parts.push({ ...part, forwarded: true });
       continue;
     }
     if (PKCS7_MIME_TYPES.includes(contentType) && depth < MAX_FORWARD_DEPTH) {
       // Opaque-signed S/MIME: the signed message, with its attachments, is inside the smime.p7m.
       // An encrypted one has no readable content and stays a part of its own.
-      const signed = signedContentOf(attachment.content);
+      const signed = signedContentOf(content);
       if (signed) {
-        const inner = await simpleParser(signed, PARSER_OPTIONS);
-        parts.push(...(await leafParts(inner.attachments, depth + 1)));
+        const inner = await parseMime(signed, restore);
+        parts.push(...(await leafParts(inner.parsed.attachments, depth + 1, inner.restore)));
         continue;
       }
     }
-    const tnef = isTnefPart(contentType, attachment.filename) ? tnefAttachments(attachment.content) : [];
+    const tnef = isTnefPart(contentType, attachment.filename) ? tnefAttachments(content) : [];
     if (tnef.length > 0) {
       // Outlook's "Rich Text" mail: the files the sender attached are inside winmail.dat. One that
       // holds no file (only the formatted body, or damaged) stays a part of its own, so a reply
@@ -249,7 +276,7 @@ async function leafParts(attachments: Attachment[], depth: number): Promise<Mail
     if (contentType === 'application/applefile') {
       // The Mac half of an AppleDouble pair (the file itself is the next part) is skipped, or it
       // would look like a second "Vertrag.pdf" that is not a PDF; an AppleSingle gives its file.
-      const apple = readAppleFile(attachment.content);
+      const apple = readAppleFile(content);
       if (apple.kind === 'metadata') continue;
       if (apple.kind === 'file') {
         const filename = apple.filename || attachment.filename;
@@ -262,7 +289,7 @@ async function leafParts(attachments: Attachment[], depth: number): Promise<Mail
         continue;
       }
     }
-    const part: MailPart = { contentType, content: attachment.content };
+    const part: MailPart = { contentType, content };
     if (attachment.filename) part.filename = attachment.filename;
     if (attachment.contentDisposition) part.disposition = attachment.contentDisposition;
     if (attachment.related) part.embedded = true;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { type Attachment, simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
 import { setAsideLargeBodies } from '../../functions/domain/large-mime-bodies.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 
@@ -182,5 +183,25 @@ describe('setAsideLargeBodies', () => {
     expect(first.restore(standIn).toString()).toBe('ABC'.repeat(100));
     const second = setAsideLargeBodies(Buffer.from('From: a@example.com\r\n\r\nhello\r\n'));
     expect(second.restore(standIn)).toBe(standIn);
+  });
+
+  it('gives parseInboundMail the exact bytes of a large PDF, also inside a forwarded mail', async () => {
+    const pdf = Buffer.concat([Buffer.from(await samplePdf(3)), randomBytes(300_000)]);
+    const inner = await buildSesMail({
+      from: 'bob@example.org',
+      to: 'alice@example.com',
+      pdfs: [{ filename: 'inner scan.pdf', bytes: pdf }],
+    });
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: '+4930123456@fax.example.com',
+      pdfs: [{ filename: 'scan.pdf', bytes: pdf, contentType: 'application/octet-stream' }],
+      attachments: [{ filename: 'forwarded.eml', content: inner, contentType: 'message/rfc822' }],
+    });
+    const mail = await parseInboundMail(raw);
+    expect(mail.parts.map((p) => [p.filename, p.contentType, p.content.equals(pdf)])).toEqual([
+      ['scan.pdf', 'application/octet-stream', true],
+      ['inner scan.pdf', 'application/pdf', true],
+    ]);
   });
 });
