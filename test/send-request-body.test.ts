@@ -1,5 +1,6 @@
 // The POST /send body the faxrocks client writes without JSON.stringify: it must be the same JSON.
 
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sendRequestBody } from '../functions/adapters/faxrocks/client.ts';
@@ -42,5 +43,14 @@ describe('sendRequestBody', () => {
         expect(Buffer.from(body.data, 'base64').equals(Buffer.from(bytes))).toBe(true);
       }),
     );
+  });
+
+  it('carries a document of many encoding slices whole, whatever its length modulo 3', () => {
+    for (const length of [49_152, 49_153, 200_000, 200_001, 200_002]) {
+      const document = randomBytes(length);
+      const body = sendRequestBody({ numbers: ['+4930123456'], document });
+      const { data } = asJson(body) as { data: string };
+      expect(data).toBe(document.toString('base64'));
+    }
   });
 });
