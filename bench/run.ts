@@ -83,7 +83,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         tmpDir: options.tmpDir,
         specs: q ? QUICK_SPECS : FULL_SPECS,
         warmup: q ? 0 : 2,
-        runs: q ? 1 : 7,
+        runs: q ? 1 : 11,
         simpleParser: true,
       }),
     );
