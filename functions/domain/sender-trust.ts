@@ -244,17 +244,17 @@ export function aligned(a: string, b: string): boolean {
 
 // ---- Loop safety ----
 
+type ReplySafetyMail = Pick<InboundMail, 'autoSubmitted'> & Partial<Pick<InboundMail, 'headerLines'>>;
+
 /**
- * Why no reply may be sent to this mail, or undefined when replying is safe: Auto-Submitted other
- * than `no` (RFC 3834), bulk/list precedence, MAILER-DAEMON or postmaster, or the gateway itself.
+ * Why this mail could start a mail loop, or undefined: a bounce (MAILER-DAEMON, postmaster, SES's
+ * null Return-Path) or the gateway's own mail coming back. Such mail is dropped, not even faxed.
  */
-export function isAutoReplyUnsafe(
-  mail: Pick<InboundMail, 'autoSubmitted'> & Partial<Pick<InboundMail, 'headerLines'>>,
+export function loopRisk(
+  mail: ReplySafetyMail,
   sender: string,
   gatewayAddresses: { faxDomain: string; replyFrom: string },
 ): string | undefined {
-  // Who sent it is checked first: callers drop mail whose reason starts "the sender is", and a
-  // bounce carries Auto-Submitted too (RFC 3464/3834), which must not hide that it is a bounce.
   const address = sender.trim().toLowerCase();
   const local = address.slice(0, Math.max(0, address.lastIndexOf('@')));
   if (['mailer-daemon', 'postmaster'].includes(local)) return `the sender is ${local}`;
@@ -271,6 +271,21 @@ export function isAutoReplyUnsafe(
   if (returnPath && /^<\s*>$/.test(headerValue(returnPath.line))) {
     return 'the sender is the null sender (<>) of bounces and delivery reports';
   }
+  return undefined;
+}
+
+/**
+ * Why no reply may be sent to this mail, or undefined when replying is safe: a loop risk (checked
+ * first: a bounce carries Auto-Submitted too, RFC 3464/3834, which must not hide that it is a
+ * bounce), Auto-Submitted other than `no` (RFC 3834), or bulk/list precedence.
+ */
+export function isAutoReplyUnsafe(
+  mail: ReplySafetyMail,
+  sender: string,
+  gatewayAddresses: { faxDomain: string; replyFrom: string },
+): string | undefined {
+  const loop = loopRisk(mail, sender, gatewayAddresses);
+  if (loop) return loop;
   const autoSubmitted = mail.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
   if (autoSubmitted && autoSubmitted !== 'no') return `the mail is Auto-Submitted: ${autoSubmitted}`;
   const precedenceLine = mail.headerLines?.find((h) => h.key === 'precedence');

@@ -30,7 +30,12 @@ import {
   type ReplyText,
   rejectionReply,
 } from '../domain/reply-texts.ts';
-import { assessSenderTrust, isAutoReplyUnsafe, sesEnvelopeRecipients } from '../domain/sender-trust.ts';
+import {
+  assessSenderTrust,
+  isAutoReplyUnsafe,
+  loopRisk,
+  sesEnvelopeRecipients,
+} from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError } from '../errors.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
@@ -94,14 +99,13 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     return drop(deps, messageId, trust.reason, trust.detail);
   }
   const sender = trust.sender;
-  const silent = isAutoReplyUnsafe(mail, sender, {
-    faxDomain: policy.faxDomain,
-    replyFrom: policy.replyFrom,
-  });
-  if (silent?.startsWith('the sender is')) {
+  const gateway = { faxDomain: policy.faxDomain, replyFrom: policy.replyFrom };
+  const loop = loopRisk(mail, sender, gateway);
+  if (loop) {
     // Bounces and our own mail coming back: even a fax could start a mail loop.
-    return drop(deps, messageId, 'loop-risk', silent);
+    return drop(deps, messageId, 'loop-risk', loop);
   }
+  const silent = isAutoReplyUnsafe(mail, sender, gateway);
   // Auto-Submitted or bulk mail from an allowed sender is faxed, but never answered (RFC 3834).
   const replyTo: ReplyAddress = {
     sender,
