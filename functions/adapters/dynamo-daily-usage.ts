@@ -6,13 +6,10 @@
 
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DailyUsage } from '../ports.ts';
+import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 
 // Counters are only needed for the day they count; keep them a little longer for audit.
 const USAGE_RETENTION_SECONDS = 40 * 86_400;
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-}
 
 function expiresAt(day: string): number {
   return Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + USAGE_RETENTION_SECONDS;
@@ -46,7 +43,7 @@ export class DynamoDailyUsage implements DailyUsage {
       );
       return { allowed: true, pagesToday: Number(result.Attributes?.pages ?? pages) };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       // Either this mail was counted before (a redelivery: it was allowed then) or it does not fit.
       const current = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
@@ -85,7 +82,7 @@ export class DynamoDailyUsage implements DailyUsage {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error; // counted before: nothing to add
+      if (!isConditionalCheckFailed(error)) throw error; // counted before: nothing to add
     }
   }
 }

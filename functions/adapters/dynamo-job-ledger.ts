@@ -27,6 +27,7 @@ import {
 } from '../domain/fax-job.ts';
 import { ConflictError } from '../errors.ts';
 import { type Clock, type JobLedger, systemClock } from '../ports.ts';
+import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
@@ -60,10 +61,6 @@ export function jobKey(messageId: string, number: string) {
 
 export function faxClaimKey(faxId: string) {
   return { pk: `FAX#${faxId}`, sk: 'CLAIM' };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /** The SDK's marshaller refuses undefined unless told otherwise; the client is the caller's. */
@@ -131,7 +128,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return { created: true, record: mail };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     const record = await this.getMail(mail.messageId);
     if (!record) throw new ConflictError(`Mail record ${mail.messageId} vanished while opening it`);
@@ -162,7 +159,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     if (!(await this.getMail(messageId))) {
       throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
@@ -183,7 +180,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return 'claimed';
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     const record = await this.getMail(messageId);
     if (!record) throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
@@ -218,7 +215,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -235,7 +232,7 @@ export class DynamoJobLedger implements JobLedger {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       // Already gone is what release wants; anything else belongs to another attempt or moved on.
       if ((await this.getJob(messageId, number)) === undefined) return;
       throw new ConflictError(`Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`, {
@@ -353,7 +350,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return { messageId: job.messageId, number: job.number };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     const holder = await this.get(faxClaimKey(faxId));
     if (!holder) throw new ConflictError(`Claim of fax ${faxId} vanished while claiming it`);
@@ -375,7 +372,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     try {
       await this.client.send(
@@ -390,7 +387,7 @@ export class DynamoJobLedger implements JobLedger {
       );
       return;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     const job = await this.getJob(messageId, number);
     throw new ConflictError(
@@ -441,7 +438,7 @@ export class DynamoJobLedger implements JobLedger {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       throw new ConflictError(`Job ${messageId}/${number} is missing or has no final outcome to notify`, {
         cause: error,
       });
@@ -506,7 +503,7 @@ export class DynamoJobLedger implements JobLedger {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error) && options.conflict) {
+      if (isConditionalCheckFailed(error) && options.conflict) {
         throw new ConflictError(options.conflict(), { cause: error });
       }
       throw error;

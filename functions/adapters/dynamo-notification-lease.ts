@@ -7,6 +7,7 @@
 
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationLease } from '../ports.ts';
+import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 
 /** Lease items are only needed while a job is open; a day later TTL removes them. */
 const LEASE_RETENTION_SECONDS = 86_400;
@@ -46,7 +47,7 @@ export class DynamoNotificationLease implements NotificationLease {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { FaxgateError } from '../errors.ts';
 import type { SenderEntry, SenderList } from '../ports.ts';
+import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { sendersTableSchema } from './table-schema.ts';
 
 /** An entry that is neither a plain address nor `@domain`. The message says what would be valid. */
@@ -118,7 +119,7 @@ export class DynamoSenderList implements SenderList {
       );
       return 'added';
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'exists';
+      if (isConditionalCheckFailed(error)) return 'exists';
       throw error;
     }
   }
