@@ -1,20 +1,15 @@
 // Lambda edge for the inbound queue: build the dependencies once per cold start, hand each batch to
 // the use case, report partial batch failures.
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { documentClient, faxrocksClientFromEnv, sesMailerFromEnv } from '../adapters/deployed-adapters.ts';
 import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
-import { DEFAULT_FAXROCKS_BASE_URL, FaxrocksClient } from '../adapters/faxrocks/client.ts';
-import { tokenSourceFromEnv } from '../adapters/faxrocks-token.ts';
 import { S3MailStore } from '../adapters/s3-mail-store.ts';
-import { SesMailer } from '../adapters/ses-mailer.ts';
 import { createLogger, PowertoolsMetricsSink } from '../adapters/telemetry.ts';
-import { gatewayPolicyFromEnv, optionalString, requireString } from '../config.ts';
+import { gatewayPolicyFromEnv, requireString } from '../config.ts';
 import { systemClock } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 import { handleInboundBatch } from './inbound-batch.ts';
@@ -23,9 +18,7 @@ const log = createLogger('faxgate-inbound');
 
 function buildDeps(env = process.env): InboundDeps {
   const policy = gatewayPolicyFromEnv(env);
-  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const documents = documentClient();
   const jobsTable = requireString(env, 'JOBS_TABLE');
   return {
     mailStore: new S3MailStore(new S3Client({})),
@@ -33,12 +26,8 @@ function buildDeps(env = process.env): InboundDeps {
     ledger: new DynamoJobLedger(documents, jobsTable, {
       claimRetentionDays: policy.jobRetentionDays,
     }),
-    faxApi: new FaxrocksClient({
-      baseUrl: optionalString(env, 'FAXROCKS_API_URL') ?? DEFAULT_FAXROCKS_BASE_URL,
-      token: tokenSourceFromEnv(env),
-      log,
-    }),
-    mailer: new SesMailer(new SESv2Client({})),
+    faxApi: faxrocksClientFromEnv(env, log),
+    mailer: sesMailerFromEnv(env),
     policy,
     clock: systemClock,
     log,

@@ -8,17 +8,15 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { documentClient, faxrocksClientFromEnv, sesMailerFromEnv } from '../adapters/deployed-adapters.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
-import { DEFAULT_FAXROCKS_BASE_URL, FaxrocksClient, type TokenSource } from '../adapters/faxrocks/client.ts';
-import { tokenSourceFromEnv } from '../adapters/faxrocks-token.ts';
-import { SesMailer } from '../adapters/ses-mailer.ts';
+import type { TokenSource } from '../adapters/faxrocks/client.ts';
 import { createLogger, PowertoolsMetricsSink } from '../adapters/telemetry.ts';
-import { gatewayPolicyFromEnv, optionalString, pollerPolicyFromEnv, requireString } from '../config.ts';
+import { gatewayPolicyFromEnv, pollerPolicyFromEnv, requireString } from '../config.ts';
 import { type Log, type MetricsSink, systemClock } from '../ports.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from './poll-fax-statuses.ts';
 
@@ -43,22 +41,12 @@ export function buildPollerDeps(env: Env = process.env, clients: PollerClients =
   const policy = pollerPolicyFromEnv(env);
   const jobsTable = requireString(env, 'JOBS_TABLE');
   const log = clients.log ?? createLogger('faxgate-status-poller');
-  const documents = DynamoDBDocumentClient.from(clients.dynamo ?? new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const configurationSetName = optionalString(env, 'SES_CONFIGURATION_SET');
+  const documents = documentClient(clients.dynamo);
   return {
     ledger: new DynamoJobLedger(documents, jobsTable, { claimRetentionDays: gateway.jobRetentionDays }),
     notificationLease: new DynamoNotificationLease(documents, jobsTable),
-    faxApi: new FaxrocksClient({
-      baseUrl: optionalString(env, 'FAXROCKS_API_URL') ?? DEFAULT_FAXROCKS_BASE_URL,
-      token: clients.token ?? tokenSourceFromEnv(env),
-      log,
-    }),
-    mailer: new SesMailer(
-      clients.ses ?? new SESv2Client({}),
-      configurationSetName ? { configurationSetName } : {},
-    ),
+    faxApi: faxrocksClientFromEnv(env, log, clients.token),
+    mailer: sesMailerFromEnv(env, clients.ses),
     policy,
     replyFrom: gateway.replyFrom,
     clock: systemClock,
