@@ -122,6 +122,11 @@ export function rejectionReply(reason: RejectionReason, originalSubject: string)
   };
 }
 
+/** What was wrong, in the reply's own first words, for the audit record (no document bytes). */
+export function rejectionSummary(reason: RejectionReason): string {
+  return rejectionBody(reason).split('\n').slice(0, 2).join(' ').trim();
+}
+
 function rejectionBody(reason: RejectionReason): string {
   switch (reason.kind) {
     case 'not-allowlisted':

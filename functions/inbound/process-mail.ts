@@ -29,6 +29,7 @@ import {
   type RejectionReason,
   type ReplyText,
   rejectionReply,
+  rejectionSummary,
 } from '../domain/reply-texts.ts';
 import {
   assessSenderTrust,
@@ -417,7 +418,7 @@ async function reject(context: ReplyContext, reason: string, why: RejectionReaso
   await deps.ledger.recordMailOutcome(messageId, {
     outcome: 'REJECTED',
     reason,
-    detail: reply.text.split('\n').slice(2, 4).join(' ').trim(),
+    detail: rejectionSummary(why),
     decidedAt: deps.clock.now().toISOString(),
   });
   await replyOnce(context, () => reply);
