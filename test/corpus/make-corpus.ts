@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
 import { appleFileOf } from './apple-file-writer.ts';
 import { signedDataOf } from './cms-writer.ts';
 import { tnefOf } from './tnef-writer.ts';
@@ -24,13 +24,8 @@ const FAX = 'fax.localhost';
 // ---- Documents ----
 
 /** A small PDF; every page `width` points wide, so a merged fax shows the order of its files. */
-async function pdf(pages: number, label: string, width: number): Promise<Uint8Array> {
-  const doc = await PDFDocument.create({ updateMetadata: false });
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 1; i <= pages; i++) {
-    doc.addPage([width, 200]).drawText(`${label} ${i}/${pages}`, { x: 20, y: 100, size: 12, font });
-  }
-  return doc.save();
+function pdf(pages: number, label: string, width: number): Promise<Uint8Array> {
+  return samplePdf(pages, label, width);
 }
 
 /** One page, trailer names a Standard security handler: an encrypted PDF as Acrobat writes it. */
@@ -42,18 +37,7 @@ function encryptedPdf(): Uint8Array {
     '<< /Length 16 >>\nstream\n\x9a\x1b\x92\x04\xee\x10\x5c\x3f\x81\x66\x0d\xd2\x47\xb9\x23\x70\nendstream',
     `<< /Filter /Standard /V 2 /R 3 /Length 128 /O <${'6e'.repeat(32)}> /U <${'3a'.repeat(32)}> /P -3904 >>`,
   ];
-  let out = '%PDF-1.6\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 5 0 R /ID [<${'c4'.repeat(16)}> <${'c4'.repeat(16)}>] >>\n`;
-  out += `startxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return classicPdf('1.6', objects, `/Encrypt 5 0 R /ID [<${'c4'.repeat(16)}> <${'c4'.repeat(16)}>]`);
 }
 
 // A real (tiny) PNG: a 1x1 logo, and the "PDF" that is a PNG.
