@@ -67,19 +67,6 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     return { outcome: 'SKIPPED', reason: 'ses-setup-notification' };
   }
 
-  let raw: Buffer;
-  try {
-    raw = await deps.mailStore.getRawMail(ref);
-  } catch (error) {
-    if (error instanceof MailNotFoundError) {
-      // Expired or deleted before we got to it: nothing to fax and nobody to tell.
-      log.warn('Stored mail is gone', { messageId, key: ref.key });
-      metrics.count('MailMissing');
-      return { outcome: 'SKIPPED', reason: 'mail-missing' };
-    }
-    throw error;
-  }
-
   const now = clock.now();
   const expiresAt = Math.floor(now.getTime() / 1000) + policy.jobRetentionDays * 86_400;
   const { record } = await ledger.openMail({
@@ -88,10 +75,30 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     outcome: 'RECEIVED',
     expiresAt,
   });
+  // The ledger first: a duplicate event need not download the mail (up to 40 MB) again.
   if (isSettled(record)) {
     log.info('Mail already processed', { messageId, outcome: record.outcome });
     metrics.count('MailDuplicate');
     return { outcome: 'DUPLICATE', previous: record.outcome };
+  }
+
+  let raw: Buffer;
+  try {
+    raw = await deps.mailStore.getRawMail(ref);
+  } catch (error) {
+    if (error instanceof MailNotFoundError) {
+      // Expired or deleted before we got to it: nothing to fax and nobody to tell.
+      log.warn('Stored mail is gone', { messageId, key: ref.key });
+      metrics.count('MailMissing');
+      await ledger.recordMailOutcome(messageId, {
+        outcome: 'SKIPPED',
+        reason: 'mail-missing',
+        detail: 'the stored mail was gone before it was read',
+        decidedAt: clock.now().toISOString(),
+      });
+      return { outcome: 'SKIPPED', reason: 'mail-missing' };
+    }
+    throw error;
   }
 
   const mail = await parseInboundMail(raw);
