@@ -729,7 +729,7 @@ export class FaxGateway extends Construct {
       ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        // ESM output: CommonJS dependencies (mailparser, nodemailer) still call require().
+        // ESM output: CommonJS code in dependencies (the SDK's optional CRT signer lookup) calls require().
         banner:
           "import { createRequire as __faxgateCreateRequire } from 'node:module'; const require = __faxgateCreateRequire(import.meta.url);",
         mainFields: ['module', 'main'],

@@ -83,6 +83,26 @@ describe('parseInboundMail: headers', () => {
     expect(mail.cc).toEqual([`+44 20 7946 0958@${fax}`, 'b@example.com']);
   });
 
+  it('reads header text the parser leaves undecodable: split encoded words, raw 8-bit', async () => {
+    // Outlook splits "ü" (C3 BC) across two encoded words; an old mail program writes Latin-1 raw.
+    const split = await parseInboundMail(
+      rawMail([
+        'From: a@example.com',
+        'Subject: =?utf-8?B?S8M=?=\r\n =?utf-8?B?vG5kaWd1bmc=?= =?iso-8859-1?Q?_M=FCller?=',
+      ]),
+    );
+    expect(split.subject).toBe('Kündigung Müller');
+    const raw8bit = Buffer.concat([
+      Buffer.from('From: a@example.com\r\nSubject: Best', 'latin1'),
+      Buffer.from([0xe4]),
+      Buffer.from('tigung \x80 5\r\n\r\nbody\r\n', 'latin1'),
+    ]);
+    expect((await parseInboundMail(raw8bit)).subject).toBe('Bestätigung € 5');
+    // Valid UTF-8 raw (RFC 6532) and plain encoded words are the parser's own reading.
+    const utf8 = Buffer.from('From: a@example.com\r\nSubject: Grüße =?utf-8?Q?M=C3=A4rz?=\r\n\r\nx\r\n');
+    expect((await parseInboundMail(utf8)).subject).toBe('Grüße März');
+  });
+
   it('has no addresses, no subject and no parts for a bare mail', async () => {
     const mail = await parseInboundMail(rawMail(['From: a@example.com']));
     expect(mail).toMatchObject({ to: [], cc: [], subject: '', references: [], parts: [] });
