@@ -1,7 +1,13 @@
 // A small in-process queue with the semantics of SQS feeding a Lambda through an event source
 // mapping with ReportBatchItemFailures: batches of up to N records, failed records come back after
 // the visibility timeout with a higher ApproximateReceiveCount, and a record that failed
-// maxReceiveCount times is moved to the dead-letter folder with the reason. One batch runs at a time.
+// maxReceiveCount times is moved to the dead-letter folder with the reason. Up to maxConcurrency
+// batches run at once, as the event source mapping's maximum concurrency allows on AWS.
+//
+// Two local guarantees that AWS leaves to timeouts: a message is never received again while the
+// batch that holds it still runs (its visibility is extended until the handler returns), and
+// messages of one group (the runtime groups by stored mail) are never in flight at once, like a
+// FIFO queue's message groups. So two runs of one mail never overlap in this process.
 //
 // Every message is a file in the state folder from send until it is deleted or dead-lettered, so a
 // restart (or a crash) picks up exactly the messages that were still waiting.
@@ -43,6 +49,8 @@ export interface InboundQueueOptions {
   deadLetterDir: string;
   settings: QueueSettings;
   queueArn?: string;
+  /** Messages with the same group are never in flight at once (undefined: no group). */
+  groupOf?: (body: string) => string | undefined;
   log: Log;
   clock?: Clock;
 }
@@ -58,7 +66,12 @@ export class InboundQueue {
   readonly #options: InboundQueueOptions;
   readonly #clock: Clock;
   readonly #messages = new Map<string, StoredMessage>();
-  #running: Promise<void> | undefined;
+  readonly #running = new Set<Promise<void>>();
+  /** Message ids and groups held by a running batch. */
+  readonly #inFlight = new Set<string>();
+  readonly #groupsInFlight = new Set<string>();
+  /** Each message's group, worked out once. */
+  readonly #groups = new Map<string, string | undefined>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #deadLettered = 0;
@@ -132,48 +145,106 @@ export class InboundQueue {
     return letters;
   }
 
-  /** Stops receiving and waits for the batch in flight; waiting messages stay on disk. */
+  /** Stops receiving and waits for the batches in flight; waiting messages stay on disk. */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#running;
+    await Promise.all([...this.#running]);
   }
 
   #schedule(delayMs: number): void {
-    if (this.#closed || this.#running) return;
+    if (this.#closed || this.#running.size >= this.#options.settings.maxConcurrency) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(
       () => {
         this.#timer = undefined;
-        this.#running = this.#pump().finally(() => {
-          this.#running = undefined;
+        const batch = this.#receive();
+        if (batch.length === 0) {
+          this.#scheduleNext();
+          return;
+        }
+        const run: Promise<void> = this.#run(batch).finally(() => {
+          this.#running.delete(run);
           this.#scheduleNext();
         });
+        this.#running.add(run);
+        // Another batch may start at once when more messages are waiting.
+        this.#scheduleNext();
       },
       Math.max(0, delayMs),
     );
   }
 
+  #groupOf(message: StoredMessage): string | undefined {
+    if (!this.#options.groupOf) return undefined;
+    if (!this.#groups.has(message.messageId)) {
+      this.#groups.set(message.messageId, this.#options.groupOf(message.body));
+    }
+    return this.#groups.get(message.messageId);
+  }
+
+  #receivable(message: StoredMessage): boolean {
+    if (this.#inFlight.has(message.messageId)) return false;
+    const group = this.#groupOf(message);
+    return group === undefined || !this.#groupsInFlight.has(group);
+  }
+
   #scheduleNext(): void {
     if (this.#closed || this.#messages.size === 0) return;
-    const next = Math.min(...[...this.#messages.values()].map((m) => m.visibleAt));
+    const waiting = [...this.#messages.values()].filter((m) => this.#receivable(m));
+    // Nothing receivable: the end of a running batch schedules again.
+    if (waiting.length === 0) return;
+    const next = Math.min(...waiting.map((m) => m.visibleAt));
     this.#schedule(next - this.#clock.now().getTime());
   }
 
-  async #pump(): Promise<void> {
+  /** Takes the next batch (ReceiveMessage) and marks it in flight. */
+  #receive(): StoredMessage[] {
     const now = this.#clock.now().getTime();
-    const batch = [...this.#messages.values()]
-      .filter((m) => m.visibleAt <= now)
-      .sort((a, b) => a.sentTimestamp - b.sentTimestamp)
-      .slice(0, this.#options.settings.batchSize);
-    if (batch.length === 0) return;
+    const batch: StoredMessage[] = [];
+    const groups = new Set<string>();
+    const candidates = [...this.#messages.values()]
+      .filter((m) => m.visibleAt <= now && this.#receivable(m))
+      .sort((a, b) => a.sentTimestamp - b.sentTimestamp);
+    for (const message of candidates) {
+      if (batch.length >= this.#options.settings.batchSize) break;
+      const group = this.#groupOf(message);
+      // One of a group per batch too, so each batch's runs of a mail stay in order across batches.
+      if (group !== undefined) {
+        if (groups.has(group)) continue;
+        groups.add(group);
+      }
+      batch.push(message);
+    }
     for (const message of batch) {
+      this.#inFlight.add(message.messageId);
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
       message.visibleAt = now + this.#options.settings.visibilityTimeoutMs;
-      await this.#persist(message);
     }
+    for (const group of groups) this.#groupsInFlight.add(group);
+    return batch;
+  }
+
+  async #run(batch: StoredMessage[]): Promise<void> {
+    try {
+      await this.#handle(batch);
+    } catch (error) {
+      // Only the queue's own files can fail here; the messages come back after the visibility timeout.
+      this.#options.log.error('Inbound queue could not update its files', { error: describeError(error) });
+    } finally {
+      for (const message of batch) {
+        this.#inFlight.delete(message.messageId);
+        const group = this.#groupOf(message);
+        if (group !== undefined) this.#groupsInFlight.delete(group);
+      }
+    }
+  }
+
+  async #handle(batch: StoredMessage[]): Promise<void> {
+    // The receive count is on disk before the handler runs, so a crash mid-batch still counts it.
+    for (const message of batch) await this.#persist(message);
 
     const failed = new Map<string, string>();
     try {
@@ -245,6 +316,7 @@ export class InboundQueue {
 
   async #delete(message: StoredMessage): Promise<void> {
     this.#messages.delete(message.messageId);
+    this.#groups.delete(message.messageId);
     await rm(this.#file(message), { force: true });
   }
 

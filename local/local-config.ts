@@ -38,6 +38,8 @@ export interface QueueSettings {
   visibilityTimeoutMs: number;
   /** Receives after which a failing message goes to the dead-letter folder. */
   maxReceiveCount: number;
+  /** Batches in flight at once (the event source mapping's maximum concurrency). */
+  maxConcurrency: number;
 }
 
 export interface LocalConfig {
@@ -93,6 +95,7 @@ export const localDefaults = {
   batchSize: 10,
   visibilitySeconds: 10,
   maxReceiveCount: 3,
+  concurrency: 4,
 } as const;
 
 function port(env: Env, name: string, fallback: number): number {
@@ -161,8 +164,9 @@ function smtpRelay(env: Env): URL | undefined {
 }
 
 export function localConfigFromEnv(env: Env = process.env): LocalConfig {
-  // The gateway policy needs FAX_DOMAIN; locally it has a default. The local queue hands out one
-  // batch at a time, so an unfinished send found by a run is always a crashed run's: no wait.
+  // The gateway policy needs FAX_DOMAIN; locally it has a default. The local queue never runs two
+  // messages of one stored mail at once (see inbound-queue.ts), so an unfinished send found by a
+  // run is always a crashed run's: no wait.
   const gatewayEnv = {
     ...env,
     FAX_DOMAIN: optionalString(env, 'FAX_DOMAIN') ?? localDefaults.faxDomain,
@@ -231,6 +235,10 @@ export function localConfigFromEnv(env: Env = process.env): LocalConfig {
       maxReceiveCount: integer(env, 'FAXGATE_QUEUE_MAX_RECEIVE_COUNT', localDefaults.maxReceiveCount, {
         min: 1,
         max: 1000,
+      }),
+      maxConcurrency: integer(env, 'FAXGATE_INBOUND_CONCURRENCY', localDefaults.concurrency, {
+        min: 1,
+        max: 64,
       }),
     },
     sesStamp: {

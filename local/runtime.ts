@@ -2,7 +2,8 @@
 // embedded stand-ins with state on disk under the data folder.
 //
 //   SMTP (SES stand-in) --stamped mail--> S3 (s3rver) bucket, inbound/<id>
-//   S3 object created --S3 event notification--> in-process queue (SQS semantics) --> handleInboundBatch
+//   S3 object created --S3 event notification--> in-process queue (SQS semantics) --> handleInboundBatch,
+//     up to FAXGATE_INBOUND_CONCURRENCY batches at once, never two runs of one mail at once
 //   handleInboundBatch --> DynamoDB (dynalite), faxrocks (sandbox or the real API), outbox (.eml)
 //   timer --> pollFaxStatuses --> outbox
 //
@@ -297,6 +298,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     const handler = options.inboundHandler ?? handleInboundBatch;
     const queue = await InboundQueue.open({
       handler: (event) => handler(event, deps),
+      // Runs of one stored mail never overlap (see local-config.ts on SEND_IN_FLIGHT_SECONDS).
+      groupOf: keyOfNotification,
       stateDir: dirs.queue,
       deadLetterDir: dirs.deadLetter,
       settings: config.queue,

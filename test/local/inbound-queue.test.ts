@@ -27,7 +27,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`gave up waiting for ${what}`);
 }
 
-const settings = { batchSize: 10, visibilityTimeoutMs: 0, maxReceiveCount: 3 };
+const settings = { batchSize: 10, visibilityTimeoutMs: 0, maxReceiveCount: 3, maxConcurrency: 1 };
 
 describe('in-process inbound queue', () => {
   it('delivers SQS-shaped records in batches of at most the batch size', async () => {
@@ -172,5 +172,72 @@ describe('in-process inbound queue', () => {
     await until(() => second.size === 0, 'the message handled');
     await second.close();
     expect(bodies).toEqual([{ body: 'survivor', receiveCount: '2' }]);
+  });
+  it('runs up to maxConcurrency batches at once, and each message in one of them only', async () => {
+    const running = new Set<string>();
+    let most = 0;
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = await InboundQueue.open({
+      handler: async (event) => {
+        for (const r of event.Records) {
+          seen.push(r.body);
+          running.add(r.body);
+        }
+        most = Math.max(most, running.size);
+        await gate;
+        for (const r of event.Records) running.delete(r.body);
+        return { batchItemFailures: [] };
+      },
+      ...folders(),
+      settings: { ...settings, batchSize: 1, maxConcurrency: 2 },
+      log: silentLog,
+    });
+    for (const n of [1, 2, 3]) await queue.send(`m${n}`);
+    await until(() => running.size === 2, 'two batches in flight');
+    // The visibility timeout (0 here) has long passed: still no third batch and no second receive.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...running].sort()).toEqual(['m1', 'm2']);
+    release();
+    await until(() => queue.size === 0, 'an empty queue');
+    await queue.close();
+    expect(most).toBe(2);
+    expect(seen.sort()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('never has two messages of one group in flight at once, while other groups go ahead', async () => {
+    const events: string[] = [];
+    const gates = new Map<string, () => void>();
+    const queue = await InboundQueue.open({
+      handler: async (event) => {
+        const bodies = event.Records.map((r) => r.body);
+        events.push(`start ${bodies.join(',')}`);
+        await new Promise<void>((resolve) => gates.set(bodies.join(','), resolve));
+        events.push(`end ${bodies.join(',')}`);
+        return { batchItemFailures: [] };
+      },
+      groupOf: (body) => body.split('#')[0],
+      ...folders(),
+      settings: { ...settings, maxConcurrency: 4 },
+      log: silentLog,
+    });
+    await queue.send('mail-a#1');
+    await until(() => gates.has('mail-a#1'), 'the first run of mail a');
+    // A duplicate event of mail a, and mail b.
+    await queue.send('mail-a#2');
+    await queue.send('mail-b#1');
+    await until(() => gates.has('mail-b#1'), 'mail b, beside mail a');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gates.has('mail-a#2')).toBe(false);
+    gates.get('mail-a#1')?.();
+    await until(() => gates.has('mail-a#2'), 'the second run of mail a, after the first');
+    gates.get('mail-a#2')?.();
+    gates.get('mail-b#1')?.();
+    await until(() => queue.size === 0, 'an empty queue');
+    await queue.close();
+    expect(events.indexOf('end mail-a#1')).toBeLessThan(events.indexOf('start mail-a#2'));
   });
 });

@@ -18,7 +18,7 @@ describe('local configuration', () => {
       sendersTable: 'faxgate-senders',
       maxMessageBytes: 40 * 1024 * 1024,
       pollSeconds: 10,
-      queue: { batchSize: 10, visibilityTimeoutMs: 10_000, maxReceiveCount: 3 },
+      queue: { batchSize: 10, visibilityTimeoutMs: 10_000, maxReceiveCount: 3, maxConcurrency: 4 },
       sesStamp: {
         region: 'us-east-1',
         spamVerdict: 'PASS',
@@ -49,6 +49,7 @@ describe('local configuration', () => {
       FAXROCKS_API_TOKEN: 'secret',
       FAXGATE_SMTP_RELAY: 'smtp://user:pw@127.0.0.1:1025',
       FAXGATE_QUEUE_MAX_RECEIVE_COUNT: '5',
+      FAXGATE_INBOUND_CONCURRENCY: '1',
       FAXGATE_SES_SPAM_VERDICT: 'fail',
       FAXGATE_SES_DMARC: 'NONE',
     });
@@ -62,7 +63,7 @@ describe('local configuration', () => {
       pollSeconds: 2.5,
       sandboxDeliveryDelayMs: 0,
       externalFaxrocks: { url: 'https://faxrocks.com/api', token: 'secret' },
-      queue: { maxReceiveCount: 5 },
+      queue: { maxReceiveCount: 5, maxConcurrency: 1 },
       sesStamp: { spamVerdict: 'FAIL', dmarc: 'none' },
       policy: { faxDomain: 'fax.example.com', defaultCountry: 'DE' },
     });
@@ -80,6 +81,7 @@ describe('local configuration', () => {
     ['FAXGATE_SMTP_RELAY', 'localhost:25'],
     ['FAXGATE_SES_SPF', 'maybe'],
     ['FAXGATE_QUEUE_BATCH_SIZE', '11'],
+    ['FAXGATE_INBOUND_CONCURRENCY', '0'],
     ['MAX_PAGES', '-1'],
   ])('rejects %s=%s with an error naming it', (name, value) => {
     expect(() => localConfigFromEnv({ [name]: value })).toThrow(ConfigError);

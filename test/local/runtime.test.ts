@@ -154,6 +154,24 @@ describe('npm start runtime, end to end', () => {
     expect((await gateway.deps.ledger.getMail(sesId))?.outcome).toBe('ACCEPTED');
   });
 
+  it('faxes and answers once when the bucket reports one mail twice, with batches running at once', async () => {
+    expect(gateway.config.queue.maxConcurrency).toBeGreaterThan(1);
+    const twice = '+493012345698';
+    const sesId = newSesMessageId();
+    const stored = await storedAsSes('<twice-original@example.com>', twice, sesId, gateway);
+    const client = new S3Client(localAwsClientConfig(gateway.s3Endpoint));
+    cleanups.push(() => client.destroy());
+    // Two writes of one key: two object-created events, two queue messages for one mail.
+    const put = new PutObjectCommand({ Bucket: 'faxgate-mail', Key: `inbound/${sesId}`, Body: stored });
+    await Promise.all([client.send(put), client.send(put)]);
+
+    await replyTo(gateway, '<twice-original@example.com>', /queued/i);
+    await eventually(async () => (gateway.queue.size === 0 ? true : undefined), 'both messages handled');
+    expect(gateway.sandbox?.faxes().filter((f) => f.number === twice)).toHaveLength(1);
+    const replies = (await outbox(gateway)).filter((m) => m.inReplyTo === '<twice-original@example.com>');
+    expect(replies).toHaveLength(1);
+  });
+
   it('says which variable to change when a port is taken', async () => {
     const dir = tempDir('faxgate-port-');
     cleanups.push(() => dir.remove());
