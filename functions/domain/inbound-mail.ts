@@ -54,6 +54,14 @@ const MAX_FORWARD_DEPTH = 3;
 // attachments are collected below (marked `forwarded`) and its body text is not the fax's.
 const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
 
+/**
+ * A mail the MIME parser refuses: over its limits (2 MiB of headers, 256 levels of nesting), which
+ * no mail program writes. Nothing in it can be trusted or answered, so it is dropped, not retried.
+ */
+export class UnreadableMailError extends Error {
+  override readonly name = 'UnreadableMailError';
+}
+
 /** The bytes of a part as the parser reports it, with a set-aside body given back. */
 type Restore = (content: Buffer) => Buffer;
 
@@ -67,8 +75,16 @@ async function parseMime(
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair }> {
   const aside = setAsideLargeBodies(raw);
+  let parsed: Email;
+  try {
+    parsed = await PostalMime.parse(aside.mail, PARSER_OPTIONS);
+  } catch (error) {
+    throw new UnreadableMailError(`the MIME parser refused the mail: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   return {
-    parsed: await PostalMime.parse(aside.mail, PARSER_OPTIONS),
+    parsed,
     restore: (content) => aside.restore(outer(content)),
     repair: repairerFor(aside.mail),
   };
@@ -302,6 +318,12 @@ function referencesOf(references: string | undefined): string[] {
   return references.match(/<[^<>\s]+>/g) ?? references.split(/\s+/).filter((r) => r.length > 0);
 }
 
+/** An attached mail the parser refuses stays one opaque part of this mail (listed as ignored). */
+function keepUnreadable(error: unknown): undefined {
+  if (error instanceof UnreadableMailError) return undefined;
+  throw error;
+}
+
 /** An attachment's content as a Buffer over the same memory. */
 function bytesOf(content: Attachment['content']): Buffer {
   if (typeof content === 'string') return Buffer.from(content, 'latin1'); // not with arraybuffer encoding
@@ -331,19 +353,23 @@ async function leafParts(
     const contentType = attachment.mimeType;
     if (contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH) {
       // A mail forwarded as attachment: its own attachments are parts of this mail, its body text is not.
-      const inner = await parseMime(content, restore);
-      for (const part of await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair))
-        parts.push({ ...part, forwarded: true });
-      continue;
+      const inner = await parseMime(content, restore).catch(keepUnreadable);
+      if (inner) {
+        for (const part of await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair))
+          parts.push({ ...part, forwarded: true });
+        continue;
+      }
     }
     if (PKCS7_MIME_TYPES.includes(contentType) && depth < MAX_FORWARD_DEPTH) {
       // Opaque-signed S/MIME: the signed message, with its attachments, is inside the smime.p7m.
       // An encrypted one has no readable content and stays a part of its own.
       const signed = signedContentOf(content);
       if (signed) {
-        const inner = await parseMime(signed, restore);
-        parts.push(...(await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair)));
-        continue;
+        const inner = await parseMime(signed, restore).catch(keepUnreadable);
+        if (inner) {
+          parts.push(...(await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair)));
+          continue;
+        }
       }
     }
     const tnef = isTnefPart(contentType, name) ? tnefAttachments(content) : [];

@@ -21,7 +21,7 @@ import {
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
-import { type InboundMail, parseInboundMail } from '../domain/inbound-mail.ts';
+import { type InboundMail, parseInboundMail, UnreadableMailError } from '../domain/inbound-mail.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -101,7 +101,14 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     throw error;
   }
 
-  const mail = await parseInboundMail(raw);
+  let mail: InboundMail;
+  try {
+    mail = await parseInboundMail(raw);
+  } catch (error) {
+    // Retrying cannot help, and without its headers nobody is known to answer.
+    if (error instanceof UnreadableMailError) return drop(deps, messageId, 'unreadable-mime', error.message);
+    throw error;
+  }
   const trust = assessSenderTrust(mail);
   if (trust.kind === 'drop') {
     return drop(deps, messageId, trust.reason, trust.detail);

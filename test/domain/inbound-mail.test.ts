@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPdf } from '../../functions/domain/documents.ts';
-import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import { parseInboundMail, UnreadableMailError } from '../../functions/domain/inbound-mail.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
-import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
+import { buildSesMail, deeplyNestedMail, samplePdf } from '../fixtures/mail-builder.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail } from './fixture-mail.ts';
 
 const fax = FIXTURE_FAX_DOMAIN;
@@ -125,6 +125,40 @@ describe('parseInboundMail: parts', () => {
       ['SCAN.PDF', 'inline', false],
       ['IMG_0042.jpeg', 'inline', false],
     ]);
+  });
+
+  it("refuses a mail beyond the parser's limits, but keeps a forwarded one that is as one opaque part", async () => {
+    await expect(parseInboundMail(Buffer.from(deeplyNestedMail(300)))).rejects.toBeInstanceOf(
+      UnreadableMailError,
+    );
+    // Well inside the limit: read.
+    expect((await parseInboundMail(Buffer.from(deeplyNestedMail(50)))).parts).toEqual([]);
+
+    const pdf = await samplePdf(1);
+    const raw = [
+      'From: a@example.com',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="outer"',
+      '',
+      '--outer',
+      'Content-Type: application/pdf; name="a.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(pdf).toString('base64'),
+      '--outer',
+      'Content-Type: message/rfc822',
+      'Content-Disposition: attachment; filename="forwarded.eml"',
+      '',
+      deeplyNestedMail(300, ['From: b@example.com', 'Subject: deep']),
+      '--outer--',
+      '',
+    ].join('\r\n');
+    const mail = await parseInboundMail(Buffer.from(raw));
+    expect(mail.parts.map((p) => [p.filename, p.contentType])).toEqual([
+      ['a.pdf', 'application/pdf'],
+      ['forwarded.eml', 'message/rfc822'],
+    ]);
+    expect(isPdf(mail.parts[0]?.content ?? Buffer.alloc(0))).toBe(true);
   });
 
   it('decodes RFC 2231 file names with continuations (Thunderbird)', async () => {

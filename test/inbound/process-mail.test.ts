@@ -17,7 +17,7 @@ import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { systemClock } from '../../functions/ports.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
-import { buildSesMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
+import { buildSesMail, deeplyNestedMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
 import {
   type DynamoFixture,
   type S3Fixture,
@@ -394,6 +394,22 @@ describe('mail faxgate will not fax', () => {
     const mail = await ledger.getMail(id);
     expect(mail?.outcome).toBe('DROPPED');
     expect(mail?.reason).toBe('spam-verdict');
+    expect(metrics.get('MailDropped')).toBe(1);
+  });
+
+  it('drops a mail the MIME parser refuses, once, with a recorded outcome instead of retries', async () => {
+    const number = freshNumber();
+    const raw = Buffer.from(
+      deeplyNestedMail(300, ['From: alice@example.com', `To: ${number}@fax.example.com`]),
+    );
+    const { id, event } = await store(raw);
+    const result = await handleInboundBatch(event, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(0);
+    const mail = await ledger.getMail(id);
+    expect(mail?.outcome).toBe('DROPPED');
+    expect(mail?.reason).toBe('unreadable-mime');
     expect(metrics.get('MailDropped')).toBe(1);
   });
 
