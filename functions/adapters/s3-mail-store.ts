@@ -11,7 +11,9 @@ export class S3MailStore implements MailStore {
     try {
       const { Body } = await this.client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
       if (!Body) throw new MailNotFoundError(`s3://${ref.bucket}/${ref.key} has no body`);
-      return Buffer.from(await Body.transformToByteArray());
+      // A view, not a copy: the mail can be 40 MB, and the collected bytes are ours alone.
+      const bytes = await Body.transformToByteArray();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
       // s3rver and some S3 look-alikes answer 404 without the NoSuchKey code.
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
