@@ -1,8 +1,9 @@
 // The faxrocks client against the sandbox over real HTTP on loopback, plus a few raw stand-ins for
 // answers the sandbox never gives (malformed bodies, dropped connections, foreign links).
 
+import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { PDFDocument } from 'pdf-lib';
@@ -514,6 +515,48 @@ describe('POST /send is never retried', () => {
     );
     expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
     expect(error.cause).toBeInstanceOf(FaxrocksResponseError);
+  });
+});
+
+describe('POST /send after a long synchronous stretch', () => {
+  it('lets the event loop read what arrived meanwhile (a keep-alive socket the server closed) before it sends', async () => {
+    // The server closes a connection while this process is busy; a request must not go out before
+    // the event loop has read that close, or it could ride the dead socket and end "outcome unknown".
+    let finSent: () => void = () => {};
+    const closing = new Promise<void>((resolve) => {
+      finSent = resolve;
+    });
+    const closer = createNetServer((socket) => socket.end(finSent));
+    await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
+    stubs.push(closer);
+    const idle = connect((closer.address() as AddressInfo).port, '127.0.0.1');
+    idle.pause(); // nothing is read until the stretch is over
+    let closedSeen = false;
+    idle.on('end', () => {
+      closedSeen = true;
+    });
+    const document = await pdfWithPages(1);
+    await closing; // the server's FIN now waits, unread, at the client's end
+    // Run what follows inside an I/O callback, the hardest case: the loop's check phase comes next,
+    // before any further poll.
+    await readFile(import.meta.filename);
+    let closedSeenAtSend: boolean | undefined;
+    const sending = new FaxrocksClient({
+      baseUrl: 'http://127.0.0.1:9/api',
+      token: staticToken(TOKEN),
+      fetch: async () => {
+        closedSeenAtSend = closedSeen;
+        return new Response(JSON.stringify({ number: '+4930123456', pages: 1, estimated_costs: 0.09 }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    }).send({ numbers: ['+4930123456'], document });
+    idle.resume();
+    expect(closedSeen).toBe(false);
+    await sending;
+    expect(closedSeenAtSend).toBe(true);
+    idle.destroy();
   });
 });
 

@@ -115,10 +115,14 @@ export class FaxrocksClient implements FaxApi {
     const body = sendRequestBody(request);
 
     // Let the event loop settle idle keep-alive sockets first: after a long synchronous stretch
-    // (a PDF merge) or a thawed Lambda, a socket the server already closed would otherwise carry
-    // the upload, fail with ECONNRESET and turn a fax that was never sent into "outcome unknown".
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await sleep(1);
+    // (a PDF merge, this body) or a thawed Lambda, a socket the server already closed would
+    // otherwise carry the upload, fail with ECONNRESET and turn a fax that was never sent into
+    // "outcome unknown". An immediate queued from an immediate runs in the next loop iteration's
+    // check phase, so the second one resolves only after a poll phase that began after this
+    // stretch: the server's FIN is read there and the socket destroyed, and the request then goes
+    // out on a fresh connection. (A 1 ms timer gave the same guarantee and cost a millisecond.)
+    await nextCheckPhase();
+    await nextCheckPhase();
 
     let answer: Answer;
     try {
@@ -334,6 +338,10 @@ export class FaxrocksClient implements FaxApi {
       { status: (error as FaxrocksError).status, cause: error },
     );
   }
+}
+
+function nextCheckPhase(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
