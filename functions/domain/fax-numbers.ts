@@ -91,7 +91,7 @@ function validated(
   }
 }
 
-/** `"+49 30 123456"` -> `+49 30 123456`: a quoted local part as mailparser hands it over. */
+/** `"+49 30 123456"` -> `+49 30 123456`: a quoted local part as the address parser hands it over. */
 function unquoteLocalPart(localPart: string): string {
   const trimmed = localPart.trim();
   return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')

@@ -1,14 +1,15 @@
 // Large base64 bodies (scanned PDFs: up to ~29 MiB in a 40 MB mail) decoded natively, outside the
-// MIME parser. mailparser decodes a body line by line through streams, which costs about ten times
-// decoding it in one go, and its parse time dominated the inbound function. So before the mail goes
-// to mailparser, each large base64 leaf body is decoded here with Buffer's native decoder and
-// replaced by a short stand-in; mailparser still reads every header and decides every part's type,
-// name and disposition, and `restore` swaps the stand-in in its result for the decoded bytes.
+// MIME parser. postal-mime (like mailparser before it) reads a mail line by line and decodes base64
+// in JavaScript: 235 ms for a 10 MiB PDF that Buffer's native decoder reads in 5 ms. So before the
+// mail goes to the parser, each large base64 leaf body is decoded here in one go and replaced by a
+// short stand-in; the parser still reads every header and decides every part's type, name and
+// disposition, and `restore` swaps the stand-in in its result for the decoded bytes.
 //
 // Only bodies whose bounds are certain are set aside: a leaf part with exactly one Content-Type and
 // one Content-Transfer-Encoding header (base64), not text/* and not message/*, whose body holds no
 // '-' (so no boundary line can hide in it), no '_' and no '=' before its end (Node's decoder reads
-// '_' as base64url and stops at inner padding; mailparser's does neither). Anything else stays where it is, for mailparser to decode.
+// '-' and '_' as base64url and stops at inner padding; the parser skips the first and decodes on
+// past the second). Anything else stays where it is, for the parser.
 
 import { randomBytes } from 'node:crypto';
 
@@ -37,7 +38,7 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
   try {
     collectBodies(raw, { start: 0, end: raw.length }, 0, minBodyBytes, bodies);
   } catch {
-    // A structure this walker does not understand: mailparser gets the mail as it came.
+    // A structure this walker does not understand: the parser gets the mail as it came.
     bodies.length = 0;
   }
   if (bodies.length === 0) return { mail: raw, count: 0, restore: (content) => content };
@@ -164,7 +165,7 @@ function multipartParts(raw: Buffer, body: Range, boundary: string): Range[] {
     if (closing || lineEnd < 0) return parts;
     partStart = lineEnd + 1;
   }
-  // No closing delimiter: the last part runs to the end, as mailparser reads it.
+  // No closing delimiter: the last part runs to the end, as the parser reads it.
   if (partStart !== undefined) parts.push({ start: partStart, end: body.end });
   return parts;
 }
@@ -176,8 +177,8 @@ function trimmedEnd(raw: Buffer, range: Range): number {
 }
 
 /**
- * Base64 that Node and mailparser decode alike: no '-' or '_' (Node reads them as base64url,
- * mailparser skips them), '=' only as the final padding.
+ * Base64 that Node and the parser decode alike: no '-' or '_' (Node reads them as base64url,
+ * the parser skips them), '=' only as the final padding.
  */
 function isPlainBase64(raw: Buffer, body: Range): boolean {
   const view = raw.subarray(0, body.end);
