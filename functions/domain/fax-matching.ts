@@ -58,38 +58,48 @@ export function matchFaxesToJobs<J extends MatchableJob>(
   options: MatchOptions,
 ): FaxMatch<J>[] {
   const claimed = options.claimedFaxIds ?? new Set<string>();
-  const groups = new Map<string, { faxes: { fax: FaxRecord; createdAt: number }[]; cursor: number }>();
-  const seen = new Set<string>();
-  for (const fax of faxes) {
+  // Grouped by number (the records' own strings, whose hashes V8 keeps), then by page count in a
+  // short list: no key string built per fax and per job, and no map per number. The listing comes
+  // newest first, so read backwards each group fills in creation order and needs no sort; a group
+  // that does not (another order, equal times) is sorted once.
+  const groups = new Map<string, FaxGroup[]>();
+  for (let i = faxes.length - 1; i >= 0; i--) {
+    const fax = faxes[i] as FaxRecord;
     const createdAt = providerTime(fax.createdAt);
-    // A listing can repeat a fax across pages when new faxes arrive while it is read.
-    if (claimed.has(fax.id) || seen.has(fax.id) || Number.isNaN(createdAt)) continue;
-    seen.add(fax.id);
-    const key = groupKey(fax.number, fax.pages);
-    let group = groups.get(key);
-    if (!group) {
-      group = { faxes: [], cursor: 0 };
-      groups.set(key, group);
+    if (claimed.has(fax.id) || Number.isNaN(createdAt)) continue;
+    let byPages = groups.get(fax.number);
+    if (!byPages) {
+      byPages = [];
+      groups.set(fax.number, byPages);
     }
+    let group = byPages.find((g) => g.pages === fax.pages);
+    if (!group) {
+      group = { pages: fax.pages, faxes: [], cursor: 0, sorted: true };
+      byPages.push(group);
+    }
+    const last = group.faxes.at(-1);
+    if (last && compareEntries(last, { fax, createdAt }) >= 0) group.sorted = false;
     group.faxes.push({ fax, createdAt });
   }
-  for (const group of groups.values()) {
-    group.faxes.sort((a, b) => a.createdAt - b.createdAt || compareText(a.fax.id, b.fax.id));
+  for (const byPages of groups.values()) {
+    for (const group of byPages) {
+      if (group.sorted) continue;
+      group.faxes.sort(compareEntries);
+      // A listing can repeat a fax across pages when new faxes arrive while it is read; sorted,
+      // the copies are neighbours.
+      group.faxes = group.faxes.filter((entry, i, all) => i === 0 || all[i - 1]?.fax.id !== entry.fax.id);
+    }
   }
 
-  // Each send time is parsed once, not once per comparison.
+  // Each send time is parsed once, not once per comparison; jobs usually come in send order.
   const ordered = jobs
     .map((job) => ({ job, sentAt: Date.parse(job.sendStartedAt) }))
-    .filter(({ sentAt }) => !Number.isNaN(sentAt))
-    .sort(
-      (a, b) =>
-        a.sentAt - b.sentAt ||
-        compareText(a.job.messageId, b.job.messageId) ||
-        compareText(a.job.number, b.job.number),
-    );
+    .filter(({ sentAt }) => !Number.isNaN(sentAt));
+  if (!ordered.every((entry, i) => i === 0 || compareJobEntries(ordered[i - 1] as typeof entry, entry) <= 0))
+    ordered.sort(compareJobEntries);
   const matches: FaxMatch<J>[] = [];
   for (const { job, sentAt } of ordered) {
-    const group = groups.get(groupKey(job.number, job.pages));
+    const group = groups.get(job.number)?.find((g) => g.pages === job.pages);
     if (!group) continue;
     const earliest = sentAt - options.clockSkewMs;
     while (group.cursor < group.faxes.length && (group.faxes[group.cursor]?.createdAt ?? 0) < earliest) {
@@ -136,8 +146,32 @@ export function faxResult(fax: FaxRecord): 'DELIVERED' | 'FAILED' | 'PENDING' {
   return 'PENDING';
 }
 
-function groupKey(number: string, pages: number): string {
-  return `${number}\u0000${pages}`;
+interface FaxEntry {
+  fax: FaxRecord;
+  createdAt: number;
+}
+
+interface FaxGroup {
+  pages: number;
+  /** Creation order (once `sorted`); `cursor` is the first fax no job has taken yet. */
+  faxes: FaxEntry[];
+  cursor: number;
+  sorted: boolean;
+}
+
+function compareEntries(a: FaxEntry, b: FaxEntry): number {
+  return a.createdAt - b.createdAt || compareText(a.fax.id, b.fax.id);
+}
+
+function compareJobEntries(
+  a: { job: MatchableJob; sentAt: number },
+  b: { job: MatchableJob; sentAt: number },
+) {
+  return (
+    a.sentAt - b.sentAt ||
+    compareText(a.job.messageId, b.job.messageId) ||
+    compareText(a.job.number, b.job.number)
+  );
 }
 
 function compareText(a: string, b: string): number {

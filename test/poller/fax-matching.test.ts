@@ -143,6 +143,47 @@ describe('matchFaxesToJobs', () => {
       { numRuns: 300 },
     );
   });
+
+  it('agrees with it too on listings as faxrocks gives them: newest first, a fax repeated across pages', () => {
+    const numbers = ['+4930123456', '+4930999999'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            n: fc.constantFrom(...numbers),
+            pages: fc.integer({ min: 1, max: 2 }),
+            at: fc.integer({ min: 0, max: 600_000 }),
+          }),
+          { maxLength: 20 },
+        ),
+        fc.array(
+          fc.record({
+            n: fc.constantFrom(...numbers),
+            pages: fc.integer({ min: 1, max: 2 }),
+            at: fc.integer({ min: -300_000, max: 900_000 }),
+          }),
+          { maxLength: 30 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 29 }), { maxLength: 5 }),
+        (js, fs, repeated) => {
+          const jobs = js.map((j, i) => job(`m${i}`, j.n, j.pages, base + j.at));
+          const listed = fs
+            .map((f, i) => fax(`f${i}`, f.n, f.pages, base + f.at))
+            .sort((x, y) => Date.parse(y.createdAt) - Date.parse(x.createdAt));
+          // A fax seen again on the next page: a copy right after it, or further down.
+          for (const i of repeated) {
+            const copy = listed[i % Math.max(1, listed.length)];
+            if (copy)
+              listed.splice(Math.min(listed.length, (i % 3) + listed.indexOf(copy) + 1), 0, { ...copy });
+          }
+          const matches = matchFaxesToJobs(jobs, listed, { clockSkewMs: 60_000 });
+          expect(pairs(matches)).toEqual(referenceMatch(jobs, listed, 60_000, new Set()));
+          expect(new Set(matches.map((m) => m.fax.id)).size).toBe(matches.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('page order and fax results', () => {
