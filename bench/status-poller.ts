@@ -237,15 +237,19 @@ function measureMatching(sizes: number[], runs: number): { jobs: number; faxes: 
     const times: number[] = [];
     // Many repetitions per sample: one match of 1,000 jobs takes about a millisecond.
     const repeat = Math.max(1, Math.round(20_000 / n));
-    for (let r = 0; r < runs + 1; r++) {
-      // Each sample starts from a collected heap, so one size does not pay for another's garbage.
-      collectGarbage();
+    // Each size starts from a collected heap, so it does not pay for another size's garbage; the
+    // first samples are thrown away while the young generation grows to this size's working set
+    // (collecting before every sample shrank it again, which charged the regrowth to the large
+    // sizes' one or two calls a sample and to the small sizes' twenty only once).
+    collectGarbage();
+    const warmup = 2;
+    for (let r = 0; r < runs + warmup; r++) {
       const started = performance.now();
       let matched = 0;
       for (let k = 0; k < repeat; k++)
         matched += matchFaxesToJobs(jobs, faxes, { clockSkewMs: 120_000 }).length;
       if (matched !== n * repeat) throw new Error(`matching found ${matched / repeat} of ${n}`);
-      if (r > 0) times.push((performance.now() - started) / repeat);
+      if (r >= warmup) times.push((performance.now() - started) / repeat);
     }
     return { jobs: n, faxes: faxes.length, medianMs: median(times) };
   });
