@@ -128,6 +128,7 @@ interface Repair {
  * a part's file name stays cheap).
  */
 function repairerFor(mail: Buffer): Repair {
+  let text: string | undefined; // the mail as a binary string, made once if a name needs it
   return {
     subject(parsed) {
       if (!parsed.includes('\uFFFD')) return parsed;
@@ -139,7 +140,8 @@ function repairerFor(mail: Buffer): Repair {
       // The parser does not say which raw header a name came from: take the raw name parameter
       // that reads the same apart from the characters the parser could not decode.
       const skeleton = asciiSkeleton(parsed);
-      for (const match of mail.toString('latin1').matchAll(FILENAME_PARAM)) {
+      text ??= mail.toString('latin1');
+      for (const match of text.matchAll(FILENAME_PARAM)) {
         const text = legacyHeaderText(match[1] ?? match[2] ?? '');
         if (text && asciiSkeleton(text) === skeleton) return text;
       }
