@@ -98,9 +98,7 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
   return {
     headerLines,
     fromHeaderCount: fromLines.length,
-    from: fromLines.flatMap(({ line }) =>
-      mailboxes(headerValue(line)).map(({ address, name }) => ({ address, name })),
-    ),
+    from: fromLines.flatMap(({ line }) => mailboxes(headerValue(line))),
     to: recipientAddresses(headerLines, 'to'),
     cc: recipientAddresses(headerLines, 'cc'),
     subject: repair.subject(parsed.subject ?? ''),
