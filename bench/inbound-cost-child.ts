@@ -6,6 +6,7 @@
 // client builds that body and hands it to a fetch that keeps its length and answers like faxrocks.
 
 import { readFile } from 'node:fs/promises';
+import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { simpleParser } from 'mailparser';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { CountingMetrics, silentLog } from '../functions/adapters/telemetry.ts';
@@ -118,7 +119,7 @@ function floor(): void {
 // The event loop turns between timed runs, as between two invocations, so work one side leaves
 // behind (the incremental GC the floor's large strings start) finishes outside the other's timing.
 async function settled(): Promise<void> {
-  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  for (let turn = 0; turn < 2; turn++) await nextCheckPhase();
 }
 
 // Floor and pipeline alternate, so both see the same noise from whatever else runs on the machine.

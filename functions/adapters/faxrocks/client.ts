@@ -3,7 +3,7 @@
 // faults with jittered exponential backoff; POST /send is never retried, because a fax accepted
 // twice is sent twice. The token is held only inside the TokenSource and the Authorization header.
 
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextCheckPhase, setTimeout as sleep } from 'node:timers/promises';
 import type { FaxApi, FaxPage, FaxrocksUser, Log, QueuedFax, SendFaxRequest } from '../../ports.ts';
 import {
   FaxrocksError,
@@ -338,10 +338,6 @@ export class FaxrocksClient implements FaxApi {
       { status: (error as FaxrocksError).status, cause: error },
     );
   }
-}
-
-function nextCheckPhase(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
