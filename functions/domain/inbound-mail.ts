@@ -10,7 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, addressParser, type Email } from 'postal-mime';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
-import { setAsideLargeBodies } from './large-mime-bodies.ts';
+import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
 export interface MailPart {
@@ -156,10 +156,7 @@ function asciiSkeleton(text: string): string {
 
 /** The mail's top-level header lines as binary strings (one character per byte), folded lines joined. */
 function rawHeaderLines(raw: Buffer): string[] {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  const end = [crlf, lf].filter((at) => at >= 0).sort((x, y) => x - y)[0] ?? raw.length;
-  return raw.toString('latin1', 0, end).split(/\r?\n(?![ \t])/);
+  return topHeaderBlock(raw).split(/\r?\n(?![ \t])/);
 }
 
 const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;

@@ -67,6 +67,11 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
   };
 }
 
+/** A mail's top-level header block as a binary string (one character per byte); all of it without a blank line. */
+export function topHeaderBlock(raw: Buffer): string {
+  return splitEntity(raw, { start: 0, end: raw.length })?.headers ?? raw.toString('latin1');
+}
+
 /** The header block of the entity in `range`, and where its body starts (end of the blank line). */
 function splitEntity(raw: Buffer, range: Range): { headers: string; bodyStart: number } | undefined {
   if (startsWithLineBreak(raw, range.start)) {
