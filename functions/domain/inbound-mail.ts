@@ -52,7 +52,7 @@ const MAX_FORWARD_DEPTH = 3;
 
 // Every message/rfc822 part stays an attachment, whatever its disposition: a forwarded mail's own
 // attachments are collected below (marked `forwarded`) and its body text is not the fax's.
-const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
+export const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
 
 /**
  * A mail the MIME parser refuses: over its limits (2 MiB of headers, 256 levels of nesting), which
@@ -322,7 +322,7 @@ function keepUnreadable(error: unknown): undefined {
 }
 
 /** An attachment's content as a Buffer over the same memory. */
-function bytesOf(content: Attachment['content']): Buffer {
+export function attachmentBytes(content: Attachment['content']): Buffer {
   if (typeof content === 'string') return Buffer.from(content, 'latin1'); // not with arraybuffer encoding
   return content instanceof ArrayBuffer
     ? Buffer.from(content)
@@ -344,7 +344,7 @@ async function leafParts(
 ): Promise<MailPart[]> {
   const parts: MailPart[] = [];
   for (const attachment of attachments) {
-    const content = restore(bytesOf(attachment.content));
+    const content = restore(attachmentBytes(attachment.content));
     const name = attachment.filename ? repair.filename(attachment.filename) : undefined;
     // As declared (postal-mime does not guess from the file name), lower-cased.
     const contentType = attachment.mimeType;

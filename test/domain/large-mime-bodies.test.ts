@@ -8,21 +8,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import PostalMime, { type Attachment } from 'postal-mime';
 import { describe, expect, it } from 'vitest';
-import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import {
+  attachmentBytes,
+  PARSER_OPTIONS as options,
+  parseInboundMail,
+} from '../../functions/domain/inbound-mail.ts';
 import { setAsideLargeBodies } from '../../functions/domain/large-mime-bodies.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 
 const fixtures = join(import.meta.dirname, '../fixtures/mail');
-// As functions/domain/inbound-mail.ts parses.
-const options = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
-
-function bytesOf(content: Attachment['content']): Buffer {
-  if (typeof content === 'string') throw new Error('arraybuffer encoding gives bytes');
-  return content instanceof ArrayBuffer
-    ? Buffer.from(content)
-    : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-}
-
 interface Seen {
   filename?: string;
   contentType: string;
@@ -48,7 +42,7 @@ async function partsOfAttachments(
 ): Promise<Seen[]> {
   const seen: Seen[] = [];
   for (const a of attachments) {
-    const content = restore(bytesOf(a.content));
+    const content = restore(attachmentBytes(a.content));
     if (a.mimeType === 'message/rfc822' && depth < 3) {
       seen.push(...(await partsOf(content, restore, depth + 1)));
       continue;
@@ -184,7 +178,7 @@ describe('setAsideLargeBodies', () => {
       16,
     );
     const parsed = await PostalMime.parse(first.mail, options);
-    const standIn = parsed.attachments[0] ? bytesOf(parsed.attachments[0].content) : Buffer.alloc(0);
+    const standIn = parsed.attachments[0] ? attachmentBytes(parsed.attachments[0].content) : Buffer.alloc(0);
     expect(first.restore(standIn).toString()).toBe('ABC'.repeat(100));
     const second = setAsideLargeBodies(Buffer.from('From: a@example.com\r\n\r\nhello\r\n'));
     expect(second.restore(standIn)).toBe(standIn);
