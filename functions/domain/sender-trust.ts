@@ -279,7 +279,8 @@ export function loopRisk(
 /**
  * Why no reply may be sent to this mail, or undefined when replying is safe: a loop risk (checked
  * first: a bounce carries Auto-Submitted too, RFC 3464/3834, which must not hide that it is a
- * bounce), Auto-Submitted other than `no` (RFC 3834), or bulk/list precedence.
+ * bounce), Auto-Submitted other than `no` (RFC 3834), mailing-list mail (List-Id, List-Unsubscribe),
+ * or bulk/list/junk precedence.
  */
 export function isAutoReplyUnsafe(
   mail: ReplySafetyMail,
@@ -290,8 +291,12 @@ export function isAutoReplyUnsafe(
   if (loop) return loop;
   const autoSubmitted = mail.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
   if (autoSubmitted && autoSubmitted !== 'no') return `the mail is Auto-Submitted: ${autoSubmitted}`;
+  // Mailing-list mail (RFC 2369 / 2919 headers) is never answered, RFC 3834 section 2.
+  const list = mail.headerLines?.find((h) => h.key === 'list-id' || h.key === 'list-unsubscribe');
+  if (list)
+    return `the mail is mailing-list mail (it has ${list.key === 'list-id' ? 'List-Id' : 'List-Unsubscribe'})`;
   const precedenceLine = mail.headerLines?.find((h) => h.key === 'precedence');
-  const precedence = precedenceLine ? headerValue(precedenceLine.line).toLowerCase() : '';
+  const precedence = precedenceLine ? headerValue(precedenceLine.line).trim().toLowerCase() : '';
   if (['bulk', 'junk', 'list'].includes(precedence)) return `the mail has Precedence: ${precedence}`;
   return undefined;
 }

@@ -511,6 +511,15 @@ describe('isAutoReplyUnsafe', () => {
     [mail('auto-generated; owner-email="x@example.com"'), 'alice@example.com'],
     [mail(undefined, 'bulk'), 'alice@example.com'],
     [mail(undefined, 'list'), 'alice@example.com'],
+    [
+      { headerLines: [{ key: 'list-id', line: 'List-Id: Fax users <fax.lists.example.com>' }] },
+      'alice@example.com',
+    ],
+    [
+      { headerLines: [{ key: 'list-unsubscribe', line: 'List-Unsubscribe: <mailto:x@example.com>' }] },
+      'a@example.com',
+    ],
+    [mail(undefined, 'junk'), 'alice@example.com'],
     [mail(), 'MAILER-DAEMON@example.com'],
     [mail(), 'postmaster@example.com'],
     [mail(), `fax@${FIXTURE_FAX_DOMAIN}`],

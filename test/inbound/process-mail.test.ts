@@ -2,20 +2,26 @@
 // the ledger and allowlist in a DynamoDB-compatible server, faxes sent to the faxrocks sandbox over
 // HTTP. Only the Mailer is a recording one (the MIME adapters have their own tests).
 
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
+import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDailyUsage } from '../../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
 import { S3MailStore } from '../../functions/adapters/s3-mail-store.ts';
+import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { CountingMetrics, silentLog } from '../../functions/adapters/telemetry.ts';
 import { gatewayPolicyFromEnv } from '../../functions/config.ts';
 import type { InboundDeps } from '../../functions/inbound/deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { systemClock } from '../../functions/ports.ts';
+import { localAwsClientConfig } from '../../local/stand-ins.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { buildSesMail, deeplyNestedMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
 import {
@@ -24,6 +30,10 @@ import {
   startDynamoFixture,
   startS3Fixture,
 } from '../support/stand-ins.ts';
+
+// A CommonJS module with __esModule: Node's ESM loader and vitest's interop disagree on `default`.
+const sesLocal: typeof sesLocalModule.default =
+  typeof sesLocalModule === 'function' ? sesLocalModule : sesLocalModule.default;
 
 class RecordingMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
@@ -165,7 +175,7 @@ describe('a PDF from an allowed, authenticated sender', () => {
 
     expect(mailer.sent).toHaveLength(1);
     const reply = mailer.sent[0] as OutgoingMail;
-    expect(reply.to).toBe('alice@example.com');
+    expect(reply.to).toEqual({ address: 'alice@example.com' });
     expect(reply.from).toBe('fax@fax.example.com');
     expect(reply.inReplyTo).toBe('<invoice-42@example.com>');
     expect(reply.references).toContain('<invoice-42@example.com>');
@@ -198,7 +208,7 @@ describe('a PDF from an allowed, authenticated sender', () => {
     expect(sandbox.stats.requests['POST /send']).toBe(2);
     for (const n of numbers) expect(faxesTo(n)).toHaveLength(1);
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]?.to).toBe('bob@practice.example');
+    expect(mailer.sent[0]?.to).toEqual({ address: 'bob@practice.example' });
     for (const n of numbers) expect(mailer.sent[0]?.text).toContain(n);
   });
 
@@ -373,7 +383,7 @@ describe('mail faxgate will not fax', () => {
     await handleInboundBatch(event, deps);
     expect(faxesTo(number)).toHaveLength(0);
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]?.to).toBe('mallory@other.example');
+    expect(mailer.sent[0]?.to).toEqual({ address: 'mallory@other.example' });
     expect(mailer.sent[0]?.text).toContain('faxgate senders add mallory@other.example');
     expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
   });
@@ -519,5 +529,124 @@ describe('cost guards', () => {
     await handleInboundBatch(second.event, guarded);
     expect((await ledger.getMail(second.id))?.reason).toBe('daily-cost-ceiling');
     expect(mailer.sent.at(-1)?.text).toContain('DAILY_COST_CEILING');
+  });
+});
+
+describe('hostile senders (issue 11)', () => {
+  // The deployed mailer against an SES v2 stand-in: what SES is asked to send, and what it sends.
+  let ses: Server;
+  let sesEndpoint: string;
+  let sesClient: SESv2Client;
+  const requested: { Destination?: { ToAddresses?: string[] } }[] = [];
+
+  beforeAll(async () => {
+    ses = await sesLocal({ host: '127.0.0.1', port: 0 });
+    sesEndpoint = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+    sesClient = new SESv2Client(localAwsClientConfig(sesEndpoint));
+    // Reads each request's input as the SDK serialises it; the stand-in does not keep Destination.
+    sesClient.middlewareStack.add(
+      (next) => async (args) => {
+        requested.push(args.input as (typeof requested)[number]);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+  });
+  afterAll(async () => {
+    sesClient.destroy();
+    ses.closeAllConnections();
+    await new Promise((resolve) => ses.close(resolve));
+  });
+
+  async function sentBySes(): Promise<{ destination: { to: string[] } }[]> {
+    const response = await fetch(`${sesEndpoint}/store`);
+    return ((await response.json()) as { emails: { destination: { to: string[] } }[] }).emails;
+  }
+
+  /** A mail whose From header is exactly `from`, with DMARC passing for `dmarcDomain`. */
+  async function mailFrom(from: string, dmarcDomain: string, number: string, extra = {}): Promise<Buffer> {
+    const raw = await buildSesMail({
+      from: `placeholder@${dmarcDomain}`,
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      auth: `amazonses.com; spf=none; dkim=none; dmarc=pass header.from=${dmarcDomain};`,
+      extraHeaders: extra,
+    });
+    return Buffer.from(raw.toString('latin1').replace(/^From: .*$/m, `From: ${from}`), 'latin1');
+  }
+
+  it('answers a quoted local part holding a comma at that one mailbox, not at the address inside it', async () => {
+    const number = freshNumber();
+    const { id, event } = await store(
+      await mailFrom('"victim@target.test,x"@evil.test', 'evil.test', number),
+    );
+    requested.length = 0;
+    await handleInboundBatch(event, { ...deps, mailer: new SesMailer(sesClient) });
+    expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
+    expect(requested.map((r) => r.Destination?.ToAddresses)).toEqual([['"victim@target.test,x"@evil.test']]);
+    const [sent, ...more] = await sentBySes();
+    expect(more).toHaveLength(0);
+    // The To header the stand-in read back from the MIME message: one mailbox, at evil.test.
+    expect(sent?.destination.to).toEqual(['"victim@target.test,x"@evil.test']);
+    expect(faxesTo(number)).toHaveLength(0);
+  });
+
+  it('drops a From that cannot be written back as one mailbox, without a reply', async () => {
+    const number = freshNumber();
+    const { id, event } = await store(await mailFrom('jörg@evil.test', 'evil.test', number));
+    await handleInboundBatch(event, deps);
+    const mail = await ledger.getMail(id);
+    expect(mail?.outcome).toBe('DROPPED');
+    expect(mail?.reason).toBe('from-header');
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('does not authenticate alice@example.com by a bare dmarc=pass beside a fail for another domain', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      envelopeFrom: 'bounce@evil.test',
+      auth: 'amazonses.com; dmarc=fail header.from=evil.test; dmarc=pass',
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect((await ledger.getMail(id))?.reason).toBe('not-authenticated');
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it.each([
+    ['List-Id', '<fax-users.lists.example.com>'],
+    ['List-Unsubscribe', '<mailto:leave@lists.example.com>'],
+    ['Precedence', 'list'],
+  ])('faxes mailing-list mail (%s) from an allowed sender but never answers it', async (header, value) => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      extraHeaders: { [header]: value },
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect((await ledger.getMail(id))?.outcome).toBe('ACCEPTED');
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('does not answer mailing-list mail from a sender who is not allowed either', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'mallory@other.example',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      extraHeaders: { 'List-Id': 'Fax users <fax-users.lists.example.com>' },
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
+    expect(mailer.sent).toHaveLength(0);
   });
 });
