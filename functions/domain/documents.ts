@@ -2,7 +2,7 @@
 // where there are several, merged in mail order. One PDF goes out byte for byte as it came.
 
 import { ParseSpeeds, PDFDocument } from 'pdf-lib';
-import type { MailPart } from '../mail/parse-inbound-mail.ts';
+import type { MailPart } from './inbound-mail.ts';
 
 export interface PdfFile {
   filename: string;

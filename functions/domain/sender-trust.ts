@@ -1,8 +1,8 @@
 // Who may send (PRODUCT.md section 2, steps 1-4): only the header block SES prepends is evidence;
 // anything the sender wrote into its own message, however SES-like, is not.
 
-import type { InboundMail } from '../mail/parse-inbound-mail.ts';
-import { headerValue } from '../mail/parse-inbound-mail.ts';
+import type { InboundMail } from './inbound-mail.ts';
+import { headerValue } from './inbound-mail.ts';
 
 export type DropReason =
   | 'no-ses-headers'

@@ -1,5 +1,6 @@
-// The parsed view of an inbound mail that the trust, number and document rules work on. postal-mime
-// does the MIME work; this module keeps what those rules need and nothing that ties them to it.
+// Raw mail bytes in, the InboundMail the domain's rules read (functions/domain/inbound-mail.ts) out.
+// postal-mime does the MIME work; this module keeps what those rules need and nothing that ties them
+// to it.
 //
 // postal-mime rather than mailparser (both by the same author): it has no dependencies and decodes
 // charsets with the runtime's TextDecoder, where mailparser brings iconv-lite, libmime's Japanese
@@ -8,43 +9,11 @@
 
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, addressParser, type Email } from 'postal-mime';
+import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/inbound-mail.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
 import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
-
-export interface MailPart {
-  filename?: string;
-  contentType: string;
-  /** `attachment` or `inline` as the part declared it; absent when it declared none. */
-  disposition?: string;
-  content: Buffer;
-  /**
-   * Embedded in the HTML body by Content-ID inside multipart/related (signature logos and the like):
-   * not something the sender attached, so it is not reported as an ignored attachment.
-   */
-  embedded?: boolean;
-  /** Set for parts found inside an attached message/rfc822 (a mail forwarded as attachment). */
-  forwarded?: boolean;
-}
-
-export interface InboundMail {
-  /** Every top-level header in raw order: key lower-case, line unfolded but otherwise as written. */
-  headerLines: { key: string; line: string }[];
-  fromHeaderCount: number;
-  /** All mailboxes of all From: headers. */
-  from: { address: string; name: string }[];
-  /** Bare addresses, as written (case kept). */
-  to: string[];
-  cc: string[];
-  subject: string;
-  /** The Message-ID header, with angle brackets. */
-  messageIdHeader?: string;
-  references: string[];
-  autoSubmitted?: string;
-  /** Every MIME leaf part that is not the readable body text, in mail order. */
-  parts: MailPart[];
-}
 
 // A forwarded message may itself carry a forwarded message; three levels is more than mail programs
 // produce and keeps a crafted mail from nesting without end.
@@ -227,17 +196,6 @@ function decodeWindows1252(bytes: Buffer): string {
     text += byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
   }
   return text;
-}
-
-/** RFC 5322 unfolding: a line break followed by white space is removed, the white space kept. */
-export function unfold(line: string): string {
-  return line.replace(/\r?\n(?=[ \t])/g, '');
-}
-
-/** The value of a raw header line (`Key: value`), unfolded and trimmed. */
-export function headerValue(line: string): string {
-  const colon = line.indexOf(':');
-  return unfold(colon < 0 ? '' : line.slice(colon + 1)).trim();
 }
 
 /** The mailboxes of an address header value, groups flattened, display names decoded. */

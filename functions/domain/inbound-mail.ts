@@ -1,0 +1,46 @@
+// The parsed view of an inbound mail that the trust, number and document rules work on. The domain
+// owns this model; functions/mail/ reads raw mail bytes into it.
+
+export interface MailPart {
+  filename?: string;
+  contentType: string;
+  /** `attachment` or `inline` as the part declared it; absent when it declared none. */
+  disposition?: string;
+  content: Buffer;
+  /**
+   * Embedded in the HTML body by Content-ID inside multipart/related (signature logos and the like):
+   * not something the sender attached, so it is not reported as an ignored attachment.
+   */
+  embedded?: boolean;
+  /** Set for parts found inside an attached message/rfc822 (a mail forwarded as attachment). */
+  forwarded?: boolean;
+}
+
+export interface InboundMail {
+  /** Every top-level header in raw order: key lower-case, line unfolded but otherwise as written. */
+  headerLines: { key: string; line: string }[];
+  fromHeaderCount: number;
+  /** All mailboxes of all From: headers. */
+  from: { address: string; name: string }[];
+  /** Bare addresses, as written (case kept). */
+  to: string[];
+  cc: string[];
+  subject: string;
+  /** The Message-ID header, with angle brackets. */
+  messageIdHeader?: string;
+  references: string[];
+  autoSubmitted?: string;
+  /** Every MIME leaf part that is not the readable body text, in mail order. */
+  parts: MailPart[];
+}
+
+/** RFC 5322 unfolding: a line break followed by white space is removed, the white space kept. */
+export function unfold(line: string): string {
+  return line.replace(/\r?\n(?=[ \t])/g, '');
+}
+
+/** The value of a raw header line (`Key: value`), unfolded and trimmed. */
+export function headerValue(line: string): string {
+  const colon = line.indexOf(':');
+  return unfold(colon < 0 ? '' : line.slice(colon + 1)).trim();
+}
