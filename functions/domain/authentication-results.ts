@@ -99,11 +99,11 @@ class Scanner {
 
   /**
    * A value: tokens and quoted strings with nothing between them (`"a;b"@example.com`), unquoted.
-   * Ends at white space, a comment or `;`.
+   * Ends at white space, a comment or `;`. May be empty: SES writes `envelope-from=;` for the null
+   * sender, and an empty value names no domain.
    */
   value(): string {
     let out = '';
-    let any = false;
     while (!this.done) {
       const c = this.peek();
       if (c === '"') {
@@ -115,9 +115,7 @@ class Scanner {
         out += c;
         this.pos++;
       }
-      any = true;
     }
-    if (!any) throw new SyntaxError('a value is missing');
     return out;
   }
 

@@ -305,6 +305,14 @@ describe('parseAuthenticationResults', () => {
     });
   });
 
+  it("reads SES's empty envelope-from of the null sender as naming no domain", () => {
+    const parsed = parseAuthenticationResults(
+      'amazonses.com; spf=none (x) client-ip=192.0.2.1; envelope-from=; helo=h;',
+    );
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.results[0]?.props.get('envelope-from')).toBe('');
+  });
+
   it('reads `none` (no results) as no results', () => {
     expect(parseAuthenticationResults('amazonses.com; none')).toEqual({
       authservId: 'amazonses.com',
