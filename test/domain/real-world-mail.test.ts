@@ -6,7 +6,7 @@ import { readAppleFile } from '../../functions/domain/apple-file.ts';
 import { signedContentOf } from '../../functions/domain/cms-signed.ts';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
-import { rejectionReply } from '../../functions/domain/reply-texts.ts';
+import { rejectionReply } from '../../functions/domain/replies/immediate.ts';
 import { isAutoReplyUnsafe, sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
 import { appleFileOf } from '../corpus/apple-file-writer.ts';
 import { signedDataOf } from '../corpus/cms-writer.ts';
