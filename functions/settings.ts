@@ -406,6 +406,17 @@ export const gatewaySettings = settingGroup({
       default: 400,
       doc: 'Days job and mail records are kept (DynamoDB time to live)',
     },
+    priceCurrency: {
+      kind: text({
+        must: 'be a three-letter currency code such as EUR',
+        test: (v) => /^[A-Z]{3}$/.test(v),
+        normalise: (v) => v.toUpperCase(),
+        allowed: 'ISO 4217',
+      }),
+      env: 'PRICE_CURRENCY',
+      default: 'EUR',
+      doc: 'Currency replies write prices in (faxrocks answers bare numbers)',
+    },
     sendInFlightSeconds: {
       kind: whole(1, 3600),
       env: 'SEND_IN_FLIGHT_SECONDS',
