@@ -1,6 +1,8 @@
 // Gateway configuration, read once per cold start from the environment. It fails fast: a missing
 // or malformed variable is a ConfigError naming it, never a silent default in the wrong place.
 
+import { PAGE_SIZES, type PageSize } from './domain/image-pages.ts';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -18,6 +20,10 @@ export interface GatewayPolicy {
   maxPages: number;
   /** Document size in bytes. */
   maxDocumentBytes: number;
+  /** Page size of pages made from pictures: A4, or Letter where the default country uses it. */
+  pageSize?: PageSize;
+  /** Pixels per attached picture (read from its header before it is decoded; default 40 million). */
+  maxImagePixels?: number;
   /** Destination rules: allowed prefixes (E.164, e.g. `+49`); empty allows all. */
   allowedPrefixes: string[];
   /** Blocked prefixes (premium rate and the like), checked after the allowed ones. */
@@ -100,6 +106,8 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
     maxNumbersPerMail: numberFrom(env, 'MAX_NUMBERS_PER_MAIL', 50, { min: 1, max: 1000 }),
     maxPages: numberFrom(env, 'MAX_PAGES', 100, { min: 1, max: 10_000 }),
     maxDocumentBytes: numberFrom(env, 'MAX_DOCUMENT_BYTES', 20 * 1024 * 1024, { min: 1 }),
+    pageSize: pageSizeFrom(env, defaultCountry),
+    maxImagePixels: numberFrom(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
     allowedPrefixes: listFrom(env, 'ALLOWED_PREFIXES'),
     blockedPrefixes: listFrom(env, 'BLOCKED_PREFIXES'),
     senderDailyPageLimit: numberFrom(env, 'SENDER_DAILY_PAGE_LIMIT', 0),
@@ -107,6 +115,17 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
     jobRetentionDays: numberFrom(env, 'JOB_RETENTION_DAYS', 400, { min: 1, max: 3650 }),
     sendInFlightSeconds: numberFrom(env, 'SEND_IN_FLIGHT_SECONDS', 180, { min: 1, max: 3600 }),
   };
+}
+
+// Where Letter is the usual paper (North America and a few neighbours); elsewhere A4.
+const LETTER_COUNTRIES = ['US', 'CA', 'MX', 'PH', 'CL', 'CO', 'VE', 'PR', 'GT', 'CR', 'PA', 'DO', 'SV'];
+
+function pageSizeFrom(env: Env, defaultCountry: string | undefined): PageSize {
+  const raw = optionalString(env, 'PAGE_SIZE');
+  if (!raw) return defaultCountry && LETTER_COUNTRIES.includes(defaultCountry) ? 'Letter' : 'A4';
+  const size = Object.keys(PAGE_SIZES).find((k) => k.toLowerCase() === raw.toLowerCase());
+  if (!size) throw new ConfigError(`PAGE_SIZE must be A4, Letter or Legal, not "${raw}"`);
+  return size as PageSize;
 }
 
 export function pollerPolicyFromEnv(env: Env = process.env): PollerPolicy {

@@ -22,6 +22,8 @@ export interface QueuedSummary {
   numbers: NumberReport[];
   rejectedRecipients: RejectedRecipient[];
   documents: string[];
+  /** Each faxed file with its pages, in fax order; without it only the names are listed. */
+  files?: { filename: string; pages: number }[];
   pages: number;
   ignoredAttachments: string[];
 }
@@ -99,14 +101,20 @@ export function queuedReply(summary: QueuedSummary): ReplyText {
     for (const r of summary.rejectedRecipients) lines.push(`  ${r.recipient}: ${r.detail}`);
   }
 
+  const pagesOf = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
+  const files = summary.files ?? [];
   lines.push(
     '',
-    `Document: ${summary.documents.join(', ')} (${summary.pages} ${summary.pages === 1 ? 'page' : 'pages'})`,
+    files.length > 1
+      ? `Documents (${pagesOf(summary.pages)} in all): ${files.map((f) => `${f.filename} (${pagesOf(f.pages)})`).join(', ')}`
+      : `Document: ${summary.documents.join(', ')} (${pagesOf(summary.pages)})`,
   );
   if (summary.documents.length > 1)
-    lines.push('The PDF files were merged into one fax in the order they were attached.');
+    lines.push('The files were merged into one fax in the order they were attached.');
   if (summary.ignoredAttachments.length > 0) {
-    lines.push(`Not faxed (only PDF files are faxed): ${summary.ignoredAttachments.join(', ')}`);
+    lines.push(
+      `Not faxed (only PDF, JPEG, PNG and TIFF files are faxed): ${summary.ignoredAttachments.join(', ')}`,
+    );
   }
 
   const prefix =
@@ -179,7 +187,7 @@ function rejectionBody(reason: RejectionReason): string {
 function documentAdvice(problem: string, detail: string): string {
   const advice: Record<string, string> = {
     'no-pdf':
-      'Attach the document to fax as a PDF file (scans and "Print to PDF" both work), then send the email again.',
+      'Attach the document to fax as a PDF file ("Print to PDF" works), or scans and photos as PDF, JPEG, PNG or TIFF, then send the email again.',
     'not-a-pdf':
       'The file is named or labelled as a PDF but is something else. Export or print the document as a real PDF, then send again.',
     damaged: 'Save or export the document as a PDF again, then send the email again.',
@@ -187,6 +195,8 @@ function documentAdvice(problem: string, detail: string): string {
       'Remove the password protection (open it and save a copy without a password), then send again.',
     'no-pages': 'The PDF has no pages to fax. Attach the right file and send again.',
     'too-many-pages': 'Split the document into several emails, or fax fewer pages.',
+    'image-too-large':
+      'Send the picture at a smaller size (most phones and scanners can: 200 dpi is enough for a fax), or as a PDF.',
     'too-large':
       'Reduce the file size (scan at 200 dpi in black and white, or compress the PDF) and send again.',
   };
