@@ -87,7 +87,7 @@ function queued(
     document,
     reply: {
       to,
-      subject: extra.subject ?? /^Fax queued to \+/,
+      subject: extra.subject ?? /^Fax queued(: |$)/,
       says: [...numbers.map((n) => queuedLine(n, pages)), ...ignored.says, ...(extra.says ?? [])],
       neverSays: [...ignored.neverSays, ...(extra.neverSays ?? [])],
     },
@@ -115,7 +115,7 @@ export const corpusExpectations: CorpusExpectation[] = [
       pages: 2,
     },
     // The signature logo is part of the HTML, not an attachment the sender chose.
-    { subject: /^Fax queued to \+493012345610: Angebot 2026-114$/, says: ['Angebot 2026-114.pdf'] },
+    { subject: /^Fax queued: Angebot 2026-114$/, says: ['Angebot 2026-114.pdf'] },
   ),
   queued(
     'outlook-windows-rfc2047-filename',
@@ -289,6 +289,17 @@ export const corpusExpectations: CorpusExpectation[] = [
     sha256: '7b247ca4c4f06189657f78d3689d4d4f51e295b2a45510024718a4295a3bfffc',
     pages: 1,
   }),
+  // Sent quoted-printable and 8bit: the PDF reaches faxrocks with the bytes that were attached.
+  queued('mutt-quoted-printable-pdf', 'peter@linuxhaus.example', ['+493012345660'], {
+    kind: 'identical',
+    sha256: '59d0353c0b7221fb71ccc9416f9005cd6f508919a6a513afc8a18d55f64f7b58',
+    pages: 1,
+  }),
+  queued('php-script-8bit-pdf-lf', 'rechnung@shop-moebel.example', ['+493012345661'], {
+    kind: 'identical',
+    sha256: 'b93864e1ee57f1b44287f0685ba52761112d43e5e850d8037af39426f2e2dfca',
+    pages: 1,
+  }),
   queued('python-email-filename-only', 'reports@datawerk.example', ['+43158858'], {
     kind: 'identical',
     sha256: '77a513233d00c8b72a9dd0dbaf1de8c1fa48b83c72955d3b6e1d0d432bf26290',
@@ -334,7 +345,7 @@ export const corpusExpectations: CorpusExpectation[] = [
     }),
     reply: {
       to: 'j.schmidt@kanzlei-weber.example',
-      subject: /^Fax queued to \+493012345629/,
+      subject: /^Fax queued(: |$)/,
       says: [
         queuedLine('+493012345629', 4),
         'Documents (4 pages in all): 01 Deckblatt.pdf (1 page), 02 Schriftsatz.pdf (2 pages), 03 Anlage K1.pdf (1 page)',
@@ -388,7 +399,7 @@ export const corpusExpectations: CorpusExpectation[] = [
     }),
     reply: {
       to: 'sabine@familie-hartmann.example',
-      subject: /^Fax queued to \+493012345644: Kuendigung$/,
+      subject: /^Fax queued: Kuendigung$/,
       says: [
         queuedLine('+493012345644', 1),
         'nothing was sent to them',
@@ -423,7 +434,7 @@ export const corpusExpectations: CorpusExpectation[] = [
       sha256: '1d0b1550394ef25ccebda4f209b7c8a71884e1efcadb619de8b7bed6a2804b91',
       pages: 1,
     },
-    { subject: /^Fax queued to \+493012345635: Brother MFC-L2750DW$/, says: ['Scan 2026-11-27 094500.pdf'] },
+    { subject: /^Fax queued: Brother MFC-L2750DW$/, says: ['Scan 2026-11-27 094500.pdf'] },
   ),
 
   // The applefile half carries the PDF's name but not its content: neither a second document nor
@@ -505,7 +516,7 @@ export const corpusExpectations: CorpusExpectation[] = [
   ]),
   rejected('reject-not-allowlisted', 'someone.else@gmail.com', 'not-allowlisted', [
     'someone.else@gmail.com is not allowed',
-    'npx faxgate senders add someone.else@gmail.com',
+    'ask your administrator to add your address',
   ]),
   // An allowed sender's automatic answer to a faxgate reply: recorded, never answered (no loop).
   {
