@@ -53,6 +53,7 @@ const policy: GatewayPolicy = {
   maxDocumentBytes: 40 * 1024 * 1024,
   allowedPrefixes: [],
   blockedPrefixes: [],
+  allowedNumberTypes: [],
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
   jobRetentionDays: 400,
