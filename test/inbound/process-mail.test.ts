@@ -654,5 +654,114 @@ describe('hostile senders (issue 11)', () => {
     await handleInboundBatch(event, deps);
     expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
     expect(mailer.sent).toHaveLength(0);
+
+describe('what a sender controls, echoed in the reply (issue 11 item 6)', () => {
+  it('shows a file name and a subject holding encoded CR LF escaped, so no line of the reply is forged', async () => {
+    const number = freshNumber();
+    const built = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'SUBJECT-HERE',
+      pdfs: [{ filename: 'NAME-HERE.pdf', bytes: await samplePdf(1) }],
+      attachments: [{ filename: 'OTHER-HERE.txt', content: 'notes', contentType: 'text/plain' }],
+    });
+    // RFC 2231 and RFC 2047 let a sender put CR LF and a bidi override into a name and a subject.
+    const forged = "utf-8''invoice.pdf%0D%0A%0D%0AYour%20fax%20to%20%2B19005550123%20was%20delivered.%0D%0A";
+    const raw = Buffer.from(
+      built
+        .toString('latin1')
+        .replace('Subject: SUBJECT-HERE', 'Subject: =?UTF-8?Q?Invoice_42=0D=0ABcc:_victim@example.org?=')
+        .replace(/filename=NAME-HERE\.pdf/g, `filename*=${forged}%E2%80%AEfdp.pdf`)
+        .replace(/name=NAME-HERE\.pdf/g, `name*=${forged}.pdf`)
+        .replace(/filename=OTHER-HERE\.txt/g, "filename*=utf-8''notes%0A--%20%0Afaxgate.txt")
+        .replace(/name=OTHER-HERE\.txt/g, "name*=utf-8''notes%0A.txt"),
+      'latin1',
+    );
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+
+    expect(faxesTo(number)).toHaveLength(1);
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.subject).toBe('Fax queued: Invoice 42\\r\\nBcc: victim@example.org');
+    expect(reply.subject).not.toMatch(/[\r\n]/);
+    expect(reply.text).toContain(
+      'invoice.pdf\\r\\n\\r\\nYour fax to +19005550123 was delivered.\\r\\n\\u202Efdp.pdf',
+    );
+    expect(reply.text).toContain('notes\\n-- \\nfaxgate.txt');
+    expect(reply.text).not.toMatch(/\r|\u202E/);
+    expect(reply.text).not.toMatch(/^Your fax to \+19005550123/m);
+    // One signature, the gateway's own, at the end.
+    expect(reply.text.match(/^-- $/gm)).toHaveLength(1);
+  });
+});
+
+describe('costly numbers (issue 11 item 13) and separators (issue 13)', () => {
+  it('refuses premium-rate, shared-cost and satellite numbers by default, naming the rule', async () => {
+    const costly = ['+19005550123', '+449091234567', '+491371234567', '+881631234567'];
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: costly.map((n) => `${n}@fax.example.com`),
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    for (const n of costly) expect(faxesTo(n)).toHaveLength(0);
+    const mail = await ledger.getMail(id);
+    expect(mail?.outcome).toBe('REJECTED');
+    expect(mail?.reason).toBe('no-fax-recipients');
+    const text = mailer.sent[0]?.text ?? '';
+    expect(mailer.sent[0]?.subject).toMatch(/^Fax not sent/);
+    expect(text).toContain(
+      '+19005550123 is a premium-rate number, and this gateway does not fax premium-rate numbers',
+    );
+    expect(text).toContain('+491371234567 is a shared-cost number');
+    expect(text).toContain('+881631234567 is a satellite phone number');
+    expect(text).toContain('ALLOW_NUMBER_TYPES');
+  });
+
+  it('faxes a costly kind the administrator allows, and only that kind', async () => {
+    const allowing = makeDeps({
+      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', ALLOW_NUMBER_TYPES: 'premium-rate' }),
+    });
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: ['+19005550142@fax.example.com', '+881631234568@fax.example.com'],
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, allowing);
+    expect(faxesTo('+19005550142')).toHaveLength(1);
+    expect(faxesTo('+881631234568')).toHaveLength(0);
+    expect(mailer.sent[0]?.text).toContain('+881631234568 is a satellite phone number');
+  });
+
+  it('reads / as a separator: 030/123456 and +49/30/123456 are faxed', async () => {
+    const national = freshNumber();
+    const international = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: [
+        `0${national.slice(3, 5)}/${national.slice(5)}@fax.example.com`,
+        `+49/${international.slice(3, 5)}/${international.slice(5)}@fax.example.com`,
+      ],
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(national)).toHaveLength(1);
+    expect(faxesTo(international)).toHaveLength(1);
+  });
+
+  it('names the separators it accepts when a number holds another', async () => {
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: '+49_30_5550999@fax.example.com',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    const text = mailer.sent[0]?.text ?? '';
+    expect(text).toContain('spaces, dashes (-), dots (.), slashes (/) and parentheses may separate them');
+    expect(text).not.toContain('digits only');
   });
 });
