@@ -654,6 +654,8 @@ describe('hostile senders (issue 11)', () => {
     await handleInboundBatch(event, deps);
     expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
     expect(mailer.sent).toHaveLength(0);
+  });
+});
 
 describe('what a sender controls, echoed in the reply (issue 11 item 6)', () => {
   it('shows a file name and a subject holding encoded CR LF escaped, so no line of the reply is forged', async () => {
