@@ -33,12 +33,15 @@ function hostOf(address: string): string | undefined {
   return at > 0 ? domainOf(address.slice(at + 1)) : undefined;
 }
 
+/** Control characters (C0 and DEL): everything that is neither printable ASCII nor beyond it. */
+const NOT_PRINTABLE = /[^\x20-\x7e\x80-\uffff]/g;
+
 /**
  * Client-given text as an RFC 8601 value: a token as it is, anything else a quoted string, so a
  * HELO of `x;dmarc=pass` stays one value and is never read as a result. Control characters go.
  */
 export function resultValue(text: string): string {
-  const clean = text.replace(/[\x00-\x1f\x7f]/g, '');
+  const clean = text.replace(NOT_PRINTABLE, '');
   return /^[^\s()<>,;:\\"/[\]?=]+$/.test(clean) ? clean : `"${clean.replace(/(["\\])/g, '\\$1')}"`;
 }
 
@@ -106,13 +109,13 @@ export function sesHeaderBlock(
   const rcpt = envelope.rcptTo[0] ?? '';
   const helo = plainHelo(envelope.helo);
   return [
-    `Return-Path: <${envelope.mailFrom.replace(/[\x00-\x1f\x7f<>]/g, '')}>`,
+    `Return-Path: <${envelope.mailFrom.replace(NOT_PRINTABLE, '').replace(/[<>]/g, '')}>`,
     `Received: from ${helo} (${helo} [${envelope.clientIp}])`,
     ` by inbound-smtp.${stamp.region}.amazonaws.com with SMTP id ${messageId}`,
     // A quoted recipient (`"+49 (30) 123"@fax...`) is named in angle brackets, as one path.
     /^[^\s<>;"()]+@[^\s<>;"()]+$/.test(rcpt)
       ? ` for ${rcpt};`
-      : ` for <${rcpt.replace(/[\x00-\x1f\x7f<>]/g, '')}>;`,
+      : ` for <${rcpt.replace(NOT_PRINTABLE, '').replace(/[<>]/g, '')}>;`,
     ` ${receivedDate(at)}`,
     `X-SES-Spam-Verdict: ${stamp.spamVerdict}`,
     `X-SES-Virus-Verdict: ${stamp.virusVerdict}`,
@@ -205,7 +208,7 @@ function acceptQuotedLocalParts(connection: ParsingConnection): void {
     const quoted = QUOTED_PATH.exec(command);
     if (!quoted) return parse(name, command);
     const parsed = parse(name, `${quoted[1]}${PLACEHOLDER}${quoted[3]}`);
-    if (parsed && parsed.address.startsWith(`${PLACEHOLDER}@`)) {
+    if (parsed !== false && parsed.address.startsWith(`${PLACEHOLDER}@`)) {
       parsed.address = `${quoted[2]}${parsed.address.slice(PLACEHOLDER.length)}`;
     }
     return parsed;
