@@ -429,6 +429,31 @@ describe('mail faxgate will not fax', () => {
     expect(metrics.get('MailDropped')).toBe(1);
   });
 
+  it('drops a mail with 100,000 header lines as unreadable before reading it (issue 11 item 8)', async () => {
+    const number = freshNumber();
+    const mail = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      extraHeaders: { 'X-Filler': 'a' },
+    });
+    // 100,000 repeated header lines (about 800 KB) inside the sender's own header block.
+    const raw = Buffer.from(
+      mail.toString('latin1').replace('X-Filler: a\r\n', 'X-Filler: a\r\n'.repeat(100_000)),
+      'latin1',
+    );
+    const { id, event } = await store(raw);
+    const result = await handleInboundBatch(event, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(0);
+    const record = await ledger.getMail(id);
+    expect(record?.outcome).toBe('DROPPED');
+    expect(record?.reason).toBe('unreadable-mime');
+    expect(record?.detail).toMatch(/more than 2000 lines/);
+    expect(metrics.get('MailDropped')).toBe(1);
+  });
+
   it('drops an unauthenticated sender (DKIM for another domain, no DMARC) without a reply', async () => {
     const raw = await buildSesMail({
       from: 'alice@example.com',
