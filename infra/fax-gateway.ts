@@ -322,6 +322,15 @@ export class FaxGateway extends Construct {
       sortKey: { name: jobsTableSchema.openJobsIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // The admin CLI's history (`faxgate jobs list|show`); nothing in the functions reads them.
+    for (const index of [jobsTableSchema.mailsByDayIndex, jobsTableSchema.mailReferenceIndex]) {
+      this.jobsTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
 
     this.sendersTable = new dynamodb.Table(this, 'SendersTable', {
       partitionKey: { name: sendersTableSchema.partitionKey, type: dynamodb.AttributeType.STRING },

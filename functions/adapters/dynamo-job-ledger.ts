@@ -1,7 +1,9 @@
 // The job ledger in one DynamoDB table, built only on single-item conditional writes (no
 // transactions), so every guarantee holds item by item:
 //
-//   pk = MAIL#<messageId>  sk = MAIL          the mail record (audit, reply marker)
+//   pk = MAIL#<messageId>  sk = MAIL          the mail record (audit, reply marker); its `ref` and
+//                                             `receivedDay` put it in the mail-reference and
+//                                             mails-by-day indexes (the admin CLI's history)
 //   pk = MAIL#<messageId>  sk = JOB#<number>  one fax job; open jobs carry openShard/openSince
 //   pk = FAX#<faxId>       sk = CLAIM         which job a faxrocks fax id belongs to
 //
@@ -25,14 +27,16 @@ import {
   type MailRecord,
   type NewFaxJob,
 } from '../domain/fax-job.ts';
+import { jobReference } from '../domain/job-reference.ts';
 import { ConflictError } from '../errors.ts';
 import { type Clock, type JobLedger, systemClock } from '../ports.ts';
 import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
-const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince', 'replyClaimUntil'] as const;
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince', 'replyClaimUntil', 'receivedDay'] as const;
 const MAIL_OUTCOME_FIELDS = [
+  'sender',
   'reason',
   'detail',
   'numbers',
@@ -122,11 +126,16 @@ export class DynamoJobLedger implements JobLedger {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...withoutUndefined(mail), ...mailKey(mail.messageId) },
+          Item: {
+            ...withoutUndefined(mail),
+            ...mailKey(mail.messageId),
+            ref: jobReference(mail.messageId),
+            receivedDay: mail.receivedAt.slice(0, 10),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { created: true, record: mail };
+      return { created: true, record: { ...mail, ref: jobReference(mail.messageId) } };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
