@@ -739,7 +739,9 @@ describe('FaxGateway with defaults (only the domain given)', () => {
       template.hasOutput('FaxDomain', { Value: 'fax.example.com' });
       template.hasOutput('ReceiptRuleName', { Value: { Ref: Match.stringLikeRegexp('ReceiptRule') } });
       template.hasOutput('InboundFunctionName', { Value: { Ref: Match.stringLikeRegexp('Inbound') } });
-      template.hasOutput('StatusPollerFunctionName', { Value: { Ref: Match.stringLikeRegexp('StatusPoller') } });
+      template.hasOutput('StatusPollerFunctionName', {
+        Value: { Ref: Match.stringLikeRegexp('StatusPoller') },
+      });
       template.hasOutput('TokenParameterName', { Value: Match.stringLikeRegexp('^/') });
       template.hasOutput('SenderDailyPageLimit', { Value: Match.stringLikeRegexp('^\\d+$') });
       template.hasOutput('DailyCostCeiling', { Value: Match.stringLikeRegexp('^[\\d.]+$') });
