@@ -1,8 +1,13 @@
 // The admin's view of the job ledger: mails by day and by reference, each with its jobs, read
 // through the mails-by-day and mail-reference indexes and the mail's own partition. Never a scan.
 
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DynamoJobLedger } from '../functions/adapters/dynamo-job-ledger.ts';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { DynamoJobLedger, mailKey } from '../functions/adapters/dynamo-job-ledger.ts';
 import { jobsTableSchema } from '../functions/adapters/table-schema.ts';
 import type { FaxJob, MailRecord } from '../functions/domain/fax-job.ts';
 import { parseJobReference } from '../functions/domain/job-reference.ts';
@@ -154,6 +159,33 @@ export class JobHistory {
     if (number) return this.list({ days, limit: 1, number });
     const mail = await this.ledger.getMail(what.trim());
     return mail ? [await this.withJobs(mail as MailRecord & Record<string, unknown>)] : [];
+  }
+
+  /** Notes a redrive on the mail record (bounded list), so its timeline shows the dead letter. */
+  async noteRedrive(
+    messageId: string,
+    redrive: { at: string; deadLetteredAt: string; cause?: string },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: mailKey(messageId),
+          UpdateExpression: 'SET #redrives = list_append(if_not_exists(#redrives, :none), :entry)',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#redrives) OR size(#redrives) < :max)',
+          ExpressionAttributeNames: { '#redrives': 'redrives' },
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':entry': [{ ...redrive, ...(redrive.cause ? { cause: redrive.cause.slice(0, 2000) } : {}) }],
+            ':max': 20,
+          },
+        }),
+      );
+    } catch (error) {
+      // No record (it failed before openMail) or already 20 redrives: the redrive goes on regardless.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 
   private async withJobs(item: MailRecord & Record<string, unknown>): Promise<MailHistory> {

@@ -192,7 +192,10 @@ export function timeline(history: MailHistory): TimelineEvent[] {
         job.price !== undefined ? `price ${job.price}` : '',
         job.error ? `provider's error: ${job.error}` : '',
       ].filter(Boolean);
-      push(job.finishedAt, `${job.number}: ${parts.join(', ')}`);
+      // faxrocks's own time, to the second: never shown before the steps that led to it.
+      const latest = [job.sendStartedAt, job.queuedAt, job.faxFoundAt].filter(Boolean).sort().at(-1) ?? '';
+      const at = Date.parse(job.finishedAt) < Date.parse(latest) ? latest : job.finishedAt;
+      push(at, `${job.number}: ${parts.join(', ')}`);
     }
     push(job.notifiedAt, `${job.number}: outcome email sent to ${job.sender}`);
   }
@@ -202,7 +205,7 @@ export function timeline(history: MailHistory): TimelineEvent[] {
   // Stable: steps written at the same instant keep their order.
   return events
     .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i)
+    .sort((a, b) => Date.parse(a.e.at) - Date.parse(b.e.at) || a.i - b.i)
     .map(({ e }) => e);
 }
 

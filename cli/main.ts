@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { type CliContext, type CliIo, cliContext, exitCodes } from './context.ts';
-import { runJobsList, runJobsShow } from './jobs-command.ts';
-import { defaultSenderList, type MakeSenderList, runSenders } from './senders-command.ts';
+import type { MakeSenderList } from './senders-command.ts';
 import { type AwsClientSettings, DEFAULT_STACK_NAME, type TargetOptions, UsageError } from './target.ts';
 
 export type { CliIo } from './context.ts';
@@ -130,7 +129,9 @@ Examples:
   npx faxgate senders add @example.com --note "whole office" --stack Faxgate
   npx faxgate senders list --local`,
   );
-  const makeList = options.makeList ?? defaultSenderList;
+  // Each command's modules load when it runs, so a command starts without the others' SDK clients.
+  const senderCommands = () => import('./senders-command.ts');
+  const makeList = async () => options.makeList ?? (await senderCommands()).defaultSenderList;
   withTargetOptions(
     senders
       .command('add')
@@ -140,7 +141,9 @@ Examples:
       .option('--by <who>', 'who added it (default: $USER@hostname)'),
   ).action(function (this: Command, entry: string) {
     const values = this.opts<{ note?: string; by?: string }>();
-    return run(() => runSenders(context(this), 'add', entry, values, makeList))();
+    return run(async () =>
+      (await senderCommands()).runSenders(context(this), 'add', entry, values, await makeList()),
+    )();
   });
   withTargetOptions(
     senders
@@ -148,12 +151,16 @@ Examples:
       .description('stop allowing a sender (exit 1 if it was not on the list)')
       .argument('<entry>', 'address or @domain'),
   ).action(function (this: Command, entry: string) {
-    return run(() => runSenders(context(this), 'remove', entry, {}, makeList))();
+    return run(async () =>
+      (await senderCommands()).runSenders(context(this), 'remove', entry, {}, await makeList()),
+    )();
   });
   withTargetOptions(
     senders.command('list').description('print the list as a table').option('--json', 'print JSON instead'),
   ).action(function (this: Command) {
-    return run(() => runSenders(context(this), 'list', undefined, this.opts(), makeList))();
+    return run(async () =>
+      (await senderCommands()).runSenders(context(this), 'list', undefined, this.opts(), await makeList()),
+    )();
   });
 
   // ---- jobs ----
@@ -186,7 +193,7 @@ Examples:
   npx faxgate jobs list --sender @example.com --number +4930123456 --json --local`,
       ),
   ).action(function (this: Command) {
-    return run(() => runJobsList(context(this), this.opts()))();
+    return run(async () => (await import('./jobs-command.ts')).runJobsList(context(this), this.opts()))();
   });
   withTargetOptions(
     jobs
@@ -203,11 +210,84 @@ Examples:
   npx faxgate jobs show +4930123456 --stack Faxgate`,
       ),
   ).action(function (this: Command, ref: string) {
-    return run(() => runJobsShow(context(this), ref, this.opts()))();
+    return run(async () =>
+      (await import('./jobs-command.ts')).runJobsShow(context(this), ref, this.opts()),
+    )();
+  });
+
+  // ---- dead letters ----
+  const deadLetters = program
+    .command('dead-letters')
+    .description('mails the inbound queue gave up on: the SQS dead-letter queue, or the local folder')
+    .exitOverride()
+    .hook('preSubcommand', (_parent, sub) => {
+      current = `faxgate dead-letters ${sub.name()}`;
+    });
+  const letterCommand = (
+    name: 'list' | 'show' | 'redrive' | 'purge',
+    description: string,
+    example: string,
+  ) => {
+    const command = deadLetters.command(name).description(description);
+    if (name === 'show' || name === 'redrive') {
+      command.argument('<id>', "the dead letter's id, or the mail's SES message id");
+    }
+    if (name === 'list' || name === 'show') command.option('--json', 'print JSON instead');
+    if (name === 'purge') command.option('--yes', 'do not ask first');
+    command.addHelpText('after', `\nExample:\n  ${example}`);
+    withTargetOptions(command).action(function (this: Command, id?: string) {
+      return run(async () =>
+        (await import('./dead-letters-command.ts')).runDeadLetters(
+          context(this),
+          name,
+          typeof id === 'string' ? id : undefined,
+          this.opts(),
+        ),
+      )();
+    });
+  };
+  letterCommand(
+    'list',
+    'every dead letter with its mail and last error',
+    'npx faxgate dead-letters list --local',
+  );
+  letterCommand(
+    'show',
+    "one dead letter: its cause (the last error) and the mail's record",
+    'npx faxgate dead-letters show 0100018c5f3a-example --stack Faxgate',
+  );
+  letterCommand(
+    'redrive',
+    'process the mail again (exactly-once rules hold); removes the letter once that succeeded',
+    'npx faxgate dead-letters redrive 0100018c5f3a-example --local',
+  );
+  letterCommand(
+    'purge',
+    'delete every dead letter (the mails stay in the bucket)',
+    'npx faxgate dead-letters purge --yes --local',
+  );
+
+  // ---- usage ----
+  withTargetOptions(
+    program
+      .command('usage')
+      .description('pages, faxes and estimated cost per sender and in total, against the cost guards')
+      .option('--day <yyyy-mm-dd>', 'one UTC day (default today)')
+      .option('--month <yyyy-mm>', 'a whole month')
+      .option('--json', 'print JSON instead')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  npx faxgate usage --local
+  npx faxgate usage --month 2026-11 --stack Faxgate`,
+      ),
+  ).action(function (this: Command) {
+    return run(async () => (await import('./usage-command.ts')).runUsage(context(this), this.opts()))();
   });
 
   // Options must be known to the command they follow, so `senders list --bogus` names its command.
-  for (const command of [program, senders, jobs]) {
+  for (const command of [program, senders, jobs, deadLetters]) {
     command.configureOutput(program.configureOutput());
   }
   return program;

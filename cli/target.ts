@@ -155,7 +155,7 @@ export async function resolveTarget(
       s3Endpoint,
       faxrocks: config.externalFaxrocks
         ? { ...config.externalFaxrocks, sandbox: false }
-        : { url: `http://${host}:${config.sandboxPort}`, token: config.sandboxToken, sandbox: true },
+        : { url: `http://${host}:${config.sandboxPort}/api`, token: config.sandboxToken, sandbox: true },
       deadLetterDir: join(config.dataDir, 'dead-letter'),
       queueDir: join(config.dataDir, 'queue'),
       outboxDir: join(config.dataDir, 'outbox'),

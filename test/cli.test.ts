@@ -108,7 +108,7 @@ describe('faxgate CLI', () => {
     expect(JSON.parse(viaStack.stdout)).toEqual([expect.objectContaining({ entry: 'bin@example.com' })]);
     const help = await run(process.execPath, [bin, '--help'], { env: childEnv });
     expect(help.stdout).toContain('senders');
-    expect(help.stdout).toContain('doctor');
+    expect(help.stdout).toContain('dead-letters');
     const version = await run(process.execPath, [bin, '--version'], { env: childEnv });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -222,8 +222,7 @@ describe('faxgate CLI', () => {
   it('prints usage for --help at each level, every command with its own', async () => {
     const top = await cli('--help');
     expect(top.code).toBe(0);
-    for (const command of ['senders', 'jobs', 'dead-letters', 'usage', 'doctor'])
-      expect(top.out).toContain(command);
+    for (const command of ['senders', 'jobs', 'dead-letters', 'usage']) expect(top.out).toContain(command);
     const senders = await cli('senders', '--help');
     expect(senders.code).toBe(0);
     expect(senders.out).toContain('Exit codes: 0 done, 1 already there / not there');

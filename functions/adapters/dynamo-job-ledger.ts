@@ -29,7 +29,7 @@ import {
 } from '../domain/fax-job.ts';
 import { jobReference } from '../domain/job-reference.ts';
 import { ConflictError } from '../errors.ts';
-import { type Clock, type JobLedger, systemClock } from '../ports.ts';
+import { type Clock, type JobLedger, type MailFailure, systemClock } from '../ports.ts';
 import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
@@ -47,6 +47,9 @@ const MAIL_OUTCOME_FIELDS = [
 ] as const;
 
 type Item = Record<string, unknown>;
+
+/** Failures kept on a mail record (a mail the queue retries a few times, then dead-letters). */
+const MAX_FAILURES_KEPT = 10;
 
 export interface DynamoJobLedgerOptions {
   /** Stamps markRefused's finishedAt/notifiedAt and the fax claims' expiry. */
@@ -202,6 +205,55 @@ export class DynamoJobLedger implements JobLedger {
       {},
       { condition: 'attribute_exists(pk)', remove: ['replyClaimUntil'] },
     );
+  }
+
+  async recordMailFailure(messageId: string, failure: MailFailure): Promise<void> {
+    const entry = withoutUndefined({ ...failure, error: failure.error.slice(0, 2000) });
+    const base = {
+      TableName: this.tableName,
+      Key: mailKey(messageId),
+      ExpressionAttributeNames: {
+        '#lastError': 'lastError',
+        '#lastErrorAt': 'lastErrorAt',
+        '#failures': 'failures',
+      },
+    };
+    try {
+      // The list keeps the first MAX_FAILURES_KEPT failures; lastError is always the latest.
+      await this.client.send(
+        new UpdateCommand({
+          ...base,
+          UpdateExpression:
+            'SET #lastError = :error, #lastErrorAt = :at, #failures = list_append(if_not_exists(#failures, :none), :entry)',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#failures) OR size(#failures) < :max)',
+          ExpressionAttributeValues: {
+            ':error': entry.error,
+            ':at': failure.at,
+            ':none': [],
+            ':entry': [entry],
+            ':max': MAX_FAILURES_KEPT,
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          ...base,
+          ExpressionAttributeNames: { '#lastError': 'lastError', '#lastErrorAt': 'lastErrorAt' },
+          UpdateExpression: 'SET #lastError = :error, #lastErrorAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':error': entry.error, ':at': failure.at },
+        }),
+      );
+    } catch (error) {
+      // No record yet (it failed before openMail): nothing to note it on.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   // ---- sending ----
