@@ -1,34 +1,35 @@
-// The job reference a sender and an admin can read out loud: `FG-` and 8 Crockford base32 characters
-// of sha256(SES message id), written `FG-XXXX-XXXX`. Deterministic, so a redelivered mail keeps its
-// reference and nothing needs storing to compute it; 40 bits make a collision among a gateway's
-// mails unlikely, and the index on it returns every holder if one ever happens.
+// The short job reference a sender reads in the replies and an admin types into the CLI:
+// `FG-` and 8 Crockford base32 characters (40 bits) of sha256(SES message id), written
+// `FG-XXXX-XXXX`. Deterministic, so every run of a mail names it alike without storing it first;
+// Crockford's alphabet has no I, L, O or U, so it reads aloud and types back without mix-ups.
 
 import { createHash } from 'node:crypto';
+import { base32crockford } from '@scure/base';
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const PREFIX = 'FG';
 
 export function jobReference(messageId: string): string {
   const digest = createHash('sha256').update(messageId, 'utf8').digest();
-  // The first 40 bits, five at a time.
-  let bits = 0n;
-  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i] ?? 0);
-  let chars = '';
-  for (let i = 7; i >= 0; i--) chars += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
-  return `FG-${chars.slice(0, 4)}-${chars.slice(4)}`;
+  const code = base32crockford.encode(digest.subarray(0, 5));
+  return `${PREFIX}-${code.slice(0, 4)}-${code.slice(4)}`;
 }
 
 /**
- * A reference as someone typed it (any case, with or without the dashes, O for 0, I or L for 1),
- * written the canonical way; undefined when it cannot be one.
+ * A reference as someone typed it (`fg-7k3q-9x2m`, `FG7K3Q9X2M`, `7k3q 9x2m`, with Crockford's
+ * O for 0 and I/L for 1) in its written form, or undefined when it cannot be one.
  */
-export function parseJobReference(text: string): string | undefined {
-  const compact = text
-    .trim()
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/^FG/, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
-  if (!/^[0-9A-HJKMNP-TV-Z]{8}$/.test(compact)) return undefined;
-  return `FG-${compact.slice(0, 4)}-${compact.slice(4)}`;
+export function parseJobReference(input: string): string | undefined {
+  let compact = input.trim().toUpperCase().replace(/[\s-]/g, '');
+  if (compact.startsWith(PREFIX) && compact.length === PREFIX.length + 8) {
+    compact = compact.slice(PREFIX.length);
+  }
+  if (compact.length !== 8) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = base32crockford.decode(compact);
+  } catch {
+    return undefined;
+  }
+  const code = base32crockford.encode(bytes);
+  return `${PREFIX}-${code.slice(0, 4)}-${code.slice(4)}`;
 }

@@ -21,7 +21,8 @@ import {
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
-import { type InboundMail, parseInboundMail, UnreadableMailError } from '../domain/inbound-mail.ts';
+import type { InboundMail } from '../domain/inbound-mail.ts';
+import { jobReference } from '../domain/job-reference.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -30,7 +31,7 @@ import {
   type ReplyText,
   rejectionReply,
   rejectionSummary,
-} from '../domain/reply-texts.ts';
+} from '../domain/replies/immediate.ts';
 import {
   assessSenderTrust,
   isAutoReplyUnsafe,
@@ -38,6 +39,7 @@ import {
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError } from '../errors.ts';
+import { parseInboundMail, UnreadableMailError } from '../mail/parse-inbound-mail.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 
@@ -212,14 +214,18 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   });
 
   await replyOnce(context, () =>
-    queuedReply({
-      originalSubject: mail.subject,
-      numbers: reports,
-      rejectedRecipients,
-      documents: outcome.documents ?? [],
-      pages: document.pages,
-      ignoredAttachments: documents.ignored,
-    }),
+    queuedReply(
+      {
+        originalSubject: mail.subject,
+        reference: jobReference(messageId),
+        numbers: reports,
+        rejectedRecipients,
+        documents: outcome.documents ?? [],
+        pages: document.pages,
+        ignoredAttachments: documents.ignored,
+      },
+      { currency: policy.priceCurrency },
+    ),
   );
   return { outcome: 'ACCEPTED', numbers: reports };
 }

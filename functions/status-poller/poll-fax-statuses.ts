@@ -25,7 +25,8 @@ import {
   oldestCreatedAt,
   providerTime,
 } from '../domain/fax-matching.ts';
-import { composeOutcomeReply, type OutcomeReceipt } from '../domain/outcome-replies.ts';
+import { composeOutcomeReply, type OutcomeReceipt } from '../domain/replies/outcome.ts';
+import type { ReplyStyle } from '../domain/replies/style.ts';
 import { ConflictError, TransientError } from '../errors.ts';
 import type {
   Clock,
@@ -52,6 +53,8 @@ export interface PollerDeps {
   policy: PollerPolicy;
   /** The gateway's reply address (GatewayPolicy.replyFrom). */
   replyFrom: string;
+  /** How outcome emails write prices (GatewayPolicy.priceCurrency); default EUR. */
+  replyStyle?: ReplyStyle;
   clock: Clock;
   log: Log;
   metrics: MetricsSink;
@@ -360,7 +363,7 @@ async function notifySender(run: PollRun, job: FaxJob): Promise<void> {
         });
       }
     }
-    const reply = composeOutcomeReply(job, receipt);
+    const reply = composeOutcomeReply(job, receipt, deps.replyStyle);
     const references = [...(job.references ?? [])];
     if (job.originalMessageId && !references.includes(job.originalMessageId)) {
       references.push(job.originalMessageId);
