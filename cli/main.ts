@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { type CliContext, type CliIo, cliContext, exitCodes } from './context.ts';
+import type { DoctorOptions } from './doctor.ts';
 import type { MakeSenderList } from './senders-command.ts';
 import { type AwsClientSettings, DEFAULT_STACK_NAME, type TargetOptions, UsageError } from './target.ts';
 
@@ -24,6 +25,8 @@ export interface CliOptions {
   makeList?: MakeSenderList;
   /** How AWS clients are made (tests point them at loopback endpoints). */
   aws?: AwsClientSettings;
+  /** The doctor's DNS servers and time limits (tests use a loopback DNS server). */
+  doctor?: DoctorOptions;
 }
 
 const version = (
@@ -284,6 +287,34 @@ Examples:
       ),
   ).action(function (this: Command) {
     return run(async () => (await import('./usage-command.ts')).runUsage(context(this), this.opts()))();
+  });
+
+  // ---- doctor ----
+  withTargetOptions(
+    program
+      .command('doctor')
+      .description('check a deployment (or npm start) and say what to fix, one line per check')
+      .option('--json', 'print JSON instead')
+      .addHelpText(
+        'after',
+        `
+On a stack: the stack exists; the receipt rule set is active and holds faxgate's rule; the fax
+domain's MX points at SES's inbound endpoint of the region; the SES identity is verified with
+DKIM; SES sending is out of its sandbox; the token parameter exists and faxrocks accepts it
+(GET /user, printing the account name, never the token); the alarm topic has a subscriber; the
+dead-letter queue is empty. With --local: the checks that apply to npm start (SMTP port served by
+faxgate, the stand-ins and tables, the sandbox token, the dead-letter folder).
+
+Exit code 0 only when no check failed (warnings allowed), else 1.
+
+Examples:
+  npx faxgate doctor --local
+  npx faxgate doctor --stack Faxgate --region eu-west-1`,
+      ),
+  ).action(function (this: Command) {
+    return run(async () =>
+      (await import('./doctor-command.ts')).runDoctor(context(this), this.opts(), options.doctor ?? {}),
+    )();
   });
 
   // Options must be known to the command they follow, so `senders list --bogus` names its command.

@@ -56,7 +56,8 @@ describe('faxgate CLI', () => {
     return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
   }
 
-  it('works as the installed bin, in a process of its own', async () => {
+  // Several processes of their own: slow on a busy machine, so a wider time limit.
+  it('works as the installed bin, in a process of its own', { timeout: 180_000 }, async () => {
     const childEnv = { ...process.env, ...env, USER: 'ops' };
     const added = await run(
       process.execPath,
@@ -113,7 +114,9 @@ describe('faxgate CLI', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('does not load the local stand-ins (dynalite, s3rver) for a command against a stack', async () => {
+  it('does not load the local stand-ins (dynalite, s3rver) for a command against a stack', {
+    timeout: 120_000,
+  }, async () => {
     const probe = [
       "import { register } from 'tsx/esm/api';",
       'register();',
@@ -222,7 +225,7 @@ describe('faxgate CLI', () => {
   it('prints usage for --help at each level, every command with its own', async () => {
     const top = await cli('--help');
     expect(top.code).toBe(0);
-    for (const command of ['senders', 'jobs', 'dead-letters', 'usage']) expect(top.out).toContain(command);
+    for (const command of ['senders', 'jobs', 'dead-letters', 'usage', 'doctor']) expect(top.out).toContain(command);
     const senders = await cli('senders', '--help');
     expect(senders.code).toBe(0);
     expect(senders.out).toContain('Exit codes: 0 done, 1 already there / not there');
