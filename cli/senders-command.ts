@@ -1,11 +1,8 @@
 // `faxgate senders add|remove|list`: who may send faxes.
 
 import { hostname, userInfo } from 'node:os';
-import {
-  DynamoSenderList,
-  InvalidSenderEntryError,
-  normaliseSenderEntry,
-} from '../functions/adapters/dynamo-sender-list.ts';
+import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
+import { checkSenderEntry, InvalidSenderEntryError } from '../functions/domain/sender-policy.ts';
 import type { SenderEntry, SenderList } from '../functions/ports.ts';
 import { type CliContext, exitCodes, textTable } from './context.ts';
 import { type Target, UsageError, unreachableMessage } from './target.ts';
@@ -27,14 +24,18 @@ function defaultAddedBy(env: CliContext['io']['env']): string {
   return `${user}@${hostname()}`;
 }
 
-/** The entry written the way the list stores it; bad input is a usage error (exit 2). */
-export function shownEntry(entry: string): string {
-  try {
-    return normaliseSenderEntry(entry);
-  } catch (error) {
-    if (error instanceof InvalidSenderEntryError) throw new UsageError(`${error.message}.`);
-    throw error;
-  }
+/**
+ * The domain's SenderPolicy decides what an entry is; a malformed one is refused (exit 2), never
+ * repaired. An internationalised domain is kept in its ASCII form: `shown` says so.
+ */
+export function checkedEntry(entry: string): { stored: string; shown: string } {
+  const checked = checkSenderEntry(entry);
+  if (!checked.ok) throw new UsageError(`${checked.problem}.`);
+  const written = entry.trim().toLowerCase();
+  return {
+    stored: checked.entry,
+    shown: written === checked.entry ? checked.entry : `${checked.entry} (${written})`,
+  };
 }
 
 export async function runSenders(
@@ -45,7 +46,7 @@ export async function runSenders(
   makeList: MakeSenderList,
 ): Promise<number> {
   const { io } = context;
-  const shown = command === 'list' ? '' : shownEntry(entry as string);
+  const { stored, shown } = command === 'list' ? { stored: '', shown: '' } : checkedEntry(entry as string);
   return context.withTarget(async (target) => {
     let table = '';
     try {
@@ -53,7 +54,7 @@ export async function runSenders(
       const senders = makeList(target, table);
       if (command === 'add') {
         const result = await senders.add({
-          entry: entry as string,
+          entry: stored,
           addedBy: values.by?.trim() || defaultAddedBy(io.env),
           addedAt: new Date().toISOString(),
           ...(values.note?.trim() ? { note: values.note.trim() } : {}),
@@ -66,7 +67,7 @@ export async function runSenders(
         return exitCodes.ok;
       }
       if (command === 'remove') {
-        if ((await senders.remove(entry as string)) === 'missing') {
+        if ((await senders.remove(stored)) === 'missing') {
           io.err(`${shown} is not on the senders list; nothing changed.`);
           return exitCodes.notDone;
         }

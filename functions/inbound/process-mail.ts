@@ -221,6 +221,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
         numbers: reports,
         rejectedRecipients,
         documents: outcome.documents ?? [],
+        files: document.files,
         pages: document.pages,
         ignoredAttachments: documents.ignored,
       },

@@ -27,7 +27,13 @@ export async function startDnsStandIn(): Promise<DnsStandIn> {
       questions: query.questions,
       answers:
         records && question?.type === 'MX'
-          ? records.map((r) => ({ type: 'MX' as const, name: question.name, ttl: 300, class: 'IN' as const, data: r }))
+          ? records.map((r) => ({
+              type: 'MX' as const,
+              name: question.name,
+              ttl: 300,
+              class: 'IN' as const,
+              data: r,
+            }))
           : [],
     });
     socket.send(answer, remote.port, remote.address);
