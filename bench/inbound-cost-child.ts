@@ -55,6 +55,7 @@ const policy: GatewayPolicy = {
   maxImagePixels: 40_000_000,
   allowedPrefixes: [],
   blockedPrefixes: [],
+  allowedNumberTypes: [],
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
   jobRetentionDays: 400,
