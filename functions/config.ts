@@ -1,9 +1,9 @@
 // Gateway configuration, read once per cold start from the environment. It fails fast: a missing
 // or malformed variable is a ConfigError naming it, never a silent default in the wrong place.
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+import { ConfigError } from './errors.ts';
+
+export { ConfigError };
 
 export interface GatewayPolicy {
   /** The fax domain: recipients `<number>@<faxDomain>` are faxed. Lower-case. */

@@ -25,7 +25,7 @@ import {
   type MailRecord,
   type NewFaxJob,
 } from '../domain/fax-job.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, FaxgateError } from '../errors.ts';
 import { type Clock, type JobLedger, systemClock } from '../ports.ts';
 import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
@@ -464,7 +464,7 @@ export class DynamoJobLedger implements JobLedger {
       startKey = result.LastEvaluatedKey;
       if (!startKey) return jobs;
     }
-    throw new Error('Query did not finish within 10,000 pages');
+    throw new FaxgateError('Query did not finish within 10,000 pages');
   }
 
   /**

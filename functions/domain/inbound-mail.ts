@@ -8,6 +8,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, addressParser, type Email } from 'postal-mime';
+import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
 import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
@@ -58,9 +59,8 @@ export const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding
  * A mail the MIME parser refuses: over its limits (2 MiB of headers, 256 levels of nesting), which
  * no mail program writes. Nothing in it can be trusted or answered, so it is dropped, not retried.
  */
-export class UnreadableMailError extends Error {
-  override readonly name = 'UnreadableMailError';
-}
+// Declared with the other errors; kept importable from here for the mail readers.
+export { UnreadableMailError };
 
 /** The bytes of a part as the parser reports it, with a set-aside body given back. */
 type Restore = (content: Buffer) => Buffer;

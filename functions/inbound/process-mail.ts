@@ -13,15 +13,10 @@
 // taken twice. An ambiguous send is left for the status poller to settle; it is never repeated.
 
 import { randomUUID } from 'node:crypto';
-import {
-  FaxrocksRateLimitError,
-  FaxrocksValidationError,
-  FaxSendOutcomeUnknownError,
-} from '../adapters/faxrocks/errors.ts';
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
-import { type InboundMail, parseInboundMail, UnreadableMailError } from '../domain/inbound-mail.ts';
+import { type InboundMail, parseInboundMail } from '../domain/inbound-mail.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -37,7 +32,15 @@ import {
   loopRisk,
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
-import { MailNotFoundError, TransientError } from '../errors.ts';
+import {
+  ConfigError,
+  MailNotFoundError,
+  ProviderRateLimitedError,
+  SendOutcomeUnknownError,
+  SendRefusedError,
+  TransientError,
+  UnreadableMailError,
+} from '../errors.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 
@@ -230,7 +233,7 @@ async function checkCostGuards(
 ): Promise<{ reason: string; why: RejectionReason } | undefined> {
   const { policy, usage } = deps;
   if (policy.senderDailyPageLimit <= 0 && policy.dailyCostCeiling <= 0) return undefined;
-  if (!usage) throw new Error('a cost guard is configured but no DailyUsage store was given');
+  if (!usage) throw new ConfigError('a cost guard is configured but no DailyUsage store was given');
   if (policy.dailyCostCeiling > 0) {
     const spent = await usage.gatewayCost(mail.day);
     if (spent >= policy.dailyCostCeiling) {
@@ -345,7 +348,7 @@ interface FailedSend {
 async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unknown): Promise<void> {
   const { ledger, log, metrics } = deps;
   const { messageId, attemptId, claimed, pages, reports } = send;
-  if (error instanceof FaxSendOutcomeUnknownError) {
+  if (error instanceof SendOutcomeUnknownError) {
     // The request may have reached faxrocks: never repeat it. The poller looks for it in /faxes.
     log.warn('Send outcome unknown', { messageId, numbers: claimed, error: error.message });
     metrics.count('SendOutcomeUnknown', undefined, claimed.length);
@@ -355,7 +358,7 @@ async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unkn
     }
     return;
   }
-  if (error instanceof FaxrocksValidationError) {
+  if (error instanceof SendRefusedError) {
     // faxrocks refused the request outright: nothing was sent, and sending it again would not help.
     const reason = validationText(error);
     log.warn('Send refused', { messageId, numbers: claimed, reason });
@@ -370,7 +373,7 @@ async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unkn
   // retry can send them.
   for (const number of claimed) await ledger.releaseSend(messageId, number, attemptId);
   const retryHint =
-    error instanceof FaxrocksRateLimitError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
+    error instanceof ProviderRateLimitedError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
   throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
     cause: error,
   });
@@ -394,7 +397,7 @@ function reportOfExisting(number: string, job: FaxJob | undefined): NumberReport
   return { number, status: 'already-sent', state: job.state };
 }
 
-function validationText(error: FaxrocksValidationError): string {
+function validationText(error: SendRefusedError): string {
   const fields = Object.values(error.fieldErrors ?? {}).flat();
   return fields.length > 0 ? fields.join(' ') : error.message;
 }
