@@ -5,14 +5,19 @@
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../functions/adapters/deployed-adapters.ts';
 import {
   DynamoSenderList,
   InvalidSenderEntryError,
   normaliseSenderEntry,
 } from '../functions/adapters/dynamo-sender-list.ts';
+import { ConfigError, FaxgateError } from '../functions/errors.ts';
 import type { SenderEntry, SenderList } from '../functions/ports.ts';
-import { localAwsClientConfig } from '../local/stand-ins.ts';
+// Only settings: nothing here loads the stand-in servers (s3rver, dynalite), so a command against
+// AWS never starts them.
+import { localAwsClientConfig } from '../local/aws-client-config.ts';
+import { localConfigFromEnv, localDefaults } from '../local/local-config.ts';
 
 export interface CliIo {
   out(text: string): void;
@@ -27,9 +32,6 @@ export const processIo: CliIo = {
 };
 
 export const exitCodes = { ok: 0, notDone: 1, usage: 2, unreachable: 3 } as const;
-
-const LOCAL_DYNAMODB_PORT = 4570;
-const LOCAL_SENDERS_TABLE = 'faxgate-senders';
 
 const usage = `faxgate: admin commands for the faxgate email-to-fax gateway
 
@@ -56,7 +58,7 @@ Commands:
 
 Target (one of):
   --local                   the one-machine runtime (npm start): DynamoDB at
-                            http://127.0.0.1:${LOCAL_DYNAMODB_PORT}, table ${LOCAL_SENDERS_TABLE}
+                            http://${localDefaults.host}:${localDefaults.dynamodbPort}, table ${localDefaults.sendersTable}
                             (FAXGATE_DYNAMODB_ENDPOINT or FAXGATE_DYNAMODB_PORT, and
                             SENDERS_TABLE override them, as for npm start)
   --table NAME              a deployed stack's senders table (or SENDERS_TABLE),
@@ -69,7 +71,7 @@ Examples:
   npx faxgate senders add @example.com --note "whole office" --table FaxGateway-Senders
   npx faxgate senders list --local`;
 
-class UsageError extends Error {}
+class UsageError extends FaxgateError {}
 
 export interface CliTarget {
   client: DynamoDBDocumentClient;
@@ -83,27 +85,35 @@ function resolveTarget(
   values: { local?: boolean; table?: string; region?: string },
   env: CliIo['env'],
 ): CliTarget {
-  const table = values.table ?? env.SENDERS_TABLE?.trim() ?? (values.local ? LOCAL_SENDERS_TABLE : undefined);
+  if (values.local) {
+    // The same settings npm start reads, so both find the same DynamoDB and table.
+    let local: ReturnType<typeof localConfigFromEnv>;
+    try {
+      local = localConfigFromEnv(env);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(`${error.message}.`);
+      throw error;
+    }
+    const host = local.host.includes(':') ? `[${local.host}]` : local.host;
+    const endpoint = env.FAXGATE_DYNAMODB_ENDPOINT?.trim() || `http://${host}:${local.dynamodbPort}`;
+    // One attempt: the local store is either up or not, and the answer should be immediate.
+    const config: DynamoDBClientConfig = { ...localAwsClientConfig(endpoint), maxAttempts: 1 };
+    return {
+      client: documentClient(new DynamoDBClient(config)),
+      table: values.table ?? local.sendersTable,
+      where: endpoint,
+      local: true,
+    };
+  }
+  const table = values.table ?? env.SENDERS_TABLE?.trim();
   if (!table) {
     throw new UsageError(
       'Say which senders table to use: --local for the one-machine runtime, or --table NAME (or SENDERS_TABLE) for a deployed stack.',
     );
   }
-  let config: DynamoDBClientConfig;
-  let where: string;
-  if (values.local) {
-    const host = env.FAXGATE_HOST?.trim() || '127.0.0.1';
-    const port = env.FAXGATE_DYNAMODB_PORT?.trim() || String(LOCAL_DYNAMODB_PORT);
-    const endpoint = env.FAXGATE_DYNAMODB_ENDPOINT?.trim() || `http://${host}:${port}`;
-    // One attempt: the local store is either up or not, and the answer should be immediate.
-    config = { ...localAwsClientConfig(endpoint), maxAttempts: 1 };
-    where = endpoint;
-  } else {
-    config = values.region ? { region: values.region } : {};
-    where = values.region ? `region ${values.region}` : 'the default AWS region';
-  }
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient(config));
-  return { client, table, where, local: Boolean(values.local) };
+  const config: DynamoDBClientConfig = values.region ? { region: values.region } : {};
+  const where = values.region ? `region ${values.region}` : 'the default AWS region';
+  return { client: documentClient(new DynamoDBClient(config)), table, where, local: false };
 }
 
 /** One clear sentence for a store that did not answer, never a stack trace. */

@@ -173,3 +173,24 @@ describe('faxgate CLI', () => {
     ]);
   });
 });
+
+describe('faxgate CLI against AWS', () => {
+  /** The stand-in servers a module graph loads (both are CommonJS, so they land in require's cache). */
+  async function standInsLoadedBy(module: string): Promise<string[]> {
+    const script = `
+      await import(${JSON.stringify(join(import.meta.dirname, '..', module))});
+      const { createRequire } = await import('node:module');
+      const cache = createRequire(import.meta.url).cache;
+      const found = new Set(Object.keys(cache).flatMap((p) => /node_modules\\/(s3rver|dynalite)\\//.exec(p)?.[1] ?? []));
+      console.log(JSON.stringify([...found].sort()));`;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]');
+  }
+
+  it('does not load s3rver or dynalite (the runtime does)', async () => {
+    expect(await standInsLoadedBy('local/stand-ins.ts')).toEqual(['dynalite', 's3rver']);
+    expect(await standInsLoadedBy('cli/main.ts')).toEqual([]);
+  });
+});

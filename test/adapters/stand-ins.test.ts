@@ -3,10 +3,10 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import {
   DataFolderInUseError,
   ensureTables,
-  localAwsClientConfig,
   type ObjectCreated,
   startDynamoStandIn,
 } from '../../local/stand-ins.ts';

@@ -334,6 +334,11 @@ export class FaxrocksClient implements FaxApi {
   }
 }
 
+/** A host name (or URL hostname) that stays on this machine: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
   let url: URL;
   try {
@@ -341,9 +346,8 @@ function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
   } catch {
     throw new ConfigError(`the faxrocks base URL is not a URL: "${baseUrl.slice(0, 200)}"`);
   }
-  const loopback =
-    ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && (loopback || allowInsecureHttp))) return;
+  const plainAllowed = isLoopbackHost(url.hostname) || allowInsecureHttp;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && plainAllowed)) return;
   throw new ConfigError(
     `the faxrocks base URL must be https (plain http only on loopback): "${url.origin}${url.pathname}"`,
   );
