@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
-import { type InboundMail, parseInboundMail } from '../domain/inbound-mail.ts';
+import type { InboundMail } from '../domain/inbound-mail.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -41,6 +41,7 @@ import {
   TransientError,
   UnreadableMailError,
 } from '../errors.ts';
+import { parseInboundMail } from '../mail/parse-inbound-mail.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 
