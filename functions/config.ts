@@ -34,6 +34,8 @@ export interface GatewayPolicy {
    * an older one was cut off by a crash and is reported as unconfirmed.
    */
   sendInFlightSeconds: number;
+  /** ISO 4217 currency that replies write prices in (faxrocks answers bare numbers). */
+  priceCurrency: string;
 }
 
 export interface PollerPolicy {
@@ -93,6 +95,12 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
       `DEFAULT_COUNTRY must be a two-letter country code such as DE, not "${defaultCountry}"`,
     );
   }
+  const priceCurrency = (optionalString(env, 'PRICE_CURRENCY') ?? 'EUR').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(priceCurrency)) {
+    throw new ConfigError(
+      `PRICE_CURRENCY must be a three-letter currency code such as EUR, not "${priceCurrency}"`,
+    );
+  }
   return {
     faxDomain,
     replyFrom: optionalString(env, 'REPLY_FROM') ?? `fax@${faxDomain}`,
@@ -106,6 +114,7 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
     dailyCostCeiling: numberFrom(env, 'DAILY_COST_CEILING', 0),
     jobRetentionDays: numberFrom(env, 'JOB_RETENTION_DAYS', 400, { min: 1, max: 3650 }),
     sendInFlightSeconds: numberFrom(env, 'SEND_IN_FLIGHT_SECONDS', 180, { min: 1, max: 3600 }),
+    priceCurrency,
   };
 }
 

@@ -51,6 +51,7 @@ export function buildPollerDeps(settings: PollerSettings, clients: FunctionClien
     mailer,
     policy: pollerPolicy,
     replyFrom: policy.replyFrom,
+    replyStyle: { currency: policy.priceCurrency },
     clock,
     log,
     metrics,

@@ -24,7 +24,8 @@ import {
   oldestCreatedAt,
   providerTime,
 } from '../domain/fax-matching.ts';
-import { composeOutcomeReply, type OutcomeReceipt } from '../domain/outcome-replies.ts';
+import { composeOutcomeReply, type OutcomeReceipt } from '../domain/replies/outcome.ts';
+import type { ReplyStyle } from '../domain/replies/style.ts';
 import { ConflictError, ProviderAccessDeniedError, TransientError } from '../errors.ts';
 import type {
   Clock,
@@ -51,6 +52,8 @@ export interface PollerDeps {
   policy: PollerPolicy;
   /** The gateway's reply address (GatewayPolicy.replyFrom). */
   replyFrom: string;
+  /** How outcome emails write prices (GatewayPolicy.priceCurrency); default EUR. */
+  replyStyle?: ReplyStyle;
   clock: Clock;
   log: Log;
   metrics: MetricsSink;
@@ -359,7 +362,7 @@ async function notifySender(run: PollRun, job: FaxJob): Promise<void> {
         });
       }
     }
-    const reply = composeOutcomeReply(job, receipt);
+    const reply = composeOutcomeReply(job, receipt, deps.replyStyle);
     const references = [...(job.references ?? [])];
     if (job.originalMessageId && !references.includes(job.originalMessageId)) {
       references.push(job.originalMessageId);

@@ -1,12 +1,21 @@
 // The outcome email for one fax job: delivered, failed, or status unknown. Pure: it turns a job
 // whose final state is recorded into subject, plain text and attachments; the poller sends it.
 
-import type { MailAttachment } from '../ports.ts';
-import type { FaxJob } from './fax-job.ts';
+import type { MailAttachment } from '../../ports.ts';
+import type { FaxJob } from '../fax-job.ts';
+import { jobReference } from '../job-reference.ts';
+import { shownSubject, shownText } from './shown-text.ts';
+import {
+  DEFAULT_REPLY_STYLE,
+  money,
+  type ReplyStyle,
+  type ReplyText,
+  replySubject,
+  timeLine,
+  withSignature,
+} from './style.ts';
 
-export interface OutcomeReply {
-  subject: string;
-  text: string;
+export interface OutcomeReply extends ReplyText {
   attachments: MailAttachment[];
 }
 
@@ -38,9 +47,12 @@ const outcomeWords = {
   UNKNOWN: 'status unknown',
 } as const;
 
-export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): OutcomeReply {
+export function composeOutcomeReply(
+  job: FaxJob,
+  receipt: OutcomeReceipt = {},
+  style: ReplyStyle = DEFAULT_REPLY_STYLE,
+): OutcomeReply {
   const state = job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : 'UNKNOWN';
-  const headline = `Fax to ${job.number} ${outcomeWords[state]}`;
   const lines: string[] = [];
 
   if (state === 'DELIVERED') {
@@ -66,15 +78,16 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
   field('Number', job.number);
   field('Pages', pagesLine(job));
   if (job.price !== undefined && job.price !== '') {
-    field('Price', `${job.price} (as charged by faxrocks)`);
+    field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
   } else if (job.estimatedCost !== undefined) {
-    field('Estimate', `${job.estimatedCost} (estimated when queued)`);
+    field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
   }
   field('Submitted', timeLine(job.sendStartedAt));
   if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
-  if (state === 'FAILED' && job.error) field('Error', job.error);
-  if (job.faxId) field('faxrocks id', job.faxId);
-  if (job.subject) field('Your mail', job.subject);
+  if (state === 'FAILED' && job.error) field('Error', shownText(job.error));
+  if (job.faxId) field('faxrocks id', shownText(job.faxId));
+  if (shownSubject(job.subject)) field('Your mail', shownSubject(job.subject));
+  field('Reference', jobReference(job.messageId));
 
   const attachments: MailAttachment[] = [];
   if (receipt.pdf && state !== 'UNKNOWN') {
@@ -112,28 +125,11 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
       'Resending without checking may deliver the fax twice.',
     );
   }
-  lines.push('', '-- ', 'faxgate, the email-to-fax gateway for your faxrocks account');
 
-  return { subject: replySubject(job.subject, headline), text: lines.join('\n'), attachments };
-}
-
-/** `Re: <original> - Fax to +49... delivered`: mail clients that thread by subject keep the thread. */
-export function replySubject(original: string | undefined, headline: string): string {
-  const subject = (original ?? '').replace(/[\r\n]+/g, ' ').trim();
-  if (!subject) return headline;
-  const base = /^re:/i.test(subject) ? subject : `Re: ${subject}`;
-  return `${base} - ${headline}`;
+  return { subject: replySubject(outcomeWords[state], job.subject), text: withSignature(lines), attachments };
 }
 
 function pagesLine(job: FaxJob): string {
   if (job.pagesSent === undefined || job.pagesSent === null) return `${job.pages}`;
   return `${job.pagesSent} of ${job.pages} sent`;
-}
-
-/** `2026-11-27 05:40:12 UTC (2026-11-27T05:40:12.000Z)`: readable and exact. */
-export function timeLine(iso: string): string {
-  const time = new Date(iso);
-  if (Number.isNaN(time.getTime())) return iso;
-  const exact = time.toISOString();
-  return `${exact.slice(0, 10)} ${exact.slice(11, 19)} UTC (${exact})`;
 }
