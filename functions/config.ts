@@ -2,9 +2,8 @@
 // or malformed variable is a ConfigError naming it, never a silent default in the wrong place.
 // The settings themselves are declared in settings.ts.
 
-import { envText, gatewaySettings, pollerSettings, type SettingValues, settingsFromEnv } from './settings.ts';
-
 import { ConfigError } from './errors.ts';
+import { envText, gatewaySettings, pollerSettings, type SettingValues, settingsFromEnv } from './settings.ts';
 
 export { ConfigError };
 
