@@ -6,7 +6,7 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../functions/adapters/deployed-adapters.ts';
+import { documentClient } from '../functions/adapters/document-client.ts';
 import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
 import { checkSenderEntry, InvalidSenderEntryError } from '../functions/domain/sender-policy.ts';
 import { ConfigError, FaxgateError } from '../functions/errors.ts';

@@ -1,10 +1,10 @@
 // What both functions' composition roots (functions/inbound/deps.ts, functions/status-poller/deps.ts)
-// are built from: the clients, and how the deployed functions make them from their environment.
-// The one-machine runtime hands in loopback clients and its outbox instead; the wiring is the same.
+// are built from: the clients, and how the deployed functions make them from their environment
+// (their handlers call deployedClients). The one-machine runtime hands in loopback clients and its
+// outbox instead; the wiring is the same.
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalString } from '../config.ts';
 import type { Clock, Log, Mailer, MetricsSink } from '../ports.ts';
 import {
@@ -40,10 +40,6 @@ export interface DeployedClientOverrides {
   token?: TokenSource;
   log?: Log;
   metrics?: MetricsSink;
-}
-
-export function documentClient(dynamo: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 /** FAXROCKS_API_URL (optional) and the token from FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET. */

@@ -2,13 +2,9 @@
 // dependencies out. The Lambda handler, `npm start` (local/runtime.ts), the bench and the tests all
 // build them here, so none of them can leave a dependency out.
 
-import { S3Client } from '@aws-sdk/client-s3';
-import {
-  type DeployedClientOverrides,
-  deployedClients,
-  documentClient,
-  type FunctionClients,
-} from '../adapters/deployed-adapters.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FunctionClients } from '../adapters/deployed-adapters.ts';
+import { documentClient } from '../adapters/document-client.ts';
 import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
@@ -82,16 +78,4 @@ export function buildInboundDeps(settings: InboundSettings, clients: InboundClie
     metrics,
     usage: new DynamoDailyUsage(documents, jobsTable),
   };
-}
-
-/** The deployed function's dependencies, from its environment and the AWS clients. */
-export function deployedInboundDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
-): InboundDeps {
-  const settings = inboundSettingsFromEnv(env);
-  return buildInboundDeps(settings, {
-    ...deployedClients(env, 'faxgate-inbound', overrides),
-    s3: overrides.s3 ?? new S3Client({}),
-  });
 }

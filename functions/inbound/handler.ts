@@ -1,14 +1,31 @@
-// Lambda edge for the inbound queue: build the dependencies once per cold start, hand each batch to
+// Lambda edge for the inbound queue: build the dependencies once per container, hand each batch to
 // the use case, report partial batch failures.
 
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deployedInboundDeps } from './deps.ts';
+import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
+import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './deps.ts';
 import { handleInboundBatch } from './inbound-batch.ts';
 
-// Built at cold start: a configuration error fails the first invocation loudly, and the queue
+type Env = Record<string, string | undefined>;
+
+/** The deployed function's dependencies, from its environment and the AWS clients. */
+export function deployedInboundDeps(
+  env: Env = process.env,
+  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
+): InboundDeps {
+  const settings = inboundSettingsFromEnv(env);
+  return buildInboundDeps(settings, {
+    ...deployedClients(env, 'faxgate-inbound', overrides),
+    s3: overrides.s3 ?? new S3Client({}),
+  });
+}
+
+// Built on the first invocation and kept: a configuration error fails it loudly, and the queue
 // keeps the mail until it is fixed.
-const deps = deployedInboundDeps();
+let deps: InboundDeps | undefined;
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  deps ??= deployedInboundDeps();
   return handleInboundBatch(event, deps);
 }

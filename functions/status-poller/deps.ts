@@ -1,12 +1,8 @@
 // The status poller's composition root: configuration plus clients in, the use case's dependencies
 // out. The Lambda handler, `npm start` (local/runtime.ts), the bench and the tests all build them here.
 
-import {
-  type DeployedClientOverrides,
-  deployedClients,
-  documentClient,
-  type FunctionClients,
-} from '../adapters/deployed-adapters.ts';
+import type { FunctionClients } from '../adapters/deployed-adapters.ts';
+import { documentClient } from '../adapters/document-client.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
 import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
@@ -56,18 +52,4 @@ export function buildPollerDeps(settings: PollerSettings, clients: FunctionClien
     log,
     metrics,
   };
-}
-
-/**
- * The deployed function's dependencies from its environment: JOBS_TABLE, FAX_DOMAIN (and
- * REPLY_FROM), FAXROCKS_API_URL (optional), FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET, the
- * poller policy variables, and SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is
- * missing. Tests may hand in loopback clients.
- */
-export function deployedPollerDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides = {},
-): PollerDeps {
-  const settings = pollerSettingsFromEnv(env);
-  return buildPollerDeps(settings, deployedClients(env, 'faxgate-status-poller', overrides));
 }

@@ -9,8 +9,25 @@
 // the Lambda error metric shows it.
 
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { deployedPollerDeps } from './deps.ts';
+import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
+import { buildPollerDeps, pollerSettingsFromEnv } from './deps.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from './poll-fax-statuses.ts';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The deployed function's dependencies from its environment: JOBS_TABLE, FAX_DOMAIN (and
+ * REPLY_FROM), FAXROCKS_API_URL (optional), FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET, the
+ * poller policy variables, and SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is
+ * missing. Tests may hand in loopback clients.
+ */
+export function deployedPollerDeps(
+  env: Env = process.env,
+  overrides: DeployedClientOverrides = {},
+): PollerDeps {
+  const settings = pollerSettingsFromEnv(env);
+  return buildPollerDeps(settings, deployedClients(env, 'faxgate-status-poller', overrides));
+}
 
 /** Work in flight when the deadline passes may still need this long (a receipt, an email). */
 export const DEADLINE_MARGIN_MS = 15_000;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../functions/adapters/deployed-adapters.ts';
+import { documentClient } from '../../functions/adapters/document-client.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import {
   ensureTables,
