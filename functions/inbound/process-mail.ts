@@ -313,6 +313,7 @@ async function recordAndReply(context: ReplyContext, accepted: AcceptedMail): Pr
         numbers: reports,
         rejectedRecipients,
         documents,
+        files: document.files,
         pages: document.pages,
         ignoredAttachments,
       },

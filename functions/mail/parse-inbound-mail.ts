@@ -53,11 +53,25 @@ async function parseMime(
       cause: error,
     });
   }
+  keepOnlyShownAsEmbedded(parsed);
   return {
     parsed,
     restore: (content) => aside.restore(outer(content)),
     repair: repairerFor(aside.mail),
   };
+}
+
+/**
+ * postal-mime marks every part with a Content-ID inside multipart/related as related; only one the
+ * HTML body shows (`cid:`) is part of the text (a signature logo, a tracking pixel). Any other is a
+ * file the sender attached, and is faxed like one.
+ */
+function keepOnlyShownAsEmbedded(parsed: Email): void {
+  const html = (parsed.html ?? '').toLowerCase();
+  for (const attachment of parsed.attachments) {
+    const id = attachment.contentId?.replace(/^<|>$/g, '').trim().toLowerCase();
+    if (attachment.related && !(id && html.includes(`cid:${id}`))) attachment.related = false;
+  }
 }
 
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {

@@ -400,6 +400,8 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         MAX_NUMBERS_PER_MAIL: '50',
         MAX_PAGES: '100',
         MAX_DOCUMENT_BYTES: String(20 * 1024 * 1024),
+        PAGE_SIZE: 'A4',
+        MAX_IMAGE_PIXELS: '40000000',
         ALLOWED_PREFIXES: '',
         BLOCKED_PREFIXES: '',
         SENDER_DAILY_PAGE_LIMIT: '0',
