@@ -61,6 +61,7 @@ const policy: GatewayPolicy = {
   maxImagePixels: 40_000_000,
   allowedPrefixes: [],
   blockedPrefixes: [],
+  allowedNumberTypes: [],
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
   jobRetentionDays: 400,

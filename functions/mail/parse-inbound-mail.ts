@@ -16,6 +16,7 @@ import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/
 import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
+import { headerBlockOverLimits } from './header-limits.ts';
 import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
@@ -27,9 +28,10 @@ const MAX_FORWARD_DEPTH = 3;
 // attachments are collected below (marked `forwarded`) and its body text is not the fax's.
 export const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
 
-// UnreadableMailError (functions/errors.ts): a mail the MIME parser refuses, over its limits (2 MiB
-// of headers, 256 levels of nesting), which no mail program writes. Nothing in it can be trusted
-// or answered, so it is dropped, not retried. Re-exported for the mail readers' callers.
+// UnreadableMailError (functions/errors.ts): a mail that is not read, over the header limits checked
+// before parsing (header-limits.ts), or refused by the MIME parser (over 2 MiB of headers in all,
+// 256 levels of nesting), which no mail program writes. Nothing in it can be trusted or answered,
+// so it is dropped, not retried. Re-exported for the mail readers' callers.
 export { UnreadableMailError };
 
 /** The bytes of a part as the parser reports it, with a set-aside body given back. */
@@ -44,6 +46,8 @@ async function parseMime(
   raw: Buffer,
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair }> {
+  const overLimits = headerBlockOverLimits(raw);
+  if (overLimits) throw new UnreadableMailError(`the mail is not read: ${overLimits}`);
   const aside = setAsideLargeBodies(raw);
   let parsed: Email;
   try {

@@ -404,6 +404,7 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         MAX_IMAGE_PIXELS: '40000000',
         ALLOWED_PREFIXES: '',
         BLOCKED_PREFIXES: '',
+        ALLOW_NUMBER_TYPES: '',
         SENDER_DAILY_PAGE_LIMIT: '0',
         DAILY_COST_CEILING: '0',
         JOB_RETENTION_DAYS: '400',
