@@ -5,12 +5,18 @@
 
 import { readFile } from 'node:fs/promises';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
-import { CountingMetrics, silentLog } from '../functions/adapters/telemetry.ts';
 import { gatewayPolicyFromEnv } from '../functions/config.ts';
 import type { InboundDeps } from '../functions/inbound/deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
 import { systemClock } from '../functions/ports.ts';
-import { CountingMailer, MemoryJobLedger, MemoryMailStore, MemorySenderList } from './in-memory-ports.ts';
+import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';
+import {
+  CountingMailer,
+  MemoryDailyUsage,
+  MemoryJobLedger,
+  MemoryMailStore,
+  MemorySenderList,
+} from './in-memory-ports.ts';
 import { timeRuns } from './measure.ts';
 
 export interface HeadersChildInput {
@@ -54,6 +60,7 @@ const deps: InboundDeps = {
   clock: systemClock,
   log: silentLog,
   metrics: new CountingMetrics(),
+  usage: new MemoryDailyUsage(),
 };
 
 const rssAfterImportMiB = peakRssMiB();

@@ -7,6 +7,7 @@ import { isFinal } from '../functions/domain/fax-job.ts';
 import { senderLookupKeys } from '../functions/domain/sender-policy.ts';
 import { ConflictError, MailNotFoundError } from '../functions/errors.ts';
 import type {
+  DailyUsage,
   JobLedger,
   Mailer,
   MailStore,
@@ -57,6 +58,35 @@ export class CountingMailer implements Mailer {
   sent = 0;
   async send(_mail: OutgoingMail): Promise<void> {
     this.sent++;
+  }
+}
+
+/** Cost-guard counters in a map (the bench runs with the guards off, so they are rarely asked). */
+export class MemoryDailyUsage implements DailyUsage {
+  private readonly pages = new Map<string, { pages: number; counted: Set<string> }>();
+  private readonly cost = new Map<string, { cost: number; counted: Set<string> }>();
+
+  async countSenderPages(day: string, sender: string, messageId: string, pages: number, limit: number) {
+    const key = `${day}#${sender.toLowerCase()}`;
+    const entry = this.pages.get(key) ?? { pages: 0, counted: new Set<string>() };
+    this.pages.set(key, entry);
+    if (entry.counted.has(messageId)) return { allowed: true, pagesToday: entry.pages };
+    if (entry.pages + pages > limit) return { allowed: false, pagesToday: entry.pages };
+    entry.counted.add(messageId);
+    entry.pages += pages;
+    return { allowed: true, pagesToday: entry.pages };
+  }
+
+  async gatewayCost(day: string): Promise<number> {
+    return this.cost.get(day)?.cost ?? 0;
+  }
+
+  async addGatewayCost(day: string, countedFor: string, cost: number): Promise<void> {
+    const entry = this.cost.get(day) ?? { cost: 0, counted: new Set<string>() };
+    this.cost.set(day, entry);
+    if (entry.counted.has(countedFor)) return;
+    entry.counted.add(countedFor);
+    entry.cost += cost;
   }
 }
 

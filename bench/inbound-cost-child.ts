@@ -9,12 +9,18 @@ import { readFile } from 'node:fs/promises';
 import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { simpleParser } from 'mailparser';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
-import { CountingMetrics, silentLog } from '../functions/adapters/telemetry.ts';
 import type { GatewayPolicy } from '../functions/config.ts';
 import type { InboundDeps } from '../functions/inbound/deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
 import { systemClock } from '../functions/ports.ts';
-import { CountingMailer, MemoryJobLedger, MemoryMailStore, MemorySenderList } from './in-memory-ports.ts';
+import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';
+import {
+  CountingMailer,
+  MemoryDailyUsage,
+  MemoryJobLedger,
+  MemoryMailStore,
+  MemorySenderList,
+} from './in-memory-ports.ts';
 import { timeRuns } from './measure.ts';
 
 export interface ChildInput {
@@ -90,6 +96,7 @@ const deps: InboundDeps = {
   clock: systemClock,
   log: silentLog,
   metrics: new CountingMetrics(),
+  usage: new MemoryDailyUsage(),
 };
 
 const rssAfterImportMiB = peakRssMiB();

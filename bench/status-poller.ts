@@ -9,12 +9,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
-import { CountingMetrics, silentLog } from '../functions/adapters/telemetry.ts';
 import type { FaxJob } from '../functions/domain/fax-job.ts';
 import { matchFaxesToJobs } from '../functions/domain/fax-matching.ts';
 import type { FaxRecord } from '../functions/ports.ts';
 import { pollFaxStatuses } from '../functions/status-poller/poll-fax-statuses.ts';
 import { startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
+import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';
 import { CountingMailer, MemoryJobLedger } from './in-memory-ports.ts';
 import { median, round, timeRuns } from './measure.ts';
 

@@ -134,7 +134,7 @@ export async function resolveTarget(
 
   if (options.local) {
     const { localConfigFromEnv } = await import('../local/local-config.ts');
-    const { localAwsClientConfig } = await import('../local/stand-ins.ts');
+    const { localAwsClientConfig } = await import('../local/aws-client-config.ts');
     let config: LocalConfig;
     try {
       config = localConfigFromEnv(env);

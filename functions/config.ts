@@ -2,11 +2,10 @@
 // or malformed variable is a ConfigError naming it, never a silent default in the wrong place.
 // The settings themselves are declared in settings.ts.
 
+import { ConfigError } from './errors.ts';
 import { envText, gatewaySettings, pollerSettings, type SettingValues, settingsFromEnv } from './settings.ts';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /** The mail and fax rules both functions follow (see `gatewaySettings` for each one's meaning). */
 export type GatewayPolicy = SettingValues<typeof gatewaySettings.settings>;

@@ -199,16 +199,23 @@ export interface FaxrocksUser {
   [extra: string]: unknown;
 }
 
+/**
+ * The fax provider. What a caller may see go wrong is functions/errors.ts's: SendRefusedError,
+ * SendOutcomeUnknownError, ProviderUnavailableError (and its ProviderAccessDeniedError and
+ * ProviderRateLimitedError), FaxNotFoundError. Anything else is a defect or an answer the
+ * provider should not have given.
+ */
 export interface FaxApi {
   /**
-   * POST /send. Never retried. Throws FaxSendOutcomeUnknownError when the request may have
-   * reached the provider (time-out, 5xx, connection lost after writing); any other FaxrocksError
-   * means the fax was definitely not accepted.
+   * POST /send. Never retried. Throws SendOutcomeUnknownError when the request may have reached
+   * the provider (time-out, 5xx, connection lost after writing), SendRefusedError when it was
+   * refused outright; any other error means the fax was definitely not accepted.
    */
   send(request: SendFaxRequest): Promise<QueuedFax[]>;
   /** GET /faxes, page by page (newest first as the provider lists them), lazily. */
   listFaxPages(options?: { perPage?: number }): AsyncIterable<FaxPage>;
   getUser(): Promise<FaxrocksUser>;
+  /** FaxNotFoundError when there is no such fax (or no receipt for it yet). */
   downloadFax(id: string): Promise<Uint8Array>;
   downloadReceipt(id: string): Promise<Uint8Array>;
 }

@@ -1,7 +1,8 @@
 // Log lines for a person watching `npm start`: time, level, message, then the structured fields as
-// JSON on the same line, so they stay greppable. On AWS the same calls go to Powertools Logger.
+// JSON on the same line, so they stay greppable. On AWS the same calls go to Powertools Logger (and
+// the counts to Powertools Metrics).
 
-import type { Log } from '../functions/ports.ts';
+import type { Log, MetricsSink } from '../functions/ports.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -27,4 +28,12 @@ export function consoleLog(
     write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${fieldsOf(extra)}`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** The functions' metrics on one machine: each count is a debug line (FAXGATE_LOG_LEVEL=debug). */
+export function loggedMetrics(log: Log): MetricsSink {
+  return {
+    count: (name, dimensions, value = 1) => log.debug('metric', { name, value, ...dimensions }),
+    flush: () => {},
+  };
 }

@@ -3,11 +3,13 @@
 // exit code 3.
 
 import { relative } from 'node:path';
-import { ConfigError } from '../functions/config.ts';
+import { isLoopbackHost } from '../functions/adapters/faxrocks/client.ts';
+import { ConfigError } from '../functions/errors.ts';
 import { SANDBOX_TEST_NUMBERS } from '../sandbox/faxrocks-sandbox.ts';
+import { localCredentials } from './aws-client-config.ts';
 import { type LocalConfig, localConfigFromEnv, localDefaults } from './local-config.ts';
 import { type LocalGateway, PortInUseError, startLocalGateway } from './runtime.ts';
-import { DataFolderInUseError, localCredentials } from './stand-ins.ts';
+import { DataFolderInUseError } from './stand-ins.ts';
 
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -34,12 +36,11 @@ export function banner(gateway: LocalGateway): string {
   const faxrocks = gateway.sandbox
     ? `${gateway.faxrocksUrl}  (sandbox, token ${gateway.sandbox.token}; delivers after ${c.sandboxDeliveryDelayMs} ms)`
     : `${gateway.faxrocksUrl}  (FAXROCKS_API_URL: real faxes may be sent and charged)`;
-  const loopback = /^(127\.|::1$|localhost$)/.test(c.host);
   const lines = [
     '',
     `faxgate is running on this machine (pid ${process.pid}). Ctrl-C or kill ${process.pid} stops it; state is kept for the next start.`,
     '',
-    ...(loopback
+    ...(isLoopbackHost(c.host)
       ? []
       : [
           `WARNING: listening on ${c.host}, not loopback. The SMTP server has no authentication and stamps`,

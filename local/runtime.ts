@@ -15,24 +15,25 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DynamoJobLedger } from '../functions/adapters/dynamo-job-ledger.ts';
-import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
-import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
-import { OutboxMailer } from '../functions/adapters/outbox-mailer.ts';
-import { S3MailStore } from '../functions/adapters/s3-mail-store.ts';
-import { CountingMetrics } from '../functions/adapters/telemetry.ts';
+import type { FunctionClients } from '../functions/adapters/deployed-adapters.ts';
+import { isLoopbackHost, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import type { GatewayPolicy, PollerPolicy } from '../functions/config.ts';
 import { FaxgateError } from '../functions/errors.ts';
-import type { InboundDeps } from '../functions/inbound/deps.ts';
-import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
-import { SES_SETUP_NOTIFICATION } from '../functions/inbound/process-mail.ts';
-import type { Clock, FaxApi, Log, Mailer, MetricsSink } from '../functions/ports.ts';
+import { buildInboundDeps, type InboundDeps } from '../functions/inbound/deps.ts';
+import { handleInboundBatch, storedMailsOf } from '../functions/inbound/inbound-batch.ts';
+import { messageIdOf, SES_SETUP_NOTIFICATION } from '../functions/inbound/process-mail.ts';
+import type { Clock, Log, MetricsSink } from '../functions/ports.ts';
 import { systemClock } from '../functions/ports.ts';
-import { type PollReport, pollFaxStatuses } from '../functions/status-poller/poll-fax-statuses.ts';
+import { buildPollerDeps } from '../functions/status-poller/deps.ts';
+import {
+  type PollerDeps,
+  type PollReport,
+  pollFaxStatuses,
+} from '../functions/status-poller/poll-fax-statuses.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
-import { consoleLog } from './console-log.ts';
+import { localAwsClientConfig } from './aws-client-config.ts';
+import { consoleLog, loggedMetrics } from './console-log.ts';
 import { InboundQueue } from './inbound-queue.ts';
 import {
   type LocalConfig,
@@ -41,11 +42,11 @@ import {
   type QueueSettings,
   type SesStamp,
 } from './local-config.ts';
+import { OutboxMailer, type SmtpRelay } from './outbox-mailer.ts';
 import { objectCreatedNotification } from './s3-event-notification.ts';
 import { type SesInboundSmtp, startSesInboundSmtp } from './ses-inbound-smtp.ts';
 import {
   ensureTables,
-  localAwsClientConfig,
   type S3StandIn,
   type StandIn,
   startDynamoStandIn,
@@ -88,7 +89,10 @@ export interface LocalGateway {
   deadLetterDir: string;
   queueDir: string;
   queue: InboundQueue;
+  /** The inbound function's dependencies, built as on AWS (functions/inbound/deps.ts). */
   deps: InboundDeps;
+  /** The status poller's, likewise (functions/status-poller/deps.ts). */
+  pollerDeps: PollerDeps;
   s3Client: S3Client;
   /** Mails found in the bucket on start that the ledger had never seen, enqueued again. */
   recoveredOnStart: string[];
@@ -165,20 +169,32 @@ async function assertPortFree(variable: string, host: string, port: number): Pro
   );
 }
 
+/** The stored mail's key a queue message names, to keep runs of one mail apart. */
 function keyOfNotification(body: string): string | undefined {
   try {
-    const parsed = JSON.parse(body) as { Records?: { s3?: { object?: { key?: string } } }[] };
-    const key = parsed.Records?.[0]?.s3?.object?.key;
-    return key === undefined ? undefined : decodeURIComponent(key.replace(/\+/g, ' '));
+    return storedMailsOf({ body })[0]?.key;
   } catch {
     return undefined;
   }
 }
 
+/** FAXGATE_SMTP_RELAY (`smtp[s]://[user:pass@]host[:port]`) as the outbox mailer's relay. */
+function relayOf(url: URL): SmtpRelay {
+  const secure = url.protocol === 'smtps:';
+  return {
+    host: url.hostname,
+    port: Number(url.port || (secure ? 465 : 25)),
+    secure,
+    ...(url.username
+      ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+      : {}),
+  };
+}
+
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const config = resolveConfig(options);
   const log = options.log ?? consoleLog(config.logLevel);
-  const metrics = options.metrics ?? new CountingMetrics();
+  const metrics = options.metrics ?? loggedMetrics(log);
   const clock = options.clock ?? systemClock;
   const dirs = {
     s3: join(config.dataDir, 's3'),
@@ -215,9 +231,6 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     closers.push(() => dynamo.close());
     const dynamoClient = new DynamoDBClient(localAwsClientConfig(dynamo.endpoint));
     closers.push(async () => dynamoClient.destroy());
-    const docClient = DynamoDBDocumentClient.from(dynamoClient, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
     await ensureTables(dynamoClient, { jobsTable: config.jobsTable, sendersTable: config.sendersTable });
 
     const s3: S3StandIn = await onPort(portVariables.s3Port, config.host, config.s3Port, () =>
@@ -245,55 +258,30 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     }
     // On one machine the user names the API explicitly, so a plain-http stand-in on another host
     // (a test rig, a container) is allowed here, with a warning; the Lambda functions insist on https.
-    const apiUrl = new URL(faxrocks.url);
-    const loopback = /^(localhost|127\.[\d.]+|\[::1\])$/.test(apiUrl.hostname);
-    if (apiUrl.protocol === 'http:' && !loopback && config.externalFaxrocks) {
+    if (new URL(faxrocks.url).protocol === 'http:' && !isLoopbackHost(new URL(faxrocks.url).hostname)) {
       log.warn('FAXROCKS_API_URL is plain http: the token travels unencrypted', { url: faxrocks.url });
     }
-    const faxApi: FaxApi = new FaxrocksClient({
-      baseUrl: faxrocks.url,
-      token: staticToken(faxrocks.token),
-      allowInsecureHttp: Boolean(config.externalFaxrocks),
-      log,
-    });
-
-    const relay = config.smtpRelay;
-    const mailer: Mailer = new OutboxMailer({
+    const mailer = new OutboxMailer({
       outboxDir: dirs.outbox,
       clock,
-      ...(relay
-        ? {
-            relay: {
-              host: relay.hostname,
-              port: Number(relay.port || (relay.protocol === 'smtps:' ? 465 : 25)),
-              secure: relay.protocol === 'smtps:',
-              ...(relay.username
-                ? {
-                    auth: {
-                      user: decodeURIComponent(relay.username),
-                      pass: decodeURIComponent(relay.password),
-                    },
-                  }
-                : {}),
-            },
-          }
-        : {}),
+      ...(config.smtpRelay ? { relay: relayOf(config.smtpRelay) } : {}),
     });
-    const ledger = new DynamoJobLedger(docClient, config.jobsTable, {
-      clock,
-      claimRetentionDays: config.policy.jobRetentionDays,
-    });
-    const deps: InboundDeps = {
-      mailStore: new S3MailStore(s3Client),
-      senders: new DynamoSenderList(docClient, config.sendersTable),
-      ledger,
-      faxApi,
+    // The same composition roots as the Lambda handlers; only the clients are local.
+    const clients: FunctionClients = {
+      dynamo: dynamoClient,
+      faxrocks: {
+        baseUrl: faxrocks.url,
+        token: staticToken(faxrocks.token),
+        allowInsecureHttp: Boolean(config.externalFaxrocks),
+      },
       mailer,
-      policy: config.policy,
-      clock,
       log,
       metrics,
+      clock,
     };
+    const deps = buildInboundDeps(config, { ...clients, s3: s3Client });
+    const pollerDeps = buildPollerDeps(config, clients);
+    const { ledger } = deps;
 
     const handler = options.inboundHandler ?? handleInboundBatch;
     const queue = await InboundQueue.open({
@@ -400,17 +388,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     let pollTimer: NodeJS.Timeout | undefined;
     let stopped = false;
     const pollOnce = (): Promise<PollReport | undefined> => {
-      polling ??= pollFaxStatuses({
-        ledger,
-        faxApi,
-        mailer,
-        policy: config.pollerPolicy,
-        replyFrom: config.policy.replyFrom,
-        replyStyle: { currency: config.policy.priceCurrency },
-        clock,
-        log,
-        metrics,
-      })
+      polling ??= pollFaxStatuses(pollerDeps)
         .catch((error: unknown) => {
           log.error('Status poll failed; the next one tries again', { error: String(error) });
           return undefined;
@@ -445,6 +423,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       queueDir: dirs.queue,
       queue,
       deps,
+      pollerDeps,
       s3Client,
       recoveredOnStart,
       pollNow: async () => {
@@ -478,7 +457,7 @@ async function recoverUnseenMail(input: {
       const key = object.Key;
       if (!key || key.endsWith(`/${SES_SETUP_NOTIFICATION}`)) continue;
       if (input.pending.has(key) || input.deadLettered.has(key)) continue;
-      const messageId = key.split('/').pop() ?? key;
+      const messageId = messageIdOf(key);
       if (await input.isKnown(messageId)) continue;
       input.enqueue({ bucket: input.bucket, key, size: object.Size ?? 0, eTag: object.ETag ?? '' });
       recovered.push(key);

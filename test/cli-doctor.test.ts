@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
-import { silentLog } from '../functions/adapters/telemetry.ts';
+import { silentLog } from './support/telemetry.ts';
 import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
 import {

@@ -5,7 +5,7 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
-import { silentLog } from '../functions/adapters/telemetry.ts';
+import { silentLog } from './support/telemetry.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';

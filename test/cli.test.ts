@@ -302,3 +302,29 @@ describe('faxgate CLI', () => {
     expect(help.out).not.toMatch(/FaxGateway-Senders/);
   });
 });
+
+describe('faxgate CLI against AWS', () => {
+  /** The stand-in servers a module graph loads (both are CommonJS, so they land in require's cache). */
+  async function standInsLoadedBy(module: string): Promise<string[]> {
+    const script = `
+      await import(${JSON.stringify(join(import.meta.dirname, '..', module))});
+      const { createRequire } = await import('node:module');
+      const cache = createRequire(import.meta.url).cache;
+      const found = new Set(Object.keys(cache).flatMap((p) => /node_modules\\/(s3rver|dynalite)\\//.exec(p)?.[1] ?? []));
+      console.log(JSON.stringify([...found].sort()));`;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]');
+  }
+
+  // Two processes that load the SDK through tsx: slow on a busy machine, hence the time limit.
+  it('does not load s3rver or dynalite (the runtime does)', { timeout: 120_000 }, async () => {
+    const [standIns, cli] = await Promise.all([
+      standInsLoadedBy('local/stand-ins.ts'),
+      standInsLoadedBy('cli/main.ts'),
+    ]);
+    expect(standIns).toEqual(['dynalite', 's3rver']);
+    expect(cli).toEqual([]);
+  });
+});

@@ -15,20 +15,21 @@ import {
   type TokenSource,
 } from '../functions/adapters/faxrocks/client.ts';
 import {
-  FaxrocksError,
-  FaxrocksForbiddenError,
   FaxrocksNetworkError,
-  FaxrocksNotFoundError,
-  FaxrocksRateLimitError,
   FaxrocksResponseError,
   FaxrocksServerError,
   FaxrocksTimeoutError,
-  FaxrocksUnauthorizedError,
-  FaxrocksValidationError,
-  FaxSendOutcomeUnknownError,
-  isTransientFaxrocksError,
 } from '../functions/adapters/faxrocks/errors.ts';
 import { parseFaxList } from '../functions/adapters/faxrocks/schema.ts';
+import {
+  ConfigError,
+  FaxNotFoundError,
+  ProviderAccessDeniedError,
+  ProviderRateLimitedError,
+  SendOutcomeUnknownError,
+  SendRefusedError,
+  TransientError,
+} from '../functions/errors.ts';
 import type { Log } from '../functions/ports.ts';
 import {
   type FaxrocksSandbox,
@@ -56,12 +57,14 @@ const log: Log = {
 /** Every error a test caught, checked for the token at the end. */
 const caught: unknown[] = [];
 
-async function failure(promise: Promise<unknown>): Promise<FaxrocksError> {
+type ClientError = Error & { status?: number };
+
+async function failure(promise: Promise<unknown>): Promise<ClientError> {
   try {
     await promise;
   } catch (error) {
     caught.push(error);
-    return error as FaxrocksError;
+    return error as ClientError;
   }
   throw new Error('expected a failure');
 }
@@ -145,7 +148,7 @@ describe('endpoints', () => {
   it('refuses more than 10 numbers before calling', async () => {
     const numbers = Array.from({ length: 11 }, (_, i) => `+49301000${String(i).padStart(3, '0')}`);
     const error = await failure(client().send({ numbers, document: await pdfWithPages(1) }));
-    expect(error).toBeInstanceOf(FaxrocksValidationError);
+    expect(error).toBeInstanceOf(SendRefusedError);
     expect(sandbox.stats.requests['POST /send']).toBeUndefined();
   });
 
@@ -158,7 +161,7 @@ describe('endpoints', () => {
     expect(fax.id).toMatch(/^[a-z0-9]+$/);
     expect(Buffer.from(await client().downloadFax(fax.id)).equals(Buffer.from(document))).toBe(true);
 
-    expect(await failure(client().downloadReceipt(fax.id))).toBeInstanceOf(FaxrocksNotFoundError);
+    expect(await failure(client().downloadReceipt(fax.id))).toBeInstanceOf(FaxNotFoundError);
     nowMs += 61_000;
     const receipt = await client().downloadReceipt(fax.id);
     expect(Buffer.from(receipt.subarray(0, 5)).toString()).toBe('%PDF-');
@@ -216,7 +219,7 @@ describe('every call', () => {
 
   it('refuses a base URL that would carry the token in clear over a network', () => {
     expect(() => client({ baseUrl: 'http://faxrocks.com/api' })).toThrow(/must be https/);
-    expect(() => client({ baseUrl: 'not a url' })).toThrow(FaxrocksError);
+    expect(() => client({ baseUrl: 'not a url' })).toThrow(ConfigError);
     expect(() =>
       client({ baseUrl: 'http://sandbox.internal:8787/api', allowInsecureHttp: true }),
     ).not.toThrow();
@@ -323,7 +326,7 @@ describe('GET /faxes pagination', () => {
 describe('errors', () => {
   it('401 for a wrong token', async () => {
     const error = await failure(client({ token: staticToken('wrong-token') }).getUser());
-    expect(error).toBeInstanceOf(FaxrocksUnauthorizedError);
+    expect(error).toBeInstanceOf(ProviderAccessDeniedError);
     expect(error.status).toBe(401);
     expect(error.message).toContain('Unauthenticated.');
     expect(sandbox.stats.requests['GET /user']).toBe(1);
@@ -347,13 +350,13 @@ describe('errors', () => {
 
   it('403 for a fax of another account', async () => {
     const error = await failure(client().downloadFax(SANDBOX_FOREIGN_FAX_ID));
-    expect(error).toBeInstanceOf(FaxrocksForbiddenError);
+    expect(error).toBeInstanceOf(ProviderAccessDeniedError);
     expect(error.status).toBe(403);
   });
 
   it('404 for an unknown fax id, and ids that are not ids are refused locally', async () => {
-    expect(await failure(client().downloadReceipt('0000nosuchfax'))).toBeInstanceOf(FaxrocksNotFoundError);
-    expect(await failure(client().downloadFax('../user'))).toBeInstanceOf(FaxrocksValidationError);
+    expect(await failure(client().downloadReceipt('0000nosuchfax'))).toBeInstanceOf(FaxNotFoundError);
+    expect(await failure(client().downloadFax('../user'))).toBeInstanceOf(FaxNotFoundError);
     expect(sandbox.stats.requests['GET /user']).toBeUndefined();
   });
 
@@ -361,13 +364,13 @@ describe('errors', () => {
     const error = await failure(
       client().send({ numbers: ['+4912'], document: new TextEncoder().encode('hello') }),
     );
-    expect(error).toBeInstanceOf(FaxrocksValidationError);
+    expect(error).toBeInstanceOf(SendRefusedError);
     expect(error.status).toBe(422);
-    expect((error as FaxrocksValidationError).fieldErrors).toEqual({
+    expect((error as SendRefusedError).fieldErrors).toEqual({
       number: ['The number field format is invalid.'],
       data: ['The data field must be a PDF document.'],
     });
-    expect(isTransientFaxrocksError(error)).toBe(false);
+    expect(error).not.toBeInstanceOf(TransientError);
   });
 
   it('429 is retried after Retry-After seconds', async () => {
@@ -379,15 +382,15 @@ describe('errors', () => {
   it('429 without retries left, Retry-After as an HTTP date', async () => {
     sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 120, asHttpDate: true };
     const error = await failure(client({ readRetries: 0 }).getUser());
-    expect(error).toBeInstanceOf(FaxrocksRateLimitError);
-    expect((error as FaxrocksRateLimitError).retryAfterSeconds).toBeGreaterThan(100);
-    expect(isTransientFaxrocksError(error)).toBe(true);
+    expect(error).toBeInstanceOf(ProviderRateLimitedError);
+    expect((error as ProviderRateLimitedError).retryAfterSeconds).toBeGreaterThan(100);
+    expect(error).toBeInstanceOf(TransientError);
   });
 
   it('a Retry-After beyond the cap ends the retries at once', async () => {
     sandbox.faults.rateLimit = { count: 5, retryAfterSeconds: 3600 };
     const error = await failure(client({ readRetries: 3 }).getUser());
-    expect((error as FaxrocksRateLimitError).retryAfterSeconds).toBe(3600);
+    expect((error as ProviderRateLimitedError).retryAfterSeconds).toBe(3600);
     expect(sandbox.stats.requests['GET /user']).toBe(1);
   });
 
@@ -416,7 +419,7 @@ describe('errors', () => {
     sandbox.faults.slowMs = 400;
     const error = await failure(client({ timeoutMs: 50, readRetries: 1 }).getUser());
     expect(error).toBeInstanceOf(FaxrocksTimeoutError);
-    expect(isTransientFaxrocksError(error)).toBe(true);
+    expect(error).toBeInstanceOf(TransientError);
     expect(sandbox.stats.requests['GET /user']).toBe(2);
   });
 
@@ -431,7 +434,7 @@ describe('errors', () => {
     expect((read as FaxrocksNetworkError).code).toBe('ECONNREFUSED');
     const send = await failure(refused.send({ numbers: ['+4930666666'], document: await pdfWithPages(1) }));
     expect(send).toBeInstanceOf(FaxrocksNetworkError);
-    expect(send).not.toBeInstanceOf(FaxSendOutcomeUnknownError);
+    expect(send).not.toBeInstanceOf(SendOutcomeUnknownError);
   });
 
   it('answers that miss a required field name it', async () => {
@@ -462,9 +465,9 @@ describe('POST /send is never retried', () => {
   it('5xx before acceptance: outcome unknown, one request', async () => {
     sandbox.faults.status5xx = 3;
     const error = await failure(client().send({ numbers: ['+4930888881'], document: await pdfWithPages(1) }));
-    expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
+    expect(error).toBeInstanceOf(SendOutcomeUnknownError);
     expect(error.cause).toBeInstanceOf(FaxrocksServerError);
-    expect(isTransientFaxrocksError(error)).toBe(false);
+    expect(error).not.toBeInstanceOf(TransientError);
     expect(sandbox.stats.requests['POST /send']).toBe(1);
     expect(accepted('+4930888881')).toHaveLength(0);
   });
@@ -472,7 +475,7 @@ describe('POST /send is never retried', () => {
   it('accept then 500: outcome unknown and exactly one fax at the provider', async () => {
     sandbox.faults.acceptThenFail = 1;
     const error = await failure(client().send({ numbers: ['+4930888882'], document: await pdfWithPages(2) }));
-    expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
+    expect(error).toBeInstanceOf(SendOutcomeUnknownError);
     expect(error.status).toBe(500);
     expect(sandbox.stats.requests['POST /send']).toBe(1);
     expect(accepted('+4930888882')).toHaveLength(1);
@@ -483,7 +486,7 @@ describe('POST /send is never retried', () => {
     const error = await failure(
       client({ sendTimeoutMs: 100 }).send({ numbers: ['+4930888883'], document: await pdfWithPages(1) }),
     );
-    expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
+    expect(error).toBeInstanceOf(SendOutcomeUnknownError);
     expect(error.cause).toBeInstanceOf(FaxrocksTimeoutError);
     expect(sandbox.stats.requests['POST /send']).toBe(1);
     expect(accepted('+4930888883')).toHaveLength(1);
@@ -492,7 +495,7 @@ describe('POST /send is never retried', () => {
   it('429 on /send: not accepted, not retried', async () => {
     sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
     const error = await failure(client().send({ numbers: ['+4930888884'], document: await pdfWithPages(1) }));
-    expect(error).toBeInstanceOf(FaxrocksRateLimitError);
+    expect(error).toBeInstanceOf(ProviderRateLimitedError);
     expect(sandbox.stats.requests['POST /send']).toBe(1);
   });
 
@@ -504,7 +507,7 @@ describe('POST /send is never retried', () => {
     const error = await failure(
       client({ baseUrl: url }).send({ numbers: ['+4930888885'], document: await pdfWithPages(1) }),
     );
-    expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
+    expect(error).toBeInstanceOf(SendOutcomeUnknownError);
     expect(error.cause).toBeInstanceOf(FaxrocksNetworkError);
   });
 
@@ -513,7 +516,7 @@ describe('POST /send is never retried', () => {
     const error = await failure(
       client({ baseUrl: url }).send({ numbers: ['+4930888886'], document: await pdfWithPages(1) }),
     );
-    expect(error).toBeInstanceOf(FaxSendOutcomeUnknownError);
+    expect(error).toBeInstanceOf(SendOutcomeUnknownError);
     expect(error.cause).toBeInstanceOf(FaxrocksResponseError);
   });
 });

@@ -1,32 +1,72 @@
-// The adapters both deployed functions build the same way from their environment, in one place so
-// the two handlers cannot drift apart.
+// What both functions' composition roots (functions/inbound/deps.ts, functions/status-poller/deps.ts)
+// are built from: the clients, and how the deployed functions make them from their environment
+// (their handlers call deployedClients). The one-machine runtime hands in loopback clients and its
+// outbox instead; the wiring is the same.
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalString } from '../config.ts';
-import type { Log } from '../ports.ts';
-import { DEFAULT_FAXROCKS_BASE_URL, FaxrocksClient, type TokenSource } from './faxrocks/client.ts';
+import type { Clock, Log, Mailer, MetricsSink } from '../ports.ts';
+import {
+  DEFAULT_FAXROCKS_BASE_URL,
+  type FaxrocksClientOptions,
+  type TokenSource,
+} from './faxrocks/client.ts';
 import { tokenSourceFromEnv } from './faxrocks-token.ts';
 import { SesMailer } from './ses-mailer.ts';
+import { createLogger, PowertoolsMetricsSink } from './telemetry.ts';
 
 type Env = Record<string, string | undefined>;
 
-export function documentClient(dynamo: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+/** Where faxrocks is and how to authenticate (the FaxrocksClient's connection options). */
+export type FaxrocksConnection = Pick<FaxrocksClientOptions, 'baseUrl' | 'token' | 'allowInsecureHttp'>;
+
+/** The clients a function's dependencies are built from. */
+export interface FunctionClients {
+  dynamo: DynamoDBClient;
+  faxrocks: FaxrocksConnection;
+  /** Where replies go: SES on AWS, the outbox folder on one machine. */
+  mailer: Mailer;
+  log: Log;
+  metrics: MetricsSink;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+/** Clients a test may hand the deployed wiring instead of the AWS ones. */
+export interface DeployedClientOverrides {
+  dynamo?: DynamoDBClient;
+  ses?: SESv2Client;
+  token?: TokenSource;
+  log?: Log;
+  metrics?: MetricsSink;
 }
 
 /** FAXROCKS_API_URL (optional) and the token from FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET. */
-export function faxrocksClientFromEnv(env: Env, log: Log, token?: TokenSource): FaxrocksClient {
-  return new FaxrocksClient({
+export function faxrocksConnectionFromEnv(env: Env, token?: TokenSource): FaxrocksConnection {
+  return {
     baseUrl: optionalString(env, 'FAXROCKS_API_URL') ?? DEFAULT_FAXROCKS_BASE_URL,
     token: token ?? tokenSourceFromEnv(env),
-    log,
-  });
+  };
 }
 
 /** SES v2, with SES_CONFIGURATION_SET (optional) for bounce and complaint events. */
 export function sesMailerFromEnv(env: Env, ses: SESv2Client = new SESv2Client({})): SesMailer {
   const configurationSetName = optionalString(env, 'SES_CONFIGURATION_SET');
   return new SesMailer(ses, configurationSetName ? { configurationSetName } : {});
+}
+
+/** The deployed function's clients: AWS SDK clients, the token store, Powertools telemetry. */
+export function deployedClients(
+  env: Env,
+  serviceName: string,
+  overrides: DeployedClientOverrides = {},
+): FunctionClients {
+  return {
+    dynamo: overrides.dynamo ?? new DynamoDBClient({}),
+    faxrocks: faxrocksConnectionFromEnv(env, overrides.token),
+    mailer: sesMailerFromEnv(env, overrides.ses),
+    log: overrides.log ?? createLogger(serviceName),
+    metrics: overrides.metrics ?? new PowertoolsMetricsSink(),
+  };
 }

@@ -28,7 +28,7 @@ import {
   type NewFaxJob,
 } from '../domain/fax-job.ts';
 import { jobReference } from '../domain/job-reference.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, FaxgateError } from '../errors.ts';
 import { type Clock, type JobLedger, type MailFailure, systemClock } from '../ports.ts';
 import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
@@ -525,7 +525,7 @@ export class DynamoJobLedger implements JobLedger {
       startKey = result.LastEvaluatedKey;
       if (!startKey) return jobs;
     }
-    throw new Error('Query did not finish within 10,000 pages');
+    throw new FaxgateError('Query did not finish within 10,000 pages');
   }
 
   /**

@@ -1,5 +1,5 @@
-// Telemetry adapters: Powertools Logger and Metrics on AWS; a quiet counter for tests and the
-// one-machine runtime, where EMF lines on stdout would only be noise.
+// Telemetry adapters on AWS: Powertools Logger and Metrics. The one-machine runtime logs its counts
+// (local/console-log.ts); tests count them in memory (test/support/telemetry.ts).
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -40,24 +40,3 @@ export class PowertoolsMetricsSink implements MetricsSink {
     if (this.#metrics.hasStoredMetrics()) this.#metrics.publishStoredMetrics();
   }
 }
-
-/** Keeps counts in memory: tests read them, the local runtime logs a summary. */
-export class CountingMetrics implements MetricsSink {
-  readonly counts = new Map<string, number>();
-
-  count(name: string, dimensions?: Record<string, string>, value = 1): void {
-    const key = dimensions ? `${name}{${Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)}}` : name;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + value);
-  }
-
-  get(name: string): number {
-    let total = 0;
-    for (const [key, value] of this.counts) if (key === name || key.startsWith(`${name}{`)) total += value;
-    return total;
-  }
-
-  flush(): void {}
-}
-
-/** A Log that writes nothing: for tests that assert on outcomes, not lines. */
-export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };

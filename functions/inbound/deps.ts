@@ -1,14 +1,27 @@
-import type { GatewayPolicy } from '../config.ts';
-import type {
-  Clock,
-  DailyUsage,
-  FaxApi,
-  JobLedger,
-  Log,
-  Mailer,
-  MailStore,
-  MetricsSink,
-  SenderList,
+// The inbound function's composition root: configuration plus clients in, the use case's
+// dependencies out. The Lambda handler, `npm start` (local/runtime.ts), the bench and the tests all
+// build them here, so none of them can leave a dependency out.
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FunctionClients } from '../adapters/deployed-adapters.ts';
+import { documentClient } from '../adapters/document-client.ts';
+import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
+import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
+import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
+import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
+import { S3MailStore } from '../adapters/s3-mail-store.ts';
+import { type GatewayPolicy, gatewayPolicyFromEnv, requireString } from '../config.ts';
+import {
+  type Clock,
+  type DailyUsage,
+  type FaxApi,
+  type JobLedger,
+  type Log,
+  type Mailer,
+  type MailStore,
+  type MetricsSink,
+  type SenderList,
+  systemClock,
 } from '../ports.ts';
 
 /** Everything the inbound use case needs, built once per cold start (or once by the local runtime). */
@@ -22,6 +35,47 @@ export interface InboundDeps {
   clock: Clock;
   log: Log;
   metrics: MetricsSink;
-  /** Needed when a cost guard is on (policy.senderDailyPageLimit or policy.dailyCostCeiling). */
-  usage?: DailyUsage;
+  /** The cost guards' counters (policy.senderDailyPageLimit, policy.dailyCostCeiling). */
+  usage: DailyUsage;
+}
+
+/** The inbound function's configuration (the local runtime's LocalConfig is one too). */
+export interface InboundSettings {
+  policy: GatewayPolicy;
+  jobsTable: string;
+  sendersTable: string;
+}
+
+export interface InboundClients extends FunctionClients {
+  s3: S3Client;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** FAX_DOMAIN and the policy variables, JOBS_TABLE, SENDERS_TABLE. Throws ConfigError naming what is wrong. */
+export function inboundSettingsFromEnv(env: Env = process.env): InboundSettings {
+  return {
+    policy: gatewayPolicyFromEnv(env),
+    jobsTable: requireString(env, 'JOBS_TABLE'),
+    sendersTable: requireString(env, 'SENDERS_TABLE'),
+  };
+}
+
+export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundDeps {
+  const { policy, jobsTable, sendersTable } = settings;
+  const { log, metrics, mailer } = clients;
+  const clock = clients.clock ?? systemClock;
+  const documents = documentClient(clients.dynamo);
+  return {
+    mailStore: new S3MailStore(clients.s3),
+    senders: new DynamoSenderList(documents, sendersTable),
+    ledger: new DynamoJobLedger(documents, jobsTable, { clock, claimRetentionDays: policy.jobRetentionDays }),
+    faxApi: new FaxrocksClient({ ...clients.faxrocks, log }),
+    mailer,
+    policy,
+    clock,
+    log,
+    metrics,
+    usage: new DynamoDailyUsage(documents, jobsTable),
+  };
 }

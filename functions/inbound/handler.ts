@@ -1,45 +1,31 @@
-// Lambda edge for the inbound queue: build the dependencies once per cold start, hand each batch to
+// Lambda edge for the inbound queue: build the dependencies once per container, hand each batch to
 // the use case, report partial batch failures.
 
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient, faxrocksClientFromEnv, sesMailerFromEnv } from '../adapters/deployed-adapters.ts';
-import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
-import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
-import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
-import { S3MailStore } from '../adapters/s3-mail-store.ts';
-import { createLogger, PowertoolsMetricsSink } from '../adapters/telemetry.ts';
-import { gatewayPolicyFromEnv, requireString } from '../config.ts';
-import { systemClock } from '../ports.ts';
-import type { InboundDeps } from './deps.ts';
+import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
+import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './deps.ts';
 import { handleInboundBatch } from './inbound-batch.ts';
 
-const log = createLogger('faxgate-inbound');
+type Env = Record<string, string | undefined>;
 
-function buildDeps(env = process.env): InboundDeps {
-  const policy = gatewayPolicyFromEnv(env);
-  const documents = documentClient();
-  const jobsTable = requireString(env, 'JOBS_TABLE');
-  return {
-    mailStore: new S3MailStore(new S3Client({})),
-    senders: new DynamoSenderList(documents, requireString(env, 'SENDERS_TABLE')),
-    ledger: new DynamoJobLedger(documents, jobsTable, {
-      claimRetentionDays: policy.jobRetentionDays,
-    }),
-    faxApi: faxrocksClientFromEnv(env, log),
-    mailer: sesMailerFromEnv(env),
-    policy,
-    clock: systemClock,
-    log,
-    metrics: new PowertoolsMetricsSink(),
-    usage: new DynamoDailyUsage(documents, jobsTable),
-  };
+/** The deployed function's dependencies, from its environment and the AWS clients. */
+export function deployedInboundDeps(
+  env: Env = process.env,
+  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
+): InboundDeps {
+  const settings = inboundSettingsFromEnv(env);
+  return buildInboundDeps(settings, {
+    ...deployedClients(env, 'faxgate-inbound', overrides),
+    s3: overrides.s3 ?? new S3Client({}),
+  });
 }
 
-// Built at cold start: a configuration error fails the first invocation loudly, and the queue
+// Built on the first invocation and kept: a configuration error fails it loudly, and the queue
 // keeps the mail until it is fixed.
-const deps = buildDeps();
+let deps: InboundDeps | undefined;
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  deps ??= deployedInboundDeps();
   return handleInboundBatch(event, deps);
 }

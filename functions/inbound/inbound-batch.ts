@@ -7,8 +7,11 @@ import type { StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 import { messageIdOf, processStoredMail } from './process-mail.ts';
 
-/** The stored mails an SQS message names (an S3 event may carry several records; a test event none). */
-export function storedMailsOf(record: SQSRecord): StoredMailRef[] {
+/**
+ * The stored mails an SQS message names (an S3 event may carry several records; a test event none).
+ * Object keys arrive URL-encoded, spaces as `+`. Throws when the body is not JSON.
+ */
+export function storedMailsOf(record: Pick<SQSRecord, 'body'>): StoredMailRef[] {
   const body = JSON.parse(record.body) as { Records?: S3EventRecord[]; Event?: string };
   if (!Array.isArray(body.Records)) return []; // s3:TestEvent and the like
   return body.Records.filter(

@@ -1,25 +1,21 @@
 // The inbound use case: one stored mail in, faxes and one reply out.
 //
-// Primary course:
-//   1. Read the raw mail that SES stored; open its mail record (a redelivery finds it).
-//   2. Decide who sent it (SES's own header block only); untrusted mail is dropped, silently.
-//   3. Check the allowlist, the recipients' fax numbers and the PDF documents; a problem becomes a
-//      rejection reply.
-//   4. For each batch of at most 10 numbers: claim every (mail, number) job with a conditional
-//      write, POST /send for the claimed numbers only, record what faxrocks answered.
-//   5. Record the mail's outcome and reply once with what was queued and what it will cost.
+// Primary course (one step each below):
+//   1. openRecord: open the mail's record; a redelivery finds it, and a settled mail is not read again.
+//   2. readMail: read the raw mail that SES stored.
+//   3. decideTrust: who sent it (SES's own header block only); untrusted mail is dropped, silently.
+//   4. The allowlist, checkRecipients (fax numbers), checkDocuments (the PDFs) and checkCostGuards:
+//      a problem becomes a rejection reply.
+//   5. sendAll: for each batch of at most 10 numbers, claim every (mail, number) job with a
+//      conditional write, POST /send for the claimed numbers only, record what faxrocks answered.
+//   6. recordAndReply: record the mail's outcome and reply once with what was queued and its cost.
 //
 // /send runs at most once per (SES message id, number): the claim precedes the call and is never
 // taken twice. An ambiguous send is left for the status poller to settle; it is never repeated.
 
 import { randomUUID } from 'node:crypto';
-import {
-  FaxrocksRateLimitError,
-  FaxrocksValidationError,
-  FaxSendOutcomeUnknownError,
-} from '../adapters/faxrocks/errors.ts';
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
-import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
+import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
@@ -38,8 +34,15 @@ import {
   loopRisk,
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
-import { MailNotFoundError, TransientError } from '../errors.ts';
-import { parseInboundMail, UnreadableMailError } from '../mail/parse-inbound-mail.ts';
+import {
+  MailNotFoundError,
+  ProviderRateLimitedError,
+  SendOutcomeUnknownError,
+  SendRefusedError,
+  TransientError,
+  UnreadableMailError,
+} from '../errors.ts';
+import { parseInboundMail } from '../mail/parse-inbound-mail.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 
@@ -62,21 +65,16 @@ export function messageIdOf(key: string): string {
 }
 
 export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): Promise<ProcessResult> {
-  const { ledger, log, metrics, clock, policy } = deps;
+  const { log, metrics, clock, policy } = deps;
   const messageId = messageIdOf(ref.key);
   if (messageId === SES_SETUP_NOTIFICATION || messageId === '') {
     log.info('Skipping SES setup notification', { messageId, key: ref.key });
     return { outcome: 'SKIPPED', reason: 'ses-setup-notification' };
   }
-
   const now = clock.now();
   const expiresAt = Math.floor(now.getTime() / 1000) + policy.jobRetentionDays * 86_400;
-  const { record } = await ledger.openMail({
-    messageId,
-    receivedAt: now.toISOString(),
-    outcome: 'RECEIVED',
-    expiresAt,
-  });
+
+  const record = await openRecord(deps, messageId, now, expiresAt);
   // The ledger first: a duplicate event need not download the mail (up to 40 MB) again.
   if (isSettled(record)) {
     log.info('Mail already processed', { messageId, outcome: record.outcome });
@@ -84,61 +82,125 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     return { outcome: 'DUPLICATE', previous: record.outcome };
   }
 
+  const read = await readMail(deps, ref, messageId);
+  if ('finished' in read) return read.finished;
+  const { mail } = read;
+
+  const trust = decideTrust(mail, policy);
+  if (trust.kind === 'drop') return drop(deps, messageId, trust.reason, trust.detail);
+  const { replyTo } = trust;
+  const context: ReplyContext = { deps, messageId, replyTo, record };
+
+  if (!(await deps.senders.isAllowed(replyTo.sender))) {
+    return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
+  }
+  const recipients = checkRecipients(mail, policy);
+  if (!recipients.ok) return reject(context, recipients.reason, recipients.why);
+  const documents = await checkDocuments(mail, policy);
+  if (!documents.ok) return reject(context, documents.reason, documents.why);
+  const { numbers } = recipients;
+  const { document } = documents;
+
+  const day = now.toISOString().slice(0, 10);
+  const pages = document.pages * numbers.length;
+  const overGuard = await checkCostGuards(deps, { day, sender: replyTo.sender, messageId, pages });
+  if (overGuard) return reject(context, overGuard.reason, overGuard.why);
+
+  const reports = await sendAll(deps, { messageId, replyTo, numbers, document, expiresAt, day });
+  return recordAndReply(context, {
+    subject: mail.subject,
+    numbers,
+    reports,
+    rejectedRecipients: recipients.rejected,
+    document,
+    ignoredAttachments: documents.ignored,
+  });
+}
+
+/** Creates the mail record on first sight; a redelivery gets the existing one. */
+async function openRecord(
+  deps: InboundDeps,
+  messageId: string,
+  now: Date,
+  expiresAt: number,
+): Promise<MailRecord> {
+  const { record } = await deps.ledger.openMail({
+    messageId,
+    receivedAt: now.toISOString(),
+    outcome: 'RECEIVED',
+    expiresAt,
+  });
+  return record;
+}
+
+/** The stored mail, parsed; a mail that is gone is skipped, one that cannot be read is dropped. */
+async function readMail(
+  deps: InboundDeps,
+  ref: StoredMailRef,
+  messageId: string,
+): Promise<{ mail: InboundMail } | { finished: ProcessResult }> {
+  const { ledger, log, metrics, clock } = deps;
   let raw: Buffer;
   try {
     raw = await deps.mailStore.getRawMail(ref);
   } catch (error) {
-    if (error instanceof MailNotFoundError) {
-      // Expired or deleted before we got to it: nothing to fax and nobody to tell.
-      log.warn('Stored mail is gone', { messageId, key: ref.key });
-      metrics.count('MailMissing');
-      await ledger.recordMailOutcome(messageId, {
-        outcome: 'SKIPPED',
-        reason: 'mail-missing',
-        detail: 'the stored mail was gone before it was read',
-        decidedAt: clock.now().toISOString(),
-      });
-      return { outcome: 'SKIPPED', reason: 'mail-missing' };
-    }
-    throw error;
+    if (!(error instanceof MailNotFoundError)) throw error;
+    // Expired or deleted before we got to it: nothing to fax and nobody to tell.
+    log.warn('Stored mail is gone', { messageId, key: ref.key });
+    metrics.count('MailMissing');
+    await ledger.recordMailOutcome(messageId, {
+      outcome: 'SKIPPED',
+      reason: 'mail-missing',
+      detail: 'the stored mail was gone before it was read',
+      decidedAt: clock.now().toISOString(),
+    });
+    return { finished: { outcome: 'SKIPPED', reason: 'mail-missing' } };
   }
-
-  let mail: InboundMail;
   try {
-    mail = await parseInboundMail(raw);
+    return { mail: await parseInboundMail(raw) };
   } catch (error) {
     // Retrying cannot help, and without its headers nobody is known to answer.
-    if (error instanceof UnreadableMailError) return drop(deps, messageId, 'unreadable-mime', error.message);
-    throw error;
+    if (!(error instanceof UnreadableMailError)) throw error;
+    return { finished: await drop(deps, messageId, 'unreadable-mime', error.message) };
   }
+}
+
+type TrustDecision =
+  | { kind: 'drop'; reason: string; detail: string }
+  | { kind: 'trusted'; replyTo: ReplyAddress };
+
+/** Who sent the mail and how to answer; untrusted mail, and mail that could loop, is dropped. */
+function decideTrust(mail: InboundMail, policy: InboundDeps['policy']): TrustDecision {
   const trust = assessSenderTrust(mail);
-  if (trust.kind === 'drop') {
-    return drop(deps, messageId, trust.reason, trust.detail);
-  }
-  const sender = trust.sender;
+  if (trust.kind === 'drop') return trust;
+  const { sender } = trust;
   const gateway = { faxDomain: policy.faxDomain, replyFrom: policy.replyFrom };
   const loop = loopRisk(mail, sender, gateway);
-  if (loop) {
-    // Bounces and our own mail coming back: even a fax could start a mail loop.
-    return drop(deps, messageId, 'loop-risk', loop);
-  }
-  const silent = isAutoReplyUnsafe(mail, sender, gateway);
+  // Bounces and our own mail coming back: even a fax could start a mail loop.
+  if (loop) return { kind: 'drop', reason: 'loop-risk', detail: loop };
   // Auto-Submitted or bulk mail from an allowed sender is faxed, but never answered (RFC 3834).
-  const replyTo: ReplyAddress = {
-    sender,
-    subject: mail.subject,
-    originalMessageId: mail.messageIdHeader,
-    references: [...mail.references, ...(mail.messageIdHeader ? [mail.messageIdHeader] : [])],
-    ...(silent ? { silent } : {}),
+  const silent = isAutoReplyUnsafe(mail, sender, gateway);
+  return {
+    kind: 'trusted',
+    replyTo: {
+      sender,
+      subject: mail.subject,
+      originalMessageId: mail.messageIdHeader,
+      references: [...mail.references, ...(mail.messageIdHeader ? [mail.messageIdHeader] : [])],
+      ...(silent ? { silent } : {}),
+    },
   };
-  const context = { deps, messageId, replyTo, record };
+}
 
-  if (!(await deps.senders.isAllowed(sender))) {
-    return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender });
-  }
+type Check<T> = ({ ok: true } & T) | { ok: false; reason: string; why: RejectionReason };
 
+/** The fax numbers the mail is addressed to (To and Cc), within the per-mail limit. */
+function checkRecipients(
+  mail: InboundMail,
+  policy: InboundDeps['policy'],
+): Check<{ numbers: string[]; rejected: RejectedRecipient[] }> {
   const recipients = faxNumbersFromRecipients([...mail.to, ...mail.cc], policy);
-  const rejectedRecipients: RejectedRecipient[] = recipients.rejected.map((r) => ({
+  const rejected: RejectedRecipient[] = recipients.rejected.map((r) => ({
     recipient: r.recipient,
     detail: r.detail,
   }));
@@ -148,84 +210,115 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
       sesEnvelopeRecipients(mail.headerLines),
       policy,
     ).accepted.map((a) => a.recipient);
-    return reject(context, 'no-fax-recipients', {
-      kind: 'no-fax-recipients',
-      faxDomain: policy.faxDomain,
-      rejectedRecipients,
-      ...(blindCopies.length > 0 ? { blindCopies } : {}),
-    });
+    return {
+      ok: false,
+      reason: 'no-fax-recipients',
+      why: {
+        kind: 'no-fax-recipients',
+        faxDomain: policy.faxDomain,
+        rejectedRecipients: rejected,
+        ...(blindCopies.length > 0 ? { blindCopies } : {}),
+      },
+    };
   }
   if (recipients.accepted.length > policy.maxNumbersPerMail) {
-    return reject(context, 'too-many-numbers', {
-      kind: 'too-many-numbers',
-      count: recipients.accepted.length,
-      limit: policy.maxNumbersPerMail,
-    });
+    return {
+      ok: false,
+      reason: 'too-many-numbers',
+      why: { kind: 'too-many-numbers', count: recipients.accepted.length, limit: policy.maxNumbersPerMail },
+    };
   }
+  return { ok: true, numbers: recipients.accepted.map((a) => a.number), rejected };
+}
 
-  const documents: DocumentDecision = await prepareFaxDocument(mail.parts, policy);
+type FaxDocument = Extract<DocumentDecision, { ok: true }>['document'];
+
+/** The one PDF to fax, from the mail's attachments. */
+async function checkDocuments(
+  mail: InboundMail,
+  policy: InboundDeps['policy'],
+): Promise<Check<{ document: FaxDocument; ignored: string[] }>> {
+  const documents = await prepareFaxDocument(mail.parts, policy);
   if (!documents.ok) {
-    return reject(context, documents.problem, {
-      kind: 'document',
-      problem: documents.problem,
-      detail: documents.detail,
-      files: documents.files,
-    });
+    return {
+      ok: false,
+      reason: documents.problem,
+      why: { kind: 'document', problem: documents.problem, detail: documents.detail, files: documents.files },
+    };
   }
-  const { document } = documents;
+  return { ok: true, document: documents.document, ignored: documents.ignored };
+}
 
-  const numbers = recipients.accepted.map((a) => a.number);
-  const day = now.toISOString().slice(0, 10);
-  const overGuard = await checkCostGuards(deps, {
-    day,
-    sender,
-    messageId,
-    pages: document.pages * numbers.length,
-  });
-  if (overGuard) return reject(context, overGuard.reason, overGuard.why);
+interface SendAllInput {
+  messageId: string;
+  replyTo: ReplyAddress;
+  numbers: string[];
+  document: FaxDocument;
+  expiresAt: number;
+  day: string;
+}
+
+/** Every number, in batches of SEND_BATCH_SIZE; the day's estimated cost counted per batch. */
+async function sendAll(deps: InboundDeps, input: SendAllInput): Promise<NumberReport[]> {
+  const { messageId, replyTo, numbers, document, expiresAt, day } = input;
   const reports: NumberReport[] = [];
   for (let i = 0; i < numbers.length; i += SEND_BATCH_SIZE) {
     const batch = numbers.slice(i, i + SEND_BATCH_SIZE);
     const sent = await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt });
     reports.push(...sent);
-    if (deps.usage && policy.dailyCostCeiling > 0) {
+    if (deps.policy.dailyCostCeiling > 0) {
       const cost = sent.reduce((sum, r) => sum + (r.status === 'queued' ? (r.estimatedCost ?? 0) : 0), 0);
       await deps.usage.addGatewayCost(day, `${messageId}#${i / SEND_BATCH_SIZE}`, cost);
     }
   }
+  return reports;
+}
 
-  const outcome: MailOutcome = {
+interface AcceptedMail {
+  subject: string;
+  numbers: string[];
+  reports: NumberReport[];
+  rejectedRecipients: RejectedRecipient[];
+  document: FaxDocument;
+  ignoredAttachments: string[];
+}
+
+/** The mail's outcome for the audit trail, then the one "queued" reply. */
+async function recordAndReply(context: ReplyContext, accepted: AcceptedMail): Promise<ProcessResult> {
+  const { deps, messageId } = context;
+  const { numbers, reports, rejectedRecipients, document, ignoredAttachments } = accepted;
+  const documents = document.files.map((f) => f.filename);
+  await deps.ledger.recordMailOutcome(messageId, {
     outcome: 'ACCEPTED',
-    sender,
-    decidedAt: clock.now().toISOString(),
+    sender: context.replyTo.sender,
+    decidedAt: deps.clock.now().toISOString(),
     numbers,
     rejectedNumbers: rejectedRecipients.map((r) => r.recipient),
-    documents: document.files.map((f) => f.filename),
-    ignoredAttachments: documents.ignored,
+    documents,
+    ignoredAttachments,
     pages: document.pages,
-  };
-  await ledger.recordMailOutcome(messageId, outcome);
-  metrics.count('MailAccepted');
-  log.info('Mail accepted', {
+  });
+  deps.metrics.count('MailAccepted');
+  deps.log.info('Mail accepted', {
     messageId,
     numbers: reports.map((r) => ({ number: r.number, status: r.status })),
     pages: document.pages,
-    documents: outcome.documents,
+    documents,
   });
 
   await replyOnce(context, () =>
     queuedReply(
       {
-        originalSubject: mail.subject,
+        originalSubject: accepted.subject,
         reference: jobReference(messageId),
         numbers: reports,
         rejectedRecipients,
-        documents: outcome.documents ?? [],
+        documents,
         files: document.files,
         pages: document.pages,
-        ignoredAttachments: documents.ignored,
+        ignoredAttachments,
       },
-      { currency: policy.priceCurrency },
+      { currency: deps.policy.priceCurrency },
     ),
   );
   return { outcome: 'ACCEPTED', numbers: reports };
@@ -238,7 +331,6 @@ async function checkCostGuards(
 ): Promise<{ reason: string; why: RejectionReason } | undefined> {
   const { policy, usage } = deps;
   if (policy.senderDailyPageLimit <= 0 && policy.dailyCostCeiling <= 0) return undefined;
-  if (!usage) throw new Error('a cost guard is configured but no DailyUsage store was given');
   if (policy.dailyCostCeiling > 0) {
     const spent = await usage.gatewayCost(mail.day);
     if (spent >= policy.dailyCostCeiling) {
@@ -353,7 +445,7 @@ interface FailedSend {
 async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unknown): Promise<void> {
   const { ledger, log, metrics } = deps;
   const { messageId, attemptId, claimed, pages, reports } = send;
-  if (error instanceof FaxSendOutcomeUnknownError) {
+  if (error instanceof SendOutcomeUnknownError) {
     // The request may have reached faxrocks: never repeat it. The poller looks for it in /faxes.
     log.warn('Send outcome unknown', { messageId, numbers: claimed, error: error.message });
     metrics.count('SendOutcomeUnknown', undefined, claimed.length);
@@ -363,7 +455,7 @@ async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unkn
     }
     return;
   }
-  if (error instanceof FaxrocksValidationError) {
+  if (error instanceof SendRefusedError) {
     // faxrocks refused the request outright: nothing was sent, and sending it again would not help.
     const reason = validationText(error);
     log.warn('Send refused', { messageId, numbers: claimed, reason });
@@ -378,7 +470,7 @@ async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unkn
   // retry can send them.
   for (const number of claimed) await ledger.releaseSend(messageId, number, attemptId);
   const retryHint =
-    error instanceof FaxrocksRateLimitError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
+    error instanceof ProviderRateLimitedError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
   throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
     cause: error,
   });
@@ -402,7 +494,7 @@ function reportOfExisting(number: string, job: FaxJob | undefined): NumberReport
   return { number, status: 'already-sent', state: job.state };
 }
 
-function validationText(error: FaxrocksValidationError): string {
+function validationText(error: SendRefusedError): string {
   const fields = Object.values(error.fieldErrors ?? {}).flat();
   return fields.length > 0 ? fields.join(' ') : error.message;
 }

@@ -13,6 +13,7 @@
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, addressParser, type Email } from 'postal-mime';
 import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/inbound-mail.ts';
+import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
 import { headerBlockOverLimits } from './header-limits.ts';
@@ -27,14 +28,11 @@ const MAX_FORWARD_DEPTH = 3;
 // attachments are collected below (marked `forwarded`) and its body text is not the fax's.
 export const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
 
-/**
- * A mail that is not read: over the header limits checked before parsing (header-limits.ts), or
- * refused by the MIME parser (over 2 MiB of headers in all, 256 levels of nesting), which no mail
- * program writes. Nothing in it can be trusted or answered, so it is dropped, not retried.
- */
-export class UnreadableMailError extends Error {
-  override readonly name = 'UnreadableMailError';
-}
+// UnreadableMailError (functions/errors.ts): a mail that is not read, over the header limits checked
+// before parsing (header-limits.ts), or refused by the MIME parser (over 2 MiB of headers in all,
+// 256 levels of nesting), which no mail program writes. Nothing in it can be trusted or answered,
+// so it is dropped, not retried. Re-exported for the mail readers' callers.
+export { UnreadableMailError };
 
 /** The bytes of a part as the parser reports it, with a set-aside body given back. */
 type Restore = (content: Buffer) => Buffer;

@@ -8,52 +8,25 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { documentClient, faxrocksClientFromEnv, sesMailerFromEnv } from '../adapters/deployed-adapters.ts';
-import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
-import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
-import type { TokenSource } from '../adapters/faxrocks/client.ts';
-import { createLogger, PowertoolsMetricsSink } from '../adapters/telemetry.ts';
-import { gatewayPolicyFromEnv, pollerPolicyFromEnv, requireString } from '../config.ts';
-import { type Log, type MetricsSink, systemClock } from '../ports.ts';
+import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
+import { buildPollerDeps, pollerSettingsFromEnv } from './deps.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from './poll-fax-statuses.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** Clients the deployed function creates itself; the tests hand in loopback ones. */
-export interface PollerClients {
-  dynamo?: DynamoDBClient;
-  ses?: SESv2Client;
-  token?: TokenSource;
-  log?: Log;
-  metrics?: MetricsSink;
-}
-
 /**
- * From the environment: JOBS_TABLE, FAX_DOMAIN (and REPLY_FROM), FAXROCKS_API_URL (optional),
- * FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET, the poller policy variables, and
- * SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is missing.
+ * The deployed function's dependencies from its environment: JOBS_TABLE, FAX_DOMAIN (and
+ * REPLY_FROM), FAXROCKS_API_URL (optional), FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET, the
+ * poller policy variables, and SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is
+ * missing. Tests may hand in loopback clients.
  */
-export function buildPollerDeps(env: Env = process.env, clients: PollerClients = {}): PollerDeps {
-  const gateway = gatewayPolicyFromEnv(env);
-  const policy = pollerPolicyFromEnv(env);
-  const jobsTable = requireString(env, 'JOBS_TABLE');
-  const log = clients.log ?? createLogger('faxgate-status-poller');
-  const documents = documentClient(clients.dynamo);
-  return {
-    ledger: new DynamoJobLedger(documents, jobsTable, { claimRetentionDays: gateway.jobRetentionDays }),
-    notificationLease: new DynamoNotificationLease(documents, jobsTable),
-    faxApi: faxrocksClientFromEnv(env, log, clients.token),
-    mailer: sesMailerFromEnv(env, clients.ses),
-    policy,
-    replyFrom: gateway.replyFrom,
-    replyStyle: { currency: gateway.priceCurrency },
-    clock: systemClock,
-    log,
-    metrics: clients.metrics ?? new PowertoolsMetricsSink(),
-  };
+export function deployedPollerDeps(
+  env: Env = process.env,
+  overrides: DeployedClientOverrides = {},
+): PollerDeps {
+  const settings = pollerSettingsFromEnv(env);
+  return buildPollerDeps(settings, deployedClients(env, 'faxgate-status-poller', overrides));
 }
 
 /** Work in flight when the deadline passes may still need this long (a receipt, an email). */
@@ -82,4 +55,4 @@ export function createPollerHandler(
   };
 }
 
-export const handler = createPollerHandler(() => buildPollerDeps());
+export const handler = createPollerHandler(() => deployedPollerDeps());

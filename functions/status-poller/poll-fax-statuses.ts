@@ -13,7 +13,6 @@
 // Transient faxrocks faults while reading /faxes leave every job as it was for the next run.
 
 import { randomUUID } from 'node:crypto';
-import { isTransientFaxrocksError } from '../adapters/faxrocks/errors.ts';
 import type { PollerPolicy } from '../config.ts';
 import { type FaxJob, type FaxOutcome, isFinal as isFinalState } from '../domain/fax-job.ts';
 import {
@@ -27,7 +26,7 @@ import {
 } from '../domain/fax-matching.ts';
 import { composeOutcomeReply, type OutcomeReceipt } from '../domain/replies/outcome.ts';
 import type { ReplyStyle } from '../domain/replies/style.ts';
-import { ConflictError, TransientError } from '../errors.ts';
+import { ConflictError, ProviderAccessDeniedError, TransientError } from '../errors.ts';
 import type {
   Clock,
   FaxApi,
@@ -75,7 +74,7 @@ export interface PollerDeps {
   notificationLeaseSeconds?: number;
   /**
    * Which errors from reading /faxes are worth waiting out (5xx, 429, time-outs). Defaults to the
-   * faxrocks client's own classification.
+   * port's: a TransientError other than ProviderAccessDeniedError.
    */
   isTransient?: (error: unknown) => boolean;
 }
@@ -473,7 +472,10 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** 5xx, 429, time-outs and network faults, and a token store that did not answer. */
+/**
+ * 5xx, 429, time-outs and network faults, and a token store that did not answer. Not a refused
+ * token: the next run would meet it again, so the invocation fails loudly instead.
+ */
 function defaultIsTransient(error: unknown): boolean {
-  return isTransientFaxrocksError(error) || error instanceof TransientError;
+  return error instanceof TransientError && !(error instanceof ProviderAccessDeniedError);
 }

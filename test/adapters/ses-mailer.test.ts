@@ -4,7 +4,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
-import { localAwsClientConfig } from '../../local/stand-ins.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 
 interface StoredEmail {
   from: string;

@@ -4,11 +4,11 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobReference } from '../../functions/domain/job-reference.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import {
   DataFolderInUseError,
   ensureTables,
   jobsTableDefinition,
-  localAwsClientConfig,
   type ObjectCreated,
   startDynamoStandIn,
 } from '../../local/stand-ins.ts';

@@ -13,12 +13,12 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
-import { silentLog } from '../../functions/adapters/telemetry.ts';
 import type { MailRecord } from '../../functions/domain/fax-job.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
-import { localAwsClientConfig } from '../../local/stand-ins.ts';
 import type { FaxView } from '../../sandbox/faxrocks-sandbox.ts';
 import { tempDir } from '../support/stand-ins.ts';
+import { silentLog } from '../support/telemetry.ts';
 import { type CorpusExpectation, corpusAllowlist, corpusExpectations } from './expectations.ts';
 
 const mailDir = join(dirname(fileURLToPath(import.meta.url)), 'mail');

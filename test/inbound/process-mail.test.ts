@@ -9,20 +9,16 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
 import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDailyUsage } from '../../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
-import { S3MailStore } from '../../functions/adapters/s3-mail-store.ts';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
-import { CountingMetrics, silentLog } from '../../functions/adapters/telemetry.ts';
 import { gatewayPolicyFromEnv } from '../../functions/config.ts';
 import { jobReference } from '../../functions/domain/job-reference.ts';
-import type { InboundDeps } from '../../functions/inbound/deps.ts';
+import { buildInboundDeps, type InboundDeps } from '../../functions/inbound/deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
-import { systemClock } from '../../functions/ports.ts';
-import { localAwsClientConfig } from '../../local/stand-ins.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { buildSesMail, deeplyNestedMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
 import {
@@ -31,6 +27,7 @@ import {
   startDynamoFixture,
   startS3Fixture,
 } from '../support/stand-ins.ts';
+import { CountingMetrics, silentLog } from '../support/telemetry.ts';
 
 // A CommonJS module with __esModule: Node's ESM loader and vitest's interop disagree on `default`.
 const sesLocal: typeof sesLocalModule.default =
@@ -78,22 +75,24 @@ beforeEach(() => {
 });
 
 function makeDeps(overrides: Partial<InboundDeps> = {}): InboundDeps {
-  return {
-    mailStore: new S3MailStore(s3.client),
-    senders,
-    ledger,
-    faxApi: new FaxrocksClient({ baseUrl: sandbox.url, token: staticToken(sandbox.token), backoffMs: 1 }),
-    mailer,
+  const settings = {
     policy: gatewayPolicyFromEnv({
       FAX_DOMAIN: 'fax.example.com',
       DEFAULT_COUNTRY: 'DE',
       MAX_NUMBERS_PER_MAIL: '15',
     }),
-    clock: systemClock,
+    jobsTable: dynamo.jobsTable,
+    sendersTable: dynamo.sendersTable,
+  };
+  const clients = {
+    s3: s3.client,
+    dynamo: dynamo.client,
+    faxrocks: { baseUrl: sandbox.url, token: staticToken(sandbox.token) },
+    mailer,
     log: silentLog,
     metrics,
-    ...overrides,
   };
+  return { ...buildInboundDeps(settings, clients), ...overrides };
 }
 
 /** Stores the mail as SES would and returns the SQS event S3 would send for it. */
@@ -528,7 +527,6 @@ describe('cost guards', () => {
 
   it('rejects a mail over the sender daily page limit, and counts a redelivered mail once', async () => {
     const guarded = makeDeps({
-      usage: new DynamoDailyUsage(dynamo.docClient, dynamo.jobsTable),
       policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', SENDER_DAILY_PAGE_LIMIT: '3' }),
     });
     const first = await mailFrom('carol@practice.example', 2);
@@ -550,7 +548,6 @@ describe('cost guards', () => {
 
   it("rejects mail once the gateway's estimated cost for the day reaches the ceiling", async () => {
     const guarded = makeDeps({
-      usage: new DynamoDailyUsage(dynamo.docClient, `${dynamo.jobsTable}`),
       policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', DAILY_COST_CEILING: '0.1' }),
     });
     // Other tests of this file count against the same day, so start from what is there.

@@ -9,12 +9,12 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog } from '../../functions/adapters/telemetry.ts';
 import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
 import { type Grey, jpegOf, pngOf, storedFor, testPicture, tiffOf } from '../fixtures/images.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 import { differenceFrom, renderPage } from '../support/render-pdf.ts';
 import { tempDir } from '../support/stand-ins.ts';
+import { silentLog } from '../support/telemetry.ts';
 
 const sender = 'alice@example.com';
 let gateway: LocalGateway;

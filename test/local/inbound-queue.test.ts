@@ -3,9 +3,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLog } from '../../functions/adapters/telemetry.ts';
 import { type BatchHandler, InboundQueue } from '../../local/inbound-queue.ts';
 import { tempDir } from '../support/stand-ins.ts';
+import { silentLog } from '../support/telemetry.ts';
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => {

@@ -9,12 +9,13 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog } from '../../functions/adapters/telemetry.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { type LocalGateway, PortInUseError, startLocalGateway } from '../../local/runtime.ts';
 import { newSesMessageId, stampAsSes } from '../../local/ses-inbound-smtp.ts';
-import { DataFolderInUseError, localAwsClientConfig, startS3StandIn } from '../../local/stand-ins.ts';
+import { DataFolderInUseError, startS3StandIn } from '../../local/stand-ins.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { tempDir } from '../support/stand-ins.ts';
+import { silentLog } from '../support/telemetry.ts';
 
 const number = '+493012345600';
 const sender = 'alice@example.com';

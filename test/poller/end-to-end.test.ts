@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog } from '../../functions/adapters/telemetry.ts';
 import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
 import { tempDir } from '../support/stand-ins.ts';
+import { silentLog } from '../support/telemetry.ts';
 
 const sender = 'carol@example.com';
 let offsetMs = 0;

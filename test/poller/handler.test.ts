@@ -8,12 +8,12 @@ import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
-import { CountingMetrics } from '../../functions/adapters/telemetry.ts';
 import { ConfigError } from '../../functions/config.ts';
-import { buildPollerDeps, createPollerHandler } from '../../functions/status-poller/handler.ts';
-import { localAwsClientConfig } from '../../local/stand-ins.ts';
+import { createPollerHandler, deployedPollerDeps } from '../../functions/status-poller/handler.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { type DynamoFixture, startDynamoFixture } from '../support/stand-ins.ts';
+import { CountingMetrics } from '../support/telemetry.ts';
 import { pdfOfPages, RecordingLog } from './world.ts';
 
 // A CommonJS module with __esModule: Node's ESM loader and vitest's interop disagree on `default`.
@@ -59,9 +59,9 @@ describe('status poller handler', () => {
   });
 
   it('fails fast, naming the missing variable', () => {
-    expect(() => buildPollerDeps({})).toThrow(ConfigError);
-    expect(() => buildPollerDeps({ FAX_DOMAIN: 'fax.example.com' })).toThrow(/JOBS_TABLE must be set/);
-    expect(() => buildPollerDeps({ FAX_DOMAIN: 'fax.example.com', JOBS_TABLE: 't' })).toThrow(
+    expect(() => deployedPollerDeps({})).toThrow(ConfigError);
+    expect(() => deployedPollerDeps({ FAX_DOMAIN: 'fax.example.com' })).toThrow(/JOBS_TABLE must be set/);
+    expect(() => deployedPollerDeps({ FAX_DOMAIN: 'fax.example.com', JOBS_TABLE: 't' })).toThrow(
       /FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET/,
     );
   });
@@ -93,7 +93,7 @@ describe('status poller handler', () => {
     const handler = createPollerHandler(() => {
       builds++;
       const dynamoClient = dynamo.client;
-      return buildPollerDeps(env(), {
+      return deployedPollerDeps(env(), {
         dynamo: dynamoClient,
         ses,
         token: staticToken('handler-token'),

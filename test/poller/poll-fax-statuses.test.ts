@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxMailer } from '../../functions/adapters/outbox-mailer.ts';
+import { OutboxMailer } from '../../local/outbox-mailer.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
 import { type DynamoFixture, startDynamoFixture, tempDir } from '../support/stand-ins.ts';
 import { createWorld, MINUTE, pdfOfPages, SANDBOX_TOKEN, T0, type World } from './world.ts';

@@ -6,7 +6,6 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../../functions/adapters/dynamo-notification-lease.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
-import { CountingMetrics } from '../../functions/adapters/telemetry.ts';
 import type { PollerPolicy } from '../../functions/config.ts';
 import type { FaxJob, NewFaxJob } from '../../functions/domain/fax-job.ts';
 import type { Clock, Log, Mailer, OutgoingMail } from '../../functions/ports.ts';
@@ -22,6 +21,7 @@ import {
   startFaxrocksSandbox,
 } from '../../sandbox/faxrocks-sandbox.ts';
 import type { DynamoFixture } from '../support/stand-ins.ts';
+import { CountingMetrics } from '../support/telemetry.ts';
 
 export const T0 = Date.parse('2026-11-27T06:00:00.000Z');
 export const MINUTE = 60_000;

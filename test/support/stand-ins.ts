@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../functions/adapters/document-client.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import {
   ensureTables,
-  localAwsClientConfig,
   type S3StandIn,
   type StandIn,
   startDynamoStandIn,
@@ -36,9 +37,7 @@ export async function startDynamoFixture(
 ): Promise<DynamoFixture> {
   const standIn = await startDynamoStandIn();
   const client = new DynamoDBClient(localAwsClientConfig(standIn.endpoint));
-  const docClient = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const docClient = documentClient(client);
   const jobsTable = tables.jobsTable ?? 'faxgate-jobs';
   const sendersTable = tables.sendersTable ?? 'faxgate-senders';
   await ensureTables(client, { jobsTable, sendersTable });

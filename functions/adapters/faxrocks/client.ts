@@ -4,20 +4,21 @@
 // twice is sent twice. The token is held only inside the TokenSource and the Authorization header.
 
 import { setImmediate as nextCheckPhase, setTimeout as sleep } from 'node:timers/promises';
+import {
+  ConfigError,
+  FaxNotFoundError,
+  ProviderAccessDeniedError,
+  ProviderRateLimitedError,
+  SendOutcomeUnknownError,
+  SendRefusedError,
+} from '../../errors.ts';
 import type { FaxApi, FaxPage, FaxrocksUser, Log, QueuedFax, SendFaxRequest } from '../../ports.ts';
 import {
   FaxrocksError,
-  FaxrocksForbiddenError,
   FaxrocksNetworkError,
-  FaxrocksNotFoundError,
-  FaxrocksRateLimitError,
   FaxrocksResponseError,
   FaxrocksServerError,
   FaxrocksTimeoutError,
-  FaxrocksUnauthorizedError,
-  FaxrocksValidationError,
-  FaxSendOutcomeUnknownError,
-  isTransientFaxrocksError,
 } from './errors.ts';
 import { parseFaxList, parseSendAnswer, parseUser } from './schema.ts';
 
@@ -108,7 +109,7 @@ export class FaxrocksClient implements FaxApi {
     const route = 'POST /send';
     const { numbers } = request;
     if (numbers.length < 1 || numbers.length > 10) {
-      throw new FaxrocksValidationError(`${route}: 1 to 10 numbers per call, not ${numbers.length}`, {
+      throw new SendRefusedError(`${route}: 1 to 10 numbers per call, not ${numbers.length}`, {
         fieldErrors: { numbers: ['Between 1 and 10 numbers per /send call.'] },
       });
     }
@@ -138,7 +139,7 @@ export class FaxrocksClient implements FaxApi {
       return parseSendAnswer(parseJson(route, answer));
     } catch (error) {
       // A 2xx means the provider took the fax; only the details are unreadable.
-      throw new FaxSendOutcomeUnknownError(
+      throw new SendOutcomeUnknownError(
         `${route}: accepted (${answer.status}) but the answer could not be read; the fax may be queued`,
         { status: answer.status, cause: error },
       );
@@ -148,12 +149,7 @@ export class FaxrocksClient implements FaxApi {
   async *listFaxPages(options: { perPage?: number } = {}): AsyncGenerator<FaxPage> {
     const { perPage } = options;
     if (perPage !== undefined && (!Number.isInteger(perPage) || perPage < 1 || perPage > 1000)) {
-      throw new FaxrocksValidationError(
-        `GET /faxes: perPage must be an integer from 1 to 1000, not ${perPage}`,
-        {
-          fieldErrors: { perPage: ['An integer from 1 to 1000.'] },
-        },
-      );
+      throw new RangeError(`GET /faxes: perPage must be an integer from 1 to 1000, not ${perPage}`);
     }
     let expectedPage = 1;
     let url = this.listUrl(expectedPage, perPage);
@@ -189,9 +185,7 @@ export class FaxrocksClient implements FaxApi {
     const route = `GET /faxes/{id}/${what}`;
     // Ids are alphanumeric; anything else could walk the path ("..") to another endpoint.
     if (!/^[A-Za-z0-9]+$/.test(id)) {
-      throw new FaxrocksValidationError(`${route}: "${id.slice(0, 40)}" is not a faxrocks fax id`, {
-        fieldErrors: { id: ['An alphanumeric fax id.'] },
-      });
+      throw new FaxNotFoundError(`${route}: "${id.slice(0, 40)}" is not a faxrocks fax id`);
     }
     return this.read(route, `${this.baseUrl}/faxes/${id}/${what}`, (answer) => {
       const head = Buffer.from(answer.bytes.subarray(0, 1024)).toString('latin1');
@@ -239,7 +233,7 @@ export class FaxrocksClient implements FaxApi {
         if (answer.status < 200 || answer.status >= 300) throw errorFor(route, answer);
         return parse(answer);
       } catch (error) {
-        if (!isTransientFaxrocksError(error) || attempt >= this.readRetries) throw error;
+        if (!isWorthRereading(error) || attempt >= this.readRetries) throw error;
         const delayMs = this.retryDelayMs(attempt, error);
         if (delayMs > this.maxRetryDelayMs) throw error;
         this.log?.warn('faxrocks read failed, retrying', {
@@ -247,7 +241,7 @@ export class FaxrocksClient implements FaxApi {
           attempt: attempt + 1,
           delayMs,
           error: (error as Error).name,
-          status: (error as FaxrocksError).status,
+          status: (error as { status?: number }).status,
         });
         await sleep(delayMs);
       }
@@ -257,7 +251,7 @@ export class FaxrocksClient implements FaxApi {
   private retryDelayMs(attempt: number, error: unknown): number {
     const step = this.backoffMs * 2 ** attempt;
     const jittered = step / 2 + (this.random() * step) / 2;
-    if (error instanceof FaxrocksRateLimitError && error.retryAfterSeconds !== undefined) {
+    if (error instanceof ProviderRateLimitedError && error.retryAfterSeconds !== undefined) {
       return Math.max(error.retryAfterSeconds * 1000, jittered);
     }
     return jittered;
@@ -333,11 +327,16 @@ export class FaxrocksClient implements FaxApi {
       (error instanceof FaxrocksNetworkError && !NOT_SENT_CODES.has(error.code ?? ''));
     if (!mayHaveArrived) return error;
     this.log?.warn('faxrocks /send outcome unknown', { route, error: (error as Error).name });
-    return new FaxSendOutcomeUnknownError(
+    return new SendOutcomeUnknownError(
       `${route}: the outcome is unknown (${(error as Error).message}); the fax may have been queued, do not resend blindly`,
-      { status: (error as FaxrocksError).status, cause: error },
+      { status: (error as { status?: number }).status, cause: error },
     );
   }
+}
+
+/** A host name (or URL hostname) that stays on this machine: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
@@ -345,12 +344,11 @@ function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new FaxrocksError(`the faxrocks base URL is not a URL: "${baseUrl.slice(0, 200)}"`);
+    throw new ConfigError(`the faxrocks base URL is not a URL: "${baseUrl.slice(0, 200)}"`);
   }
-  const loopback =
-    ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && (loopback || allowInsecureHttp))) return;
-  throw new FaxrocksError(
+  const plainAllowed = isLoopbackHost(url.hostname) || allowInsecureHttp;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && plainAllowed)) return;
+  throw new ConfigError(
     `the faxrocks base URL must be https (plain http only on loopback): "${url.origin}${url.pathname}"`,
   );
 }
@@ -378,7 +376,7 @@ export function sendRequestBody(request: SendFaxRequest): Buffer {
   return body;
 }
 
-function transportError(route: string, error: unknown, timeoutMs: number): FaxrocksError {
+function transportError(route: string, error: unknown, timeoutMs: number): Error {
   if (error instanceof FaxrocksError) return error;
   const name = (error as { name?: string } | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
@@ -419,7 +417,8 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function errorFor(route: string, answer: Answer): FaxrocksError {
+/** A non-2xx answer as the port's error (or the client's own, for what no port error names). */
+function errorFor(route: string, answer: Answer): Error {
   const { status } = answer;
   let body: { message?: unknown; errors?: unknown } = {};
   try {
@@ -434,21 +433,30 @@ function errorFor(route: string, answer: Answer): FaxrocksError {
   }
   switch (status) {
     case 401:
-      return new FaxrocksUnauthorizedError(message, { status });
     case 403:
-      return new FaxrocksForbiddenError(message, { status });
+      return new ProviderAccessDeniedError(message, { status });
     case 404:
-      return new FaxrocksNotFoundError(message, { status });
+      return new FaxNotFoundError(message, { status });
     case 422:
-      return new FaxrocksValidationError(message, { status, fieldErrors: fieldErrorsOf(body.errors) });
+      return new SendRefusedError(message, { status, fieldErrors: fieldErrorsOf(body.errors) });
     case 429:
-      return new FaxrocksRateLimitError(message, {
+      return new ProviderRateLimitedError(message, {
         status,
         retryAfterSeconds: retryAfterSeconds(answer.headers.get('retry-after')),
       });
   }
   if (status >= 500) return new FaxrocksServerError(message, { status });
   return new FaxrocksError(message, { status });
+}
+
+/** A GET worth repeating: throttled, 5xx, time-out, network. Not 401/403: a new attempt would not help. */
+function isWorthRereading(error: unknown): boolean {
+  return (
+    error instanceof ProviderRateLimitedError ||
+    error instanceof FaxrocksServerError ||
+    error instanceof FaxrocksTimeoutError ||
+    error instanceof FaxrocksNetworkError
+  );
 }
 
 function fieldErrorsOf(errors: unknown): Record<string, string[]> {

@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
-import { TransientError } from '../errors.ts';
-import { type Clock, type Mailer, type OutgoingMail, systemClock } from '../ports.ts';
-import { composeMessage } from './mime-message.ts';
+import { composeMessage } from '../functions/adapters/mime-message.ts';
+import { TransientError } from '../functions/errors.ts';
+import { type Clock, type Mailer, type OutgoingMail, systemClock } from '../functions/ports.ts';
 
 export interface SmtpRelay {
   host: string;

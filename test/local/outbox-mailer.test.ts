@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxMailer } from '../../functions/adapters/outbox-mailer.ts';
 import { TransientError } from '../../functions/errors.ts';
 import type { OutgoingMail } from '../../functions/ports.ts';
+import { OutboxMailer } from '../../local/outbox-mailer.ts';
 import { tempDir } from '../support/stand-ins.ts';
 
 const reply: OutgoingMail = {
