@@ -57,6 +57,7 @@ const policy: GatewayPolicy = {
   documentInflateMb: 256,
   allowedPrefixes: [],
   blockedPrefixes: [],
+  allowedNumberTypes: [],
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
   jobRetentionDays: 400,

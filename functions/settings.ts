@@ -6,6 +6,8 @@
 //
 // Plain data and small functions only: this module is bundled into both Lambda functions.
 
+import { COSTLY_NUMBER_KINDS } from './domain/fax-numbers.ts';
+
 /** The deployed functions; a group names which of them read its settings. */
 export type FunctionName = 'inbound' | 'poller';
 
@@ -428,6 +430,17 @@ export const gatewaySettings = settingGroup({
       default: [],
       shownDefault: 'none',
       doc: 'Comma-separated prefixes never dialled (premium rate), e.g. `+49900,+1900`; checked after the allowed ones',
+    },
+    allowedNumberTypes: {
+      kind: list({
+        test: (v) => (COSTLY_NUMBER_KINDS as readonly string[]).includes(v),
+        must: `name kinds of number among ${COSTLY_NUMBER_KINDS.join(', ')}`,
+        allowed: COSTLY_NUMBER_KINDS.map((kind) => `\`${kind}\``).join(', '),
+      }),
+      env: 'ALLOW_NUMBER_TYPES',
+      default: [],
+      shownDefault: 'none',
+      doc: 'Comma-separated kinds of costly number that may be dialled; refused otherwise, whatever the prefixes allow: premium rate (+1 900, +44 909), shared cost (+49 137), personal numbers (+44 70) and global services (satellite +881, +870, international networks +882, +883, ...)',
     },
     senderDailyPageLimit: {
       kind: whole(0, 1_000_000),

@@ -468,7 +468,7 @@ async function replyOnce(context: ReplyContext, compose: () => ReplyText): Promi
   try {
     await deps.mailer.send({
       from: deps.policy.replyFrom,
-      to: replyTo.sender,
+      to: { address: replyTo.sender },
       subject,
       text,
       inReplyTo: replyTo.originalMessageId,

@@ -370,7 +370,7 @@ async function notifySender(run: PollRun, job: FaxJob): Promise<void> {
     }
     const mail: OutgoingMail = {
       from: deps.replyFrom,
-      to: job.sender,
+      to: { address: job.sender },
       subject: reply.subject,
       text: reply.text,
       attachments: reply.attachments,

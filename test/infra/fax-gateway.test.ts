@@ -406,6 +406,7 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         DOCUMENT_INFLATE_MB: '256',
         ALLOWED_PREFIXES: '',
         BLOCKED_PREFIXES: '',
+        ALLOW_NUMBER_TYPES: '',
         SENDER_DAILY_PAGE_LIMIT: '0',
         DAILY_COST_CEILING: '0',
         JOB_RETENTION_DAYS: '400',
