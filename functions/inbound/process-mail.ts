@@ -18,7 +18,7 @@ import {
   FaxrocksValidationError,
   FaxSendOutcomeUnknownError,
 } from '../adapters/faxrocks/errors.ts';
-import type { DocumentDecision } from '../domain/documents.ts';
+import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
@@ -42,7 +42,6 @@ import { MailNotFoundError, TransientError } from '../errors.ts';
 import { parseInboundMail, UnreadableMailError } from '../mail/parse-inbound-mail.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
-import { documentBudgetOf, prepareFaxDocumentWithinBudget } from './document-budget.ts';
 
 /** SES writes this object once when the receipt rule is created; it is not a mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
@@ -164,11 +163,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     });
   }
 
-  const documents: DocumentDecision = await prepareFaxDocumentWithinBudget(
-    mail.parts,
-    policy,
-    documentBudgetOf(policy),
-  );
+  const documents: DocumentDecision = await prepareFaxDocument(mail.parts, policy);
   if (!documents.ok) {
     return reject(context, documents.problem, {
       kind: 'document',
