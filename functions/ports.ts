@@ -66,6 +66,12 @@ export interface JobLedger {
   claimReply(messageId: string, now: string, until: string): Promise<'claimed' | 'replied' | 'busy'>;
   /** Gives a claim back after the reply could not be sent, so a retry can send it at once. */
   releaseReply(messageId: string): Promise<void>;
+  /**
+   * Notes why processing the mail failed (the queue retries it), so an admin reading the record or
+   * its dead letter sees the cause; keeps the last error and a bounded list. Optional: a ledger
+   * without it only loses that audit line.
+   */
+  recordMailFailure?(messageId: string, failure: MailFailure): Promise<void>;
 
   /**
    * The exactly-once gate: a conditional put of the job in state SENDING. True when this caller
@@ -107,6 +113,14 @@ export interface JobLedger {
   recordOutcome(messageId: string, number: string, outcome: FaxOutcome): Promise<void>;
   /** The outcome email went out: the job leaves the open-jobs index. */
   markNotified(messageId: string, number: string, at: string): Promise<void>;
+}
+
+export interface MailFailure {
+  at: string;
+  /** `Name: message` of the error, never document bytes. */
+  error: string;
+  /** The queue's receive count when it failed. */
+  receiveCount?: number;
 }
 
 // ---- Outgoing mail ----

@@ -41,6 +41,20 @@ export class FaxGatewayStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: gateway.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: gateway.alarmTopic.topicArn });
     new CfnOutput(this, 'ReplyFrom', { value: gateway.settings.replyFrom });
+    // What `faxgate --stack` reads (doctor, jobs, dead-letters, usage) besides the names above.
+    new CfnOutput(this, 'FaxDomain', { value: domain });
+    new CfnOutput(this, 'ReceiptRuleName', { value: gateway.receiptRule.receiptRuleName });
+    new CfnOutput(this, 'InboundFunctionName', { value: gateway.inboundFunction.functionName });
+    new CfnOutput(this, 'StatusPollerFunctionName', { value: gateway.statusPollerFunction.functionName });
+    const { token } = gateway.settings;
+    if ('parameterName' in token) {
+      new CfnOutput(this, 'TokenParameterName', { value: token.parameterName });
+    } else {
+      new CfnOutput(this, 'TokenSecretName', { value: token.secretName });
+    }
+    new CfnOutput(this, 'FaxrocksApiUrl', { value: gateway.settings.faxrocksApiUrl });
+    new CfnOutput(this, 'SenderDailyPageLimit', { value: String(gateway.settings.senderDailyPageLimit) });
+    new CfnOutput(this, 'DailyCostCeiling', { value: String(gateway.settings.dailyCostCeiling) });
 
     gateway.domainIdentity?.dkimRecords.forEach((record, i) => {
       new CfnOutput(this, `DkimRecord${i + 1}`, {

@@ -78,6 +78,15 @@ export function createStatefulResources(
     sortKey: { name: jobsTableSchema.openJobsIndex.sortKey, type: dynamodb.AttributeType.STRING },
     projectionType: dynamodb.ProjectionType.ALL,
   });
+  // The admin CLI's history (`faxgate jobs list|show`); nothing in the functions reads them.
+  for (const index of [jobsTableSchema.mailsByDayIndex, jobsTableSchema.mailReferenceIndex]) {
+    jobsTable.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
 
   const sendersTable = new dynamodb.Table(scope, 'SendersTable', {
     partitionKey: { name: sendersTableSchema.partitionKey, type: dynamodb.AttributeType.STRING },

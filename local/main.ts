@@ -14,10 +14,15 @@ function shown(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
+/** A one-page PDF shipped for the banner's example (examples/make-sample-pdf.ts writes it). */
+export const SAMPLE_PDF = 'examples/sample.pdf';
+
 export function banner(gateway: LocalGateway): string {
   const c: LocalConfig = gateway.config;
   const domain = c.policy.faxDomain;
-  const number = SANDBOX_TEST_NUMBERS.delivered;
+  // Without the "+": swaks (Getopt) reads "--to +49..." as an option; a leading digit 1-9 is
+  // international anyway (PRODUCT.md section 3).
+  const number = SANDBOX_TEST_NUMBERS.delivered.replace(/^\+/, '');
   const smtp = `${c.host}:${gateway.smtpPort}`;
   const senderEnv = [
     gateway.dynamodbEndpoint !== `http://127.0.0.1:${localDefaults.dynamodbPort}`
@@ -32,7 +37,7 @@ export function banner(gateway: LocalGateway): string {
   const loopback = /^(127\.|::1$|localhost$)/.test(c.host);
   const lines = [
     '',
-    'faxgate is running on this machine. Ctrl-C stops it; state is kept for the next start.',
+    `faxgate is running on this machine (pid ${process.pid}). Ctrl-C or kill ${process.pid} stops it; state is kept for the next start.`,
     '',
     ...(loopback
       ? []
@@ -52,7 +57,7 @@ export function banner(gateway: LocalGateway): string {
     '',
     'Send a test fax end to end:',
     `  1. allow yourself     ${senderEnv}npx faxgate senders add you@example.com --local`,
-    `  2. mail a PDF         swaks --server ${smtp} --from you@example.com --to ${number}@${domain} --attach @some.pdf`,
+    `  2. mail a PDF         swaks --server ${smtp} --from you@example.com --to ${number}@${domain} --attach @${SAMPLE_PDF}`,
     `     (or without swaks) ${smtpEnv}npm run send-test-fax -- --from you@example.com --to ${number}@${domain}`,
     `  3. read the replies   ls ${shown(gateway.outboxDir)}/   ("queued" at once, the receipt after delivery)`,
     '',

@@ -6,14 +6,20 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
+  type AttributeValue,
+  BatchWriteItemCommand,
   CreateTableCommand,
   type CreateTableCommandInput,
+  DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  ScanCommand,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { jobsTableSchema, sendersTableSchema } from '../functions/adapters/table-schema.ts';
+import { jobReference } from '../functions/domain/job-reference.ts';
 import { FaxgateError } from '../functions/errors.ts';
 
 // Neither package ships type declarations; these are the small parts used here.
@@ -189,30 +195,29 @@ export async function startS3StandIn(options: {
 }
 
 export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, openJobsIndex } = jobsTableSchema;
+  const { partitionKey, sortKey, openJobsIndex, mailsByDayIndex, mailReferenceIndex } = jobsTableSchema;
+  const index = (definition: { name: string; partitionKey: string; sortKey: string }) => ({
+    IndexName: definition.name,
+    KeySchema: [
+      { AttributeName: definition.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: definition.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  });
+  const keys = [
+    partitionKey,
+    sortKey,
+    ...[openJobsIndex, mailsByDayIndex, mailReferenceIndex].flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: partitionKey, AttributeType: 'S' },
-      { AttributeName: sortKey, AttributeType: 'S' },
-      { AttributeName: openJobsIndex.partitionKey, AttributeType: 'S' },
-      { AttributeName: openJobsIndex.sortKey, AttributeType: 'S' },
-    ],
+    AttributeDefinitions: [...new Set(keys)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' },
       { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: openJobsIndex.name,
-        KeySchema: [
-          { AttributeName: openJobsIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: openJobsIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+    GlobalSecondaryIndexes: [index(openJobsIndex), index(mailsByDayIndex), index(mailReferenceIndex)],
   };
 }
 
@@ -225,14 +230,87 @@ export function sendersTableDefinition(tableName: string): CreateTableCommandInp
   };
 }
 
-async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+async function describeTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<TableDescription | undefined> {
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return Table?.TableStatus;
+    return Table;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
+}
+
+async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  const table = await describeTable(client, tableName);
+  if (!table) return undefined;
+  // An index still being added counts as not ready.
+  const indexesActive = (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+  return indexesActive ? table.TableStatus : 'UPDATING';
+}
+
+/**
+ * A jobs table from an older version lacks indexes added since. dynalite cannot add an index to a
+ * table (UpdateTable ignores GlobalSecondaryIndexUpdates.Create), so the local table is copied,
+ * created again with every index, and filled back; mail records gain the attributes the new indexes
+ * read. Local only: a deployed table gets its indexes from CloudFormation.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  definition: CreateTableCommandInput,
+  upgrade: (item: Record<string, AttributeValue>) => Record<string, AttributeValue>,
+): Promise<void> {
+  const name = definition.TableName as string;
+  const table = await describeTable(client, name);
+  const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  if ((definition.GlobalSecondaryIndexes ?? []).every((i) => present.has(i.IndexName))) return;
+  const items: Record<string, AttributeValue>[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  // Bounded: a local table of 10,000 pages is far beyond one machine's use.
+  for (let page = 0; page < 10_000; page++) {
+    const result = await client.send(new ScanCommand({ TableName: name, ExclusiveStartKey: startKey }));
+    items.push(...(result.Items ?? []));
+    startKey = result.LastEvaluatedKey;
+    if (!startKey) break;
+  }
+  await client.send(new DeleteTableCommand({ TableName: name }));
+  await client.send(new CreateTableCommand(definition));
+  await waitActive(client, name);
+  for (let i = 0; i < items.length; i += 25) {
+    let pending: Record<string, AttributeValue>[] = items.slice(i, i + 25).map(upgrade);
+    for (let round = 0; pending.length > 0 && round < 100; round++) {
+      const result = await client.send(
+        new BatchWriteItemCommand({
+          RequestItems: { [name]: pending.map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+      pending = (result.UnprocessedItems?.[name] ?? []).flatMap((r) =>
+        r.PutRequest?.Item ? [r.PutRequest.Item] : [],
+      );
+    }
+  }
+}
+
+/** Mail records written before the admin history indexes get their `ref` and `receivedDay`. */
+function withHistoryAttributes(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  const messageId = item.messageId?.S;
+  const receivedAt = item.receivedAt?.S;
+  if (item.sk?.S !== 'MAIL' || !messageId || !receivedAt) return item;
+  return {
+    ...item,
+    ref: item.ref ?? { S: jobReference(messageId) },
+    receivedDay: item.receivedDay ?? { S: receivedAt.slice(0, 10) },
+  };
+}
+
+async function waitActive(client: DynamoDBClient, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await tableStatus(client, name)) === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`DynamoDB table ${name} did not become ACTIVE`);
 }
 
 async function ensureTable(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
@@ -245,11 +323,7 @@ async function ensureTable(client: DynamoDBClient, definition: CreateTableComman
       if (!(error instanceof ResourceInUseException)) throw error;
     }
   }
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if ((await tableStatus(client, name)) === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`DynamoDB table ${name} did not become ACTIVE`);
+  await waitActive(client, name);
 }
 
 /** Creates the jobs and senders tables when missing (idempotent) and waits until both are ACTIVE. */
@@ -258,5 +332,6 @@ export async function ensureTables(
   tables: { jobsTable: string; sendersTable: string },
 ): Promise<void> {
   await ensureTable(client, jobsTableDefinition(tables.jobsTable));
+  await addMissingIndexes(client, jobsTableDefinition(tables.jobsTable), withHistoryAttributes);
   await ensureTable(client, sendersTableDefinition(tables.sendersTable));
 }

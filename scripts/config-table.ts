@@ -1,6 +1,6 @@
-// The README's configuration tables, generated from the settings schema: `npm run docs:config`
-// rewrites them in README.md, `npm run docs:config -- --check` fails when they are out of date
-// (test/docs/config-table.test.ts does the same check).
+// The configuration tables, generated from the settings schema: those of the gateway in README.md,
+// those only `npm start` has in docs/local-runtime.md. `npm run docs:config` rewrites them,
+// `npm run docs:config -- --check` fails when they are out of date (as test/docs/config-table.test.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -59,34 +59,42 @@ function localTable(group: SettingGroup): string[] {
   return lines;
 }
 
-/** The generated block, markers included. */
-export function configTables(): string {
-  const sections = [
-    ...DEPLOYED_GROUPS.map((group) => [`#### ${group.title}`, '', ...deployedTable(group)].join('\n')),
-    [`#### Only under ${code(localSettings.title)}`, '', ...localTable(localSettings)].join('\n'),
-  ];
-  return [BEGIN, '', sections.join('\n\n'), '', END].join('\n');
+/** The files that hold generated tables, and what each holds. */
+export const TABLE_FILES = {
+  'README.md': () =>
+    DEPLOYED_GROUPS.map((group) => [`### ${group.title}`, '', ...deployedTable(group)].join('\n')).join(
+      '\n\n',
+    ),
+  'docs/local-runtime.md': () => localTable(localSettings).join('\n'),
+} as const;
+
+export type TableFile = keyof typeof TABLE_FILES;
+
+/** A file's generated block, markers included. */
+export function configTables(file: TableFile): string {
+  return [BEGIN, '', TABLE_FILES[file](), '', END].join('\n');
 }
 
-/** The README with its generated block replaced (it must hold the markers once). */
-export function withConfigTables(readme: string): string {
-  const begin = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error('README.md lacks the configuration table markers');
-  return readme.slice(0, begin) + configTables() + readme.slice(end + END.length);
+/** The file's text with its generated block replaced (it must hold the markers once). */
+export function withConfigTables(file: TableFile, text: string): string {
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`${file} lacks the configuration table markers`);
+  return text.slice(0, begin) + configTables(file) + text.slice(end + END.length);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const path = fileURLToPath(new URL('../README.md', import.meta.url));
-  const readme = readFileSync(path, 'utf8');
-  const current = withConfigTables(readme);
-  if (process.argv.includes('--check')) {
-    if (current !== readme) {
-      console.error('README.md: the configuration tables are out of date; run npm run docs:config');
-      process.exit(1);
+  for (const file of Object.keys(TABLE_FILES) as TableFile[]) {
+    const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
+    const text = readFileSync(path, 'utf8');
+    const current = withConfigTables(file, text);
+    if (current === text) continue;
+    if (process.argv.includes('--check')) {
+      console.error(`${file}: the configuration tables are out of date; run npm run docs:config`);
+      process.exitCode = 1;
+    } else {
+      writeFileSync(path, current);
+      console.log(`${file}: configuration tables updated`);
     }
-  } else if (current !== readme) {
-    writeFileSync(path, current);
-    console.log('README.md: configuration tables updated');
   }
 }

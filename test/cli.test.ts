@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
 import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
+import { type AwsEndpoint, cloudFormationWith, startAwsEndpoint } from './support/aws-endpoint.ts';
 import { type DynamoFixture, startDynamoFixture } from './support/stand-ins.ts';
 
 const run = promisify(execFile);
@@ -17,14 +18,36 @@ function capture(env: Record<string, string | undefined>): CliIo & { stdout: str
 
 describe('faxgate CLI', () => {
   let dynamo: DynamoFixture;
+  let cloudFormation: AwsEndpoint;
   let env: Record<string, string | undefined>;
+  // Nothing may leave the machine: every AWS client of a --stack command talks to loopback.
+  const noAwsFiles = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 
   beforeAll(async () => {
     dynamo = await startDynamoFixture({ sendersTable: 'cli-senders' });
+    cloudFormation = await startAwsEndpoint(
+      cloudFormationWith('Faxgate', {
+        SendersTableName: 'cli-senders',
+        JobsTableName: 'faxgate-jobs',
+      }),
+    );
     env = { FAXGATE_DYNAMODB_ENDPOINT: dynamo.standIn.endpoint, SENDERS_TABLE: 'cli-senders', USER: 'ops' };
   });
   afterAll(async () => {
     await dynamo.close();
+    await cloudFormation.close();
+  });
+
+  const stackAws = () => ({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    endpoints: { cloudformation: cloudFormation.url, dynamodb: dynamo.standIn.endpoint },
   });
 
   async function cli(...argv: string[]) {
@@ -33,7 +56,8 @@ describe('faxgate CLI', () => {
     return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
   }
 
-  it('works as the installed bin, in a process of its own', async () => {
+  // Several processes of their own: slow on a busy machine, so a wider time limit.
+  it('works as the installed bin, in a process of its own', { timeout: 180_000 }, async () => {
     const childEnv = { ...process.env, ...env, USER: 'ops' };
     const added = await run(
       process.execPath,
@@ -59,20 +83,77 @@ describe('faxgate CLI', () => {
       {
         env: {
           ...childEnv,
+          SENDERS_TABLE: undefined,
           AWS_ENDPOINT_URL_DYNAMODB: dynamo.standIn.endpoint,
-          AWS_ACCESS_KEY_ID: 'S3RVER',
-          AWS_SECRET_ACCESS_KEY: 'S3RVER',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_EC2_METADATA_DISABLED: 'true',
+          ...noAwsFiles,
         },
       },
     );
     expect(JSON.parse(deployed.stdout)).toEqual([
       expect.objectContaining({ entry: 'bin@example.com', addedBy: 'ops', note: 'via bin' }),
     ]);
+    // The stack's outputs name the table: the SDK's own endpoint variables point both APIs here.
+    const viaStack = await run(
+      process.execPath,
+      [bin, 'senders', 'list', '--region', 'eu-west-1', '--json'],
+      {
+        env: {
+          ...childEnv,
+          SENDERS_TABLE: undefined,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.standIn.endpoint,
+          AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
+          ...noAwsFiles,
+        },
+      },
+    );
+    expect(JSON.parse(viaStack.stdout)).toEqual([expect.objectContaining({ entry: 'bin@example.com' })]);
     const help = await run(process.execPath, [bin, '--help'], { env: childEnv });
-    expect(help.stdout).toContain('faxgate senders add <address|@domain>');
+    expect(help.stdout).toContain('senders');
+    expect(help.stdout).toContain('dead-letters');
+    const version = await run(process.execPath, [bin, '--version'], { env: childEnv });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('does not load the local stand-ins (dynalite, s3rver) for a command against a stack', {
+    timeout: 120_000,
+  }, async () => {
+    const probe = [
+      "import { register } from 'tsx/esm/api';",
+      'register();',
+      "const { runCli } = await import('./cli/main.ts');",
+      'const io = { out() {}, err() {}, env: {} };',
+      "await runCli(['senders', 'list', '--table', 'cli-senders', '--region', 'eu-west-1'], io);",
+      "const loaded = Object.keys((await import('node:module')).createRequire(import.meta.url).cache);",
+      'process.stdout.write(JSON.stringify(loaded.filter((p) => /dynalite|s3rver/.test(p)).length));',
+    ].join('\n');
+    const result = await run(process.execPath, ['--input-type=module', '-e', probe], {
+      cwd: join(import.meta.dirname, '..'),
+      env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: dynamo.standIn.endpoint, ...noAwsFiles },
+    });
+    expect(result.stdout).toBe('0');
+  });
+
+  it('reads the tables from the stack outputs, and says so when the stack does not exist', async () => {
+    const io = capture({ USER: 'ops' });
+    expect(await runCli(['senders', 'list', '--json'], io, { aws: stackAws() })).toBe(0);
+    expect(JSON.parse(io.stdout.join(''))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ entry: expect.any(String) })]),
+    );
+    expect(cloudFormation.requests.at(-1)).toMatchObject({
+      action: 'DescribeStacks',
+      params: { StackName: 'Faxgate' },
+    });
+
+    const named = capture({ FAXGATE_STACK: 'Other' });
+    expect(await runCli(['senders', 'list'], named, { aws: stackAws() })).toBe(exitCodes.unreachable);
+    expect(named.stderr).toEqual([
+      'The stack Other does not exist in eu-west-1: deploy it, or name it with --stack or FAXGATE_STACK.',
+    ]);
+    const flag = capture({});
+    expect(await runCli(['senders', 'list', '--stack', 'Third'], flag, { aws: stackAws() })).toBe(
+      exitCodes.unreachable,
+    );
+    expect(flag.stderr[0]).toMatch(/^The stack Third does not exist/);
   });
 
   it('adds, lists and removes entries against the local store', async () => {
@@ -161,13 +242,16 @@ describe('faxgate CLI', () => {
   it.each([
     [['senders', 'add', 'not-an-address', '--local'], /"not-an-address" is not an email address or a domain/],
     [['senders', 'add', 'example.com', '--local'], /write @example\.com/],
-    [['senders', 'add', '--local'], /takes exactly one address or @domain/],
-    [['senders', 'add', 'a@example.com', 'b@example.com', '--local'], /takes exactly one/],
-    [['senders', 'frob', '--local'], /Unknown command "senders frob"/],
+    [['senders', 'add', '--local'], /Missing required argument entry/],
+    [['senders', 'add', 'a@example.com', 'b@example.com', '--local'], /Too many arguments for add/],
+    [['senders', 'frob', '--local'], /Unknown command frob\./],
+    [['senders', 'lsit', '--local'], /Unknown command lsit \(did you mean list\?\)/],
     [['senders', 'list', '--local', '--bogus'], /Unknown option --bogus\./],
-    [['senders', 'remove', 'a@example.com', '--note', 'x', '--local'], /--note and --by apply only/],
-    [['senders', 'list', '--note'], /Option --note needs a value/],
-    [['faxes'], /Unknown command "faxes"/],
+    [['senders', 'list', '--local', '--jsn'], /Unknown option --jsn \(did you mean --json\?\)/],
+    [['senders', 'remove', 'a@example.com', '--note', 'x', '--local'], /Unknown option --note/],
+    [['senders', 'add', 'a@example.com', '--note'], /option --note <text> argument missing/i],
+    [['senders', 'list', '--local', '--stack', 'X'], /--stack does not apply to --local/],
+    [['faxes'], /Unknown command faxes/],
   ])('rejects bad input %j with exit 2 and one sentence', async (argv, message) => {
     const result = await cli(...argv);
     expect(result.code).toBe(exitCodes.usage);
@@ -176,22 +260,25 @@ describe('faxgate CLI', () => {
     expect(result.err.split('\n')).toHaveLength(1);
   });
 
-  it('asks for a target when none is given', async () => {
-    const io = capture({});
-    expect(await runCli(['senders', 'list'], io)).toBe(exitCodes.usage);
-    expect(io.stderr.join('')).toMatch(/--local .* or --table NAME/);
-  });
-
-  it('prints usage for --help at each level', async () => {
+  it('prints usage for --help at each level, every command with its own', async () => {
     const top = await cli('--help');
     expect(top.code).toBe(0);
-    expect(top.out).toContain('faxgate senders list [--json]');
+    for (const command of ['senders', 'jobs', 'dead-letters', 'usage', 'doctor'])
+      expect(top.out).toContain(command);
     const senders = await cli('senders', '--help');
     expect(senders.code).toBe(0);
     expect(senders.out).toContain('Exit codes: 0 done, 1 already there / not there');
+    const add = await cli('senders', 'add', '--help');
+    expect(add.out).toContain('Usage: faxgate senders add [options] <entry>');
+    expect(add.out).toContain('--note <text>');
+    expect(add.out).toContain('--stack <name>');
+    const version = await cli('--version');
+    expect(version).toMatchObject({ code: 0, out: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const bare = await cli();
     expect(bare.code).toBe(exitCodes.usage);
     expect(bare.err).toContain('Usage:');
+    const group = await cli('senders');
+    expect(group.code).toBe(exitCodes.usage);
   });
 
   it('exits 3 with one sentence when the store cannot be reached or the table is missing', async () => {
@@ -209,5 +296,9 @@ describe('faxgate CLI', () => {
     expect(noTable.stderr).toEqual([
       `The senders table no-such-table does not exist at ${dynamo.standIn.endpoint}: start the gateway once with "npm start".`,
     ]);
+
+    // The help's example names a stack, not a table name the stack never creates.
+    const help = await cli('senders', '--help');
+    expect(help.out).not.toMatch(/FaxGateway-Senders/);
   });
 });

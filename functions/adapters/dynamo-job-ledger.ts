@@ -1,7 +1,9 @@
 // The job ledger in one DynamoDB table, built only on single-item conditional writes (no
 // transactions), so every guarantee holds item by item:
 //
-//   pk = MAIL#<messageId>  sk = MAIL          the mail record (audit, reply marker)
+//   pk = MAIL#<messageId>  sk = MAIL          the mail record (audit, reply marker); its `ref` and
+//                                             `receivedDay` put it in the mail-reference and
+//                                             mails-by-day indexes (the admin CLI's history)
 //   pk = MAIL#<messageId>  sk = JOB#<number>  one fax job; open jobs carry openShard/openSince
 //   pk = FAX#<faxId>       sk = CLAIM         which job a faxrocks fax id belongs to
 //
@@ -25,14 +27,16 @@ import {
   type MailRecord,
   type NewFaxJob,
 } from '../domain/fax-job.ts';
+import { jobReference } from '../domain/job-reference.ts';
 import { ConflictError } from '../errors.ts';
-import { type Clock, type JobLedger, systemClock } from '../ports.ts';
+import { type Clock, type JobLedger, type MailFailure, systemClock } from '../ports.ts';
 import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
-const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince', 'replyClaimUntil'] as const;
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince', 'replyClaimUntil', 'receivedDay'] as const;
 const MAIL_OUTCOME_FIELDS = [
+  'sender',
   'reason',
   'detail',
   'numbers',
@@ -43,6 +47,9 @@ const MAIL_OUTCOME_FIELDS = [
 ] as const;
 
 type Item = Record<string, unknown>;
+
+/** Failures kept on a mail record (a mail the queue retries a few times, then dead-letters). */
+const MAX_FAILURES_KEPT = 10;
 
 export interface DynamoJobLedgerOptions {
   /** Stamps markRefused's finishedAt/notifiedAt and the fax claims' expiry. */
@@ -122,11 +129,16 @@ export class DynamoJobLedger implements JobLedger {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...withoutUndefined(mail), ...mailKey(mail.messageId) },
+          Item: {
+            ...withoutUndefined(mail),
+            ...mailKey(mail.messageId),
+            ref: jobReference(mail.messageId),
+            receivedDay: mail.receivedAt.slice(0, 10),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { created: true, record: mail };
+      return { created: true, record: { ...mail, ref: jobReference(mail.messageId) } };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
@@ -193,6 +205,55 @@ export class DynamoJobLedger implements JobLedger {
       {},
       { condition: 'attribute_exists(pk)', remove: ['replyClaimUntil'] },
     );
+  }
+
+  async recordMailFailure(messageId: string, failure: MailFailure): Promise<void> {
+    const entry = withoutUndefined({ ...failure, error: failure.error.slice(0, 2000) });
+    const base = {
+      TableName: this.tableName,
+      Key: mailKey(messageId),
+      ExpressionAttributeNames: {
+        '#lastError': 'lastError',
+        '#lastErrorAt': 'lastErrorAt',
+        '#failures': 'failures',
+      },
+    };
+    try {
+      // The list keeps the first MAX_FAILURES_KEPT failures; lastError is always the latest.
+      await this.client.send(
+        new UpdateCommand({
+          ...base,
+          UpdateExpression:
+            'SET #lastError = :error, #lastErrorAt = :at, #failures = list_append(if_not_exists(#failures, :none), :entry)',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#failures) OR size(#failures) < :max)',
+          ExpressionAttributeValues: {
+            ':error': entry.error,
+            ':at': failure.at,
+            ':none': [],
+            ':entry': [entry],
+            ':max': MAX_FAILURES_KEPT,
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          ...base,
+          ExpressionAttributeNames: { '#lastError': 'lastError', '#lastErrorAt': 'lastErrorAt' },
+          UpdateExpression: 'SET #lastError = :error, #lastErrorAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':error': entry.error, ':at': failure.at },
+        }),
+      );
+    } catch (error) {
+      // No record yet (it failed before openMail): nothing to note it on.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   // ---- sending ----

@@ -6,6 +6,13 @@ export const jobsTableSchema = {
   sortKey: 'sk',
   /** Sparse: only open jobs carry `openShard`, so the index holds exactly the open jobs. */
   openJobsIndex: { name: 'open-jobs', partitionKey: 'openShard', sortKey: 'openSince' },
+  /**
+   * Mail records by UTC day of receipt, newest first within a day: `faxgate jobs list` reads a
+   * day at a time instead of scanning. Only mail records carry `receivedDay`.
+   */
+  mailsByDayIndex: { name: 'mails-by-day', partitionKey: 'receivedDay', sortKey: 'receivedAt' },
+  /** Mail records by job reference (`FG-XXXX-XXXX`, SHARED-DECISIONS 6), for `faxgate jobs show`. */
+  mailReferenceIndex: { name: 'mail-reference', partitionKey: 'ref', sortKey: 'receivedAt' },
   timeToLiveAttribute: 'expiresAt',
 } as const;
 

@@ -80,6 +80,8 @@ export type MailOutcomeKind =
 
 export interface MailOutcome {
   outcome: MailOutcomeKind;
+  /** The authenticated From address, once trust decided it (for the admin's history). */
+  sender?: string;
   /** A stable machine-readable reason, e.g. `spam-verdict`, `not-allowlisted`, `no-pdf`. */
   reason?: string;
   /** Plain words for the audit trail (no document bytes). */
@@ -94,6 +96,8 @@ export interface MailOutcome {
 
 export interface MailRecord {
   messageId: string;
+  /** The job reference replies show (`FG-XXXX-XXXX`); the ledger sets it. */
+  ref?: string;
   receivedAt: string;
   sender?: string;
   subject?: string;

@@ -19,8 +19,8 @@ export function storedMailsOf(record: SQSRecord): StoredMailRef[] {
 export async function handleInboundBatch(event: SQSEvent, deps: InboundDeps): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
+    let refs: StoredMailRef[] = [];
     try {
-      let refs: StoredMailRef[];
       try {
         refs = storedMailsOf(record);
       } catch (error) {
@@ -42,8 +42,27 @@ export async function handleInboundBatch(event: SQSEvent, deps: InboundDeps): Pr
       });
       deps.metrics.count(transient ? 'InboundTransientFailure' : 'InboundFailure');
       failures.push({ itemIdentifier: record.messageId });
+      await noteFailure(deps, refs, record, error);
     }
   }
   deps.metrics.flush();
   return { batchItemFailures: failures };
+}
+
+/** The cause on the mail record, for the admin's `jobs show` and `dead-letters show`; best effort. */
+async function noteFailure(deps: InboundDeps, refs: StoredMailRef[], record: SQSRecord, error: unknown) {
+  if (!deps.ledger.recordMailFailure) return;
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
+  for (const ref of refs) {
+    try {
+      await deps.ledger.recordMailFailure(messageIdOf(ref.key), {
+        at: deps.clock.now().toISOString(),
+        error: text,
+        ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
+      });
+    } catch (noteError) {
+      deps.log.warn('Could not note the failure on the mail record', { error: String(noteError) });
+    }
+  }
 }

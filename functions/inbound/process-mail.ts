@@ -196,6 +196,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
 
   const outcome: MailOutcome = {
     outcome: 'ACCEPTED',
+    sender,
     decidedAt: clock.now().toISOString(),
     numbers,
     rejectedNumbers: rejectedRecipients.map((r) => r.recipient),
@@ -438,6 +439,7 @@ async function reject(context: ReplyContext, reason: string, why: RejectionReaso
   deps.metrics.count('MailRejected', { reason });
   await deps.ledger.recordMailOutcome(messageId, {
     outcome: 'REJECTED',
+    sender: replyTo.sender,
     reason,
     detail: rejectionSummary(why),
     decidedAt: deps.clock.now().toISOString(),

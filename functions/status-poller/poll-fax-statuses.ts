@@ -245,7 +245,13 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     await notifySender(run, { ...job, ...outcome });
   });
 
-  deps.log.info('poll finished', { ...report });
+  // A poll that found nothing to do is routine: only a run that changed or missed something is news.
+  const eventful =
+    report.matched + report.delivered + report.failed + report.unknown + report.notified > 0 ||
+    report.receiptFailures + report.notifyFailures > 0 ||
+    report.faxListUnavailable ||
+    report.stoppedEarly;
+  deps.log[eventful ? 'info' : 'debug']('poll finished', { ...report });
   return report;
 }
 

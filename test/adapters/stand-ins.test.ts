@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobReference } from '../../functions/domain/job-reference.ts';
 import {
   DataFolderInUseError,
   ensureTables,
+  jobsTableDefinition,
   localAwsClientConfig,
   type ObjectCreated,
   startDynamoStandIn,
@@ -69,11 +71,60 @@ describe('DynamoDB stand-in', () => {
     await dynamo.close();
   });
 
-  it('creates both tables with the open-jobs index, idempotently', async () => {
+  it('creates both tables with their indexes, idempotently', async () => {
     await ensureTables(dynamo.client, { jobsTable: dynamo.jobsTable, sendersTable: dynamo.sendersTable });
     const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.jobsTable }));
     expect(Table?.TableStatus).toBe('ACTIVE');
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['open-jobs']);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
+      'mail-reference',
+      'mails-by-day',
+      'open-jobs',
+    ]);
+  });
+
+  it('adds the indexes a jobs table from an older data folder lacks', async () => {
+    const old = jobsTableDefinition('jobs-from-an-older-version');
+    old.GlobalSecondaryIndexes = old.GlobalSecondaryIndexes?.filter((i) => i.IndexName === 'open-jobs');
+    old.AttributeDefinitions = old.AttributeDefinitions?.filter((a) =>
+      ['pk', 'sk', 'openShard', 'openSince'].includes(a.AttributeName ?? ''),
+    );
+    await dynamo.client.send(new CreateTableCommand(old));
+    const documents = DynamoDBDocumentClient.from(dynamo.client);
+    await documents.send(
+      new PutCommand({
+        TableName: 'jobs-from-an-older-version',
+        Item: {
+          pk: 'MAIL#old-mail',
+          sk: 'MAIL',
+          messageId: 'old-mail',
+          receivedAt: '2026-01-02T03:04:05.000Z',
+        },
+      }),
+    );
+    await ensureTables(dynamo.client, {
+      jobsTable: 'jobs-from-an-older-version',
+      sendersTable: dynamo.sendersTable,
+    });
+    const { Table } = await dynamo.client.send(
+      new DescribeTableCommand({ TableName: 'jobs-from-an-older-version' }),
+    );
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
+      'mail-reference',
+      'mails-by-day',
+      'open-jobs',
+    ]);
+    // Kept, and found through the new index.
+    const { Items } = await documents.send(
+      new QueryCommand({
+        TableName: 'jobs-from-an-older-version',
+        IndexName: 'mails-by-day',
+        KeyConditionExpression: 'receivedDay = :day',
+        ExpressionAttributeValues: { ':day': '2026-01-02' },
+      }),
+    );
+    expect(Items).toEqual([
+      expect.objectContaining({ messageId: 'old-mail', ref: jobReference('old-mail') }),
+    ]);
   });
 
   it('keeps state on disk across a restart when given a data folder', async () => {

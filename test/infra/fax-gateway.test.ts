@@ -287,6 +287,22 @@ describe('FaxGateway with defaults (only the domain given)', () => {
               ],
               Projection: { ProjectionType: 'ALL' },
             },
+            {
+              IndexName: 'mails-by-day',
+              KeySchema: [
+                { AttributeName: 'receivedDay', KeyType: 'HASH' },
+                { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+            {
+              IndexName: 'mail-reference',
+              KeySchema: [
+                { AttributeName: 'ref', KeyType: 'HASH' },
+                { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
           ],
         }),
         DeletionPolicy: 'Retain',
@@ -723,6 +739,18 @@ describe('FaxGateway with defaults (only the domain given)', () => {
       template.hasOutput('SendersTableName', { Value: { Ref: Match.stringLikeRegexp('SendersTable') } });
       template.hasOutput('InboundQueueUrl', { Value: { Ref: Match.stringLikeRegexp('InboundQueue') } });
       template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: Match.stringLikeRegexp('DeadLetterQueue') } });
+    });
+
+    it('name what the admin CLI reads through --stack: domain, rule, functions, token, guards', () => {
+      template.hasOutput('FaxDomain', { Value: 'fax.example.com' });
+      template.hasOutput('ReceiptRuleName', { Value: { Ref: Match.stringLikeRegexp('ReceiptRule') } });
+      template.hasOutput('InboundFunctionName', { Value: { Ref: Match.stringLikeRegexp('Inbound') } });
+      template.hasOutput('StatusPollerFunctionName', {
+        Value: { Ref: Match.stringLikeRegexp('StatusPoller') },
+      });
+      template.hasOutput('TokenParameterName', { Value: Match.stringLikeRegexp('^/') });
+      template.hasOutput('SenderDailyPageLimit', { Value: Match.stringLikeRegexp('^\\d+$') });
+      template.hasOutput('DailyCostCeiling', { Value: Match.stringLikeRegexp('^[\\d.]+$') });
     });
 
     it('list the three DKIM records of the new domain identity', () => {

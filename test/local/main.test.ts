@@ -88,7 +88,7 @@ describe('npm start as a process', () => {
     const { stdout } = run.output();
     expect(stdout).toContain('npx faxgate senders add you@example.com --local');
     expect(stdout).toMatch(
-      /swaks --server 127\.0\.0\.1:\d+ --from you@example\.com --to \+\d+@fax\.localhost --attach @some\.pdf/,
+      /swaks --server 127\.0\.0\.1:\d+ --from you@example\.com --to 4930\d+@fax\.localhost --attach @examples\/sample\.pdf/,
     );
     expect(stdout).toContain('npm run send-test-fax -- --from you@example.com');
     expect(stdout).toContain('access key S3RVER, secret S3RVER');
