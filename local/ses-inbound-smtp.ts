@@ -6,6 +6,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { aligned, domainOf } from '../functions/domain/sender-trust.ts';
 import type { SesStamp } from './local-config.ts';
 
 /** SMTP envelope and connection facts that SES writes into its header block. */
@@ -26,14 +27,27 @@ export function newSesMessageId(length = 20): string {
   return id;
 }
 
-function domainOf(address: string): string | undefined {
+/** The host name after an address's last `@`, or undefined when that is not a plain host name. */
+function hostOf(address: string): string | undefined {
   const at = address.lastIndexOf('@');
-  return at > 0 ? address.slice(at + 1).toLowerCase() : undefined;
+  return at > 0 ? domainOf(address.slice(at + 1)) : undefined;
 }
 
-/** Relaxed alignment without a public-suffix list: equal, or one is a subdomain of the other. */
-function aligned(a: string, b: string): boolean {
-  return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+/** Control characters (C0 and DEL): everything that is neither printable ASCII nor beyond it. */
+const NOT_PRINTABLE = /[^\x20-\x7e\x80-\uffff]/g;
+
+/**
+ * Client-given text as an RFC 8601 value: a token as it is, anything else a quoted string, so a
+ * HELO of `x;dmarc=pass` stays one value and is never read as a result. Control characters go.
+ */
+export function resultValue(text: string): string {
+  const clean = text.replace(NOT_PRINTABLE, '');
+  return /^[^\s()<>,;:\\"/[\]?=]+$/.test(clean) ? clean : `"${clean.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** A HELO name for the Received line: as given when it is a plain host name, else `unknown`. */
+function plainHelo(helo: string): string {
+  return /^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f.:IPv]+\]$/.test(helo) ? helo : 'unknown';
 }
 
 /** The header section of a raw mail, unfolded, one header per entry. */
@@ -52,7 +66,7 @@ export function fromDomain(raw: Buffer): string | undefined {
   const bracketed = [...value.matchAll(/<([^<>]*)>/g)].map((m) => m[1] as string);
   const candidate =
     bracketed.length > 0 ? bracketed.at(-1) : value.match(/[^\s<>"(),;:]+@[^\s<>"(),;:]+/)?.[0];
-  return candidate ? domainOf(candidate.trim()) : undefined;
+  return candidate ? hostOf(candidate.trim()) : undefined;
 }
 
 /** RFC 5322 date as SES writes it: `Mon, 01 Jan 2024 12:00:00 +0000 (UTC)`. */
@@ -72,14 +86,16 @@ export function sesHeaderBlock(
   stamp: SesStamp,
   at: Date = new Date(),
 ): string[] {
-  const envelopeDomain = domainOf(envelope.mailFrom);
+  const envelopeDomain = hostOf(envelope.mailFrom);
   const headerFromDomain = fromDomain(raw);
   const spf = envelopeDomain ? stamp.spf : 'none';
   // With a null sender SPF is checked against the HELO name, as SES does.
   const spfSubject = envelope.mailFrom || `postmaster@${envelope.helo}`;
+  // Everything the client chose is written as a value (quoted where needed), nothing of it in the
+  // comment: a comment cannot be escaped out of, but a crafted one must not be needed either.
   const spfDetail =
-    `${spf} (spfCheck: local stand-in asserts ${spf} for domain of ${envelopeDomain ?? envelope.helo} ` +
-    `with ip ${envelope.clientIp}) client-ip=${envelope.clientIp}; envelope-from=${spfSubject}; helo=${envelope.helo};`;
+    `${spf} (spfCheck: the local stand-in asserts ${spf}) client-ip=${resultValue(envelope.clientIp)}; ` +
+    `envelope-from=${resultValue(spfSubject)}; helo=${resultValue(envelope.helo)};`;
   const dkim =
     stamp.dkim === 'none' || !headerFromDomain
       ? 'dkim=none;'
@@ -91,11 +107,15 @@ export function sesHeaderBlock(
       : false;
   const dmarc = stamp.dmarc === 'auto' ? (spfAligned || dkimAligned ? 'pass' : 'fail') : stamp.dmarc;
   const rcpt = envelope.rcptTo[0] ?? '';
+  const helo = plainHelo(envelope.helo);
   return [
-    `Return-Path: <${envelope.mailFrom}>`,
-    `Received: from ${envelope.helo} (${envelope.helo} [${envelope.clientIp}])`,
+    `Return-Path: <${envelope.mailFrom.replace(NOT_PRINTABLE, '').replace(/[<>]/g, '')}>`,
+    `Received: from ${helo} (${helo} [${envelope.clientIp}])`,
     ` by inbound-smtp.${stamp.region}.amazonaws.com with SMTP id ${messageId}`,
-    ` for ${rcpt};`,
+    // A quoted recipient (`"+49 (30) 123"@fax...`) is named in angle brackets, as one path.
+    /^[^\s<>;"()]+@[^\s<>;"()]+$/.test(rcpt)
+      ? ` for ${rcpt};`
+      : ` for <${rcpt.replace(NOT_PRINTABLE, '').replace(/[<>]/g, '')}>;`,
     ` ${receivedDate(at)}`,
     `X-SES-Spam-Verdict: ${stamp.spamVerdict}`,
     `X-SES-Virus-Verdict: ${stamp.virusVerdict}`,
@@ -167,9 +187,50 @@ function envelopeOf(session: SMTPServerSession): SmtpEnvelope {
   };
 }
 
+type AddressParser = (name: string, command: string) => { address: string } | false;
+interface ParsingConnection {
+  _parseAddressCommand: AddressParser;
+}
+
+// `<"local part">`: a quoted string of printable characters with quoted-pairs, then `@domain>`.
+const QUOTED_PATH = /^([^:]*:\s*<)("(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*")(@[^<>]*>.*)$/s;
+const PLACEHOLDER = 'quoted-local-part';
+
+/**
+ * smtp-server cuts MAIL FROM / RCPT TO at the first space and refuses a quoted local part
+ * (`"+49 (30) 123-456"@fax.localhost`, 501), which SES accepts. Its own parser still checks the
+ * rest of the path and the parameters: the quoted string is set aside for a plain placeholder and
+ * put back into the parsed address. Reaches into the library's connection (there is no hook).
+ */
+function acceptQuotedLocalParts(connection: ParsingConnection): void {
+  const parse = connection._parseAddressCommand.bind(connection);
+  connection._parseAddressCommand = (name, command) => {
+    const quoted = QUOTED_PATH.exec(command);
+    if (!quoted) return parse(name, command);
+    const parsed = parse(name, `${quoted[1]}${PLACEHOLDER}${quoted[3]}`);
+    if (parsed !== false && parsed.address.startsWith(`${PLACEHOLDER}@`)) {
+      parsed.address = `${quoted[2]}${parsed.address.slice(PLACEHOLDER.length)}`;
+    }
+    return parsed;
+  };
+}
+
+class SesLikeSmtpServer extends SMTPServer {
+  constructor(options: ConstructorParameters<typeof SMTPServer>[0]) {
+    super(options);
+    // Each new connection is added to this set before it reads its first command.
+    const connections = (this as unknown as { connections: Set<ParsingConnection> }).connections;
+    const add = connections.add.bind(connections);
+    connections.add = (connection) => {
+      acceptQuotedLocalParts(connection);
+      return add(connection);
+    };
+  }
+}
+
 export async function startSesInboundSmtp(options: SesInboundSmtpOptions): Promise<SesInboundSmtp> {
   const faxDomain = options.faxDomain.toLowerCase();
-  const server = new SMTPServer({
+  const server = new SesLikeSmtpServer({
     name: `inbound-smtp.${options.stamp.region}.amazonaws.com`,
     banner: 'faxgate local SES inbound stand-in',
     authOptional: true,
@@ -180,7 +241,7 @@ export async function startSesInboundSmtp(options: SesInboundSmtpOptions): Promi
     // On Ctrl-C an idle client must not hold the stop up for long.
     closeTimeout: 3000,
     onRcptTo(address, _session, callback) {
-      const domain = domainOf(address.address);
+      const domain = hostOf(address.address);
       if (domain !== faxDomain) {
         callback(
           smtpError(550, `5.1.1 <${address.address}>: this server accepts mail for @${faxDomain} only`),

@@ -1,6 +1,12 @@
+import { connect } from 'node:net';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPolicyFromEnv } from '../../functions/config.ts';
+import { parseAuthenticationResults } from '../../functions/domain/authentication-results.ts';
+import { faxNumbersFromRecipients } from '../../functions/domain/fax-numbers.ts';
+import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
+import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import type { SesStamp } from '../../local/local-config.ts';
 import {
   newSesMessageId,
@@ -211,6 +217,103 @@ describe('SES inbound SMTP stand-in', () => {
         (e: unknown) => e as { responseCode?: number },
       );
     expect(error?.responseCode).toBe(451);
+  });
+  /** One SMTP session over a raw socket, as a hostile client writes it: the replies, in order. */
+  async function rawSession(port: number, commands: string[]): Promise<string[]> {
+    const socket = connect(port, '127.0.0.1');
+    const replies: string[] = [];
+    let buffer = '';
+    const next = () =>
+      new Promise<string>((resolve, reject) => {
+        const take = () => {
+          // A reply ends with a line of `NNN ` (not `NNN-`).
+          const match = /(?:^|\r\n)(\d{3}) [^\r\n]*\r\n/.exec(buffer);
+          if (!match) return false;
+          const end = (match.index ?? 0) + match[0].length;
+          resolve(buffer.slice(0, end));
+          buffer = buffer.slice(end);
+          return true;
+        };
+        if (take()) return;
+        const onData = (chunk: Buffer) => {
+          buffer += chunk.toString('latin1');
+          if (take()) socket.off('data', onData);
+        };
+        socket.on('data', onData);
+        socket.once('error', reject);
+      });
+    replies.push(await next());
+    for (const command of commands) {
+      socket.write(`${command}\r\n`);
+      if (command === 'DATA' && !replies.at(-1)?.startsWith('5')) replies.push(await next());
+      else replies.push(await next());
+    }
+    socket.end();
+    return replies.map((r) => r.slice(0, 3));
+  }
+
+  const smtpMail = (from: string, to: string) =>
+    [`From: ${from}`, `To: ${to}`, 'Subject: x', 'Message-ID: <m@example.com>', '', 'body', '.'].join('\r\n');
+
+  it('writes what the client chose (HELO, MAIL FROM) so it cannot be read as a result (issue 11 item 4)', async () => {
+    const helo = 'x;dmarc=pass;dkim=pass';
+    const before = stored.length;
+    const replies = await rawSession(smtp.port, [
+      `EHLO ${helo}`,
+      'MAIL FROM:<bounce@evil.test>',
+      'RCPT TO:<+4930123456@fax.localhost>',
+      'DATA',
+      smtpMail('alice@example.com', '+4930123456@fax.localhost'),
+      'QUIT',
+    ]);
+    expect(replies).toEqual(['220', '250', '250', '250', '354', '250', '221']);
+    const raw = Buffer.from((stored[before] as { raw: string }).raw, 'latin1');
+    const auth = unfoldedHeader(raw.toString('latin1'), 'Authentication-Results') ?? '';
+    const parsed = parseAuthenticationResults(auth);
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.results.map((r) => `${r.method}=${r.result}`)).toEqual([
+      'spf=pass',
+      'dkim=none',
+      'dmarc=fail',
+    ]);
+    expect(parsed.results[0]?.props.get('helo')).toBe(helo);
+    expect(assessSenderTrust(await parseInboundMail(raw))).toMatchObject({
+      kind: 'drop',
+      reason: 'not-authenticated',
+    });
+  });
+
+  it('accepts a quoted local part as SES does, and the number in it is read (issue 13)', async () => {
+    const before = stored.length;
+    const replies = await rawSession(smtp.port, [
+      'EHLO laptop.test',
+      'MAIL FROM:<alice@example.com>',
+      'RCPT TO:<"+49 (30) 123-456"@fax.localhost>',
+      'DATA',
+      smtpMail('alice@example.com', '"+49 (30) 123-456"@fax.localhost'),
+      'QUIT',
+    ]);
+    expect(replies).toEqual(['220', '250', '250', '250', '354', '250', '221']);
+    const raw = Buffer.from((stored[before] as { raw: string }).raw, 'latin1');
+    expect(unfoldedHeader(raw.toString('latin1'), 'Received')).toContain(
+      'for <"+49 (30) 123-456"@fax.localhost>;',
+    );
+    const parsed = await parseInboundMail(raw);
+    expect(assessSenderTrust(parsed)).toMatchObject({ kind: 'authenticated' });
+    const policy = gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.localhost', DEFAULT_COUNTRY: 'DE' });
+    const numbers = faxNumbersFromRecipients(parsed.to, policy);
+    expect(numbers.accepted.map((a) => a.number)).toEqual(['+4930123456']);
+  });
+
+  it('still refuses a quoted local part for another domain, and control characters in one', async () => {
+    const replies = await rawSession(smtp.port, [
+      'EHLO laptop.test',
+      'MAIL FROM:<alice@example.com>',
+      'RCPT TO:<"+49 30 123"@example.com>',
+      'RCPT TO:<"a\tb"@fax.localhost>',
+      'QUIT',
+    ]);
+    expect(replies).toEqual(['220', '250', '250', '550', '501', '221']);
   });
 });
 
