@@ -59,6 +59,8 @@ const policy: GatewayPolicy = {
   maxDocumentBytes: 40 * 1024 * 1024,
   pageSize: 'A4',
   maxImagePixels: 40_000_000,
+  documentCheckSeconds: 30,
+  documentInflateMb: 256,
   allowedPrefixes: [],
   blockedPrefixes: [],
   allowedNumberTypes: [],

@@ -397,6 +397,18 @@ export const gatewaySettings = settingGroup({
       shownDefault: '`40000000` (40 megapixels)',
       doc: 'Pixels (width x height) of one attached picture or TIFF page, read from its header before it is decoded',
     },
+    documentCheckSeconds: {
+      kind: whole(1, 600),
+      env: 'DOCUMENT_CHECK_SECONDS',
+      default: 30,
+      doc: "Time one mail's documents may take to open, check and merge; longer is rejected as too complex to fax",
+    },
+    documentInflateMb: {
+      kind: whole(1, 4096),
+      env: 'DOCUMENT_INFLATE_MB',
+      default: 256,
+      doc: "Megabytes the PDF streams of one mail's documents may inflate to while they are checked (decompression bombs)",
+    },
     allowedPrefixes: {
       kind: list({
         test: (v) => /^\+\d{1,15}$/.test(v),

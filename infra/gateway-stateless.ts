@@ -162,7 +162,7 @@ export function createFunctions(
   };
 
   const inboundFunction = gatewayFunction(scope, 'Inbound', {
-    entry: 'functions/inbound/handler.ts',
+    entry: INBOUND_ENTRY,
     description: 'faxgate: turns mail stored by SES into faxes and replies',
     timeout: INBOUND_TIMEOUT,
     memorySize: 1024,
@@ -300,6 +300,22 @@ function secretArn(stack: Stack, nameOrArn: string): string {
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
+const INBOUND_ENTRY = 'functions/inbound/handler.ts';
+
+const documentWorkerHooks: nodejs.ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    [
+      `"${inputDir}/node_modules/.bin/esbuild"`,
+      `"${inputDir}/functions/inbound/document-worker.ts"`,
+      '--bundle --platform=node --target=node24 --format=esm --main-fields=module,main --minify',
+      `'--banner:js=import { createRequire as __faxgateCreateRequire } from "node:module"; const require = __faxgateCreateRequire(import.meta.url);'`,
+      `--outfile="${outputDir}/document-worker.mjs"`,
+    ].join(' '),
+  ],
+};
+
 function gatewayFunction(
   scope: Construct,
   id: string,
@@ -362,6 +378,9 @@ function gatewayFunction(
       bundleAwsSDK: true,
       externalModules: [],
       forceDockerBundling: false,
+      // The inbound function checks documents in a worker thread (functions/inbound/document-budget.ts),
+      // which loads document-worker.mjs from beside the handler: bundled the same way.
+      ...(options.entry === INBOUND_ENTRY ? { commandHooks: documentWorkerHooks } : {}),
     },
   });
 }

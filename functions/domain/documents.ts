@@ -37,7 +37,9 @@ export type DocumentProblem =
   | 'no-pages'
   | 'too-many-pages'
   | 'too-large'
-  | 'image-too-large';
+  | 'image-too-large'
+  /** Over the time or memory budget of the document check (see functions/inbound/document-budget.ts). */
+  | 'too-complex';
 
 export type DocumentDecision =
   | {

@@ -418,6 +418,8 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         MAX_DOCUMENT_BYTES: String(20 * 1024 * 1024),
         PAGE_SIZE: 'A4',
         MAX_IMAGE_PIXELS: '40000000',
+        DOCUMENT_CHECK_SECONDS: '30',
+        DOCUMENT_INFLATE_MB: '256',
         ALLOWED_PREFIXES: '',
         BLOCKED_PREFIXES: '',
         ALLOW_NUMBER_TYPES: '',

@@ -217,6 +217,8 @@ function documentAdvice(problem: string, detail: string): string {
       'Remove the password protection (open it and save a copy without a password), then send again.',
     'no-pages': 'The PDF has no pages to fax. Attach the right file and send again.',
     'too-many-pages': 'Split the document into several emails, or fax fewer pages.',
+    'too-complex':
+      'Print the document to a new PDF ("Print to PDF", or scan the paper again) and send that instead.',
     'image-too-large':
       'Send the picture at a smaller size (most phones and scanners can: 200 dpi is enough for a fax), or as a PDF.',
     'too-large':

@@ -1,0 +1,73 @@
+// Issue 11 item 9: a PDF whose object stream inflates far beyond its size, or any document that
+// takes too long or too much heap to check, is rejected as too complex, and the next mail is
+// checked as usual. The budgets here are small so the hostile inputs stay small too.
+
+import { describe, expect, it } from 'vitest';
+import type { MailPart } from '../../functions/domain/inbound-mail.ts';
+import {
+  DEFAULT_DOCUMENT_BUDGET,
+  prepareFaxDocumentWithinBudget,
+} from '../../functions/inbound/document-budget.ts';
+import { objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
+import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
+
+const limits = { maxPages: 100, maxDocumentBytes: 20 * 1024 * 1024 };
+
+function part(content: Uint8Array, filename: string): MailPart {
+  return {
+    filename,
+    contentType: 'application/pdf',
+    disposition: 'attachment',
+    content: Buffer.from(content),
+  };
+}
+
+describe('the document check runs within a budget', () => {
+  it('checks and merges documents in the worker as it would in place', async () => {
+    const decision = await prepareFaxDocumentWithinBudget(
+      [part(await samplePdf(2), 'a.pdf'), part(await samplePdf(1), 'b.pdf')],
+      limits,
+    );
+    expect(decision).toMatchObject({ ok: true, document: { pages: 3 } });
+    expect(decision.ok && Buffer.isBuffer(decision.document.bytes)).toBe(true);
+  });
+
+  it('rejects a PDF whose object stream inflates past the budget as too complex, then checks the next', async () => {
+    const bomb = objectStreamBomb(48);
+    expect(bomb.byteLength).toBeLessThan(200 * 1024);
+    const budget = { ...DEFAULT_DOCUMENT_BUDGET, decodedMb: 16 };
+    const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'invoice.pdf')], limits, budget);
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['invoice.pdf'] });
+    expect((decision as { detail: string }).detail).toMatch(/invoice\.pdf is too complex to fax: .*16 MB/);
+
+    // Under the budget the same construction opens: the cap is what refused it.
+    const small = await prepareFaxDocumentWithinBudget([part(objectStreamBomb(4), 'ok.pdf')], limits, budget);
+    expect(small).toMatchObject({ ok: true });
+    const next = await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'next.pdf')], limits);
+    expect(next).toMatchObject({ ok: true });
+  });
+
+  it('stops a check that takes longer than its time', async () => {
+    // Inflating 48 MB takes far longer than 50 ms; the decoding cap is out of the way.
+    const decision = await prepareFaxDocumentWithinBudget([part(objectStreamBomb(48), 'slow.pdf')], limits, {
+      ...DEFAULT_DOCUMENT_BUDGET,
+      decodedMb: 1024,
+      timeoutMs: 50,
+    });
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['slow.pdf'] });
+    expect((decision as { detail: string }).detail).toMatch(/takes longer than/);
+  });
+
+  it('stops a check that needs more heap than its limit', async () => {
+    // 150,000 small objects: pdf-lib holds each as objects of its own.
+    const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>'];
+    objects.push('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] >>');
+    for (let i = 0; i < 150_000; i++) objects.push(`<< /A [${i} ${i} ${i} (x${i})] /B /N${i} >>`);
+    const heavy = classicPdf('1.4', objects, '');
+    const decision = await prepareFaxDocumentWithinBudget([part(heavy, 'heavy.pdf')], limits, {
+      ...DEFAULT_DOCUMENT_BUDGET,
+      heapMb: 16,
+    });
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['heavy.pdf'] });
+  });
+});
