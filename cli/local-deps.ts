@@ -21,7 +21,11 @@ export function localInboundDeps(
   const deps = buildInboundDeps(place.config, {
     dynamo,
     s3,
-    faxrocks: { baseUrl: place.faxrocks.url, token: staticToken(place.faxrocks.token), allowInsecureHttp: true },
+    faxrocks: {
+      baseUrl: place.faxrocks.url,
+      token: staticToken(place.faxrocks.token),
+      allowInsecureHttp: true,
+    },
     mailer: new OutboxMailer({ outboxDir: place.outboxDir }),
     log,
     metrics: loggedMetrics(log),

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
-import { silentLog } from './support/telemetry.ts';
 import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
 import {
@@ -21,6 +20,7 @@ import {
 } from './support/aws-endpoint.ts';
 import { type DnsStandIn, startDnsStandIn } from './support/dns-stand-in.ts';
 import { tempDir } from './support/stand-ins.ts';
+import { silentLog } from './support/telemetry.ts';
 
 async function cli(
   env: Record<string, string | undefined>,

@@ -5,11 +5,11 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
-import { silentLog } from './support/telemetry.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';
 import { tempDir } from './support/stand-ins.ts';
+import { silentLog } from './support/telemetry.ts';
 
 const sender = 'alice@example.com';
 const delivered = '+493012345600';
