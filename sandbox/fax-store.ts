@@ -160,7 +160,9 @@ export class SandboxFaxStore {
 
   /** Adds faxes; the document (when given) is stored before the metadata names it. */
   async add(
-    entries: Array<Omit<StoredFax, 'id' | 'hasDocument' | 'sequence'> & { id?: string; document?: Uint8Array }>,
+    entries: Array<
+      Omit<StoredFax, 'id' | 'hasDocument' | 'sequence'> & { id?: string; document?: Uint8Array }
+    >,
   ): Promise<StoredFax[]> {
     const added: StoredFax[] = [];
     for (const { document, id, ...rest } of entries) {

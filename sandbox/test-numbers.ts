@@ -35,8 +35,14 @@ export type FaxFate =
 
 /** Faxes to these numbers fail the first `times` sends with `fate`, then are delivered. */
 const FAILS_FIRST: Record<string, { times: number; fate: FaxFate }> = {
-  [SANDBOX_TEST_NUMBERS.busyOnce]: { times: 1, fate: { kind: 'failed', error: 'Busy', sendsAllButLastPage: false } },
-  [SANDBOX_TEST_NUMBERS.busyTwice]: { times: 2, fate: { kind: 'failed', error: 'Busy', sendsAllButLastPage: false } },
+  [SANDBOX_TEST_NUMBERS.busyOnce]: {
+    times: 1,
+    fate: { kind: 'failed', error: 'Busy', sendsAllButLastPage: false },
+  },
+  [SANDBOX_TEST_NUMBERS.busyTwice]: {
+    times: 2,
+    fate: { kind: 'failed', error: 'Busy', sendsAllButLastPage: false },
+  },
   [SANDBOX_TEST_NUMBERS.noAnswerOnce]: {
     times: 1,
     fate: { kind: 'failed', error: 'No answer', sendsAllButLastPage: false },
