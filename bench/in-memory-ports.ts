@@ -2,7 +2,15 @@
 // DynamoDB or S3 emulator. They keep the ports' contracts (conditional claims, open jobs in send
 // order) in plain maps; they are fakes of OUR interfaces, never of the AWS SDK.
 
-import type { FaxJob, FaxOutcome, MailOutcome, MailRecord, NewFaxJob } from '../functions/domain/fax-job.ts';
+import type {
+  AttemptCause,
+  AttemptRecord,
+  FaxJob,
+  FaxOutcome,
+  MailOutcome,
+  MailRecord,
+  NewFaxJob,
+} from '../functions/domain/fax-job.ts';
 import { isFinal } from '../functions/domain/fax-job.ts';
 import { ConflictError, MailNotFoundError } from '../functions/errors.ts';
 import type {
@@ -144,6 +152,50 @@ export class MemoryJobLedger implements JobLedger {
 
   async markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void> {
     Object.assign(this.attempt(messageId, number, attemptId), { state: 'FAILED', error });
+  }
+
+  async scheduleRetry(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    retry: { finished: AttemptRecord; dueAt: string; cause: AttemptCause },
+  ): Promise<void> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (!job || job.attemptId !== attemptId) throw new ConflictError('not this attempt');
+    Object.assign(job, {
+      state: 'RETRY_DUE',
+      dueAt: retry.dueAt,
+      retryCause: retry.cause,
+      attempts: [...(job.attempts ?? []), retry.finished],
+      faxId: undefined,
+      queuedAt: undefined,
+      outcomeUnknown: undefined,
+      error: undefined,
+    });
+  }
+
+  async claimRetry(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string },
+  ): Promise<boolean> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (!job || job.state !== 'RETRY_DUE' || job.attemptId !== fromAttemptId) return false;
+    Object.assign(job, { state: 'SENDING', ...next, attempt: (job.attempt ?? 1) + 1, dueAt: undefined });
+    return true;
+  }
+
+  async deferRetry(messageId: string, number: string, attemptId: string, deferral: { dueAt: string }) {
+    const job = this.attempt(messageId, number, attemptId);
+    Object.assign(job, { state: 'RETRY_DUE', dueAt: deferral.dueAt, attempt: (job.attempt ?? 1) - 1 });
+  }
+
+  async noteAbsent(messageId: string, number: string, attemptId: string, at: string): Promise<FaxJob> {
+    const job = this.attempt(messageId, number, attemptId);
+    job.absentSince ??= at;
+    job.absentChecks = (job.absentChecks ?? 0) + 1;
+    return { ...job };
   }
 
   async getJob(messageId: string, number: string): Promise<FaxJob | undefined> {
