@@ -21,7 +21,7 @@ import {
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
-import { type InboundMail, parseInboundMail, UnreadableMailError } from '../domain/inbound-mail.ts';
+import type { InboundMail } from '../domain/inbound-mail.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -38,6 +38,7 @@ import {
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError } from '../errors.ts';
+import { parseInboundMail, UnreadableMailError } from '../mail/parse-inbound-mail.ts';
 import type { QueuedFax, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { type DocumentDecision, isPdf, prepareFaxDocument } from '../../functions/domain/documents.ts';
-import { type MailPart, parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import type { MailPart } from '../../functions/domain/inbound-mail.ts';
+import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 import { fixtureMail } from './fixture-mail.ts';
 

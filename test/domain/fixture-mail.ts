@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type InboundMail, parseInboundMail } from '../../functions/domain/inbound-mail.ts';
+import type { InboundMail } from '../../functions/domain/inbound-mail.ts';
+import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 
 export const FIXTURE_FAX_DOMAIN = 'fax.example.org';
 

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
 import {
   aligned,
   assessSenderTrust,
@@ -9,6 +8,7 @@ import {
   sesHeaderBlock,
   type TrustDecision,
 } from '../../functions/domain/sender-trust.ts';
+import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import { stampAsSes } from '../../local/ses-inbound-smtp.ts';
 import { buildSesMail, samplePdf, sesHeaderLines } from '../fixtures/mail-builder.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail, headerLinesOf } from './fixture-mail.ts';

@@ -2,12 +2,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readAppleFile } from '../../functions/domain/apple-file.ts';
-import { signedContentOf } from '../../functions/domain/cms-signed.ts';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
-import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
 import { rejectionReply } from '../../functions/domain/reply-texts.ts';
 import { isAutoReplyUnsafe, sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
+import { readAppleFile } from '../../functions/mail/apple-file.ts';
+import { signedContentOf } from '../../functions/mail/cms-signed.ts';
+import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import { appleFileOf } from '../corpus/apple-file-writer.ts';
 import { signedDataOf } from '../corpus/cms-writer.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPdf } from '../../functions/domain/documents.ts';
-import { parseInboundMail, UnreadableMailError } from '../../functions/domain/inbound-mail.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
+import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
+import { FIXTURE_FAX_DOMAIN, fixtureMail } from '../domain/fixture-mail.ts';
 import { buildSesMail, deeplyNestedMail, samplePdf } from '../fixtures/mail-builder.ts';
-import { FIXTURE_FAX_DOMAIN, fixtureMail } from './fixture-mail.ts';
 
 const fax = FIXTURE_FAX_DOMAIN;
 

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import PostalMime, { type Attachment } from 'postal-mime';
 import { describe, expect, it } from 'vitest';
+import { setAsideLargeBodies } from '../../functions/mail/large-mime-bodies.ts';
 import {
   attachmentBytes,
   PARSER_OPTIONS as options,
   parseInboundMail,
-} from '../../functions/domain/inbound-mail.ts';
-import { setAsideLargeBodies } from '../../functions/domain/large-mime-bodies.ts';
+} from '../../functions/mail/parse-inbound-mail.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 
 const fixtures = join(import.meta.dirname, '../fixtures/mail');

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
-import { parseInboundMail } from '../../functions/domain/inbound-mail.ts';
-import { isTnef, tnefAttachments } from '../../functions/domain/tnef.ts';
+import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
+import { isTnef, tnefAttachments } from '../../functions/mail/tnef.ts';
 import { tnefOf } from '../corpus/tnef-writer.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 

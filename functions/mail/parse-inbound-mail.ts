@@ -1,0 +1,368 @@
+// Raw mail bytes in, the InboundMail the domain's rules read (functions/domain/inbound-mail.ts) out.
+// postal-mime does the MIME work; this module keeps what those rules need and nothing that ties them
+// to it.
+//
+// postal-mime rather than mailparser (both by the same author): it has no dependencies and decodes
+// charsets with the runtime's TextDecoder, where mailparser brings iconv-lite, libmime's Japanese
+// tables and an HTML toolchain this function never uses. That was 1 MB of the 2.65 MB inbound bundle
+// and a third of its import time (see the README's Performance section).
+
+import { isUtf8 } from 'node:buffer';
+import PostalMime, { type Address, type Attachment, addressParser, type Email } from 'postal-mime';
+import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/inbound-mail.ts';
+import { readAppleFile } from './apple-file.ts';
+import { signedContentOf } from './cms-signed.ts';
+import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
+import { tnefAttachments } from './tnef.ts';
+
+// A forwarded message may itself carry a forwarded message; three levels is more than mail programs
+// produce and keeps a crafted mail from nesting without end.
+const MAX_FORWARD_DEPTH = 3;
+
+// Every message/rfc822 part stays an attachment, whatever its disposition: a forwarded mail's own
+// attachments are collected below (marked `forwarded`) and its body text is not the fax's.
+export const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
+
+/**
+ * A mail the MIME parser refuses: over its limits (2 MiB of headers, 256 levels of nesting), which
+ * no mail program writes. Nothing in it can be trusted or answered, so it is dropped, not retried.
+ */
+export class UnreadableMailError extends Error {
+  override readonly name = 'UnreadableMailError';
+}
+
+/** The bytes of a part as the parser reports it, with a set-aside body given back. */
+type Restore = (content: Buffer) => Buffer;
+
+/**
+ * postal-mime over the mail with its large base64 bodies set aside: they are decoded natively in
+ * one go instead of line by line (see large-mime-bodies.ts), which was most of the inbound
+ * function's time for a scanned PDF.
+ */
+async function parseMime(
+  raw: Buffer,
+  outer: Restore = (content) => content,
+): Promise<{ parsed: Email; restore: Restore; repair: Repair }> {
+  const aside = setAsideLargeBodies(raw);
+  let parsed: Email;
+  try {
+    parsed = await PostalMime.parse(aside.mail, PARSER_OPTIONS);
+  } catch (error) {
+    throw new UnreadableMailError(`the MIME parser refused the mail: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return {
+    parsed,
+    restore: (content) => aside.restore(outer(content)),
+    repair: repairerFor(aside.mail),
+  };
+}
+
+export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
+  const { parsed, restore, repair } = await parseMime(raw);
+  const headerLines = parsed.headerLines.map(({ key, line }) => ({ key, line: unfold(line) }));
+  const fromLines = headerLines.filter((h) => h.key === 'from');
+  const autoSubmitted = parsed.headers.find((h) => h.key === 'auto-submitted')?.value;
+  return {
+    headerLines,
+    fromHeaderCount: fromLines.length,
+    from: fromLines.flatMap(({ line }) => mailboxes(headerValue(line))),
+    to: recipientAddresses(headerLines, 'to'),
+    cc: recipientAddresses(headerLines, 'cc'),
+    subject: repair.subject(parsed.subject ?? ''),
+    messageIdHeader: parsed.messageId || undefined,
+    references: referencesOf(parsed.references),
+    autoSubmitted: autoSubmitted?.trim(),
+    parts: await leafParts(parsed.attachments, 0, restore, repair),
+  };
+}
+
+/** Header text the parser could not read (U+FFFD in its result), read again from the raw mail. */
+interface Repair {
+  subject(parsed: string): string;
+  filename(parsed: string): string;
+}
+
+/**
+ * Two kinds of real mail leave U+FFFD in the parser's reading of a header, and the reply would repeat
+ * it: old mail programs write 8-bit text raw, in their Windows code page (`Subject: Bestätigung`,
+ * `filename="Bestätigung.pdf"` in ISO-8859-1), which the parser reads as UTF-8; and Outlook splits one
+ * UTF-8 character across two encoded words (`=?utf-8?B?S8M=?= =?utf-8?B?vG5k...?=`), which RFC 2047
+ * forbids and the parser decodes word by word. Such text is read again from the raw header: encoded
+ * words of one charset joined byte by byte, raw bytes that are not UTF-8 as windows-1252 (a superset
+ * of ISO-8859-1 for text). `mail` is the mail as parsed (large bodies set aside, so scanning it for
+ * a part's file name stays cheap).
+ */
+function repairerFor(mail: Buffer): Repair {
+  let text: string | undefined; // the mail as a binary string, made once if a name needs it
+  return {
+    subject(parsed) {
+      if (!parsed.includes('\uFFFD')) return parsed;
+      const line = rawHeaderLines(mail).find((l) => /^subject\s*:/i.test(l));
+      return (line !== undefined && legacyHeaderText(headerValue(line))) || parsed;
+    },
+    filename(parsed) {
+      if (!parsed.includes('\uFFFD')) return parsed;
+      // The parser does not say which raw header a name came from: take the raw name parameter
+      // that reads the same apart from the characters the parser could not decode.
+      const skeleton = asciiSkeleton(parsed);
+      text ??= mail.toString('latin1');
+      for (const match of text.matchAll(FILENAME_PARAM)) {
+        const text = legacyHeaderText(match[1] ?? match[2] ?? '');
+        if (text && asciiSkeleton(text) === skeleton) return text;
+      }
+      return parsed;
+    },
+  };
+}
+
+const FILENAME_PARAM = /\b(?:file)?name\s*=\s*(?:"([^"\r\n]*)"|([^;\s"]+))/gi;
+
+function asciiSkeleton(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '');
+}
+
+/** The mail's top-level header lines as binary strings (one character per byte), folded lines joined. */
+function rawHeaderLines(raw: Buffer): string[] {
+  return topHeaderBlock(raw).split(/\r?\n(?![ \t])/);
+}
+
+const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+
+/**
+ * A raw header text (binary string) decoded leniently, or undefined when it holds nothing to repair:
+ * adjacent encoded words of one charset joined as bytes before decoding; raw 8-bit that is not
+ * UTF-8 read as windows-1252.
+ */
+function legacyHeaderText(raw: string): string | undefined {
+  if (!raw.includes('=?')) {
+    const bytes = Buffer.from(raw, 'latin1');
+    return isUtf8(bytes) ? undefined : decodeWindows1252(bytes);
+  }
+  let text = '';
+  let at = 0;
+  let run: { charset: string; bytes: Buffer[] } | undefined;
+  const flush = () => {
+    if (run) text += decodeCharset(Buffer.concat(run.bytes), run.charset);
+    run = undefined;
+  };
+  for (const word of raw.matchAll(ENCODED_WORD)) {
+    const between = raw.slice(at, word.index);
+    // White space between two encoded words is not text (RFC 2047 6.2).
+    if (!(run && /^[ \t\r\n]*$/.test(between))) {
+      flush();
+      text += between;
+    }
+    const charset = (word[1] ?? '').split('*')[0]?.toLowerCase() ?? '';
+    const data = word[3] ?? '';
+    const bytes =
+      word[2]?.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64')
+        : Buffer.from(
+            data
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+                String.fromCharCode(Number.parseInt(hex, 16)),
+              ),
+            'latin1',
+          );
+    if (run && run.charset !== charset) flush();
+    run ??= { charset, bytes: [] };
+    run.bytes.push(bytes);
+    at = word.index + word[0].length;
+  }
+  flush();
+  return text + raw.slice(at);
+}
+
+function decodeCharset(bytes: Buffer, charset: string): string {
+  if (['windows-1252', 'cp1252', 'iso-8859-1', 'latin1', 'us-ascii'].includes(charset))
+    return decodeWindows1252(bytes);
+  try {
+    return new TextDecoder(charset).decode(bytes);
+  } catch {
+    return bytes.toString('utf8'); // a charset the runtime does not know
+  }
+}
+
+// windows-1252's 0x80-0x9f (Node's TextDecoder reads that label as ISO-8859-1, which has control
+// characters there); undefined positions stay as they are.
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeWindows1252(bytes: Buffer): string {
+  let text = '';
+  for (const byte of bytes) {
+    text += byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
+  }
+  return text;
+}
+
+/** The mailboxes of an address header value, groups flattened, display names decoded. */
+function mailboxes(value: string): { address: string; name: string }[] {
+  return flatten(addressParser(value)).map(({ address, name }) => ({
+    address: address ?? '',
+    name: name ?? '',
+  }));
+}
+
+function flatten(addresses: Address[]): { address?: string; name: string }[] {
+  return addresses.flatMap((a) => (a.group ? flatten(a.group) : [a]));
+}
+
+/**
+ * Bare addresses of all To: (or Cc:) headers, as written. People type fax numbers with spaces and
+ * parentheses without quoting them (`+49 (30) 123456@fax...`); RFC 5322 reads that as a display name
+ * and a comment, so such a mailbox is taken whole before the address parser sees it.
+ */
+function recipientAddresses(headerLines: { key: string; line: string }[], key: 'to' | 'cc'): string[] {
+  const addresses: string[] = [];
+  for (const { line } of headerLines.filter((h) => h.key === key)) {
+    for (const segment of splitTopLevel(headerValue(line), ',')) {
+      const bare = segment
+        .replace(/^[^"<>@()]*:/, '') // a group's display name
+        .replace(/;\s*$/, '')
+        .trim();
+      const spaced = /^(\+?[0-9(][0-9 ().-]*)@([A-Za-z0-9.-]+)$/.exec(bare);
+      if (spaced && /[ ()]/.test(spaced[1] ?? '')) {
+        addresses.push(bare);
+        continue;
+      }
+      for (const mailbox of mailboxes(segment)) {
+        const address = mailbox.address.trim();
+        if (address) addresses.push(address);
+      }
+    }
+  }
+  return addresses;
+}
+
+/** Splits on the separator where it is not inside quotes, angle brackets or comments. */
+function splitTopLevel(value: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  let angle = 0;
+  let comment = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === '\\' && (quoted || comment > 0)) {
+      current += c + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (!quoted && comment === 0 && c === '<') angle++;
+    else if (!quoted && comment === 0 && c === '>') angle = Math.max(0, angle - 1);
+    else if (!quoted && c === '(') comment++;
+    else if (!quoted && c === ')') comment = Math.max(0, comment - 1);
+    else if (comment === 0 && c === '"') quoted = !quoted;
+    if (c === separator && !quoted && angle === 0 && comment === 0) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts.filter((p) => p.trim().length > 0);
+}
+
+/** The message ids of a References header, in order. */
+function referencesOf(references: string | undefined): string[] {
+  if (!references) return [];
+  return references.match(/<[^<>\s]+>/g) ?? references.split(/\s+/).filter((r) => r.length > 0);
+}
+
+/** An attached mail the parser refuses stays one opaque part of this mail (listed as ignored). */
+function keepUnreadable(error: unknown): undefined {
+  if (error instanceof UnreadableMailError) return undefined;
+  throw error;
+}
+
+/** An attachment's content as a Buffer over the same memory. */
+export function attachmentBytes(content: Attachment['content']): Buffer {
+  if (typeof content === 'string') return Buffer.from(content, 'latin1'); // not with arraybuffer encoding
+  return content instanceof ArrayBuffer
+    ? Buffer.from(content)
+    : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+}
+
+const TNEF_TYPES = ['application/ms-tnef', 'application/vnd.ms-tnef'];
+const PKCS7_MIME_TYPES = ['application/pkcs7-mime', 'application/x-pkcs7-mime'];
+
+function isTnefPart(contentType: string, filename: string | undefined): boolean {
+  return TNEF_TYPES.includes(contentType) || filename?.trim().toLowerCase() === 'winmail.dat';
+}
+
+async function leafParts(
+  attachments: Attachment[],
+  depth: number,
+  restore: Restore,
+  repair: Repair,
+): Promise<MailPart[]> {
+  const parts: MailPart[] = [];
+  for (const attachment of attachments) {
+    const content = restore(attachmentBytes(attachment.content));
+    const name = attachment.filename ? repair.filename(attachment.filename) : undefined;
+    // As declared (postal-mime does not guess from the file name), lower-cased.
+    const contentType = attachment.mimeType;
+    if (contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH) {
+      // A mail forwarded as attachment: its own attachments are parts of this mail, its body text is not.
+      const inner = await parseMime(content, restore).catch(keepUnreadable);
+      if (inner) {
+        for (const part of await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair))
+          parts.push({ ...part, forwarded: true });
+        continue;
+      }
+    }
+    if (PKCS7_MIME_TYPES.includes(contentType) && depth < MAX_FORWARD_DEPTH) {
+      // Opaque-signed S/MIME: the signed message, with its attachments, is inside the smime.p7m.
+      // An encrypted one has no readable content and stays a part of its own.
+      const signed = signedContentOf(content);
+      if (signed) {
+        const inner = await parseMime(signed, restore).catch(keepUnreadable);
+        if (inner) {
+          parts.push(...(await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair)));
+          continue;
+        }
+      }
+    }
+    const tnef = isTnefPart(contentType, name) ? tnefAttachments(content) : [];
+    if (tnef.length > 0) {
+      // Outlook's "Rich Text" mail: the files the sender attached are inside winmail.dat. One that
+      // holds no file (only the formatted body, or damaged) stays a part of its own, so a reply
+      // that finds no PDF can still name it.
+      for (const file of tnef) {
+        parts.push({
+          contentType: 'application/octet-stream',
+          disposition: 'attachment',
+          content: file.content,
+          ...(file.filename ? { filename: file.filename } : {}),
+        });
+      }
+      continue;
+    }
+    if (contentType === 'application/applefile') {
+      // The Mac half of an AppleDouble pair (the file itself is the next part) is skipped, or it
+      // would look like a second "Vertrag.pdf" that is not a PDF; an AppleSingle gives its file.
+      const apple = readAppleFile(content);
+      if (apple.kind === 'metadata') continue;
+      if (apple.kind === 'file') {
+        const filename = apple.filename || name;
+        parts.push({
+          contentType: 'application/octet-stream',
+          disposition: 'attachment',
+          content: apple.content,
+          ...(filename ? { filename } : {}),
+        });
+        continue;
+      }
+    }
+    const part: MailPart = { contentType, content };
+    if (name) part.filename = name;
+    if (attachment.disposition) part.disposition = attachment.disposition;
+    if (attachment.related) part.embedded = true;
+    parts.push(part);
+  }
+  return parts;
+}
