@@ -31,6 +31,16 @@ export interface MailStore {
   getRawMail(ref: StoredMailRef): Promise<Buffer>;
 }
 
+/**
+ * The document a mail's faxes were sent with, kept so a later attempt (a re-dial, or a send proven
+ * never to have happened) sends the same bytes.
+ */
+export interface PreparedDocuments {
+  keep(messageId: string, document: Uint8Array): Promise<void>;
+  /** The kept document, or undefined when it is gone (expired, never kept). */
+  get(messageId: string): Promise<Uint8Array | undefined>;
+}
+
 // ---- Sender allowlist (DynamoDB) ----
 
 /** An exact address (`alice@example.com`) or a whole domain (`@example.com`), stored lower-case. */

@@ -417,7 +417,8 @@ export class DynamoJobLedger implements JobLedger {
           TableName: this.tableName,
           Key: jobKey(messageId, number),
           UpdateExpression: 'SET #absentSince = if_not_exists(#absentSince, :at) ADD #absentChecks :one',
-          ConditionExpression: '#attemptId = :attemptId AND #state = :sending AND attribute_not_exists(#faxId)',
+          ConditionExpression:
+            '#attemptId = :attemptId AND #state = :sending AND attribute_not_exists(#faxId)',
           ExpressionAttributeNames: {
             '#absentSince': 'absentSince',
             '#absentChecks': 'absentChecks',
