@@ -181,7 +181,7 @@ export class MemoryJobLedger implements JobLedger {
     next: { attemptId: string; sendStartedAt: string },
   ): Promise<boolean> {
     const job = this.jobs.get(jobKey(messageId, number));
-    if (!job || job.state !== 'RETRY_DUE' || job.attemptId !== fromAttemptId) return false;
+    if (job?.state !== 'RETRY_DUE' || job.attemptId !== fromAttemptId) return false;
     Object.assign(job, { state: 'SENDING', ...next, attempt: (job.attempt ?? 1) + 1, dueAt: undefined });
     return true;
   }

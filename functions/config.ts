@@ -1,6 +1,8 @@
 // Gateway configuration, read once per cold start from the environment. It fails fast: a missing
 // or malformed variable is a ConfigError naming it, never a silent default in the wrong place.
 
+import type { RedialSchedule } from './domain/redial-policy.ts';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -34,6 +36,12 @@ export interface GatewayPolicy {
    * an older one was cut off by a crash and is reported as unconfirmed.
    */
   sendInFlightSeconds: number;
+  /** Price per page the cost ceiling reserves before /send (the answer corrects it). Default 0.09. */
+  estimatedPricePerPage?: number;
+  /** How long transient provider faults are retried before the mail gives up. Default 120. */
+  giveUpAfterMinutes?: number;
+  /** The re-dial schedule, for what the queued reply promises. Default DEFAULT_REDIAL_SCHEDULE. */
+  redial?: RedialSchedule;
 }
 
 export interface PollerPolicy {
@@ -47,6 +55,15 @@ export interface PollerPolicy {
   pageSize: number;
   /** Most pages read in one poll when the provider's order cannot be trusted. */
   maxPages: number;
+  /** When failed faxes are dialled again. Default DEFAULT_REDIAL_SCHEDULE. */
+  redial?: RedialSchedule;
+  /**
+   * An ambiguous send not in complete reads of /faxes over this many minutes after it was proven
+   * never created, and is sent again. Default 10.
+   */
+  settleWindowMinutes?: number;
+  /** False: ambiguous sends are never sent again and end UNKNOWN as before. Default true. */
+  resendAmbiguous?: boolean;
 }
 
 type Env = Record<string, string | undefined>;

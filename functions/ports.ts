@@ -304,4 +304,17 @@ export interface DailyUsage {
   gatewayCost(day: string): Promise<number>;
   /** Adds a mail's estimated cost to the day's total (once per mail and batch). */
   addGatewayCost(day: string, countedFor: string, cost: number): Promise<void>;
+  /**
+   * Reserves `cost` for `countedFor` (a mail, or one attempt) unless the day's total would pass
+   * `ceiling` (one conditional write, so concurrent reservations cannot overshoot). Idempotent: a
+   * redelivery of what was reserved before is allowed again without counting twice.
+   */
+  reserveGatewayCost(
+    day: string,
+    countedFor: string,
+    cost: number,
+    ceiling: number,
+  ): Promise<{ allowed: boolean; costToday: number }>;
+  /** Corrects a reservation by `delta` once (the /send answer's estimate less the reserved one). */
+  correctGatewayCost(day: string, countedFor: string, delta: number): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // whose final state is recorded into subject, plain text and attachments; the poller sends it.
 
 import type { MailAttachment } from '../ports.ts';
-import type { FaxJob } from './fax-job.ts';
+import { attemptOf, type FaxJob } from './fax-job.ts';
 
 export interface OutcomeReply {
   subject: string;
@@ -70,7 +70,8 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
   } else if (job.estimatedCost !== undefined) {
     field('Estimate', `${job.estimatedCost} (estimated when queued)`);
   }
-  field('Submitted', timeLine(job.sendStartedAt));
+  if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
+  field('Submitted', timeLine(job.firstSentAt ?? job.sendStartedAt));
   if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
   if (state === 'FAILED' && job.error) field('Error', job.error);
   if (job.faxId) field('faxrocks id', job.faxId);
@@ -102,9 +103,10 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
         'have received part of it.',
       );
     }
+    if (job.notRedialled) lines.push(`It was not dialled again: ${job.notRedialled}.`);
     lines.push(
       'Check the number and that the receiving fax machine is on and has paper, then send your',
-      'mail again to try once more. Nothing has been retried automatically.',
+      `mail again to try once more.${attemptOf(job) > 1 ? '' : ' It was not dialled again automatically.'}`,
     );
   } else {
     lines.push(
@@ -136,4 +138,91 @@ export function timeLine(iso: string): string {
   if (Number.isNaN(time.getTime())) return iso;
   const exact = time.toISOString();
   return `${exact.slice(0, 10)} ${exact.slice(11, 19)} UTC (${exact})`;
+}
+
+/** `3 (busy, busy, then delivered)`: how many attempts it took and what ended each. */
+export function attemptsLine(job: FaxJob): string {
+  const ended = (job.attempts ?? []).map((a) =>
+    a.outcome === 'not-sent' ? 'not sent' : (a.error ?? 'failed').toLowerCase(),
+  );
+  const last = job.state === 'DELIVERED' ? 'delivered' : job.state === 'FAILED' ? 'failed' : 'status unknown';
+  const story = ended.length > 0 ? ` (${[...ended, `then ${last}`].join(', ')})` : '';
+  return `${attemptOf(job)}${story}`;
+}
+
+const reportWords = {
+  DELIVERED: 'delivered',
+  FAILED: 'failed',
+  UNKNOWN: 'status unknown',
+} as const;
+
+/**
+ * The one report for a mail whose jobs are all final. A mail to one number reads as the one
+ * outcome email always did; several numbers get one summary (never the numbers in the subject),
+ * a line and a detail block per number, and every receipt attached.
+ */
+export function composeMailReport(
+  jobs: readonly FaxJob[],
+  receipts: ReadonlyMap<string, OutcomeReceipt> = new Map(),
+): OutcomeReply {
+  const [only] = jobs;
+  if (jobs.length === 1 && only) return composeOutcomeReply(only, receipts.get(only.number));
+  const sorted = [...jobs].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  const stateOf = (job: FaxJob) =>
+    job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : ('UNKNOWN' as const);
+  const delivered = sorted.filter((j) => stateOf(j) === 'DELIVERED').length;
+  const headline = `Fax report: ${delivered} of ${sorted.length} delivered`;
+  const lines: string[] = [
+    delivered === sorted.length
+      ? `Your fax was delivered to all ${sorted.length} numbers.`
+      : `Your fax was delivered to ${delivered} of ${sorted.length} numbers.`,
+    '',
+  ];
+  for (const job of sorted) {
+    const attempts = attemptOf(job);
+    const tries = attempts > 1 ? `, ${attempts} attempts` : '';
+    lines.push(`  ${job.number.padEnd(16)} ${reportWords[stateOf(job)]}${tries}`);
+  }
+  const attachments: MailAttachment[] = [];
+  for (const job of sorted) {
+    const state = stateOf(job);
+    lines.push('', `${job.number}: ${reportWords[state]}`);
+    const field = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(13)}${value}`);
+    field('Pages', pagesLine(job));
+    if (job.price !== undefined && job.price !== '') field('Price', `${job.price} (as charged by faxrocks)`);
+    else if (job.estimatedCost !== undefined)
+      field('Estimate', `${job.estimatedCost} (estimated when queued)`);
+    if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
+    if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
+    if (state !== 'DELIVERED' && job.error) field('Error', job.error);
+    if (job.notRedialled) field('Not re-dialled', job.notRedialled);
+    if (state === 'UNKNOWN' && unknownReasonOf(job) === 'send-unconfirmed') {
+      field('Note', 'sending was interrupted; it may or may not have gone out. Check before resending.');
+    }
+    if (job.faxId) field('faxrocks id', job.faxId);
+    const receipt = receipts.get(job.number);
+    if (receipt?.pdf && state !== 'UNKNOWN') {
+      attachments.push({
+        filename: receiptFilename(job.number),
+        contentType: 'application/pdf',
+        content: receipt.pdf,
+      });
+      field('Receipt', `attached (${receiptFilename(job.number)})`);
+    } else if (receipt?.unavailable && state !== 'UNKNOWN') {
+      field('Receipt', 'could not be downloaded');
+    }
+  }
+  const failed = sorted.filter((j) => stateOf(j) !== 'DELIVERED');
+  lines.push('', 'What next:');
+  if (failed.length === 0) {
+    lines.push('Nothing to do.');
+  } else {
+    lines.push(
+      'To try the numbers that failed once more, send your mail again to those numbers only:',
+      'sending it to all of them again would fax the delivered ones twice.',
+    );
+  }
+  if (only?.subject) lines.push('', `Your mail: ${only.subject}`);
+  lines.push('', '-- ', 'faxgate, the email-to-fax gateway for your faxrocks account');
+  return { subject: replySubject(only?.subject, headline), text: lines.join('\n'), attachments };
 }

@@ -30,6 +30,15 @@ export const DEFAULT_REDIAL_SCHEDULE: RedialSchedule = {
   windowMinutes: 180,
 };
 
+/** Nothing is re-dialled: every failure is final (an admin's choice, and older tests' world). */
+export const NO_REDIAL: RedialSchedule = {
+  busyMinutes: [],
+  noAnswerMinutes: [],
+  brokenOffMinutes: [],
+  maxAttempts: 1,
+  windowMinutes: 0,
+};
+
 /**
  * The table, checked top to bottom: the first pattern that matches decides. Numbers that cannot
  * work come first, so "Call rejected: number busy" or "Invalid number (no answer)" are never
