@@ -57,6 +57,7 @@ const policy: GatewayPolicy = {
   dailyCostCeiling: 0,
   jobRetentionDays: 400,
   sendInFlightSeconds: 180,
+  priceCurrency: 'EUR',
 };
 
 let sendBodyBytes = 0;

@@ -42,6 +42,8 @@ export interface GatewayPolicy {
   giveUpAfterMinutes?: number;
   /** The re-dial schedule, for what the queued reply promises. Default DEFAULT_REDIAL_SCHEDULE. */
   redial?: RedialSchedule;
+  /** ISO 4217 currency that replies write prices in (faxrocks answers bare numbers). */
+  priceCurrency: string;
 }
 
 export interface PollerPolicy {
@@ -110,6 +112,12 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
       `DEFAULT_COUNTRY must be a two-letter country code such as DE, not "${defaultCountry}"`,
     );
   }
+  const priceCurrency = (optionalString(env, 'PRICE_CURRENCY') ?? 'EUR').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(priceCurrency)) {
+    throw new ConfigError(
+      `PRICE_CURRENCY must be a three-letter currency code such as EUR, not "${priceCurrency}"`,
+    );
+  }
   return {
     faxDomain,
     replyFrom: optionalString(env, 'REPLY_FROM') ?? `fax@${faxDomain}`,
@@ -123,6 +131,7 @@ export function gatewayPolicyFromEnv(env: Env = process.env): GatewayPolicy {
     dailyCostCeiling: numberFrom(env, 'DAILY_COST_CEILING', 0),
     jobRetentionDays: numberFrom(env, 'JOB_RETENTION_DAYS', 400, { min: 1, max: 3650 }),
     sendInFlightSeconds: numberFrom(env, 'SEND_IN_FLIGHT_SECONDS', 180, { min: 1, max: 3600 }),
+    priceCurrency,
   };
 }
 

@@ -406,6 +406,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         mailer,
         policy: config.pollerPolicy,
         replyFrom: config.policy.replyFrom,
+        replyStyle: { currency: config.policy.priceCurrency },
         clock,
         log,
         metrics,

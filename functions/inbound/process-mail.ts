@@ -22,6 +22,7 @@ import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.t
 import type { FaxJob, MailOutcome, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
+import { jobReference } from '../domain/job-reference.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -30,7 +31,7 @@ import {
   type ReplyText,
   rejectionReply,
   rejectionSummary,
-} from '../domain/reply-texts.ts';
+} from '../domain/replies/immediate.ts';
 import {
   assessSenderTrust,
   isAutoReplyUnsafe,
@@ -212,14 +213,18 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   });
 
   await replyOnce(context, () =>
-    queuedReply({
-      originalSubject: mail.subject,
-      numbers: reports,
-      rejectedRecipients,
-      documents: outcome.documents ?? [],
-      pages: document.pages,
-      ignoredAttachments: documents.ignored,
-    }),
+    queuedReply(
+      {
+        originalSubject: mail.subject,
+        reference: jobReference(messageId),
+        numbers: reports,
+        rejectedRecipients,
+        documents: outcome.documents ?? [],
+        pages: document.pages,
+        ignoredAttachments: documents.ignored,
+      },
+      { currency: policy.priceCurrency },
+    ),
   );
   return { outcome: 'ACCEPTED', numbers: reports };
 }

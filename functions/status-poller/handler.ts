@@ -49,6 +49,7 @@ export function buildPollerDeps(env: Env = process.env, clients: PollerClients =
     mailer: sesMailerFromEnv(env, clients.ses),
     policy,
     replyFrom: gateway.replyFrom,
+    replyStyle: { currency: gateway.priceCurrency },
     clock: systemClock,
     log,
     metrics: clients.metrics ?? new PowertoolsMetricsSink(),

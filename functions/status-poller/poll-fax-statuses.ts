@@ -39,7 +39,6 @@ import {
   oldestCreatedAt,
   providerTime,
 } from '../domain/fax-matching.ts';
-import { composeMailReport, type OutcomeReceipt } from '../domain/outcome-replies.ts';
 import {
   classifyFaxError,
   DEFAULT_REDIAL_SCHEDULE,
@@ -47,6 +46,8 @@ import {
   hours,
   redialDecision,
 } from '../domain/redial-policy.ts';
+import { composeMailReport, type OutcomeReceipt } from '../domain/replies/outcome.ts';
+import type { ReplyStyle } from '../domain/replies/style.ts';
 import { ConflictError, TransientError } from '../errors.ts';
 import type {
   Clock,
@@ -75,6 +76,8 @@ export interface PollerDeps {
   policy: PollerPolicy;
   /** The gateway's reply address (GatewayPolicy.replyFrom). */
   replyFrom: string;
+  /** How outcome emails write prices (GatewayPolicy.priceCurrency); default EUR. */
+  replyStyle?: ReplyStyle;
   clock: Clock;
   log: Log;
   metrics: MetricsSink;
@@ -599,7 +602,7 @@ async function reportMail(run: PollRun, messageId: string): Promise<void> {
       }
       receipts.set(job.number, receipt);
     }
-    const reply = composeMailReport(jobs, receipts);
+    const reply = composeMailReport(jobs, receipts, deps.replyStyle);
     const references = [...(first.references ?? [])];
     if (first.originalMessageId && !references.includes(first.originalMessageId)) {
       references.push(first.originalMessageId);

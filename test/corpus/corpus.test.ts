@@ -154,13 +154,13 @@ describe('real-world mail corpus through npm start', () => {
     expect(await gateway.deps.ledger.listOpenJobs()).toEqual([]);
     const outbox = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
     const all = await Promise.all(outbox.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
-    // `Re: <original subject> - Fax to +49... delivered` (or the headline alone without a subject).
-    const outcomes = all.filter((m) => /Fax to \+\d+ delivered$/.test(m.subject ?? ''));
+    // `Fax delivered: <original subject>` (or `Fax delivered` without a subject); the number is in the body.
+    const outcomes = all.filter((m) => /^Fax delivered(: |$)/.test(m.subject ?? ''));
     for (const { e, number } of queuedJobs) {
       const { sesId, messageId } = sent.get(e.mail) as Sent;
       const job = await gateway.deps.ledger.getJob(sesId, number);
       expect(job?.state, `${e.mail} ${number}`).toBe('DELIVERED');
-      const mine = outcomes.filter((m) => (m.subject ?? '').endsWith(`Fax to ${number} delivered`));
+      const mine = outcomes.filter((m) => (m.text ?? '').includes(`Number:      ${number}\n`));
       if (e.reply === 'none') {
         expect(mine, `${e.mail}: no outcome email to an automatic sender`).toHaveLength(0);
         continue;

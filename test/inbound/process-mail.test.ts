@@ -12,6 +12,7 @@ import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/c
 import { S3MailStore } from '../../functions/adapters/s3-mail-store.ts';
 import { CountingMetrics, silentLog } from '../../functions/adapters/telemetry.ts';
 import { gatewayPolicyFromEnv } from '../../functions/config.ts';
+import { jobReference } from '../../functions/domain/job-reference.ts';
 import type { InboundDeps } from '../../functions/inbound/deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
@@ -169,9 +170,12 @@ describe('a PDF from an allowed, authenticated sender', () => {
     expect(reply.from).toBe('fax@fax.example.com');
     expect(reply.inReplyTo).toBe('<invoice-42@example.com>');
     expect(reply.references).toContain('<invoice-42@example.com>');
-    expect(reply.subject).toContain(number);
+    // Issue 12: one subject style, `Fax <what>: <original subject>`; the numbers are in the body.
+    expect(reply.subject).toBe('Fax queued: Invoice 42');
+    expect(reply.text).toContain(number);
     expect(reply.text).toContain('2 pages');
-    expect(reply.text).toContain('0.18');
+    expect(reply.text).toContain('estimated cost 0.18 EUR');
+    expect(reply.text).toContain(`Reference: ${jobReference(id)}`);
 
     const job = await ledger.getJob(id, number);
     expect(job?.state).toBe('QUEUED');
@@ -374,7 +378,9 @@ describe('mail faxgate will not fax', () => {
     expect(faxesTo(number)).toHaveLength(0);
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]?.to).toBe('mallory@other.example');
-    expect(mailer.sent[0]?.text).toContain('faxgate senders add mallory@other.example');
+    // Issue 12: an outsider is told in plain words to ask their administrator, never an admin command.
+    expect(mailer.sent[0]?.text).toContain('ask your administrator to add your address');
+    expect(mailer.sent[0]?.text).not.toMatch(/senders add|npx/);
     expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
   });
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
-import { rejectionReply } from '../../functions/domain/reply-texts.ts';
+import { rejectionReply } from '../../functions/domain/replies/immediate.ts';
 import { isAutoReplyUnsafe, sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
 import { readAppleFile } from '../../functions/mail/apple-file.ts';
 import { signedContentOf } from '../../functions/mail/cms-signed.ts';

@@ -87,8 +87,8 @@ describe('status outcomes through npm start', () => {
   it('mails "failed" with the provider error and the receipt for a sandbox number that fails', async () => {
     await mailFax(SANDBOX_TEST_NUMBERS.busy, '<busy@example.com>');
     await gateway.pollNow();
-    const failed = await outcomeFor('<busy@example.com>', /failed$/);
-    expect(failed.subject).toBe(`Re: Order form - Fax to ${SANDBOX_TEST_NUMBERS.busy} failed`);
+    const failed = await outcomeFor('<busy@example.com>', /^Fax failed/);
+    expect(failed.subject).toBe('Fax failed: Order form');
     expect(failed.text).toContain('Error:       Busy');
     expect(failed.attachments.map((a) => a.filename)).toEqual([
       `faxrocks-receipt-${SANDBOX_TEST_NUMBERS.busy}.pdf`,
@@ -104,7 +104,7 @@ describe('status outcomes through npm start', () => {
     ).toBe(false);
     offsetMs = 6 * 60_000;
     await gateway.pollNow();
-    const unknown = await outcomeFor('<stuck@example.com>', /status unknown$/);
+    const unknown = await outcomeFor('<stuck@example.com>', /^Fax status unknown/);
     expect(unknown.text).toContain('Check before resending');
     expect(unknown.attachments).toEqual([]);
   });

@@ -117,7 +117,7 @@ describe('status poller handler', () => {
     expect(emails).toHaveLength(1);
     expect(emails[0]?.from).toBe('fax@fax.example.com');
     expect(emails[0]?.destination.to).toEqual(['bob@example.com']);
-    expect(emails[0]?.subject).toBe('Re: Invoice - Fax to +4930123456 delivered');
+    expect(emails[0]?.subject).toBe('Fax delivered: Invoice');
     expect(emails[0]?.attachments.map((a) => a.filename)).toEqual(['faxrocks-receipt-+4930123456.pdf']);
     expect(JSON.stringify(log.lines)).not.toContain('handler-token');
   });

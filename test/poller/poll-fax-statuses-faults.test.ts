@@ -96,8 +96,8 @@ describe('pollFaxStatuses under faults', () => {
     // broken one would meet the 5xx too.
     const report = await w.poll({ faxApi, concurrency: 1 });
     expect(report).toMatchObject({ delivered: 1, failed: 1, notified: 2, receiptFailures: 1 });
-    const delivered = w.mailer.sent.find((m) => m.subject.endsWith('delivered'));
-    const failed = w.mailer.sent.find((m) => m.subject.endsWith('failed'));
+    const delivered = w.mailer.sent.find((m) => m.subject.startsWith('Fax delivered'));
+    const failed = w.mailer.sent.find((m) => m.subject.startsWith('Fax failed'));
     expect(delivered?.attachments).toEqual([]);
     expect(delivered?.text).toContain('could not be downloaded');
     expect(failed?.attachments?.[0]?.filename).toBe(`faxrocks-receipt-${SANDBOX_TEST_NUMBERS.noAnswer}.pdf`);

@@ -74,7 +74,7 @@ describe('pollFaxStatuses', () => {
     );
     const bySubject = new Map(mails.map((m) => [m.subject ?? '', m]));
 
-    const delivered = bySubject.get(`Re: Documents ses-ok - Fax to ${BERLIN} delivered`);
+    const delivered = bySubject.get('Fax delivered: Documents ses-ok');
     expect(delivered).toBeDefined();
     expect(delivered?.to && 'text' in delivered.to ? delivered.to.text : '').toBe('alice@example.com');
     expect(delivered?.from?.text).toBe('fax@fax.example.com');
@@ -91,12 +91,10 @@ describe('pollFaxStatuses', () => {
     expect(receipt?.contentType).toBe('application/pdf');
     expect(receipt?.content.subarray(0, 5).toString()).toBe('%PDF-');
 
-    const busy = bySubject.get(`Re: Documents ses-busy - Fax to ${SANDBOX_TEST_NUMBERS.busy} failed`);
+    const busy = bySubject.get('Fax failed: Documents ses-busy');
     expect(busy?.text).toContain('Error:       Busy');
     expect(busy?.attachments).toHaveLength(1);
-    const partial = bySubject.get(
-      `Re: Documents ses-partial - Fax to ${SANDBOX_TEST_NUMBERS.partial} failed`,
-    );
+    const partial = bySubject.get('Fax failed: Documents ses-partial');
     expect(partial?.text).toContain('2 of 3 sent');
     expect(partial?.text).toContain('Line dropped during transmission');
 
@@ -277,9 +275,7 @@ describe('pollFaxStatuses', () => {
     expect(await w.poll()).toMatchObject({ unknown: 1, notified: 1 });
     expect(w.metrics.get('JobsUnknown')).toBe(1);
     const [mail] = w.mailer.sent;
-    expect(mail?.subject).toBe(
-      `Re: Documents ses-stuck - Fax to ${SANDBOX_TEST_NUMBERS.pendingForever} status unknown`,
-    );
+    expect(mail?.subject).toBe('Fax status unknown: Documents ses-stuck');
     expect(mail?.text).toContain('has not reported whether it was delivered');
     expect(mail?.text).toContain('Check before resending');
     expect(mail?.attachments).toEqual([]);
@@ -310,7 +306,7 @@ describe('pollFaxStatuses', () => {
     expect((await w.job('ses-lost', BERLIN)).state).toBe('SENDING');
     w.advance(20 * MINUTE);
     expect(await w.poll()).toMatchObject({ unknown: 1, notified: 1 });
-    expect(w.mailer.sent[0]?.subject).toBe(`Re: Documents ses-lost - Fax to ${BERLIN} status unknown`);
+    expect(w.mailer.sent[0]?.subject).toBe('Fax status unknown: Documents ses-lost');
     expect(w.mailer.sent[0]?.text).toContain('may or may not have been sent');
     expect(w.mailer.sent[0]?.text).toContain('Check before resending');
   });

@@ -1,12 +1,22 @@
-// The outcome email for one fax job: delivered, failed, or status unknown. Pure: it turns a job
-// whose final state is recorded into subject, plain text and attachments; the poller sends it.
+// The final report for a mail: for one number the outcome email (delivered, failed, or status
+// unknown), for several one summary with a block per number. Pure: it turns jobs whose final states
+// are recorded into subject, plain text and attachments; the poller sends it.
 
-import type { MailAttachment } from '../ports.ts';
-import { attemptOf, type FaxJob } from './fax-job.ts';
+import type { MailAttachment } from '../../ports.ts';
+import { attemptOf, type FaxJob } from '../fax-job.ts';
+import { jobReference } from '../job-reference.ts';
+import { shownSubject, shownText } from './shown-text.ts';
+import {
+  DEFAULT_REPLY_STYLE,
+  money,
+  type ReplyStyle,
+  type ReplyText,
+  replySubject,
+  timeLine,
+  withSignature,
+} from './style.ts';
 
-export interface OutcomeReply {
-  subject: string;
-  text: string;
+export interface OutcomeReply extends ReplyText {
   attachments: MailAttachment[];
 }
 
@@ -38,9 +48,12 @@ const outcomeWords = {
   UNKNOWN: 'status unknown',
 } as const;
 
-export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): OutcomeReply {
+export function composeOutcomeReply(
+  job: FaxJob,
+  receipt: OutcomeReceipt = {},
+  style: ReplyStyle = DEFAULT_REPLY_STYLE,
+): OutcomeReply {
   const state = job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : 'UNKNOWN';
-  const headline = `Fax to ${job.number} ${outcomeWords[state]}`;
   const lines: string[] = [];
 
   if (state === 'DELIVERED') {
@@ -66,16 +79,17 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
   field('Number', job.number);
   field('Pages', pagesLine(job));
   if (job.price !== undefined && job.price !== '') {
-    field('Price', `${job.price} (as charged by faxrocks)`);
+    field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
   } else if (job.estimatedCost !== undefined) {
-    field('Estimate', `${job.estimatedCost} (estimated when queued)`);
+    field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
   }
   if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
   field('Submitted', timeLine(job.firstSentAt ?? job.sendStartedAt));
   if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
-  if (state === 'FAILED' && job.error) field('Error', job.error);
-  if (job.faxId) field('faxrocks id', job.faxId);
-  if (job.subject) field('Your mail', job.subject);
+  if (state === 'FAILED' && job.error) field('Error', shownText(job.error));
+  if (job.faxId) field('faxrocks id', shownText(job.faxId));
+  if (shownSubject(job.subject)) field('Your mail', shownSubject(job.subject));
+  field('Reference', jobReference(job.messageId));
 
   const attachments: MailAttachment[] = [];
   if (receipt.pdf && state !== 'UNKNOWN') {
@@ -103,10 +117,10 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
         'have received part of it.',
       );
     }
-    if (job.notRedialled) lines.push(`It was not dialled again: ${job.notRedialled}.`);
+    if (job.notRedialled) lines.push(`It was not dialled again: ${shownText(job.notRedialled)}.`);
     lines.push(
       'Check the number and that the receiving fax machine is on and has paper, then send your',
-      `mail again to try once more.${attemptOf(job) > 1 ? '' : ' It was not dialled again automatically.'}`,
+      `mail again to try once more.${attemptOf(job) > 1 || job.notRedialled ? '' : ' It was not dialled again automatically.'}`,
     );
   } else {
     lines.push(
@@ -114,17 +128,8 @@ export function composeOutcomeReply(job: FaxJob, receipt: OutcomeReceipt = {}): 
       'Resending without checking may deliver the fax twice.',
     );
   }
-  lines.push('', '-- ', 'faxgate, the email-to-fax gateway for your faxrocks account');
 
-  return { subject: replySubject(job.subject, headline), text: lines.join('\n'), attachments };
-}
-
-/** `Re: <original> - Fax to +49... delivered`: mail clients that thread by subject keep the thread. */
-export function replySubject(original: string | undefined, headline: string): string {
-  const subject = (original ?? '').replace(/[\r\n]+/g, ' ').trim();
-  if (!subject) return headline;
-  const base = /^re:/i.test(subject) ? subject : `Re: ${subject}`;
-  return `${base} - ${headline}`;
+  return { subject: replySubject(outcomeWords[state], job.subject), text: withSignature(lines), attachments };
 }
 
 function pagesLine(job: FaxJob): string {
@@ -132,29 +137,15 @@ function pagesLine(job: FaxJob): string {
   return `${job.pagesSent} of ${job.pages} sent`;
 }
 
-/** `2026-11-27 05:40:12 UTC (2026-11-27T05:40:12.000Z)`: readable and exact. */
-export function timeLine(iso: string): string {
-  const time = new Date(iso);
-  if (Number.isNaN(time.getTime())) return iso;
-  const exact = time.toISOString();
-  return `${exact.slice(0, 10)} ${exact.slice(11, 19)} UTC (${exact})`;
-}
-
 /** `3 (busy, busy, then delivered)`: how many attempts it took and what ended each. */
 export function attemptsLine(job: FaxJob): string {
   const ended = (job.attempts ?? []).map((a) =>
-    a.outcome === 'not-sent' ? 'not sent' : (a.error ?? 'failed').toLowerCase(),
+    a.outcome === 'not-sent' ? 'not sent' : shownText(a.error ?? 'failed').toLowerCase(),
   );
   const last = job.state === 'DELIVERED' ? 'delivered' : job.state === 'FAILED' ? 'failed' : 'status unknown';
   const story = ended.length > 0 ? ` (${[...ended, `then ${last}`].join(', ')})` : '';
   return `${attemptOf(job)}${story}`;
 }
-
-const reportWords = {
-  DELIVERED: 'delivered',
-  FAILED: 'failed',
-  UNKNOWN: 'status unknown',
-} as const;
 
 /**
  * The one report for a mail whose jobs are all final. A mail to one number reads as the one
@@ -164,14 +155,14 @@ const reportWords = {
 export function composeMailReport(
   jobs: readonly FaxJob[],
   receipts: ReadonlyMap<string, OutcomeReceipt> = new Map(),
+  style: ReplyStyle = DEFAULT_REPLY_STYLE,
 ): OutcomeReply {
   const [only] = jobs;
-  if (jobs.length === 1 && only) return composeOutcomeReply(only, receipts.get(only.number));
+  if (jobs.length === 1 && only) return composeOutcomeReply(only, receipts.get(only.number), style);
   const sorted = [...jobs].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   const stateOf = (job: FaxJob) =>
     job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : ('UNKNOWN' as const);
   const delivered = sorted.filter((j) => stateOf(j) === 'DELIVERED').length;
-  const headline = `Fax report: ${delivered} of ${sorted.length} delivered`;
   const lines: string[] = [
     delivered === sorted.length
       ? `Your fax was delivered to all ${sorted.length} numbers.`
@@ -181,25 +172,27 @@ export function composeMailReport(
   for (const job of sorted) {
     const attempts = attemptOf(job);
     const tries = attempts > 1 ? `, ${attempts} attempts` : '';
-    lines.push(`  ${job.number.padEnd(16)} ${reportWords[stateOf(job)]}${tries}`);
+    lines.push(`  ${job.number.padEnd(16)} ${outcomeWords[stateOf(job)]}${tries}`);
   }
   const attachments: MailAttachment[] = [];
   for (const job of sorted) {
     const state = stateOf(job);
-    lines.push('', `${job.number}: ${reportWords[state]}`);
-    const field = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(13)}${value}`);
+    lines.push('', `${job.number}: ${outcomeWords[state]}`);
+    const field = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(15)}${value}`);
     field('Pages', pagesLine(job));
-    if (job.price !== undefined && job.price !== '') field('Price', `${job.price} (as charged by faxrocks)`);
-    else if (job.estimatedCost !== undefined)
-      field('Estimate', `${job.estimatedCost} (estimated when queued)`);
+    if (job.price !== undefined && job.price !== '') {
+      field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
+    } else if (job.estimatedCost !== undefined) {
+      field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
+    }
     if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
     if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
-    if (state !== 'DELIVERED' && job.error) field('Error', job.error);
-    if (job.notRedialled) field('Not re-dialled', job.notRedialled);
+    if (state !== 'DELIVERED' && job.error) field('Error', shownText(job.error));
+    if (job.notRedialled) field('Not re-dialled', shownText(job.notRedialled));
     if (state === 'UNKNOWN' && unknownReasonOf(job) === 'send-unconfirmed') {
       field('Note', 'sending was interrupted; it may or may not have gone out. Check before resending.');
     }
-    if (job.faxId) field('faxrocks id', job.faxId);
+    if (job.faxId) field('faxrocks id', shownText(job.faxId));
     const receipt = receipts.get(job.number);
     if (receipt?.pdf && state !== 'UNKNOWN') {
       attachments.push({
@@ -212,17 +205,18 @@ export function composeMailReport(
       field('Receipt', 'could not be downloaded');
     }
   }
-  const failed = sorted.filter((j) => stateOf(j) !== 'DELIVERED');
+  lines.push('');
+  if (shownSubject(only?.subject)) lines.push(`Your mail:     ${shownSubject(only?.subject)}`);
+  if (only) lines.push(`Reference:     ${jobReference(only.messageId)}`);
   lines.push('', 'What next:');
-  if (failed.length === 0) {
+  if (delivered === sorted.length) {
     lines.push('Nothing to do.');
   } else {
     lines.push(
-      'To try the numbers that failed once more, send your mail again to those numbers only:',
-      'sending it to all of them again would fax the delivered ones twice.',
+      'To try the numbers that did not get the fax once more, send your mail again to those',
+      'numbers only: sending it to all of them again would fax the delivered ones twice.',
     );
   }
-  if (only?.subject) lines.push('', `Your mail: ${only.subject}`);
-  lines.push('', '-- ', 'faxgate, the email-to-fax gateway for your faxrocks account');
-  return { subject: replySubject(only?.subject, headline), text: lines.join('\n'), attachments };
+  const what = `delivered to ${delivered} of ${sorted.length} numbers`;
+  return { subject: replySubject(what, only?.subject), text: withSignature(lines), attachments };
 }

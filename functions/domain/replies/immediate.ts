@@ -1,10 +1,18 @@
 // The words of the immediate replies: "queued" and every kind of rejection. Plain text, plain
-// words: what happened, and for a rejection what to change before sending again.
+// words: what happened, and for a rejection what to change before sending again. Everything the
+// sender chose (subject, file names, addresses) is echoed through shown-text.ts.
 
-export interface ReplyText {
-  subject: string;
-  text: string;
-}
+import { shownFileName, shownText } from './shown-text.ts';
+import {
+  DEFAULT_REPLY_STYLE,
+  money,
+  type ReplyStyle,
+  type ReplyText,
+  replySubject,
+  withSignature,
+} from './style.ts';
+
+export type { ReplyText };
 
 export type NumberReport =
   | { number: string; status: 'queued'; pages: number; estimatedCost?: number }
@@ -19,6 +27,8 @@ export interface RejectedRecipient {
 
 export interface QueuedSummary {
   originalSubject: string;
+  /** The mail's job reference (jobReference of its SES message id). */
+  reference: string;
   numbers: NumberReport[];
   rejectedRecipients: RejectedRecipient[];
   documents: string[];
@@ -40,18 +50,15 @@ export type RejectionReason =
   | { kind: 'cost-guard'; guard: string; detail: string }
   | { kind: 'send-refused'; detail: string };
 
-const SIGNATURE = '\n-- \nfaxgate, the email-to-fax gateway. This message was sent automatically.\n';
-
-function money(value: number | undefined): string {
-  return value === undefined ? 'not given' : value.toFixed(2);
+function names(files: string[]): string {
+  return files.map((file) => shownFileName(file)).join(', ');
 }
 
-function subjectOf(prefix: string, originalSubject: string): string {
-  const original = originalSubject.trim();
-  return original ? `${prefix}: ${original}` : prefix;
+function recipientLine(r: RejectedRecipient): string {
+  return `  ${shownText(r.recipient)}: ${shownText(r.detail)}`;
 }
 
-export function queuedReply(summary: QueuedSummary): ReplyText {
+export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_REPLY_STYLE): ReplyText {
   const queued = summary.numbers.filter((n) => n.status === 'queued');
   const lines: string[] = [];
   const totalCost = queued.reduce((sum, n) => sum + (n.estimatedCost ?? 0), 0);
@@ -63,10 +70,10 @@ export function queuedReply(summary: QueuedSummary): ReplyText {
     );
     for (const n of queued) {
       lines.push(
-        `  ${n.number}   ${n.pages} ${n.pages === 1 ? 'page' : 'pages'}   estimated cost ${money(n.estimatedCost)}`,
+        `  ${n.number}   ${n.pages} ${n.pages === 1 ? 'page' : 'pages'}   estimated cost ${money(n.estimatedCost, style)}`,
       );
     }
-    if (queued.length > 1) lines.push('', `Estimated cost in all: ${totalCost.toFixed(2)}`);
+    if (queued.length > 1) lines.push('', `Estimated cost in all: ${money(totalCost, style)}`);
     lines.push('', 'You will get another email for each number when faxrocks reports the delivery.');
   }
 
@@ -85,7 +92,7 @@ export function queuedReply(summary: QueuedSummary): ReplyText {
   const refused = summary.numbers.filter((n) => n.status === 'refused');
   if (refused.length > 0) {
     lines.push('', 'faxrocks refused these numbers, so they were not faxed:', '');
-    for (const n of refused) lines.push(`  ${n.number}: ${n.reason}`);
+    for (const n of refused) lines.push(`  ${n.number}: ${shownText(n.reason)}`);
   }
 
   const already = summary.numbers.filter((n) => n.status === 'already-sent');
@@ -96,29 +103,38 @@ export function queuedReply(summary: QueuedSummary): ReplyText {
 
   if (summary.rejectedRecipients.length > 0) {
     lines.push('', 'These recipients are not fax numbers faxgate can dial, so nothing was sent to them:', '');
-    for (const r of summary.rejectedRecipients) lines.push(`  ${r.recipient}: ${r.detail}`);
+    for (const r of summary.rejectedRecipients) lines.push(recipientLine(r));
   }
 
   lines.push(
     '',
-    `Document: ${summary.documents.join(', ')} (${summary.pages} ${summary.pages === 1 ? 'page' : 'pages'})`,
+    `Document: ${names(summary.documents)} (${summary.pages} ${summary.pages === 1 ? 'page' : 'pages'})`,
   );
   if (summary.documents.length > 1)
     lines.push('The PDF files were merged into one fax in the order they were attached.');
   if (summary.ignoredAttachments.length > 0) {
-    lines.push(`Not faxed (only PDF files are faxed): ${summary.ignoredAttachments.join(', ')}`);
+    lines.push(`Not faxed (only PDF files are faxed): ${names(summary.ignoredAttachments)}`);
   }
+  lines.push('', `Reference: ${summary.reference} (quote it when you ask about this fax)`);
 
-  const prefix =
-    queued.length > 0 ? `Fax queued to ${queued.map((n) => n.number).join(', ')}` : 'Fax not confirmed';
-  return { subject: subjectOf(prefix, summary.originalSubject), text: `${lines.join('\n')}\n${SIGNATURE}` };
+  return {
+    subject: replySubject(queuedWhat(summary.numbers), summary.originalSubject),
+    text: withSignature(lines),
+  };
+}
+
+/** The subject's word for what became of the numbers; it never lists them. */
+function queuedWhat(numbers: NumberReport[]): string {
+  if (numbers.some((n) => n.status === 'queued')) return 'queued';
+  if (numbers.some((n) => n.status === 'unconfirmed')) return 'not confirmed';
+  if (numbers.length > 0 && numbers.every((n) => n.status === 'already-sent')) return 'already sent';
+  return 'not sent';
 }
 
 export function rejectionReply(reason: RejectionReason, originalSubject: string): ReplyText {
-  const body = rejectionBody(reason);
   return {
-    subject: subjectOf('Fax not sent', originalSubject),
-    text: `Your email was not faxed.\n\n${body}\n${SIGNATURE}`,
+    subject: replySubject('not sent', originalSubject),
+    text: withSignature(['Your email was not faxed.', '', rejectionBody(reason)]),
   };
 }
 
@@ -130,17 +146,18 @@ export function rejectionSummary(reason: RejectionReason): string {
 function rejectionBody(reason: RejectionReason): string {
   switch (reason.kind) {
     case 'not-allowlisted':
+      // An outsider reads this: plain words, no admin command.
       return [
-        `The address ${reason.sender} is not allowed to send faxes through this gateway.`,
+        `The address ${shownText(reason.sender)} is not allowed to send faxes through this gateway.`,
         '',
-        'Ask your administrator to add it; they can run:',
-        `  npx faxgate senders add ${reason.sender}`,
+        'If you should be able to send faxes, ask your administrator to add your address to the',
+        "gateway's list of allowed senders, then send the email again.",
       ].join('\n');
     case 'no-fax-recipients': {
       const blind = reason.blindCopies ?? [];
       if (blind.length > 0 && reason.rejectedRecipients.length === 0) {
         return [
-          `${blind.join(', ')} received this email as a blind copy (Bcc).`,
+          `${blind.map((b) => shownText(b)).join(', ')} received this email as a blind copy (Bcc).`,
           'faxgate faxes only to the fax addresses in To or Cc, so that everyone who reads the email',
           'can see where it was faxed.',
           '',
@@ -153,11 +170,7 @@ function rejectionBody(reason: RejectionReason): string {
         `Write the fax number in international form as the address, for example +4930123456@${reason.faxDomain}`,
       ];
       if (reason.rejectedRecipients.length > 0) {
-        lines.push(
-          '',
-          'What was wrong:',
-          ...reason.rejectedRecipients.map((r) => `  ${r.recipient}: ${r.detail}`),
-        );
+        lines.push('', 'What was wrong:', ...reason.rejectedRecipients.map(recipientLine));
       }
       return lines.join('\n');
     }
@@ -168,12 +181,21 @@ function rejectionBody(reason: RejectionReason): string {
         'Split the recipients over several emails.',
       ].join('\n');
     case 'document':
-      return documentAdvice(reason.problem, reason.detail);
+      return documentAdvice(reason.problem, documentDetail(reason.detail, reason.files));
     case 'cost-guard':
       return [`The ${reason.guard} would be exceeded.`, '', reason.detail].join('\n');
     case 'send-refused':
-      return ['faxrocks refused the fax:', '', `  ${reason.detail}`].join('\n');
+      return ['faxrocks refused the fax:', '', `  ${shownText(reason.detail)}`].join('\n');
   }
+}
+
+/** The document check's words, with the file names it quotes shortened and everything escaped. */
+function documentDetail(detail: string, files: string[]): string {
+  let shown = detail;
+  for (const file of [...files].sort((a, b) => b.length - a.length)) {
+    if (file) shown = shown.split(file).join(shownFileName(file));
+  }
+  return shownText(shown, 1000);
 }
 
 function documentAdvice(problem: string, detail: string): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FaxJob } from '../../functions/domain/fax-job.ts';
-import { composeOutcomeReply, replySubject } from '../../functions/domain/outcome-replies.ts';
+import type { FaxJob } from '../../../functions/domain/fax-job.ts';
+import { jobReference } from '../../../functions/domain/job-reference.ts';
+import { composeOutcomeReply } from '../../../functions/domain/replies/outcome.ts';
 
 const job: FaxJob = {
   messageId: 'ses-1',
@@ -31,10 +32,11 @@ describe('composeOutcomeReply', () => {
       },
       { pdf },
     );
-    expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 delivered');
+    expect(reply.subject).toBe('Fax delivered: Contract');
     expect(reply.text).toContain('was delivered');
     expect(reply.text).toContain('3 of 3 sent');
-    expect(reply.text).toContain('0.27');
+    expect(reply.text).toContain('0.27 EUR (as charged by faxrocks)');
+    expect(reply.text).toContain(`Reference:   ${jobReference('ses-1')}`);
     expect(reply.text).toContain('2026-11-27 06:03:04 UTC (2026-11-27T06:03:04.000Z)');
     expect(reply.attachments).toEqual([
       { filename: 'faxrocks-receipt-+4930123456.pdf', contentType: 'application/pdf', content: pdf },
@@ -46,7 +48,7 @@ describe('composeOutcomeReply', () => {
       { ...job, state: 'FAILED', faxId: 'abc123', price: '0.09', pagesSent: 1, error: 'Line busy' },
       { unavailable: true },
     );
-    expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 failed');
+    expect(reply.subject).toBe('Fax failed: Contract');
     expect(reply.text).toContain('Error:       Line busy');
     expect(reply.text).toContain('1 of 3 sent');
     expect(reply.text).toContain('1 of 3 pages went through before the fax failed');
@@ -64,7 +66,7 @@ describe('composeOutcomeReply', () => {
       outcomeUnknown: 'timeout',
       finishedAt: '2026-11-27T06:31:00.000Z',
     });
-    expect(reply.subject).toBe('Re: Contract - Fax to +4930123456 status unknown');
+    expect(reply.subject).toBe('Fax status unknown: Contract');
     expect(reply.text).toContain('may or may not have been sent');
     expect(reply.text).toContain('Check before resending');
   });
@@ -76,10 +78,24 @@ describe('composeOutcomeReply', () => {
   });
 });
 
-describe('replySubject', () => {
-  it('threads under the original without stacking Re: and copes with no subject', () => {
-    expect(replySubject('Re: Offer', 'Fax to +1 delivered')).toBe('Re: Offer - Fax to +1 delivered');
-    expect(replySubject(undefined, 'Fax to +1 delivered')).toBe('Fax to +1 delivered');
-    expect(replySubject('a\r\nb', 'X')).toBe('Re: a b - X');
+describe('outcome reply style', () => {
+  it('writes prices in the configured currency and an estimate when there is no price', () => {
+    const reply = composeOutcomeReply({ ...job, state: 'FAILED', error: 'busy' }, {}, { currency: 'CHF' });
+    expect(reply.text).toContain('Estimate:    0.27 CHF (estimated when queued)');
+  });
+
+  it('ends with the one signature of every reply and does without a subject', () => {
+    const reply = composeOutcomeReply({ ...job, subject: '', state: 'DELIVERED' });
+    expect(reply.subject).toBe('Fax delivered');
+    expect(reply.text).toMatch(
+      /\n\n-- \nfaxgate, the email-to-fax gateway\. This message was sent automatically\.\n$/,
+    );
+  });
+
+  it('shows a subject holding line breaks escaped, in the subject and in the body', () => {
+    const reply = composeOutcomeReply({ ...job, subject: 'a\r\nBcc: x@evil.test', state: 'DELIVERED' });
+    expect(reply.subject).toBe('Fax delivered: a\\r\\nBcc: x@evil.test');
+    expect(reply.text).toContain('Your mail:   a\\r\\nBcc: x@evil.test\n');
+    expect(reply.text).not.toMatch(/\r|\nBcc/);
   });
 });
