@@ -21,7 +21,7 @@ import { DynamoJobLedger } from '../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { OutboxMailer } from '../functions/adapters/outbox-mailer.ts';
-import { S3MailStore } from '../functions/adapters/s3-mail-store.ts';
+import { S3MailStore, S3PreparedDocuments } from '../functions/adapters/s3-mail-store.ts';
 import { CountingMetrics } from '../functions/adapters/telemetry.ts';
 import type { GatewayPolicy, PollerPolicy } from '../functions/config.ts';
 import { FaxgateError } from '../functions/errors.ts';
@@ -283,8 +283,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       clock,
       claimRetentionDays: config.policy.jobRetentionDays,
     });
+    const documents = new S3PreparedDocuments(s3Client, config.bucket);
     const deps: InboundDeps = {
       mailStore: new S3MailStore(s3Client),
+      documents,
       senders: new DynamoSenderList(docClient, config.sendersTable),
       ledger,
       faxApi,
@@ -410,6 +412,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         clock,
         log,
         metrics,
+        documents,
       })
         .catch((error: unknown) => {
           log.error('Status poll failed; the next one tries again', { error: String(error) });

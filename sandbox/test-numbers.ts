@@ -14,13 +14,13 @@ export const SANDBOX_TEST_NUMBERS = {
   /** Any other valid number is delivered; this one is simply a documented example. */
   delivered: '+493012345600',
   /** Busy on the first fax sent to it, delivered from the second on (a re-dial succeeds). */
-  busyOnce: '+493012345611',
+  busyOnce: '+493012345901',
   /** Busy on the first two faxes sent to it, delivered from the third on. */
-  busyTwice: '+493012345612',
+  busyTwice: '+493012345902',
   /** No answer on the first fax sent to it, delivered from the second on. */
-  noAnswerOnce: '+493012345613',
+  noAnswerOnce: '+493012345903',
   /** Broken off on the first fax (all pages but the last), delivered from the second on. */
-  partialOnce: '+493012345614',
+  partialOnce: '+493012345904',
 } as const;
 
 /** A fax id that exists but belongs to another account: its downloads answer 403. */

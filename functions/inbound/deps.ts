@@ -8,6 +8,7 @@ import type {
   Mailer,
   MailStore,
   MetricsSink,
+  PreparedDocuments,
   SenderList,
 } from '../ports.ts';
 
@@ -24,4 +25,6 @@ export interface InboundDeps {
   metrics: MetricsSink;
   /** Needed when a cost guard is on (policy.senderDailyPageLimit or policy.dailyCostCeiling). */
   usage?: DailyUsage;
+  /** Keeps each mail's prepared document for later attempts (re-dials, resends). */
+  documents?: PreparedDocuments;
 }

@@ -173,6 +173,8 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     });
   }
   const { document } = documents;
+  // Kept before the first /send, so any later attempt sends the very same bytes.
+  await deps.documents?.keep(messageId, document.bytes);
 
   const numbers = recipients.accepted.map((a) => a.number);
   const day = now.toISOString().slice(0, 10);

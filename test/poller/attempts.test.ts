@@ -90,7 +90,7 @@ describe('re-dialling failed faxes', () => {
     expect(faxesTo(w, SANDBOX_TEST_NUMBERS.busyOnce)).toHaveLength(2);
     const reports = reportsFor(w, 'ses-busy-once');
     expect(reports).toHaveLength(1);
-    expect(reports[0]?.subject).toMatch(/delivered$/);
+    expect(reports[0]?.subject).toBe('Fax delivered: Documents ses-busy-once');
     expect(reports[0]?.text).toContain('Attempts:    2 (busy, then delivered)');
     expect(reports[0]?.attachments?.map((a) => a.filename)).toEqual([
       `faxrocks-receipt-${SANDBOX_TEST_NUMBERS.busyOnce}.pdf`,
@@ -112,7 +112,7 @@ describe('re-dialling failed faxes', () => {
     expect(sends.reverse()).toEqual([0, 6, 12, 28, 69]);
     const reports = reportsFor(w, 'ses-always-busy');
     expect(reports).toHaveLength(1);
-    expect(reports[0]?.subject).toMatch(/failed$/);
+    expect(reports[0]?.subject).toBe('Fax failed: Documents ses-always-busy');
     expect(reports[0]?.text).toContain('Attempts:    5 (busy, busy, busy, busy, then failed)');
   });
 
@@ -281,9 +281,9 @@ describe('one report per mail', () => {
     const reports = reportsFor(w, 'ses-twelve');
     expect(reports).toHaveLength(1);
     const [report] = reports;
-    expect(report?.subject).toBe('Re: Documents ses-twelve - Fax report: 12 of 12 delivered');
+    expect(report?.subject).toBe('Fax delivered to 12 of 12 numbers: Documents ses-twelve');
     expect(report?.attachments).toHaveLength(12);
     for (const n of numbers) expect(report?.text).toContain(n);
-    expect(report?.text).toMatch(/\+493012345611 +delivered, 2 attempts/);
+    expect(report?.text).toMatch(/\+493012345901 +delivered, 2 attempts/);
   });
 });
