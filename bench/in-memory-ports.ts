@@ -12,6 +12,7 @@ import type {
   NewFaxJob,
 } from '../functions/domain/fax-job.ts';
 import { isFinal } from '../functions/domain/fax-job.ts';
+import { senderLookupKeys } from '../functions/domain/sender-policy.ts';
 import { ConflictError, MailNotFoundError } from '../functions/errors.ts';
 import type {
   JobLedger,
@@ -41,19 +42,17 @@ export class MemorySenderList implements SenderList {
   private readonly entries = new Map<string, SenderEntry>();
 
   async isAllowed(address: string): Promise<boolean> {
-    const lower = address.toLowerCase();
-    return this.entries.has(lower) || this.entries.has(`@${lower.split('@').at(-1) ?? ''}`);
+    return senderLookupKeys(address)?.some((key) => this.entries.has(key)) ?? false;
   }
 
   async add(entry: SenderEntry): Promise<'added' | 'exists'> {
-    const key = entry.entry.toLowerCase();
-    if (this.entries.has(key)) return 'exists';
-    this.entries.set(key, { ...entry, entry: key });
+    if (this.entries.has(entry.entry)) return 'exists';
+    this.entries.set(entry.entry, entry);
     return 'added';
   }
 
   async remove(entry: string): Promise<'removed' | 'missing'> {
-    return this.entries.delete(entry.toLowerCase()) ? 'removed' : 'missing';
+    return this.entries.delete(entry) ? 'removed' : 'missing';
   }
 
   async list(): Promise<SenderEntry[]> {

@@ -6,11 +6,8 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  DynamoSenderList,
-  InvalidSenderEntryError,
-  normaliseSenderEntry,
-} from '../functions/adapters/dynamo-sender-list.ts';
+import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
+import { checkSenderEntry, InvalidSenderEntryError } from '../functions/domain/sender-policy.ts';
 import type { SenderEntry, SenderList } from '../functions/ports.ts';
 import { localAwsClientConfig } from '../local/stand-ins.ts';
 
@@ -184,17 +181,19 @@ async function runSenders(
   if (command !== 'list' && values.json) throw new UsageError('--json applies only to "senders list".');
   if (values.local && values.region) throw new UsageError('--region does not apply to --local.');
 
+  // The domain's SenderPolicy decides what an entry is; a malformed one is refused, never repaired.
   let shown = '';
+  let stored = '';
   if (command !== 'list') {
-    try {
-      shown = normaliseSenderEntry(entry as string);
-    } catch (error) {
-      if (error instanceof InvalidSenderEntryError) {
-        io.err(`${error.message}.`);
-        return exitCodes.usage;
-      }
-      throw error;
+    const checked = checkSenderEntry(entry as string);
+    if (!checked.ok) {
+      io.err(`${checked.problem}.`);
+      return exitCodes.usage;
     }
+    // An internationalised domain is kept in its ASCII form: say so rather than change it silently.
+    const written = (entry as string).trim().toLowerCase();
+    shown = written === checked.entry ? checked.entry : `${checked.entry} (${written})`;
+    stored = checked.entry;
   }
 
   const target = resolveTarget(values, io.env);
@@ -202,7 +201,7 @@ async function runSenders(
   try {
     if (command === 'add') {
       const result = await senders.add({
-        entry: entry as string,
+        entry: stored,
         addedBy: values.by?.trim() || defaultAddedBy(io.env),
         addedAt: new Date().toISOString(),
         ...(values.note?.trim() ? { note: values.note.trim() } : {}),
@@ -215,7 +214,7 @@ async function runSenders(
       return exitCodes.ok;
     }
     if (command === 'remove') {
-      const result = await senders.remove(entry as string);
+      const result = await senders.remove(stored);
       if (result === 'missing') {
         io.err(`${shown} is not on the senders list; nothing changed.`);
         return exitCodes.notDone;

@@ -45,6 +45,7 @@ export interface PreparedDocuments {
 
 /** An exact address (`alice@example.com`) or a whole domain (`@example.com`), stored lower-case. */
 export interface SenderEntry {
+  /** As sender-policy.ts's normaliseSenderEntry writes it; stores refuse any other form. */
   entry: string;
   addedBy: string;
   addedAt: string;
@@ -54,7 +55,9 @@ export interface SenderEntry {
 export interface SenderList {
   /** True when the address, or its domain as `@domain`, is on the list (case-insensitive). */
   isAllowed(address: string): Promise<boolean>;
+  /** Stores a normalised entry as it is; throws InvalidSenderEntryError for any other. */
   add(entry: SenderEntry): Promise<'added' | 'exists'>;
+  /** Removes a normalised entry; throws InvalidSenderEntryError for any other. */
   remove(entry: string): Promise<'removed' | 'missing'>;
   list(): Promise<SenderEntry[]>;
 }

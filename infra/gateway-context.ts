@@ -1,47 +1,31 @@
 // CDK context (`-c key=value` or the "context" block of cdk.json) -> FaxGateway props. Values from
 // the command line arrive as strings, values from cdk.json as JSON; both are accepted. A typo in a
-// key or a value that cannot work stops synth with a message naming the key.
+// key or a value that cannot work stops synth with a message naming the key. The keys are the
+// settings of functions/settings.ts and gateway-props.ts that are chosen at deploy time.
 
-import { Duration, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, type aws_logs as logs } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
-import { type FaxGatewayProps, GatewayConfigurationError } from './fax-gateway.ts';
+import { type AnySetting, deployKey, invalidMessage } from '../functions/settings.ts';
+import {
+  DEPLOYED_GROUPS,
+  deploySettings,
+  type FaxGatewayProps,
+  GatewayConfigurationError,
+} from './gateway-props.ts';
 
-type Kind = 'string' | 'number' | 'boolean' | 'list';
+/** Every context key faxgate reads, with the setting behind it; `domain` and `stackName` first. */
+export const CONTEXT_KEYS: Readonly<Record<string, AnySetting>> = Object.fromEntries(
+  DEPLOYED_GROUPS.flatMap((group) =>
+    Object.entries(group.settings).flatMap(([key, setting]) => {
+      const contextKey = deployKey(group, key);
+      return contextKey === undefined ? [] : [[contextKey, setting] as const];
+    }),
+  ).sort(([a], [b]) => rank(a) - rank(b)),
+);
 
-/** Every context key faxgate reads, with its kind and what it sets. */
-export const CONTEXT_KEYS = {
-  domain: { kind: 'string', help: 'fax domain (required)' },
-  stackName: { kind: 'string', help: 'CloudFormation stack name' },
-  replyFrom: { kind: 'string', help: 'reply sender address' },
-  defaultCountry: { kind: 'string', help: 'country for national numbers' },
-  tokenParameterName: { kind: 'string', help: 'SSM SecureString with the token' },
-  tokenSecretName: { kind: 'string', help: 'Secrets Manager secret with the token' },
-  tokenKmsKeyArn: { kind: 'string', help: 'customer-managed key of the token' },
-  faxrocksApiUrl: { kind: 'string', help: 'faxrocks API base URL' },
-  createDomainIdentity: { kind: 'boolean', help: 'create the SES domain identity' },
-  ruleSetName: { kind: 'string', help: 'receipt rule set to create' },
-  existingRuleSetName: { kind: 'string', help: 'existing rule set to add the rule to' },
-  activateRuleSet: { kind: 'boolean', help: 'make the created rule set active' },
-  alarmEmail: { kind: 'string', help: 'alarm notification address' },
-  mailRetentionDays: { kind: 'number', help: 'days raw mail is kept' },
-  jobRetentionDays: { kind: 'number', help: 'days job records are kept' },
-  logRetentionDays: { kind: 'number', help: 'days function logs are kept' },
-  logLevel: { kind: 'string', help: 'function log level' },
-  inboundConcurrency: { kind: 'number', help: 'inbound functions at once' },
-  inboundBatchSize: { kind: 'number', help: 'mails per inbound invocation' },
-  maxReceiveCount: { kind: 'number', help: 'receipts before the dead-letter queue' },
-  pollMinutes: { kind: 'number', help: 'status poller interval' },
-  maxNumbersPerMail: { kind: 'number', help: 'numbers per mail' },
-  maxPages: { kind: 'number', help: 'pages per fax' },
-  maxDocumentBytes: { kind: 'number', help: 'document size' },
-  allowedPrefixes: { kind: 'list', help: 'allowed destination prefixes' },
-  blockedPrefixes: { kind: 'list', help: 'blocked destination prefixes' },
-  senderDailyPageLimit: { kind: 'number', help: 'pages per sender and day' },
-  dailyCostCeiling: { kind: 'number', help: 'estimated cost per day' },
-  clockSkewSeconds: { kind: 'number', help: 'clock skew tolerated when matching' },
-  unknownSendAfterMinutes: { kind: 'number', help: 'ambiguous send -> UNKNOWN after' },
-  pendingTimeoutMinutes: { kind: 'number', help: 'pending fax -> UNKNOWN after' },
-} as const satisfies Record<string, { kind: Kind; help: string }>;
+function rank(key: string): number {
+  return key === 'domain' ? 0 : key === 'stackName' ? 1 : 2;
+}
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -50,76 +34,37 @@ export interface GatewayAppSettings {
   gateway: FaxGatewayProps;
 }
 
-const LOG_RETENTION_DAYS = new Set<number>(
-  Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'),
-);
-
 /** Reads and converts the context; the FaxGateway construct then checks the values themselves. */
 export function gatewaySettingsFromContext(node: Node): GatewayAppSettings {
   rejectUnknownKeys(node);
-  const read = <K extends ContextKey>(key: K) => readKey(node, key);
-  const string = (key: ContextKey) => read(key) as string | undefined;
-  const number = (key: ContextKey) => read(key) as number | undefined;
-  const boolean = (key: ContextKey) => read(key) as boolean | undefined;
-  const list = (key: ContextKey) => read(key) as string[] | undefined;
-
-  const domain = string('domain');
-  if (!domain) {
+  const props: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(CONTEXT_KEYS)) {
+    const value = readKey(node, key, setting);
+    if (value !== undefined && !setting.contextOnly) props[key] = value;
+  }
+  if (!props.domain) {
     throw new GatewayConfigurationError(
       'the fax domain is missing: run with -c domain=fax.example.com (or set "domain" in the context of cdk.json)',
     );
   }
 
-  const logRetentionDays = number('logRetentionDays');
-  if (logRetentionDays !== undefined && !LOG_RETENTION_DAYS.has(logRetentionDays)) {
-    throw new GatewayConfigurationError(
-      `logRetentionDays must be one of CloudWatch's retention periods (${[...LOG_RETENTION_DAYS].join(', ')}), not ${logRetentionDays}`,
-    );
-  }
-  const pollMinutes = number('pollMinutes');
-  const logLevel = string('logLevel')?.toUpperCase();
-
-  const stackName = string('stackName') ?? 'Faxgate';
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
-    throw new GatewayConfigurationError(
-      `stackName must start with a letter and hold only letters, digits and "-", not "${stackName}"`,
-    );
-  }
-
+  // The keys the construct takes in another form, checked here since no prop carries them.
+  const checked = (key: 'stackName' | 'logRetentionDays' | 'pollMinutes'): unknown => {
+    const setting: AnySetting = deploySettings.settings[key];
+    const raw = readKey(node, key, setting);
+    if (raw === undefined) return setting.default;
+    const reading = setting.kind.read(raw);
+    if (!reading.ok) throw new GatewayConfigurationError(invalidMessage(key, raw, reading));
+    return reading.value;
+  };
+  const days = node.tryGetContext('logRetentionDays') === undefined ? undefined : checked('logRetentionDays');
+  const minutes = node.tryGetContext('pollMinutes') === undefined ? undefined : checked('pollMinutes');
   return {
-    stackName,
+    stackName: checked('stackName') as string,
     gateway: {
-      domain,
-      replyFrom: string('replyFrom'),
-      defaultCountry: string('defaultCountry'),
-      tokenParameterName: string('tokenParameterName'),
-      tokenSecretName: string('tokenSecretName'),
-      tokenKmsKeyArn: string('tokenKmsKeyArn'),
-      faxrocksApiUrl: string('faxrocksApiUrl'),
-      createDomainIdentity: boolean('createDomainIdentity'),
-      ruleSetName: string('ruleSetName'),
-      existingRuleSetName: string('existingRuleSetName'),
-      activateRuleSet: boolean('activateRuleSet'),
-      alarmEmail: string('alarmEmail'),
-      mailRetentionDays: number('mailRetentionDays'),
-      jobRetentionDays: number('jobRetentionDays'),
-      logRetention: logRetentionDays as logs.RetentionDays | undefined,
-      logLevel: logLevel as FaxGatewayProps['logLevel'],
-      inboundConcurrency: number('inboundConcurrency'),
-      inboundBatchSize: number('inboundBatchSize'),
-      maxReceiveCount: number('maxReceiveCount'),
-      // Fractions are passed on as such, so the construct's check names them instead of rounding.
-      pollInterval: pollMinutes === undefined ? undefined : Duration.seconds(pollMinutes * 60),
-      maxNumbersPerMail: number('maxNumbersPerMail'),
-      maxPages: number('maxPages'),
-      maxDocumentBytes: number('maxDocumentBytes'),
-      allowedPrefixes: list('allowedPrefixes'),
-      blockedPrefixes: list('blockedPrefixes'),
-      senderDailyPageLimit: number('senderDailyPageLimit'),
-      dailyCostCeiling: number('dailyCostCeiling'),
-      clockSkewSeconds: number('clockSkewSeconds'),
-      unknownSendAfterMinutes: number('unknownSendAfterMinutes'),
-      pendingTimeoutMinutes: number('pendingTimeoutMinutes'),
+      ...(props as FaxGatewayProps),
+      ...(days === undefined ? {} : { logRetention: days as logs.RetentionDays }),
+      ...(minutes === undefined ? {} : { pollInterval: Duration.minutes(minutes as number) }),
     },
   };
 }
@@ -137,14 +82,20 @@ function rejectUnknownKeys(node: Node): void {
   }
 }
 
-function readKey(node: Node, key: ContextKey): string | number | boolean | string[] | undefined {
+/** The raw value in the form the construct takes it: the value's type, not yet its range. */
+function readKey(
+  node: Node,
+  key: string,
+  setting: AnySetting,
+): string | number | boolean | string[] | undefined {
   const raw: unknown = node.tryGetContext(key);
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const kind: Kind = CONTEXT_KEYS[key].kind;
-  switch (kind) {
-    case 'string':
+  switch (setting.kind.type) {
+    case 'string': {
       if (typeof raw !== 'string') throw invalid(key, raw, 'a string');
-      return raw.trim() || undefined;
+      const value = raw.trim();
+      return value === '' ? undefined : (setting.kind.normalise?.(value) ?? value);
+    }
     case 'number': {
       const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
       if (!Number.isFinite(value) || (typeof raw === 'string' && raw.trim() === '')) {

@@ -1,17 +1,27 @@
 // Configuration of the one-machine runtime (`npm start`): every port, folder and name has a default
-// and an environment variable. A bad value is a ConfigError naming the variable; main.ts turns it
-// into one line and exit code 2.
+// and an environment variable, declared once in `localSettings` (the gateway's own settings come
+// from functions/settings.ts, with their `npm start` defaults). A bad value is a ConfigError naming
+// the variable; main.ts turns it into one line and exit code 2.
 
 import { resolve } from 'node:path';
 import {
   ConfigError,
   type GatewayPolicy,
   gatewayPolicyFromEnv,
-  numberFrom,
-  optionalString,
   type PollerPolicy,
   pollerPolicyFromEnv,
 } from '../functions/config.ts';
+import {
+  decimal,
+  oneOf,
+  port,
+  type SettingValues,
+  settingGroup,
+  settingsFromEnv,
+  tableName,
+  text,
+  whole,
+} from '../functions/settings.ts';
 import type { LogLevel } from './console-log.ts';
 
 type Env = Record<string, string | undefined>;
@@ -20,6 +30,171 @@ export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none';
 export type DkimResult = 'none' | 'pass' | 'fail';
 /** `auto`: pass when the From domain aligns with the envelope domain, else fail. */
 export type DmarcResult = 'auto' | 'pass' | 'fail' | 'none';
+
+const verdict = text({
+  must: 'be a verdict such as PASS, FAIL or GRAY',
+  test: (v) => /^[A-Z]+$/.test(v),
+  normalise: (v) => v.toUpperCase(),
+  allowed: '`PASS`, `FAIL`, `GRAY`, ...',
+});
+
+/** The settings only `npm start` has. */
+export const localSettings = settingGroup({
+  title: 'npm start',
+  functions: [],
+  localOnly: true,
+  settings: {
+    dataDir: {
+      kind: text({ must: 'be a folder' }),
+      env: 'FAXGATE_DATA_DIR',
+      default: '.faxgate',
+      doc: 'State folder: `s3/`, `dynamodb/`, `sandbox/`, `queue/`, `dead-letter/`, `outbox/`',
+    },
+    host: {
+      kind: text({ must: 'be a host address' }),
+      env: 'FAXGATE_HOST',
+      default: '127.0.0.1',
+      doc: 'Address every server listens on (keep it loopback)',
+    },
+    smtpPort: { kind: port, env: 'FAXGATE_SMTP_PORT', default: 2525, doc: 'Inbound SMTP' },
+    s3Port: { kind: port, env: 'FAXGATE_S3_PORT', default: 4569, doc: 'S3-compatible store' },
+    dynamodbPort: {
+      kind: port,
+      env: 'FAXGATE_DYNAMODB_PORT',
+      default: 4570,
+      doc: 'DynamoDB-compatible store (the admin CLI reads it too)',
+    },
+    sandboxPort: { kind: port, env: 'FAXGATE_SANDBOX_PORT', default: 8787, doc: 'faxrocks sandbox' },
+    bucket: {
+      kind: text({ must: 'be an S3 bucket name', test: (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) }),
+      env: 'FAXGATE_BUCKET',
+      default: 'faxgate-mail',
+      doc: 'Mail bucket (mail under `inbound/`)',
+    },
+    jobsTable: { kind: tableName, env: 'JOBS_TABLE', default: 'faxgate-jobs', doc: 'Jobs table' },
+    sendersTable: {
+      kind: tableName,
+      env: 'SENDERS_TABLE',
+      default: 'faxgate-senders',
+      doc: 'Sender allowlist table',
+    },
+    maxMessageBytes: {
+      kind: whole(1024, 1024 * 1024 * 1024),
+      env: 'FAXGATE_MAX_MESSAGE_BYTES',
+      default: 40 * 1024 * 1024,
+      shownDefault: '`41943040` (40 MiB, as SES)',
+      doc: 'Largest inbound mail (552 above)',
+    },
+    pollSeconds: {
+      kind: decimal(0.1, 86_400),
+      env: 'FAXGATE_POLL_SECONDS',
+      default: 10,
+      doc: 'Status poll interval (polls never overlap)',
+    },
+    sandboxDeliveryDelayMs: {
+      kind: whole(0, 86_400_000),
+      env: 'SANDBOX_DELIVERY_DELAY_MS',
+      default: 5000,
+      doc: 'How long the sandbox takes to "deliver" a fax',
+    },
+    sandboxToken: {
+      kind: text({ must: 'be a token' }),
+      env: 'FAXGATE_SANDBOX_TOKEN',
+      default: 'faxgate-local-sandbox-token',
+      doc: "The sandbox's API token",
+    },
+    faxrocksApiUrl: {
+      kind: text({
+        must: 'be an http(s) URL such as https://faxrocks.com/api',
+        test: (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+      }),
+      env: 'FAXROCKS_API_URL',
+      doc: 'Use another faxrocks API (the real one included; real faxes cost money) instead of the sandbox; with `FAXROCKS_API_TOKEN`',
+    },
+    faxrocksApiToken: {
+      // Never part of a message: any text is accepted.
+      kind: text({ must: 'be a token' }),
+      env: 'FAXROCKS_API_TOKEN',
+      doc: 'The token of that API; both or neither',
+    },
+    smtpRelay: {
+      kind: text({
+        must: 'look like smtp://host:port',
+        test: (v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol) && new URL(v).hostname !== '',
+      }),
+      env: 'FAXGATE_SMTP_RELAY',
+      doc: '`smtp://[user:pass@]host:port` (or `smtps://`): also relay every reply there',
+    },
+    queueBatchSize: {
+      kind: whole(1, 10),
+      env: 'FAXGATE_QUEUE_BATCH_SIZE',
+      default: 10,
+      doc: 'Records per handler call',
+    },
+    queueVisibilitySeconds: {
+      kind: decimal(0, 43_200),
+      env: 'FAXGATE_QUEUE_VISIBILITY_SECONDS',
+      default: 10,
+      doc: 'Delay before a failed record is retried',
+    },
+    queueMaxReceiveCount: {
+      kind: whole(1, 1000),
+      env: 'FAXGATE_QUEUE_MAX_RECEIVE_COUNT',
+      default: 3,
+      doc: 'Receives before a record becomes a dead letter',
+    },
+    inboundConcurrency: {
+      kind: whole(1, 64),
+      env: 'FAXGATE_INBOUND_CONCURRENCY',
+      default: 4,
+      doc: 'Batches handled at once; each may hold a mail of up to 40 MiB in memory',
+    },
+    sesRegion: {
+      kind: text({ must: 'be an AWS region', test: (v) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(v) }),
+      env: 'FAXGATE_SES_REGION',
+      default: 'us-east-1',
+      doc: 'Region in the stamped `Received:` line and the queue ARN',
+    },
+    sesSpamVerdict: {
+      kind: verdict,
+      env: 'FAXGATE_SES_SPAM_VERDICT',
+      default: 'PASS',
+      doc: 'Stamped spam verdict',
+    },
+    sesVirusVerdict: {
+      kind: verdict,
+      env: 'FAXGATE_SES_VIRUS_VERDICT',
+      default: 'PASS',
+      doc: 'Stamped virus verdict',
+    },
+    sesSpf: {
+      kind: oneOf<SpfResult>(['pass', 'fail', 'softfail', 'neutral', 'none']),
+      env: 'FAXGATE_SES_SPF',
+      default: 'pass',
+      doc: 'Stamped SPF result',
+    },
+    sesDkim: {
+      kind: oneOf<DkimResult>(['none', 'pass', 'fail']),
+      env: 'FAXGATE_SES_DKIM',
+      default: 'none',
+      doc: 'Stamped DKIM result (`pass`: aligned with From)',
+    },
+    sesDmarc: {
+      kind: oneOf<DmarcResult>(['auto', 'pass', 'fail', 'none']),
+      env: 'FAXGATE_SES_DMARC',
+      default: 'auto',
+      doc: 'Stamped DMARC result (`auto`: pass when From aligns with the envelope)',
+    },
+    logLevel: {
+      kind: oneOf<LogLevel>(['debug', 'info', 'warn', 'error']),
+      env: 'FAXGATE_LOG_LEVEL',
+      default: 'info',
+      doc: 'Log level (logs go to stderr)',
+    },
+  },
+});
+
+type LocalValues = SettingValues<typeof localSettings.settings>;
 
 /** What the local SMTP server asserts in the SES header block, since nothing can be checked offline. */
 export interface SesStamp {
@@ -74,188 +249,57 @@ export const portVariables = {
   s3Port: 'FAXGATE_S3_PORT',
   dynamodbPort: 'FAXGATE_DYNAMODB_PORT',
   sandboxPort: 'FAXGATE_SANDBOX_PORT',
-} as const;
+} as const satisfies Record<string, string>;
 
-export const localDefaults = {
-  host: '127.0.0.1',
-  dataDir: '.faxgate',
-  smtpPort: 2525,
-  s3Port: 4569,
-  dynamodbPort: 4570,
-  sandboxPort: 8787,
-  faxDomain: 'fax.localhost',
-  bucket: 'faxgate-mail',
-  jobsTable: 'faxgate-jobs',
-  sendersTable: 'faxgate-senders',
-  maxMessageBytes: 40 * 1024 * 1024,
-  pollSeconds: 10,
-  sandboxDeliveryDelayMs: 5000,
-  sandboxToken: 'faxgate-local-sandbox-token',
-  region: 'us-east-1',
-  batchSize: 10,
-  visibilitySeconds: 10,
-  maxReceiveCount: 3,
-  concurrency: 4,
-} as const;
+/** The defaults of `npm start`, as declared above. */
+export const localDefaults = settingsFromEnv(localSettings, {}, (message) => new ConfigError(message));
 
-function port(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
-    throw new ConfigError(`${name} must be a port number from 0 to 65535, not "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function integer(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
-  const value = numberFrom(env, name, fallback, range);
-  if (!Number.isInteger(value)) {
-    throw new ConfigError(`${name} must be a whole number from ${range.min} to ${range.max}, not "${value}"`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = optionalString(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, not "${raw}"`);
-  }
-  return raw as T;
-}
-
-function name(env: Env, variable: string, fallback: string, pattern: RegExp, what: string): string {
-  const value = optionalString(env, variable) ?? fallback;
-  if (!pattern.test(value)) throw new ConfigError(`${variable} must be ${what}, not "${value}"`);
-  return value;
-}
-
-function verdict(env: Env, variable: string): string {
-  const value = (optionalString(env, variable) ?? 'PASS').toUpperCase();
-  if (!/^[A-Z]+$/.test(value)) {
-    throw new ConfigError(`${variable} must be a verdict such as PASS, FAIL or GRAY, not "${value}"`);
-  }
-  return value;
-}
-
-function externalFaxrocks(env: Env): LocalConfig['externalFaxrocks'] {
-  const url = optionalString(env, 'FAXROCKS_API_URL');
-  const token = optionalString(env, 'FAXROCKS_API_TOKEN');
+function externalFaxrocks(values: LocalValues): LocalConfig['externalFaxrocks'] {
+  const { faxrocksApiUrl: url, faxrocksApiToken: token } = values;
   if (!url && !token) return undefined;
   if (!url || !token) {
     throw new ConfigError(
       'FAXROCKS_API_URL and FAXROCKS_API_TOKEN must be given together (or neither, to use the local sandbox)',
     );
   }
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    throw new ConfigError(`FAXROCKS_API_URL must be an http(s) URL such as https://faxrocks.com/api`);
-  }
   return { url, token };
 }
 
-function smtpRelay(env: Env): URL | undefined {
-  const raw = optionalString(env, 'FAXGATE_SMTP_RELAY');
-  if (!raw) return undefined;
-  const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  if (!url || !/^smtps?:$/.test(url.protocol) || !url.hostname) {
-    throw new ConfigError(`FAXGATE_SMTP_RELAY must look like smtp://host:port, not "${raw}"`);
-  }
-  return url;
-}
-
 export function localConfigFromEnv(env: Env = process.env): LocalConfig {
-  // The gateway policy needs FAX_DOMAIN; locally it has a default. The local queue never runs two
-  // messages of one stored mail at once (see inbound-queue.ts), so an unfinished send found by a
-  // run is always a crashed run's: no wait.
-  const gatewayEnv = {
-    ...env,
-    FAX_DOMAIN: optionalString(env, 'FAX_DOMAIN') ?? localDefaults.faxDomain,
-    SEND_IN_FLIGHT_SECONDS: optionalString(env, 'SEND_IN_FLIGHT_SECONDS') ?? '1',
-  };
-  const policy = gatewayPolicyFromEnv(gatewayEnv);
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(policy.faxDomain)) {
-    throw new ConfigError(
-      `FAX_DOMAIN must be a domain name such as fax.localhost, not "${policy.faxDomain}"`,
-    );
-  }
-  const external = externalFaxrocks(env);
-  const relay = smtpRelay(env);
+  const values = settingsFromEnv(localSettings, env, (message) => new ConfigError(message));
+  const external = externalFaxrocks(values);
   return {
-    host: optionalString(env, 'FAXGATE_HOST') ?? localDefaults.host,
-    logLevel: oneOf(env, 'FAXGATE_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
-    dataDir: resolve(optionalString(env, 'FAXGATE_DATA_DIR') ?? localDefaults.dataDir),
-    smtpPort: port(env, portVariables.smtpPort, localDefaults.smtpPort),
-    s3Port: port(env, portVariables.s3Port, localDefaults.s3Port),
-    dynamodbPort: port(env, portVariables.dynamodbPort, localDefaults.dynamodbPort),
-    sandboxPort: port(env, portVariables.sandboxPort, localDefaults.sandboxPort),
-    // S3 bucket naming rules, and DynamoDB table naming rules.
-    bucket: name(
-      env,
-      'FAXGATE_BUCKET',
-      localDefaults.bucket,
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      'an S3 bucket name',
-    ),
-    jobsTable: name(
-      env,
-      'JOBS_TABLE',
-      localDefaults.jobsTable,
-      /^[A-Za-z0-9_.-]{3,255}$/,
-      'a DynamoDB table name',
-    ),
-    sendersTable: name(
-      env,
-      'SENDERS_TABLE',
-      localDefaults.sendersTable,
-      /^[A-Za-z0-9_.-]{3,255}$/,
-      'a DynamoDB table name',
-    ),
-    maxMessageBytes: integer(env, 'FAXGATE_MAX_MESSAGE_BYTES', localDefaults.maxMessageBytes, {
-      min: 1024,
-      max: 1024 * 1024 * 1024,
-    }),
-    pollSeconds: numberFrom(env, 'FAXGATE_POLL_SECONDS', localDefaults.pollSeconds, {
-      min: 0.1,
-      max: 86_400,
-    }),
-    sandboxDeliveryDelayMs: integer(env, 'SANDBOX_DELIVERY_DELAY_MS', localDefaults.sandboxDeliveryDelayMs, {
-      min: 0,
-      max: 86_400_000,
-    }),
-    sandboxToken: optionalString(env, 'FAXGATE_SANDBOX_TOKEN') ?? localDefaults.sandboxToken,
+    host: values.host,
+    logLevel: values.logLevel,
+    dataDir: resolve(values.dataDir),
+    smtpPort: values.smtpPort,
+    s3Port: values.s3Port,
+    dynamodbPort: values.dynamodbPort,
+    sandboxPort: values.sandboxPort,
+    bucket: values.bucket,
+    jobsTable: values.jobsTable,
+    sendersTable: values.sendersTable,
+    maxMessageBytes: values.maxMessageBytes,
+    pollSeconds: values.pollSeconds,
+    sandboxDeliveryDelayMs: values.sandboxDeliveryDelayMs,
+    sandboxToken: values.sandboxToken,
     ...(external ? { externalFaxrocks: external } : {}),
-    ...(relay ? { smtpRelay: relay } : {}),
+    ...(values.smtpRelay ? { smtpRelay: new URL(values.smtpRelay) } : {}),
     queue: {
-      batchSize: integer(env, 'FAXGATE_QUEUE_BATCH_SIZE', localDefaults.batchSize, { min: 1, max: 10 }),
-      visibilityTimeoutMs:
-        numberFrom(env, 'FAXGATE_QUEUE_VISIBILITY_SECONDS', localDefaults.visibilitySeconds, {
-          min: 0,
-          max: 43_200,
-        }) * 1000,
-      maxReceiveCount: integer(env, 'FAXGATE_QUEUE_MAX_RECEIVE_COUNT', localDefaults.maxReceiveCount, {
-        min: 1,
-        max: 1000,
-      }),
-      maxConcurrency: integer(env, 'FAXGATE_INBOUND_CONCURRENCY', localDefaults.concurrency, {
-        min: 1,
-        max: 64,
-      }),
+      batchSize: values.queueBatchSize,
+      visibilityTimeoutMs: values.queueVisibilitySeconds * 1000,
+      maxReceiveCount: values.queueMaxReceiveCount,
+      maxConcurrency: values.inboundConcurrency,
     },
     sesStamp: {
-      region: name(
-        env,
-        'FAXGATE_SES_REGION',
-        localDefaults.region,
-        /^[a-z]{2}(-[a-z]+)+-\d$/,
-        'an AWS region',
-      ),
-      spamVerdict: verdict(env, 'FAXGATE_SES_SPAM_VERDICT'),
-      virusVerdict: verdict(env, 'FAXGATE_SES_VIRUS_VERDICT'),
-      spf: oneOf(env, 'FAXGATE_SES_SPF', ['pass', 'fail', 'softfail', 'neutral', 'none'] as const, 'pass'),
-      dkim: oneOf(env, 'FAXGATE_SES_DKIM', ['none', 'pass', 'fail'] as const, 'none'),
-      dmarc: oneOf(env, 'FAXGATE_SES_DMARC', ['auto', 'pass', 'fail', 'none'] as const, 'auto'),
+      region: values.sesRegion,
+      spamVerdict: values.sesSpamVerdict,
+      virusVerdict: values.sesVirusVerdict,
+      spf: values.sesSpf,
+      dkim: values.sesDkim,
+      dmarc: values.sesDmarc,
     },
-    policy,
-    pollerPolicy: pollerPolicyFromEnv(env),
+    policy: gatewayPolicyFromEnv(env, { local: true }),
+    pollerPolicy: pollerPolicyFromEnv(env, { local: true }),
   };
 }

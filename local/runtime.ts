@@ -17,13 +17,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDailyUsage } from '../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { OutboxMailer } from '../functions/adapters/outbox-mailer.ts';
 import { S3MailStore, S3PreparedDocuments } from '../functions/adapters/s3-mail-store.ts';
 import { CountingMetrics } from '../functions/adapters/telemetry.ts';
-import type { GatewayPolicy, PollerPolicy } from '../functions/config.ts';
+import { type GatewayPolicy, type PollerPolicy, redialScheduleOf } from '../functions/config.ts';
 import { FaxgateError } from '../functions/errors.ts';
 import type { InboundDeps } from '../functions/inbound/deps.ts';
 import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
@@ -406,13 +407,15 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         ledger,
         faxApi,
         mailer,
-        policy: config.pollerPolicy,
+        policy: { redial: redialScheduleOf(config.policy), ...config.pollerPolicy },
         replyFrom: config.policy.replyFrom,
         replyStyle: { currency: config.policy.priceCurrency },
         clock,
         log,
         metrics,
         documents,
+        usage: new DynamoDailyUsage(docClient, config.jobsTable),
+        guards: config.policy,
       })
         .catch((error: unknown) => {
           log.error('Status poll failed; the next one tries again', { error: String(error) });

@@ -1,14 +1,47 @@
 // `npm run sandbox`: the faxrocks sandbox on its own, configured from the environment.
 
-import { numberFrom, optionalString } from '../functions/config.ts';
+import { ConfigError } from '../functions/config.ts';
+import { port, settingGroup, settingsFromEnv, text, whole } from '../functions/settings.ts';
 import { SANDBOX_FOREIGN_FAX_ID, SANDBOX_TEST_NUMBERS, startFaxrocksSandbox } from './faxrocks-sandbox.ts';
 
+const sandboxSettings = settingGroup({
+  title: 'npm run sandbox',
+  functions: [],
+  localOnly: true,
+  settings: {
+    host: {
+      kind: text({ must: 'be a host address' }),
+      env: 'SANDBOX_HOST',
+      default: '127.0.0.1',
+      doc: 'Address',
+    },
+    port: { kind: port, env: 'SANDBOX_PORT', default: 8787, doc: 'Port' },
+    token: {
+      kind: text({ must: 'be a token' }),
+      env: 'SANDBOX_TOKEN',
+      default: 'sandbox-token',
+      doc: 'Token',
+    },
+    deliveryDelayMs: {
+      kind: whole(0, 86_400_000),
+      env: 'SANDBOX_DELIVERY_DELAY_MS',
+      default: 3000,
+      doc: 'Delivery delay',
+    },
+    dataDir: { kind: text({ must: 'be a folder' }), env: 'SANDBOX_DATA_DIR', doc: 'State folder' },
+  },
+});
+
+let settings: ReturnType<typeof settingsFromEnv<typeof sandboxSettings.settings>>;
+try {
+  settings = settingsFromEnv(sandboxSettings, process.env, (message) => new ConfigError(message));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`sandbox: ${error.message}`);
+  process.exit(2);
+}
 const sandbox = await startFaxrocksSandbox({
-  host: optionalString(process.env, 'SANDBOX_HOST') ?? '127.0.0.1',
-  port: numberFrom(process.env, 'SANDBOX_PORT', 8787, { min: 0, max: 65535 }),
-  token: optionalString(process.env, 'SANDBOX_TOKEN') ?? 'sandbox-token',
-  deliveryDelayMs: numberFrom(process.env, 'SANDBOX_DELIVERY_DELAY_MS', 3000),
-  dataDir: optionalString(process.env, 'SANDBOX_DATA_DIR'),
+  ...settings,
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
 

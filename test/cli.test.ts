@@ -114,6 +114,44 @@ describe('faxgate CLI', () => {
     expect(await senders.isAllowed('alice@other.example')).toBe(false);
   });
 
+  // Issue 11 item 14: a URL parser used to turn these into alice@example.com and store that.
+  it.each([
+    'alice@example.com/evil',
+    'alice@example.com:25',
+    'alice@example.com?x=1',
+    'alice@example.com#frag',
+    'alice@ex%41mple.com',
+    'alice@ｅxample.com',
+    'alice@example.com.',
+    'alice@[192.0.2.1]',
+    'alice@bob@example.com',
+    '@example.com/evil',
+  ])('refuses the malformed entry %j with exit 2 and stores nothing', async (entry) => {
+    const senders = new DynamoSenderList(dynamo.docClient, 'cli-senders');
+    const before = (await senders.list()).map((e) => e.entry);
+    const result = await cli('senders', 'add', entry, '--local');
+    expect(result.code).toBe(exitCodes.usage);
+    expect(result.out).toBe('');
+    expect(result.err).toMatch(
+      /is not an email address or a domain: .*; use a full address such as alice@example\.com/,
+    );
+    expect(result.err.split('\n')).toHaveLength(1);
+    expect((await senders.list()).map((e) => e.entry)).toEqual(before);
+    expect(await senders.isAllowed('alice@example.com')).toBe(false);
+  });
+
+  it('stores an internationalised domain in its ASCII form and says so', async () => {
+    expect(await cli('senders', 'add', '@Bücher.example', '--local')).toEqual({
+      code: 0,
+      out: 'Added @xn--bcher-kva.example (@bücher.example) to the senders list.',
+      err: '',
+    });
+    const senders = new DynamoSenderList(dynamo.docClient, 'cli-senders');
+    expect(await senders.isAllowed('jo@bücher.example')).toBe(true);
+    expect(await senders.isAllowed('jo@xn--bcher-kva.example')).toBe(true);
+    expect((await cli('senders', 'remove', '@xn--bcher-kva.example', '--local')).code).toBe(0);
+  });
+
   it('uses --table with the endpoint of the environment for a named table', async () => {
     const io = capture({ FAXGATE_DYNAMODB_ENDPOINT: dynamo.standIn.endpoint });
     expect(await runCli(['senders', 'list', '--local', '--table', 'cli-senders', '--json'], io)).toBe(0);

@@ -1,5 +1,7 @@
-// The sender allowlist in DynamoDB: one item per entry, keyed by the lower-cased exact address or
-// `@domain`, so a check is two consistent point reads and never a scan.
+// The sender allowlist in DynamoDB: one item per entry, keyed by the entry as the domain's
+// SenderPolicy writes it (lower-cased exact address or `@domain`), so a check is two consistent
+// point reads and never a scan. This store only stores: what an entry is and what it allows is
+// functions/domain/sender-policy.ts's.
 
 import {
   BatchGetCommand,
@@ -8,63 +10,19 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { FaxgateError } from '../errors.ts';
+import { InvalidSenderEntryError, isStoredSenderEntry, senderLookupKeys } from '../domain/sender-policy.ts';
 import type { SenderEntry, SenderList } from '../ports.ts';
 import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { sendersTableSchema } from './table-schema.ts';
 
-/** An entry that is neither a plain address nor `@domain`. The message says what would be valid. */
-export class InvalidSenderEntryError extends FaxgateError {}
-
-// A deliberately plain check: dot-atom local part and a host name with a dot; no quoted local parts,
-// comments or IP literals, which no real sender on an allowlist needs.
-const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-function isDomain(domain: string): boolean {
-  if (domain.length > 253) return false;
-  const labels = domain.split('.');
-  const tld = labels.at(-1) ?? '';
-  return labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && !/^\d+$/.test(tld);
-}
-
-function toAscii(domain: string): string {
-  // Internationalised domains are stored in their ASCII (punycode) form, as mail headers carry them.
-  try {
-    return new URL(`http://${domain}`).hostname;
-  } catch {
-    return domain;
-  }
-}
-
-/**
- * Normalises an allowlist entry to its stored key: `Alice@Example.COM` -> `alice@example.com`,
- * `@Example.com` -> `@example.com`. Throws InvalidSenderEntryError otherwise.
- */
-export function normaliseSenderEntry(input: string): string {
-  const value = input.trim().toLowerCase();
-  const invalid = () =>
-    new InvalidSenderEntryError(
-      `"${input}" is not an email address or a domain: use a full address such as alice@example.com, or @example.com for a whole domain`,
-    );
-  if (value === '' || /\s/.test(value)) throw invalid();
-  const at = value.lastIndexOf('@');
-  if (at === -1 && isDomain(toAscii(value))) {
-    // A bare domain is probably meant as the whole domain, but allowing a domain must be explicit.
+/** A store keeps entries as written: one not in the policy's form is refused, never rewritten. */
+function storedKey(entry: string): string {
+  if (!isStoredSenderEntry(entry)) {
     throw new InvalidSenderEntryError(
-      `"${input}" is a domain, not an address: write @${value} to allow the whole domain`,
+      `"${entry}" is not an allowlist entry as stored; write it with normaliseSenderEntry first`,
     );
   }
-  if (at === 0) {
-    const domain = toAscii(value.slice(1));
-    if (!isDomain(domain)) throw invalid();
-    return `@${domain}`;
-  }
-  if (at === -1) throw invalid();
-  const local = value.slice(0, at);
-  const domain = toAscii(value.slice(at + 1));
-  if (local.length > 64 || !LOCAL_PART.test(local) || !isDomain(domain)) throw invalid();
-  return `${local}@${domain}`;
+  return entry;
 }
 
 export class DynamoSenderList implements SenderList {
@@ -74,16 +32,10 @@ export class DynamoSenderList implements SenderList {
   ) {}
 
   async isAllowed(address: string): Promise<boolean> {
-    let exact: string;
-    try {
-      exact = normaliseSenderEntry(address);
-    } catch {
-      return false;
-    }
-    if (exact.startsWith('@')) return false;
-    const domain = exact.slice(exact.lastIndexOf('@'));
+    const lookup = senderLookupKeys(address);
+    if (!lookup) return false;
     const key = sendersTableSchema.partitionKey;
-    let keys = [{ [key]: exact }, { [key]: domain }];
+    let keys = lookup.map((entry) => ({ [key]: entry }));
     // BatchGet may hand keys back unprocessed under load; ask again a bounded number of times.
     for (let attempt = 0; attempt < 5 && keys.length > 0; attempt++) {
       const result = await this.client.send(
@@ -106,7 +58,7 @@ export class DynamoSenderList implements SenderList {
   }
 
   async add(entry: SenderEntry): Promise<'added' | 'exists'> {
-    const item = { ...entry, entry: normaliseSenderEntry(entry.entry) };
+    const item = { ...entry, entry: storedKey(entry.entry) };
     if (item.note === undefined) delete item.note;
     try {
       await this.client.send(
@@ -128,7 +80,7 @@ export class DynamoSenderList implements SenderList {
     const { Attributes } = await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { [sendersTableSchema.partitionKey]: normaliseSenderEntry(entry) },
+        Key: { [sendersTableSchema.partitionKey]: storedKey(entry) },
         ReturnValues: 'ALL_OLD',
       }),
     );

@@ -7,9 +7,9 @@ import { documentClient, faxrocksClientFromEnv, sesMailerFromEnv } from '../adap
 import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
-import { S3MailStore } from '../adapters/s3-mail-store.ts';
+import { S3MailStore, S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
 import { createLogger, PowertoolsMetricsSink } from '../adapters/telemetry.ts';
-import { gatewayPolicyFromEnv, requireString } from '../config.ts';
+import { gatewayPolicyFromEnv, optionalString, requireString } from '../config.ts';
 import { systemClock } from '../ports.ts';
 import type { InboundDeps } from './deps.ts';
 import { handleInboundBatch } from './inbound-batch.ts';
@@ -20,8 +20,11 @@ function buildDeps(env = process.env): InboundDeps {
   const policy = gatewayPolicyFromEnv(env);
   const documents = documentClient();
   const jobsTable = requireString(env, 'JOBS_TABLE');
+  const s3 = new S3Client({});
+  const bucket = optionalString(env, 'MAIL_BUCKET');
   return {
-    mailStore: new S3MailStore(new S3Client({})),
+    mailStore: new S3MailStore(s3),
+    ...(bucket ? { documents: new S3PreparedDocuments(s3, bucket) } : {}),
     senders: new DynamoSenderList(documents, requireString(env, 'SENDERS_TABLE')),
     ledger: new DynamoJobLedger(documents, jobsTable, {
       claimRetentionDays: policy.jobRetentionDays,

@@ -1,6 +1,9 @@
 // Raw mail bytes in, the InboundMail the domain's rules read (functions/domain/inbound-mail.ts) out.
 // postal-mime does the MIME work; this module keeps what those rules need and nothing that ties them
-// to it.
+// to it. postal-mime 4.0.0 is patched at install (patches/postal-mime+4.0.0.patch, applied by
+// patch-package from the postinstall script) so that a part that is not base64 keeps its bytes: it
+// read bodies line by line and gave every line an LF, turning CRLF into LF and adding a line break
+// after the last line, so a PDF sent quoted-printable, 7bit, 8bit or binary reached faxrocks changed.
 //
 // postal-mime rather than mailparser (both by the same author): it has no dependencies and decodes
 // charsets with the runtime's TextDecoder, where mailparser brings iconv-lite, libmime's Japanese

@@ -9,14 +9,24 @@
 // the Lambda error metric shows it.
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient, faxrocksClientFromEnv, sesMailerFromEnv } from '../adapters/deployed-adapters.ts';
+import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
 import type { TokenSource } from '../adapters/faxrocks/client.ts';
+import { S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
 import { createLogger, PowertoolsMetricsSink } from '../adapters/telemetry.ts';
-import { gatewayPolicyFromEnv, pollerPolicyFromEnv, requireString } from '../config.ts';
+import {
+  type GatewayPolicy,
+  gatewayPolicyFromEnv,
+  optionalString,
+  pollerPolicyFromEnv,
+  redialScheduleOf,
+  requireString,
+} from '../config.ts';
 import { type Log, type MetricsSink, systemClock } from '../ports.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from './poll-fax-statuses.ts';
 
@@ -27,18 +37,20 @@ export interface PollerClients {
   dynamo?: DynamoDBClient;
   ses?: SESv2Client;
   token?: TokenSource;
+  /** For the documents later attempts are sent with (MAIL_BUCKET). */
+  s3?: S3Client;
   log?: Log;
   metrics?: MetricsSink;
 }
 
 /**
  * From the environment: JOBS_TABLE, FAX_DOMAIN (and REPLY_FROM), FAXROCKS_API_URL (optional),
- * FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET, the poller policy variables, and
- * SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is missing.
+ * FAXROCKS_TOKEN_PARAMETER or FAXROCKS_TOKEN_SECRET, the poller policy variables,
+ * SES_CONFIGURATION_SET (optional) and MAIL_BUCKET (where documents for later attempts are kept). Throws ConfigError naming what is missing.
  */
 export function buildPollerDeps(env: Env = process.env, clients: PollerClients = {}): PollerDeps {
   const gateway = gatewayPolicyFromEnv(env);
-  const policy = pollerPolicyFromEnv(env);
+  const policy = { ...pollerPolicyFromEnv(env), redial: redialScheduleOf(gateway) };
   const jobsTable = requireString(env, 'JOBS_TABLE');
   const log = clients.log ?? createLogger('faxgate-status-poller');
   const documents = documentClient(clients.dynamo);
@@ -53,6 +65,27 @@ export function buildPollerDeps(env: Env = process.env, clients: PollerClients =
     clock: systemClock,
     log,
     metrics: clients.metrics ?? new PowertoolsMetricsSink(),
+    ...laterAttemptDeps(gateway, env, documents, jobsTable, clients.s3),
+  };
+}
+
+/** What later attempts need: the kept documents (MAIL_BUCKET), the cost guards and their counters. */
+function laterAttemptDeps(
+  gateway: GatewayPolicy,
+  env: Env,
+  documents: ReturnType<typeof documentClient>,
+  jobsTable: string,
+  s3?: S3Client,
+): Pick<PollerDeps, 'documents' | 'usage' | 'guards'> {
+  const bucket = optionalString(env, 'MAIL_BUCKET');
+  return {
+    ...(bucket ? { documents: new S3PreparedDocuments(s3 ?? new S3Client({}), bucket) } : {}),
+    usage: new DynamoDailyUsage(documents, jobsTable),
+    guards: {
+      senderDailyPageLimit: gateway.senderDailyPageLimit,
+      dailyCostCeiling: gateway.dailyCostCeiling,
+      estimatedPricePerPage: gateway.estimatedPricePerPage,
+    },
   };
 }
 

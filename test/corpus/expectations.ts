@@ -286,6 +286,17 @@ export const corpusExpectations: CorpusExpectation[] = [
     sha256: '7b247ca4c4f06189657f78d3689d4d4f51e295b2a45510024718a4295a3bfffc',
     pages: 1,
   }),
+  // Sent quoted-printable and 8bit: the PDF reaches faxrocks with the bytes that were attached.
+  queued('mutt-quoted-printable-pdf', 'peter@linuxhaus.example', ['+493012345660'], {
+    kind: 'identical',
+    sha256: '59d0353c0b7221fb71ccc9416f9005cd6f508919a6a513afc8a18d55f64f7b58',
+    pages: 1,
+  }),
+  queued('php-script-8bit-pdf-lf', 'rechnung@shop-moebel.example', ['+493012345661'], {
+    kind: 'identical',
+    sha256: 'b93864e1ee57f1b44287f0685ba52761112d43e5e850d8037af39426f2e2dfca',
+    pages: 1,
+  }),
   queued('python-email-filename-only', 'reports@datawerk.example', ['+43158858'], {
     kind: 'identical',
     sha256: '77a513233d00c8b72a9dd0dbaf1de8c1fa48b83c72955d3b6e1d0d432bf26290',

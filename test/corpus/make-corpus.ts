@@ -12,6 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import { quotedPrintable, textPdf } from '../fixtures/encoded-parts.ts';
 import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
 import { appleFileOf } from './apple-file-writer.ts';
 import { signedDataOf } from './cms-writer.ts';
@@ -2865,6 +2866,104 @@ async function corpus(): Promise<CorpusMail[]> {
       '--bp-7731--',
     ],
   });
+
+  // Mutt on Linux: a PDF that is mostly text goes quoted-printable (mutt picks the shorter of QP and
+  // base64), every CR and LF of it escaped, soft breaks only; the MTA makes the line ends CRLF.
+  {
+    const doc = note('mutt-quoted-printable-pdf', textPdf('\n', 'Mutt quoted-printable', true));
+    list.push({
+      name: 'mutt-quoted-printable-pdf',
+      ses: {
+        region: 'eu-west-1',
+        envelopeFrom: 'peter@linuxhaus.example',
+        rcpt: `+493012345660@${FAX}`,
+        helo: 'mail.linuxhaus.example',
+        ip: '203.0.113.45',
+        date: `${D} 14:02:10 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@linuxhaus.example'],
+        dmarc: 'pass header.from=linuxhaus.example',
+      },
+      message: [
+        'Received: by mail.linuxhaus.example (Postfix, from userid 1000)',
+        `	id 4Ymq7C0d1Fz1abc; ${D} 15:02:09 +0100 (CET)`,
+        ...dkimSig('linuxhaus.example', 'mail', 'Date:From:To:Subject:Message-ID:MIME-Version:Content-Type'),
+        `Date: ${D} 15:02:09 +0100`,
+        'From: Peter Kruse <peter@linuxhaus.example>',
+        `To: +493012345660@${FAX}`,
+        'Subject: Antrag',
+        'Message-ID: <Z0c3mT9qLx2Ab7Rk@linuxhaus.example>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="4Zq8kS1oGxUv3yXb"',
+        'Content-Disposition: inline',
+        'User-Agent: Mutt/2.2.12 (2023-09-09)',
+        '',
+        '',
+        '--4Zq8kS1oGxUv3yXb',
+        'Content-Type: text/plain; charset=us-ascii',
+        'Content-Disposition: inline',
+        '',
+        'Bitte faxen.',
+        '',
+        '--4Zq8kS1oGxUv3yXb',
+        'Content-Type: application/pdf',
+        'Content-Disposition: attachment; filename="antrag.pdf"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        // mutt writes `\n--boundary` right after the encoded body: no blank line, no hard break.
+        quotedPrintable(doc, '\r\n', 'binary'),
+        '--4Zq8kS1oGxUv3yXb--',
+      ],
+    });
+  }
+
+  // A shop's own PHP script: the PDF written raw with Content-Transfer-Encoding 8bit, the mail
+  // saved with Unix line ends (its LF line breaks are the PDF's own).
+  {
+    const doc = note('php-script-8bit-pdf-lf', textPdf('\n', 'PHP 8bit', true));
+    list.push({
+      name: 'php-script-8bit-pdf-lf',
+      lf: true,
+      latin1: true,
+      ses: {
+        region: 'eu-central-1',
+        envelopeFrom: 'www-data@web01.shop-moebel.example',
+        rcpt: `+493012345661@${FAX}`,
+        helo: 'web01.shop-moebel.example',
+        ip: '203.0.113.80',
+        date: `${D} 16:20:00 +0000`,
+        spf: 'pass',
+        dkim: ['pass header.i=@shop-moebel.example'],
+        dmarc: 'pass header.from=shop-moebel.example',
+      },
+      message: [
+        ...dkimSig(
+          'shop-moebel.example',
+          'phpmailer',
+          'Date:To:From:Subject:Message-ID:MIME-Version:Content-Type',
+        ),
+        `Date: ${D} 17:19:59 +0100`,
+        `To: +493012345661@${FAX}`,
+        'From: Shop Moebel <rechnung@shop-moebel.example>',
+        'Subject: Rechnung 100240',
+        'Message-ID: <5f1e2d3c4b5a@web01.shop-moebel.example>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="shop-100240"',
+        '',
+        '--shop-100240',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'Rechnung anbei.',
+        '--shop-100240',
+        'Content-Type: application/pdf; name="Rechnung-100240.pdf"',
+        'Content-Disposition: attachment; filename="Rechnung-100240.pdf"',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        Buffer.from(doc).toString('latin1'),
+        '--shop-100240--',
+      ],
+    });
+  }
 
   return list;
 }

@@ -405,6 +405,7 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         SENDER_DAILY_PAGE_LIMIT: '0',
         DAILY_COST_CEILING: '0',
         JOB_RETENTION_DAYS: '400',
+        PRICE_CURRENCY: 'EUR',
         JOBS_TABLE: {
           Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', { TimeToLiveSpecification: Match.anyValue() }),
         },

@@ -39,6 +39,7 @@ export const testPolicy: PollerPolicy = {
   pageSize: 1000,
   maxPages: 20,
   redial: NO_REDIAL,
+  settleWindowMinutes: 10,
   resendAmbiguous: false,
 };
 
