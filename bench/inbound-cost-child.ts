@@ -51,8 +51,11 @@ const policy: GatewayPolicy = {
   maxPages: 100,
   // The largest mail SES delivers carries ~29 MiB of PDF: let it through to /send.
   maxDocumentBytes: 40 * 1024 * 1024,
+  pageSize: 'A4',
+  maxImagePixels: 40_000_000,
   allowedPrefixes: [],
   blockedPrefixes: [],
+  allowedNumberTypes: [],
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
   jobRetentionDays: 400,

@@ -1,6 +1,6 @@
 // `npm run bench`: measures the gateway against its physical floors and the targets of issue 6,
 // prints a table and writes bench/results.json. `--quick` runs tiny sizes once (the test uses it);
-// `--only=inbound,cold-start,poller,runtime` picks figures; `--out=<file>` writes elsewhere.
+// `--only=inbound,headers,cold-start,poller,runtime` picks figures; `--out=<file>` writes elsewhere.
 // A full run takes a few minutes on a 2-core machine.
 
 import { execFileSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type ColdStartResult, measureColdStart } from './cold-start.ts';
+import { type HostileHeadersResult, measureHostileHeaders } from './hostile-headers.ts';
 import { FULL_SPECS, type InboundCostResult, measureInboundCost, QUICK_SPECS } from './inbound-cost.ts';
 import { measureLocalRuntime, type RuntimeResult } from './local-runtime.ts';
 import { MiB, round } from './measure.ts';
@@ -16,7 +17,7 @@ import { measureStatusPoller, type PollerResult } from './status-poller.ts';
 // The SDK's "Node 22 soon" notice would land in the middle of the table; engines allows Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export const FIGURES = ['inbound', 'cold-start', 'poller', 'runtime'] as const;
+export const FIGURES = ['inbound', 'headers', 'cold-start', 'poller', 'runtime'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -43,6 +44,7 @@ export interface BenchResults {
   commit?: string;
   secondsTaken: Record<string, number>;
   inbound?: InboundCostResult;
+  headers?: HostileHeadersResult;
   coldStart?: ColdStartResult;
   poller?: PollerResult;
   runtime?: RuntimeResult;
@@ -88,6 +90,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         runs: q ? 1 : 21,
         simpleParser: true,
       }),
+    );
+  }
+  if (options.only.includes('headers')) {
+    results.headers = await timed('headers', () =>
+      measureHostileHeaders({ tmpDir: options.tmpDir, runs: q ? 1 : 7 }),
     );
   }
   if (options.only.includes('cold-start')) {
@@ -150,6 +157,14 @@ export function targetsOf(r: BenchResults): Target[] {
       target: 'under 450 MiB in all',
       measured: `${biggest.peakRssMiB} MiB`,
       met: biggest.peakRssMiB < 450,
+    });
+  }
+  for (const row of r.headers?.rows ?? []) {
+    targets.push({
+      figure: `inbound, ${row.label} (${row.mailMiB} MiB), against an ordinary mail of that size`,
+      target: 'dropped as unreadable-mime, 3x or less in time and memory',
+      measured: `${row.outcome}, ${row.timeRatio}x time (${row.medianMs} ms / ${row.normalMs} ms), ${row.memoryRatio}x memory`,
+      met: row.outcome === 'DROPPED unreadable-mime' && row.timeRatio <= 3 && row.memoryRatio <= 3,
     });
   }
   const inbound = r.coldStart?.rows.find((row) => row.name === 'inbound');
@@ -236,6 +251,35 @@ export function report(r: BenchResults): string[] {
           row.simpleParserRatio,
           row.peakRssMiB,
           row.addedRssMiB,
+        ]),
+      ),
+    );
+  }
+  if (r.headers) {
+    lines.push('', '1b. Hostile header blocks beside an ordinary mail of the same size (median)');
+    lines.push(
+      ...table(
+        [
+          'mail',
+          'MiB',
+          'outcome',
+          'ms',
+          'ordinary ms',
+          'x time',
+          'added MiB',
+          'ordinary added MiB',
+          'x memory',
+        ],
+        r.headers.rows.map((row) => [
+          row.label,
+          row.mailMiB,
+          row.outcome,
+          row.medianMs,
+          row.normalMs,
+          row.timeRatio,
+          row.addedRssMiB,
+          row.normalAddedRssMiB,
+          row.memoryRatio,
         ]),
       ),
     );

@@ -13,7 +13,7 @@ import {
   PDFDocument,
   popGraphicsState,
   pushGraphicsState,
-} from 'pdf-lib';
+} from '@cantoo/pdf-lib';
 import { buildSesMail } from '../test/fixtures/mail-builder.ts';
 
 const A4 = [595.28, 841.89] as const;

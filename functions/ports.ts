@@ -176,9 +176,16 @@ export interface MailAttachment {
   content: Uint8Array;
 }
 
+/** One mailbox as a structure, so no composer or API re-parses it into several. */
+export interface Mailbox {
+  /** One addr-spec (`local@domain`, the local part quoted where it must be), never a list. */
+  address: string;
+}
+
 export interface OutgoingMail {
   from: string;
-  to: string;
+  /** Exactly one recipient: the authenticated sender. */
+  to: Mailbox;
   subject: string;
   text: string;
   /** The original's Message-ID header value, with angle brackets, for threading. */

@@ -6,6 +6,8 @@
 //
 // Plain data and small functions only: this module is bundled into both Lambda functions.
 
+import { COSTLY_NUMBER_KINDS } from './domain/fax-numbers.ts';
+
 /** The deployed functions; a group names which of them read its settings. */
 export type FunctionName = 'inbound' | 'poller';
 
@@ -334,6 +336,22 @@ export const minutesList: Kind<number[]> = {
 
 // ---- The gateway's settings ----
 
+/** Paper sizes of pages made from pictures (functions/domain/image-pages.ts draws them). */
+const PAGE_SIZE_NAMES = ['A4', 'Letter', 'Legal'] as const;
+const pageSizeKind: Kind<(typeof PAGE_SIZE_NAMES)[number]> = {
+  type: 'string',
+  allowed: '`A4`, `Letter`, `Legal`',
+  read(raw) {
+    const name = PAGE_SIZE_NAMES.find(
+      (n) => typeof raw === 'string' && n.toLowerCase() === raw.trim().toLowerCase(),
+    );
+    return name ? ok(name) : no('be A4, Letter or Legal');
+  },
+  text: (value) => value,
+};
+// Where Letter is the usual paper: North America and a few neighbours.
+const LETTER_COUNTRIES = ['US', 'CA', 'MX', 'PH', 'CL', 'CO', 'VE', 'PR', 'GT', 'CR', 'PA', 'DO', 'SV'];
+
 const MiB = 1024 * 1024;
 /** The largest mail SES accepts; no document in it can be larger. */
 export const MAX_SES_MAIL_BYTES = 40 * MiB;
@@ -386,6 +404,21 @@ export const gatewaySettings = settingGroup({
       shownDefault: '`20971520` (20 MiB)',
       doc: 'Size of the document to fax, in bytes (40 MiB is what SES accepts for the whole mail)',
     },
+    pageSize: {
+      kind: pageSizeKind,
+      env: 'PAGE_SIZE',
+      default: (earlier: Readonly<Record<string, unknown>>) =>
+        LETTER_COUNTRIES.includes(String(earlier.defaultCountry)) ? 'Letter' : 'A4',
+      shownDefault: '`A4`; `Letter` when `DEFAULT_COUNTRY` is US, CA, MX and other Letter countries',
+      doc: 'Page size of the pages made from attached pictures and scans',
+    },
+    maxImagePixels: {
+      kind: whole(1, 1_000_000_000),
+      env: 'MAX_IMAGE_PIXELS',
+      default: 40_000_000,
+      shownDefault: '`40000000` (40 megapixels)',
+      doc: 'Pixels (width x height) of one attached picture or TIFF page, read from its header before it is decoded',
+    },
     allowedPrefixes: {
       kind: list({
         test: (v) => /^\+\d{1,15}$/.test(v),
@@ -407,6 +440,17 @@ export const gatewaySettings = settingGroup({
       default: [],
       shownDefault: 'none',
       doc: 'Comma-separated prefixes never dialled (premium rate), e.g. `+49900,+1900`; checked after the allowed ones',
+    },
+    allowedNumberTypes: {
+      kind: list({
+        test: (v) => (COSTLY_NUMBER_KINDS as readonly string[]).includes(v),
+        must: `name kinds of number among ${COSTLY_NUMBER_KINDS.join(', ')}`,
+        allowed: COSTLY_NUMBER_KINDS.map((kind) => `\`${kind}\``).join(', '),
+      }),
+      env: 'ALLOW_NUMBER_TYPES',
+      default: [],
+      shownDefault: 'none',
+      doc: 'Comma-separated kinds of costly number that may be dialled; refused otherwise, whatever the prefixes allow: premium rate (+1 900, +44 909), shared cost (+49 137), personal numbers (+44 70) and global services (satellite +881, +870, international networks +882, +883, ...)',
     },
     senderDailyPageLimit: {
       kind: whole(0, 1_000_000),

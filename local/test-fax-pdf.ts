@@ -1,6 +1,6 @@
 // A generated one-page test fax, for `npm run send-test-fax` and the runtime tests.
 
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 
 /** A one-page A4 PDF saying when it was made. */
 export async function testFaxPdf(at: Date = new Date()): Promise<Uint8Array> {

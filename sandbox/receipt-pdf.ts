@@ -1,7 +1,7 @@
 // PDFs the sandbox makes itself: transmission receipts, and stand-in documents for seeded faxes
 // (seeding 10,000 faxes must stay fast, so their documents are only made when downloaded).
 
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import type { FaxView } from './fax-store.ts';
 
 const A4: [number, number] = [595.28, 841.89];

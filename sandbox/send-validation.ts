@@ -1,7 +1,7 @@
 // POST /send validation as a Laravel provider does it: every rule checked, the field messages
 // collected under `errors`, the first one repeated in `message` with "(and N more errors)".
 
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument } from '@cantoo/pdf-lib';
 
 export type FieldErrors = Record<string, string[]>;
 

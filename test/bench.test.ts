@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HOSTILE_CASES } from '../bench/hostile-headers.ts';
 import { QUICK_SPECS } from '../bench/inbound-cost.ts';
 import { type BenchResults, FIGURES, parseArgs, runBench } from '../bench/run.ts';
 import { tempDir } from './support/stand-ins.ts';
@@ -36,6 +37,15 @@ describe('npm run bench -- --quick', () => {
       expect(row.sendBodyMiB).toBeGreaterThan(((QUICK_SPECS[i]?.bytes ?? 0) / 1024 / 1024) * 1.3);
       expect(row.peakRssMiB).toBeGreaterThan(0);
       expect(row.floorMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('drops each hostile header mail as unreadable-mime, beside an ordinary mail that is accepted', () => {
+    const rows = results.headers?.rows ?? [];
+    expect(rows.map((r) => r.label)).toEqual(HOSTILE_CASES.map((c) => c.label));
+    for (const row of rows) {
+      expect(row.outcome).toBe('DROPPED unreadable-mime');
+      expect(row.normalMs).toBeGreaterThan(0);
     }
   });
 

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { inspect } from 'node:util';
+import { PDFDocument } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
-import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   FaxrocksClient,

@@ -23,10 +23,25 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n]+\s*/g, ' ');
 }
 
+/** A composed message and the SMTP envelope it goes out with: one sender, exactly one recipient. */
+export interface ComposedMessage {
+  raw: Buffer;
+  envelope: { from: string; to: string };
+}
+
 export async function composeMime(mail: OutgoingMail, options: { now?: Date } = {}): Promise<Buffer> {
+  return (await composeMessage(mail, options)).raw;
+}
+
+export async function composeMessage(
+  mail: OutgoingMail,
+  options: { now?: Date } = {},
+): Promise<ComposedMessage> {
   const composer = new MailComposer({
     from: mail.from,
-    to: mail.to,
+    // An address object, which the composer never splits (a string is parsed as an address list:
+    // `victim@target.test,x@evil.test` would be two recipients). It quotes the local part as needed.
+    to: { name: '', address: mail.to.address },
     subject: oneLine(mail.subject),
     text: mail.text,
     date: options.now ?? new Date(),
@@ -43,5 +58,11 @@ export async function composeMime(mail: OutgoingMail, options: { now?: Date } = 
       content: Buffer.from(attachment.content),
     })),
   });
-  return composer.compile().build();
+  const node = composer.compile();
+  const envelope = node.getEnvelope();
+  const [to, ...more] = envelope.to;
+  if (!to || more.length > 0 || !envelope.from) {
+    throw new Error(`a reply must go to exactly one mailbox, the composer made ${envelope.to.length}`);
+  }
+  return { raw: await node.build(), envelope: { from: envelope.from, to } };
 }

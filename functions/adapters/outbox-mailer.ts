@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { TransientError } from '../errors.ts';
 import { type Clock, type Mailer, type OutgoingMail, systemClock } from '../ports.ts';
-import { bareAddress, composeMime } from './mime-message.ts';
+import { composeMessage } from './mime-message.ts';
 
 export interface SmtpRelay {
   host: string;
@@ -43,12 +43,12 @@ export class OutboxMailer implements Mailer {
   /** Like send, and tells where the .eml file went. */
   async deliver(mail: OutgoingMail): Promise<string> {
     const now = this.clock.now();
-    const raw = await composeMime(mail, { now });
+    const { raw, envelope } = await composeMessage(mail, { now });
     const path = await this.write(raw, now);
     if (this.transport) {
       try {
         await this.transport.sendMail({
-          envelope: { from: bareAddress(mail.from), to: [bareAddress(mail.to)] },
+          envelope: { from: envelope.from, to: [envelope.to] },
           raw,
         });
       } catch (error) {

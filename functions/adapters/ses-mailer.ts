@@ -2,7 +2,7 @@
 
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Mailer, OutgoingMail } from '../ports.ts';
-import { bareAddress, composeMime } from './mime-message.ts';
+import { composeMessage } from './mime-message.ts';
 
 export interface SesMailerOptions {
   /** SES configuration set for sending events (bounces, complaints), if any. */
@@ -16,12 +16,13 @@ export class SesMailer implements Mailer {
   ) {}
 
   async send(mail: OutgoingMail): Promise<void> {
-    const raw = await composeMime(mail);
+    const { raw, envelope } = await composeMessage(mail);
     // Throttling and service errors propagate: the caller's queue retries the whole step.
     await this.client.send(
       new SendEmailCommand({
         FromEmailAddress: mail.from,
-        Destination: { ToAddresses: [bareAddress(mail.to)] },
+        // The one recipient as the composer wrote it into the message: the same mailbox, quoted alike.
+        Destination: { ToAddresses: [envelope.to] },
         Content: { Raw: { Data: raw } },
         ...(this.options.configurationSetName
           ? { ConfigurationSetName: this.options.configurationSetName }

@@ -1,13 +1,32 @@
-// The document to fax (PRODUCT.md section 4): every part whose bytes are a PDF, checked, counted and,
-// where there are several, merged in mail order. One PDF goes out byte for byte as it came.
+// The document to fax (PRODUCT.md section 4, issue 14): every part whose bytes are a PDF, a JPEG, a
+// PNG or a TIFF, checked, counted and merged in mail order (each image, each TIFF page one page).
+// One PDF alone goes out byte for byte as it came.
+//
+// @cantoo/pdf-lib, the maintained fork of pdf-lib (upstream's last release, 1.17.1, is from 2021): the
+// same API, with parsing fixes (object streams of older PDFs, truncated files), fflate instead of pako,
+// and releases this year. It costs 85 KB more minified (its SVG and colour parsers), which the inbound
+// bundle can carry.
 
-import { ParseSpeeds, PDFDocument } from 'pdf-lib';
+import { ParseSpeeds, PDFDocument } from '@cantoo/pdf-lib';
+import {
+  type ImageKind,
+  type ImageSize,
+  imageKindOf,
+  readJpegSize,
+  readPngSize,
+  readTiffPages,
+  type TiffPage,
+  unsupportedFormatOf,
+} from './image-formats.ts';
+import { addJpegPage, addPngPage, addTiffPages, type PageSize } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 
 export interface PdfFile {
   filename: string;
   bytes: Uint8Array;
   pages: number;
+  /** What the file is: a PDF, or an image each of whose pictures became a page. */
+  kind?: 'pdf' | ImageKind;
 }
 
 export type DocumentProblem =
@@ -17,7 +36,8 @@ export type DocumentProblem =
   | 'encrypted'
   | 'no-pages'
   | 'too-many-pages'
-  | 'too-large';
+  | 'too-large'
+  | 'image-too-large';
 
 export type DocumentDecision =
   | {
@@ -31,7 +51,14 @@ export type DocumentDecision =
 export interface DocumentLimits {
   maxPages: number;
   maxDocumentBytes: number;
+  /** Pixels per image (width times height, read from its header before anything is decoded). */
+  maxImagePixels?: number;
+  /** Page size of the pages made from images (default A4). */
+  pageSize?: PageSize;
 }
+
+/** 40 megapixels: a 12-megapixel phone photo or an A4 scan at 600 dpi (35 MP) passes. */
+export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 
 const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
 // Readers accept the header anywhere in the first 1024 bytes (some generators write junk first).
@@ -119,21 +146,65 @@ function hasEncryptEntry(bytes: Uint8Array): boolean {
   return asBuffer(bytes).indexOf('/Encrypt', 0, 'latin1') >= 0;
 }
 
+/** A file that is faxed, as found in the mail, before it is opened. */
+interface Candidate {
+  filename: string;
+  bytes: Uint8Array;
+  kind: 'pdf' | ImageKind;
+}
+
+/** A file measured from its headers: a PDF opened, or an image's pictures (one per page). */
+type Measured =
+  | { kind: 'pdf'; file: Candidate; doc: PDFDocument; pages: number }
+  | { kind: 'jpeg'; file: Candidate; size: ImageSize; pages: 1 }
+  | { kind: 'png'; file: Candidate; size: ImageSize; pages: 1 }
+  | { kind: 'tiff'; file: Candidate; tiff: TiffPage[]; pages: number };
+
+type Problem = { ok: false; problem: DocumentProblem; detail: string; files: string[] };
+
+function problemWith(file: Candidate, problem: DocumentProblem, why: string): Problem {
+  return { ok: false, problem, detail: `${file.filename} ${why}.`, files: [file.filename] };
+}
+
+function unnamedLabel(kind: Candidate['kind'], count: number): string {
+  return `unnamed ${kind === 'pdf' ? 'PDF' : kind.toUpperCase()} ${count}`;
+}
+
+/** The advice for a file in a format that is not faxed, as the reply's list shows it. */
+function withAdvice(name: string, part: MailPart): string {
+  const format = unsupportedFormatOf(part.content, part.filename);
+  if (format === 'photo') return `${name} (save or export it as JPEG or PDF)`;
+  if (format === 'document') return `${name} (save or export it as PDF)`;
+  return name;
+}
+
 export async function prepareFaxDocument(
   parts: MailPart[],
   limits: DocumentLimits,
 ): Promise<DocumentDecision> {
-  const candidates: { filename: string; bytes: Uint8Array }[] = [];
+  const candidates: Candidate[] = [];
   const ignored: string[] = [];
-  let unnamedPdfs = 0;
+  // The same names, with what to save each as, for the reply when nothing can be faxed.
+  const advised: string[] = [];
+  const unnamed = new Map<string, number>();
   for (const [index, part] of parts.entries()) {
-    if (isPdf(part.content)) {
-      unnamedPdfs += part.filename?.trim() ? 0 : 1;
+    // A file named or labelled PDF must be one, even when it is a picture: the sender meant to
+    // attach a document, and is told so rather than sent a fax they did not expect.
+    const claimsToBePdf = claimsPdf(part) && !part.embedded;
+    const kind = isPdf(part.content)
+      ? 'pdf'
+      : part.embedded || claimsToBePdf
+        ? undefined
+        : imageKindOf(part.content);
+    if (kind) {
+      const count = (unnamed.get(kind) ?? 0) + (part.filename?.trim() ? 0 : 1);
+      unnamed.set(kind, count);
       candidates.push({
-        filename: part.filename?.trim() || `unnamed PDF ${unnamedPdfs}`,
+        filename: part.filename?.trim() || unnamedLabel(kind, count),
         bytes: part.content,
+        kind,
       });
-    } else if (claimsPdf(part) && !part.embedded) {
+    } else if (claimsToBePdf) {
       const name = part.filename?.trim() || `the ${part.contentType} attachment`;
       return {
         ok: false,
@@ -143,44 +214,43 @@ export async function prepareFaxDocument(
       };
     } else {
       const name = ignoredName(part, index);
-      if (name) ignored.push(name);
+      if (name) {
+        ignored.push(name);
+        advised.push(withAdvice(name, part));
+      }
     }
   }
   if (candidates.length === 0) {
-    const what = ignored.length > 0 ? ` (attached: ${ignored.join(', ')})` : '';
+    const what = advised.length > 0 ? ` (attached: ${advised.join(', ')})` : '';
     return {
       ok: false,
       problem: 'no-pdf',
-      detail: `The email has no PDF attachment${what}. Only PDF files are faxed: attach the document as a PDF.`,
+      detail: `The email has no PDF or picture to fax${what}. PDF files and JPEG, PNG and TIFF pictures are faxed.`,
       files: [],
     };
   }
 
   const sizeLimit = `the limit is ${bytesInWords(limits.maxDocumentBytes)}`;
-  const files: PdfFile[] = [];
-  const docs: PDFDocument[] = [];
+  const measured: Measured[] = [];
   for (const candidate of candidates) {
     if (candidate.bytes.byteLength > limits.maxDocumentBytes) {
-      return {
-        ok: false,
-        problem: 'too-large',
-        detail: `${candidate.filename} is ${bytesInWords(candidate.bytes.byteLength)}; ${sizeLimit}.`,
-        files: [candidate.filename],
-      };
+      return problemWith(
+        candidate,
+        'too-large',
+        `is ${bytesInWords(candidate.bytes.byteLength)}; ${sizeLimit}`,
+      );
     }
-    const opened = await openPdf(candidate.bytes);
-    if (!opened.ok) {
-      return {
-        ok: false,
-        problem: opened.problem,
-        detail: `${candidate.filename} ${opened.why}.`,
-        files: [candidate.filename],
-      };
-    }
-    files.push({ filename: candidate.filename, bytes: candidate.bytes, pages: opened.pages });
-    docs.push(opened.doc);
+    const one = await measure(candidate, limits);
+    if ('ok' in one) return one;
+    measured.push(one);
   }
 
+  const files: PdfFile[] = measured.map((m) => ({
+    filename: m.file.filename,
+    bytes: m.file.bytes,
+    pages: m.pages,
+    kind: m.kind,
+  }));
   const pages = files.reduce((sum, f) => sum + f.pages, 0);
   const names = files.map((f) => f.filename);
   if (pages > limits.maxPages) {
@@ -193,14 +263,14 @@ export async function prepareFaxDocument(
     };
   }
 
-  const [only] = files;
-  if (only && files.length === 1) {
-    return { ok: true, document: { bytes: only.bytes, pages, files }, ignored };
+  const [only] = measured;
+  if (only && measured.length === 1 && only.kind === 'pdf') {
+    return { ok: true, document: { bytes: only.file.bytes, pages, files }, ignored };
   }
 
   let merged: Uint8Array;
   try {
-    merged = await mergePdfs(docs);
+    merged = await mergeIntoOne(measured, limits.pageSize ?? 'A4');
   } catch {
     // Each opened on its own, but a broken object deep inside one surfaced while copying its pages.
     return {
@@ -221,12 +291,59 @@ export async function prepareFaxDocument(
   return { ok: true, document: { bytes: merged, pages, files }, ignored };
 }
 
-/** Merges the documents, in order, into one. */
-async function mergePdfs(docs: PDFDocument[]): Promise<Uint8Array> {
+/** Opens a PDF, or reads an image's headers (sizes, pages) without decoding its pixels. */
+async function measure(file: Candidate, limits: DocumentLimits): Promise<Measured | Problem> {
+  if (file.kind === 'pdf') {
+    const opened = await openPdf(file.bytes);
+    if (!opened.ok) return problemWith(file, opened.problem, opened.why);
+    return { kind: 'pdf', file, doc: opened.doc, pages: opened.pages };
+  }
+  const maxPixels = limits.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const damaged = () => problemWith(file, 'damaged', 'is damaged: its picture cannot be read');
+  let sizes: ImageSize[];
+  let tiff: TiffPage[] = [];
+  try {
+    if (file.kind === 'tiff') {
+      // One page more than the limit is enough to know the limit is passed.
+      tiff = readTiffPages(file.bytes, limits.maxPages + 1);
+      sizes = tiff;
+    } else {
+      sizes = [file.kind === 'jpeg' ? readJpegSize(file.bytes) : readPngSize(file.bytes)];
+    }
+  } catch {
+    return damaged();
+  }
+  if (sizes.length === 0 || sizes.some((s) => !(s.width > 0 && s.height > 0))) return damaged();
+  const largest = sizes.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b));
+  if (largest.width * largest.height > maxPixels) {
+    const mp = (n: number) => `${(n / 1_000_000).toFixed(1)} megapixels`;
+    return problemWith(
+      file,
+      'image-too-large',
+      `is a picture of ${largest.width} x ${largest.height} pixels (${mp(largest.width * largest.height)}); at most ${mp(maxPixels)} are faxed`,
+    );
+  }
+  if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };
+  const size = sizes[0] as ImageSize;
+  return file.kind === 'jpeg'
+    ? { kind: 'jpeg', file, size, pages: 1 }
+    : { kind: 'png', file, size, pages: 1 };
+}
+
+/** Merges the PDFs and the pages made from images, in mail order, into one document. */
+async function mergeIntoOne(files: Measured[], pageSize: PageSize): Promise<Uint8Array> {
   const merged = await PDFDocument.create({ updateMetadata: false });
-  for (const doc of docs) {
-    const pages = await merged.copyPages(doc, doc.getPageIndices());
-    for (const page of pages) merged.addPage(page);
+  for (const m of files) {
+    if (m.kind === 'pdf') {
+      const pages = await merged.copyPages(m.doc, m.doc.getPageIndices());
+      for (const page of pages) merged.addPage(page);
+    } else if (m.kind === 'jpeg') {
+      await addJpegPage(merged, m.file.bytes, m.size, pageSize);
+    } else if (m.kind === 'png') {
+      await addPngPage(merged, m.file.bytes, m.size, pageSize);
+    } else {
+      addTiffPages(merged, m.file.bytes, m.tiff, pageSize);
+    }
   }
   return merged.save();
 }

@@ -11,7 +11,41 @@ export type NumberProblem =
   | 'national-without-country'
   | 'invalid'
   | 'not-allowed-destination'
-  | 'blocked-destination';
+  | 'blocked-destination'
+  | 'costly-number';
+
+/**
+ * Kinds of number a fax to which costs far more than a fax should, or reaches no fax machine:
+ * refused unless an administrator allows the kind (ALLOW_NUMBER_TYPES). The first three are
+ * libphonenumber's types; `global-service` is ITU's shared country codes for global services.
+ */
+export const COSTLY_NUMBER_KINDS = [
+  'premium-rate',
+  'shared-cost',
+  'personal-number',
+  'global-service',
+] as const;
+export type CostlyNumberKind = (typeof COSTLY_NUMBER_KINDS)[number];
+
+/** ITU-T E.164 country codes shared by global services (satellite, international networks and the like). */
+const GLOBAL_SERVICES: Record<string, string> = {
+  '800': 'an international freephone number (+800)',
+  '808': 'an international shared-cost number (+808)',
+  '870': 'an Inmarsat satellite number (+870)',
+  '878': 'a universal personal telecommunications number (+878)',
+  '881': 'a satellite phone number (Global Mobile Satellite System, +881)',
+  '882': 'a number in an international network (+882)',
+  '883': 'a number in an international network (+883)',
+  '888': 'a number of the UN humanitarian telecommunications service (+888)',
+  '979': 'an international premium-rate number (+979)',
+  '991': 'a number in the international public telecommunications trial (+991)',
+};
+
+const KIND_WORDS: Record<Exclude<CostlyNumberKind, 'global-service'>, string> = {
+  'premium-rate': 'a premium-rate number',
+  'shared-cost': 'a shared-cost number',
+  'personal-number': 'a personal number (forwarded at a premium)',
+};
 
 export interface RecipientNumbers {
   accepted: { recipient: string; number: string }[];
@@ -25,11 +59,15 @@ export type NormalisedNumber =
 export interface NumberPolicy {
   faxDomain: string;
   defaultCountry?: string;
-  allowedPrefixes: string[];
-  blockedPrefixes: string[];
+  allowedPrefixes: readonly string[];
+  blockedPrefixes: readonly string[];
+  /** Costly kinds an administrator allows; none unless given. */
+  allowedNumberTypes?: readonly string[];
 }
 
-const SEPARATORS = /[-.() ]/g;
+/** What may stand between the digits: `+49 (30) 123-456`, `+49.30.123456`, `030/123456`. */
+const SEPARATORS = /[-.() /]/g;
+const SEPARATOR_WORDS = 'spaces, dashes (-), dots (.), slashes (/) and parentheses';
 
 /** Reads one local part as a fax number: separators removed, `+`/`00`/leading 1-9 international. */
 export function normaliseFaxNumber(localPart: string, defaultCountry?: string): NormalisedNumber {
@@ -39,7 +77,7 @@ export function normaliseFaxNumber(localPart: string, defaultCountry?: string): 
     return {
       ok: false,
       problem: 'not-a-number',
-      detail: `"${written}" is not a fax number: use digits only, starting with + and the country code (for example +4930123456)`,
+      detail: `"${written}" is not a fax number: write its digits, starting with + and the country code (for example +49 30 123456); ${SEPARATOR_WORDS} may separate them`,
     };
   }
   let international: string;
@@ -107,10 +145,36 @@ function e164Prefix(prefix: string): string {
   return `+${compact}`;
 }
 
-/** Applies destination rules: allowed prefixes (empty allows all), then blocked prefixes. */
+/** The costly kind of an E.164 number, with its words for the reply, if it is one. */
+export function costlyKindOf(number: string): { kind: CostlyNumberKind; words: string } | undefined {
+  let phone: ReturnType<typeof parsePhoneNumberWithError>;
+  try {
+    phone = parsePhoneNumberWithError(number);
+  } catch (error) {
+    if (error instanceof ParseError) return undefined;
+    throw error;
+  }
+  const global = GLOBAL_SERVICES[phone.countryCallingCode];
+  if (global) return { kind: 'global-service', words: global };
+  const type = phone.getType();
+  const kind =
+    type === 'PREMIUM_RATE'
+      ? 'premium-rate'
+      : type === 'SHARED_COST'
+        ? 'shared-cost'
+        : type === 'PERSONAL_NUMBER'
+          ? 'personal-number'
+          : undefined;
+  return kind ? { kind, words: KIND_WORDS[kind] } : undefined;
+}
+
+/**
+ * Applies destination rules: allowed prefixes (empty allows all), then blocked prefixes, then the
+ * costly kinds of number (refused unless allowed), so an unconfigured gateway is safe.
+ */
 export function checkDestination(
   number: string,
-  policy: Pick<NumberPolicy, 'allowedPrefixes' | 'blockedPrefixes'>,
+  policy: Pick<NumberPolicy, 'allowedPrefixes' | 'blockedPrefixes' | 'allowedNumberTypes'>,
 ): NormalisedNumber {
   const allowed = policy.allowedPrefixes.map(e164Prefix).filter((p) => p.length > 1);
   if (allowed.length > 0 && !allowed.some((p) => number.startsWith(p))) {
@@ -126,6 +190,16 @@ export function checkDestination(
       ok: false,
       problem: 'blocked-destination',
       detail: `${number} is blocked on this gateway (numbers starting ${blocked} are not faxed)`,
+    };
+  }
+  const costly = costlyKindOf(number);
+  if (costly && !(policy.allowedNumberTypes ?? []).includes(costly.kind)) {
+    return {
+      ok: false,
+      problem: 'costly-number',
+      detail:
+        `${number} is ${costly.words}, and this gateway does not fax ${costly.kind} numbers ` +
+        `unless its administrator allows them (setting ALLOW_NUMBER_TYPES)`,
     };
   }
   return { ok: true, number };

@@ -1,8 +1,13 @@
 // Who may send (PRODUCT.md section 2, steps 1-4): only the header block SES prepends is evidence;
 // anything the sender wrote into its own message, however SES-like, is not.
 
+import { getDomain } from 'tldts';
+import { type AuthResult, parseAuthenticationResults } from './authentication-results.ts';
 import type { InboundMail } from './inbound-mail.ts';
 import { headerValue } from './inbound-mail.ts';
+
+export type { AuthResult } from './authentication-results.ts';
+export { parseAuthenticationResults } from './authentication-results.ts';
 
 export type DropReason =
   | 'no-ses-headers'
@@ -11,8 +16,11 @@ export type DropReason =
   | 'from-header'
   | 'not-authenticated';
 
+export type TrustMethod = 'dmarc' | 'dkim' | 'spf';
+
 export type TrustDecision =
-  | { kind: 'authenticated'; sender: string; method: 'dmarc' | 'dkim' | 'spf' }
+  /** `sender` is one addr-spec, lower-case, its local part quoted where it must be. */
+  | { kind: 'authenticated'; sender: string; method: TrustMethod }
   | { kind: 'drop'; reason: DropReason; detail: string };
 
 type HeaderLine = { key: string; line: string };
@@ -21,14 +29,43 @@ type HeaderLine = { key: string; line: string };
 const SES_RECEIVED = /\bby\s+inbound-smtp\.[a-z0-9-]+\.amazonaws\.com\b/i;
 const SES_AUTHSERV_ID = 'amazonses.com';
 
+// The headers SES prepends, in the order it writes them (as received mail shows them). Nothing SES
+// writes comes twice or out of this order, and X-SES-DKIM-SIGNATURE (after X-SES-RECEIPT) is last.
+const SES_BLOCK_ORDER = new Map(
+  [
+    'return-path',
+    'received',
+    'x-ses-spam-verdict',
+    'x-ses-virus-verdict',
+    'received-spf',
+    'authentication-results',
+    'x-ses-receipt',
+    'x-ses-dkim-signature',
+  ].map((key, rank) => [key, rank]),
+);
+
 /**
- * The headers SES prepended: from the top down to (not including) the first Received: that is not
- * SES's own. Empty when the mail does not start with SES's block.
+ * The headers SES prepended: from the top while each header is one SES writes, in SES's order, and
+ * not a Received line of anyone else. So the block ends at the first non-SES Received, after
+ * X-SES-RECEIPT (and X-SES-DKIM-SIGNATURE), and at any header SES would not write there: a
+ * sender's own `X-SES-Spam-Verdict` directly below a block that lacks one is not SES's. One pass,
+ * stopping at the block's end. Empty when the mail does not start with SES's block.
  */
 export function sesHeaderBlock(headerLines: HeaderLine[]): HeaderLine[] {
-  const end = headerLines.findIndex((h) => h.key === 'received' && !SES_RECEIVED.test(h.line));
-  const block = end < 0 ? headerLines : headerLines.slice(0, end);
-  return block.some((h) => h.key === 'received') ? block : [];
+  let rank = -1;
+  let end = 0;
+  let sesReceived = false;
+  for (const h of headerLines) {
+    const next = SES_BLOCK_ORDER.get(h.key);
+    if (next === undefined || next <= rank) break;
+    if (h.key === 'received') {
+      if (!SES_RECEIVED.test(h.line)) break;
+      sesReceived = true;
+    }
+    rank = next;
+    end++;
+  }
+  return sesReceived ? headerLines.slice(0, end) : [];
 }
 
 /**
@@ -44,8 +81,7 @@ export function sesEnvelopeRecipients(headerLines: HeaderLine[]): string[] {
     });
 }
 
-/** The first occurrence within SES's block: SES writes its own before anything the sender wrote. */
-function firstInBlock(block: HeaderLine[], key: string): string | undefined {
+function inBlock(block: HeaderLine[], key: string): string | undefined {
   const found = block.find((h) => h.key === key);
   return found ? headerValue(found.line) : undefined;
 }
@@ -61,159 +97,117 @@ export function assessSenderTrust(
     ['x-ses-spam-verdict', 'spam-verdict'],
     ['x-ses-virus-verdict', 'virus-verdict'],
   ] as const) {
-    const verdict = firstInBlock(block, key);
+    const verdict = inBlock(block, key);
     if (verdict?.toUpperCase() !== 'PASS') {
       return drop(reason, verdict === undefined ? `SES wrote no ${key} header` : `SES ${key} is ${verdict}`);
     }
   }
   const mailbox = mail.from[0];
-  if (mail.fromHeaderCount !== 1 || mail.from.length !== 1 || !mailbox || !domainOf(mailbox.address)) {
+  if (mail.fromHeaderCount !== 1 || mail.from.length !== 1 || !mailbox) {
     return drop(
       'from-header',
       `expected one From header with one address, found ${mail.fromHeaderCount} header(s) with ${mail.from.length} mailbox(es)`,
     );
   }
-  const sender = mailbox.address.toLowerCase();
+  const sender = writableMailbox(mailbox.address.toLowerCase());
+  if (!sender) {
+    return drop('from-header', 'the From address cannot be written back as one mailbox to reply to');
+  }
   const fromDomain = domainOf(sender) as string;
 
-  const authValue = firstInBlock(block, 'authentication-results');
+  const authValue = inBlock(block, 'authentication-results');
   const auth = authValue === undefined ? undefined : parseAuthenticationResults(authValue);
-  if (!auth || auth.authservId !== SES_AUTHSERV_ID) {
-    return drop('not-authenticated', 'no Authentication-Results from amazonses.com in the SES block');
+  if (!auth) return drop('not-authenticated', 'SES wrote no Authentication-Results');
+  if ('error' in auth) {
+    return drop('not-authenticated', `SES's Authentication-Results cannot be read (${auth.error})`);
   }
-  const passed = (method: string) => auth.results.filter((r) => r.method === method && r.result === 'pass');
-
-  if (
-    passed('dmarc').some((r) => !r.props['header.from'] || sameDomain(r.props['header.from'], fromDomain))
-  ) {
-    return { kind: 'authenticated', sender, method: 'dmarc' };
+  if (auth.authservId !== SES_AUTHSERV_ID) {
+    return drop(
+      'not-authenticated',
+      `the Authentication-Results in the SES block are not from ${SES_AUTHSERV_ID}`,
+    );
   }
-  if (
-    passed('dkim').some((r) => {
-      const signer = r.props['header.d'] ?? domainOf(r.props['header.i'] ?? '');
-      return signer !== undefined && aligned(signer, fromDomain);
-    })
-  ) {
-    return { kind: 'authenticated', sender, method: 'dkim' };
+  const method = authenticatedBy(auth.results, fromDomain);
+  if (method === 'dmarc-fail') {
+    return drop('not-authenticated', `DMARC fails for ${fromDomain}`);
   }
-  const returnPath = firstInBlock(block, 'return-path');
-  if (
-    passed('spf').some((r) => {
-      const envelope = r.props['smtp.mailfrom'] ?? r.envelopeFrom ?? returnPath ?? '';
-      const domain = domainOf(envelope.replace(/^<|>$/g, ''));
-      return domain !== undefined && aligned(domain, fromDomain);
-    })
-  ) {
-    return { kind: 'authenticated', sender, method: 'spf' };
-  }
+  if (method) return { kind: 'authenticated', sender, method };
   const summary = auth.results
     .filter((r) => ['dmarc', 'dkim', 'spf'].includes(r.method))
     .map((r) => `${r.method}=${r.result}`)
     .join(' ');
   return drop(
     'not-authenticated',
-    `no DMARC pass and no DKIM or SPF pass aligned with ${fromDomain} (${summary || 'no results'})`,
+    `no DMARC pass for ${fromDomain} and no DKIM or SPF pass aligned with it (${summary || 'no results'})`,
   );
+}
+
+/**
+ * PRODUCT.md section 2 step 4 on parsed results. Each result speaks only for the domain it names
+ * itself (DMARC's header.from, DKIM's header.d / header.i, SPF's smtp.mailfrom or SES's
+ * envelope-from); a result naming no domain, or one property twice, counts for nobody. A failing
+ * DMARC result for the From domain (or one naming no domain) decides against the mail whatever
+ * else passed, and a DMARC pass counts only when no other DMARC result for that domain disagrees.
+ */
+export function authenticatedBy(
+  results: readonly AuthResult[],
+  fromDomain: string,
+): TrustMethod | 'dmarc-fail' | undefined {
+  const dmarc = results.filter((r) => {
+    if (r.method !== 'dmarc') return false;
+    const domain = r.props.get('header.from');
+    return domain === undefined || r.conflicting.length > 0 || domainOf(domain) === fromDomain;
+  });
+  if (dmarc.some((r) => r.result === 'fail')) return 'dmarc-fail';
+  const clean = (r: AuthResult) => r.result === 'pass' && r.conflicting.length === 0;
+  if (dmarc.length > 0 && dmarc.every((r) => clean(r) && r.props.has('header.from'))) return 'dmarc';
+  const allAligned = (domains: (string | undefined)[]) => {
+    const named = domains.filter((d): d is string => d !== undefined);
+    return named.length > 0 && named.every((d) => aligned(d, fromDomain));
+  };
+  const dkim = (r: AuthResult) => [r.props.get('header.d'), domainPart(r.props.get('header.i'))];
+  if (results.some((r) => r.method === 'dkim' && clean(r) && allAligned(dkim(r)))) return 'dkim';
+  const spf = (r: AuthResult) => [
+    domainPart(r.props.get('smtp.mailfrom')),
+    domainPart(r.props.get('envelope-from')),
+  ];
+  if (results.some((r) => r.method === 'spf' && clean(r) && allAligned(spf(r)))) return 'spf';
+  return undefined;
+}
+
+/** The domain after an address's last `@` (`@example.com` too); undefined without an `@`. */
+function domainPart(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const at = address.lastIndexOf('@');
+  return at < 0 ? undefined : address.slice(at + 1).replace(/^<|>$/g, '');
 }
 
 function drop(reason: DropReason, detail: string): TrustDecision {
   return { kind: 'drop', reason, detail };
 }
 
-// ---- Authentication-Results (RFC 8601) ----
+// ---- The sender's mailbox ----
 
-export interface AuthResult {
-  method: string;
-  result: string;
-  /** `ptype.property` -> value, e.g. `header.i` -> `@example.com`; the first of each. */
-  props: Record<string, string>;
-  /** SES writes the SPF envelope sender as a separate `envelope-from=` clause after `spf=`. */
-  envelopeFrom?: string;
-}
+const DOT_ATOM = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/i;
+const QUOTED_LOCAL = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*)"$/;
 
-export interface AuthenticationResults {
-  authservId: string;
-  results: AuthResult[];
-}
-
-/** Parses an Authentication-Results value: comments, quoted strings and folding are handled. */
-export function parseAuthenticationResults(value: string): AuthenticationResults {
-  const segments = splitOutsideQuotes(withoutComments(value.replace(/\r?\n/g, ' ')), ';');
-  const authservId = (segments.shift() ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-  const results: AuthResult[] = [];
-  for (const segment of segments) {
-    const pairs = [...segment.matchAll(/([A-Za-z0-9._/-]+)\s*=\s*((?:"(?:[^"\\]|\\.)*"|[^\s"])+)/g)].map(
-      ([, name, raw]) => [(name ?? '').toLowerCase(), unquote(raw ?? '')] as const,
-    );
-    const [head, ...rest] = pairs;
-    if (!head) continue; // `none` or an empty clause
-    const method = head[0].split('/')[0] ?? '';
-    const previous = results.at(-1);
-    if (method === 'envelope-from' && previous?.method === 'spf') {
-      previous.envelopeFrom ??= head[1];
-      continue;
-    }
-    const props: Record<string, string> = {};
-    for (const [name, propValue] of rest) {
-      if (name.includes('.') && props[name] === undefined) props[name] = propValue;
-    }
-    results.push({ method, result: head[1].toLowerCase(), props });
-  }
-  return { authservId, results };
-}
-
-function withoutComments(value: string): string {
-  let out = '';
-  let depth = 0;
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '\\' && (quoted || depth > 0)) {
-      if (depth === 0) out += c + (value[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (depth === 0 && c === '"') quoted = !quoted;
-    if (!quoted && c === '(') {
-      depth++;
-      continue;
-    }
-    if (!quoted && depth > 0 && c === ')') {
-      depth--;
-      if (depth === 0) out += ' ';
-      continue;
-    }
-    if (depth === 0) out += c;
-  }
-  return out;
-}
-
-function splitOutsideQuotes(value: string, separator: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '\\' && quoted) {
-      current += c + (value[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (c === '"') quoted = !quoted;
-    if (c === separator && !quoted) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
-
-/** Removes the quotes of quoted pieces (`"a;b"@example.com` -> `a;b@example.com`). */
-function unquote(value: string): string {
-  return value.replace(/"((?:[^"\\]|\\.)*)"/g, (_, inner: string) => inner.replace(/\\(.)/g, '$1'));
+/**
+ * The From address written back as exactly one addr-spec, or undefined when that cannot be done.
+ * The address parser hands a quoted local part back without its quotes (`"a,b"@evil.test` becomes
+ * `a,b@evil.test`), which a composer would split into two recipients; here the local part (all
+ * before the last `@`) is quoted again wherever it is not a dot-atom. Only printable ASCII is
+ * kept (SES sends without SMTPUTF8), at most 64 characters, and the domain must be a host name.
+ */
+export function writableMailbox(address: string): string | undefined {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const domain = domainOf(address.slice(at + 1));
+  if (!domain || domain.length > 253) return undefined;
+  let local = address.slice(0, at);
+  const quoted = QUOTED_LOCAL.exec(local);
+  if (quoted) local = (quoted[1] as string).replace(/\\(.)/g, '$1');
+  if (local.length === 0 || local.length > 64 || /[^\x20-\x7e]/.test(local)) return undefined;
+  return DOT_ATOM.test(local) ? `${local}@${domain}` : `"${local.replace(/(["\\])/g, '\\$1')}"@${domain}`;
 }
 
 // ---- Domains ----
@@ -225,21 +219,29 @@ export function domainOf(address: string): string | undefined {
   return /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(domain) && domain.length > 0 ? domain : undefined;
 }
 
-function sameDomain(a: string, b: string): boolean {
-  return domainOf(a) === domainOf(b);
+/**
+ * The organizational domain (RFC 7489 3.2) from the Public Suffix List, private entries included
+ * (a `github.io` signature speaks for no `*.github.io` site). A TLD the list does not know (`.test`)
+ * is a one-label public suffix, the list's default rule. Undefined for a public suffix itself.
+ */
+export function organizationalDomain(domain: string): string | undefined {
+  const name = domainOf(domain);
+  if (!name) return undefined;
+  return getDomain(name, { allowPrivateDomains: true, extractHostname: false }) ?? undefined;
 }
 
 /**
- * Relaxed alignment as parent/child: equal, or one is a subdomain of the other on a label boundary
- * (`evilexample.com` is not aligned with `example.com`). A bare top-level domain aligns with nothing.
+ * Relaxed alignment (RFC 7489 3.1): the same organizational domain, or the very same name (a public
+ * suffix aligns with itself only). `example.co.uk` and `co.uk` are not aligned; `bounces.partner.test`
+ * and `mail.partner.test` are.
  */
 export function aligned(a: string, b: string): boolean {
   const x = domainOf(a);
   const y = domainOf(b);
   if (!x || !y) return false;
   if (x === y) return true;
-  const [shorter, longer] = x.length < y.length ? [x, y] : [y, x];
-  return shorter.includes('.') && longer.endsWith(`.${shorter}`);
+  const org = organizationalDomain(x);
+  return org !== undefined && org === organizationalDomain(y);
 }
 
 // ---- Loop safety ----
@@ -277,7 +279,8 @@ export function loopRisk(
 /**
  * Why no reply may be sent to this mail, or undefined when replying is safe: a loop risk (checked
  * first: a bounce carries Auto-Submitted too, RFC 3464/3834, which must not hide that it is a
- * bounce), Auto-Submitted other than `no` (RFC 3834), or bulk/list precedence.
+ * bounce), Auto-Submitted other than `no` (RFC 3834), mailing-list mail (List-Id, List-Unsubscribe),
+ * or bulk/list/junk precedence.
  */
 export function isAutoReplyUnsafe(
   mail: ReplySafetyMail,
@@ -288,8 +291,12 @@ export function isAutoReplyUnsafe(
   if (loop) return loop;
   const autoSubmitted = mail.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
   if (autoSubmitted && autoSubmitted !== 'no') return `the mail is Auto-Submitted: ${autoSubmitted}`;
+  // Mailing-list mail (RFC 2369 / 2919 headers) is never answered, RFC 3834 section 2.
+  const list = mail.headerLines?.find((h) => h.key === 'list-id' || h.key === 'list-unsubscribe');
+  if (list)
+    return `the mail is mailing-list mail (it has ${list.key === 'list-id' ? 'List-Id' : 'List-Unsubscribe'})`;
   const precedenceLine = mail.headerLines?.find((h) => h.key === 'precedence');
-  const precedence = precedenceLine ? headerValue(precedenceLine.line).toLowerCase() : '';
+  const precedence = precedenceLine ? headerValue(precedenceLine.line).trim().toLowerCase() : '';
   if (['bulk', 'junk', 'list'].includes(precedence)) return `the mail has Precedence: ${precedence}`;
   return undefined;
 }

@@ -193,7 +193,10 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   }
   if (deps.usage && policy.dailyCostCeiling > 0) {
     // The answers' estimates replace the reservation (numbers not sent give theirs back).
-    const answered = reports.reduce((sum, r) => sum + (r.status === 'queued' ? (r.estimatedCost ?? 0) : 0), 0);
+    const answered = reports.reduce(
+      (sum, r) => sum + (r.status === 'queued' ? (r.estimatedCost ?? 0) : 0),
+      0,
+    );
     const reserved = estimatedCost(deps, document.pages * numbers.length);
     await deps.usage.correctGatewayCost(day, messageId, Math.round((answered - reserved) * 100) / 100);
   }
@@ -224,6 +227,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
         numbers: reports,
         rejectedRecipients,
         documents: outcome.documents ?? [],
+        files: document.files,
         pages: document.pages,
         ignoredAttachments: documents.ignored,
       },
@@ -478,7 +482,7 @@ async function replyOnce(context: ReplyContext, compose: () => ReplyText): Promi
   try {
     await deps.mailer.send({
       from: deps.policy.replyFrom,
-      to: replyTo.sender,
+      to: { address: replyTo.sender },
       subject,
       text,
       inReplyTo: replyTo.originalMessageId,

@@ -105,7 +105,10 @@ function headerValues(block: string): Map<string, string[]> {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    values.set(name, [...(values.get(name) ?? []), line.slice(colon + 1).trim()]);
+    // Appended in place: copying the list for each header was quadratic in a name's repeats.
+    const list = values.get(name);
+    if (list) list.push(line.slice(colon + 1).trim());
+    else values.set(name, [line.slice(colon + 1).trim()]);
   }
   return values;
 }

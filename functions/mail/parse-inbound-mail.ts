@@ -15,6 +15,7 @@ import PostalMime, { type Address, type Attachment, addressParser, type Email } 
 import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/inbound-mail.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
+import { headerBlockOverLimits } from './header-limits.ts';
 import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
@@ -27,8 +28,9 @@ const MAX_FORWARD_DEPTH = 3;
 export const PARSER_OPTIONS = { forceRfc822Attachments: true, attachmentEncoding: 'arraybuffer' } as const;
 
 /**
- * A mail the MIME parser refuses: over its limits (2 MiB of headers, 256 levels of nesting), which
- * no mail program writes. Nothing in it can be trusted or answered, so it is dropped, not retried.
+ * A mail that is not read: over the header limits checked before parsing (header-limits.ts), or
+ * refused by the MIME parser (over 2 MiB of headers in all, 256 levels of nesting), which no mail
+ * program writes. Nothing in it can be trusted or answered, so it is dropped, not retried.
  */
 export class UnreadableMailError extends Error {
   override readonly name = 'UnreadableMailError';
@@ -46,6 +48,8 @@ async function parseMime(
   raw: Buffer,
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair }> {
+  const overLimits = headerBlockOverLimits(raw);
+  if (overLimits) throw new UnreadableMailError(`the mail is not read: ${overLimits}`);
   const aside = setAsideLargeBodies(raw);
   let parsed: Email;
   try {
@@ -55,11 +59,25 @@ async function parseMime(
       cause: error,
     });
   }
+  keepOnlyShownAsEmbedded(parsed);
   return {
     parsed,
     restore: (content) => aside.restore(outer(content)),
     repair: repairerFor(aside.mail),
   };
+}
+
+/**
+ * postal-mime marks every part with a Content-ID inside multipart/related as related; only one the
+ * HTML body shows (`cid:`) is part of the text (a signature logo, a tracking pixel). Any other is a
+ * file the sender attached, and is faxed like one.
+ */
+function keepOnlyShownAsEmbedded(parsed: Email): void {
+  const html = (parsed.html ?? '').toLowerCase();
+  for (const attachment of parsed.attachments) {
+    const id = attachment.contentId?.replace(/^<|>$/g, '').trim().toLowerCase();
+    if (attachment.related && !(id && html.includes(`cid:${id}`))) attachment.related = false;
+  }
 }
 
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {

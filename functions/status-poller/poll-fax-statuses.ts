@@ -609,7 +609,7 @@ async function reportMail(run: PollRun, messageId: string): Promise<void> {
     }
     const mail: OutgoingMail = {
       from: deps.replyFrom,
-      to: first.sender,
+      to: { address: first.sender },
       subject: reply.subject,
       text: reply.text,
       attachments: reply.attachments,

@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { bareAddress, composeMime } from '../../functions/adapters/mime-message.ts';
+import { bareAddress, composeMessage, composeMime } from '../../functions/adapters/mime-message.ts';
 
 const pdf = new Uint8Array(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\nreceipt\n%%EOF\n', 'latin1'));
 
@@ -9,7 +9,7 @@ describe('composeMime', () => {
     const raw = await composeMime(
       {
         from: 'Fax gateway <fax@fax.example>',
-        to: 'alice@example.com',
+        to: { address: 'alice@example.com' },
         subject: 'Re: Rechnung für Müller',
         text: 'Your fax to +49 30 123456 was delivered.\nPages: 2',
         inReplyTo: '<orig-1@mail.example.com>',
@@ -35,7 +35,7 @@ describe('composeMime', () => {
   });
 
   it('gives every message its own Message-ID', async () => {
-    const mail = { from: 'fax@fax.example', to: 'a@example.com', subject: 'x', text: 'y' };
+    const mail = { from: 'fax@fax.example', to: { address: 'a@example.com' }, subject: 'x', text: 'y' };
     const [a, b] = await Promise.all([composeMime(mail), composeMime(mail)]);
     expect((await simpleParser(a)).messageId).not.toBe((await simpleParser(b)).messageId);
   });
@@ -43,7 +43,7 @@ describe('composeMime', () => {
   it('keeps a subject with line breaks from injecting headers', async () => {
     const raw = await composeMime({
       from: 'fax@fax.example',
-      to: 'alice@example.com',
+      to: { address: 'alice@example.com' },
       subject: 'Re: hello\r\nBcc: victim@example.org',
       text: 'body',
     });
@@ -55,10 +55,36 @@ describe('composeMime', () => {
 
   it('leaves threading headers out when there is no original', async () => {
     const parsed = await simpleParser(
-      await composeMime({ from: 'fax@fax.example', to: 'a@example.com', subject: 's', text: 't' }),
+      await composeMime({
+        from: 'fax@fax.example',
+        to: { address: 'a@example.com' },
+        subject: 's',
+        text: 't',
+      }),
     );
     expect(parsed.inReplyTo).toBeUndefined();
     expect(parsed.references).toBeUndefined();
+  });
+});
+
+describe('the one recipient (issue 11 item 1)', () => {
+  it.each([
+    ['victim@target.test,x@evil.test', '"victim@target.test,x"@evil.test'],
+    ['"victim@target.test,x"@evil.test', '"victim@target.test,x"@evil.test'],
+    ['a@target.test; b@evil.test', '"a@target.test; b"@evil.test'],
+    ['alice@example.com', 'alice@example.com'],
+  ])('%s is written as one mailbox, %s', async (address, written) => {
+    const { raw, envelope } = await composeMessage({
+      from: 'fax@fax.example',
+      to: { address },
+      subject: 's',
+      text: 't',
+    });
+    expect(envelope.to).toBe(written);
+    const parsed = await simpleParser(raw);
+    const to = [parsed.to ?? []].flat().flatMap((t) => t.value);
+    expect(to).toHaveLength(1);
+    expect(to[0]?.address?.endsWith(`@${written.split('@').at(-1)}`)).toBe(true);
   });
 });
 

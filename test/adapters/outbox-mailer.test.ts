@@ -11,7 +11,7 @@ import { tempDir } from '../support/stand-ins.ts';
 
 const reply: OutgoingMail = {
   from: 'Fax gateway <fax@fax.localhost>',
-  to: 'Alice <alice@example.com>',
+  to: { address: 'alice@example.com' },
   subject: 'Queued: your fax to +4930123456',
   text: 'Queued 1 fax.',
   inReplyTo: '<orig@example.com>',
@@ -76,7 +76,7 @@ describe('OutboxMailer', () => {
     expect(first).toBe(join(outboxDir, files.find((f) => first.endsWith(f)) ?? ''));
     const parsed = await simpleParser(readFileSync(first));
     expect(parsed.subject).toBe(reply.subject);
-    expect(parsed.to).toMatchObject({ value: [{ address: 'alice@example.com', name: 'Alice' }] });
+    expect(parsed.to).toMatchObject({ value: [{ address: 'alice@example.com', name: '' }] });
     expect(parsed.inReplyTo).toBe('<orig@example.com>');
     expect(parsed.headers.get('auto-submitted')).toBe('auto-replied');
   });

@@ -44,7 +44,7 @@ describe('SesMailer', () => {
     const pdf = Buffer.from('%PDF-1.7\nreceipt\n%%EOF\n');
     await mailer.send({
       from: 'Fax gateway <fax@fax.example>',
-      to: 'alice@example.com',
+      to: { address: 'alice@example.com' },
       subject: 'Delivered: fax to +4930123456',
       text: 'Your fax was delivered.',
       inReplyTo: '<orig@example.com>',
@@ -62,12 +62,35 @@ describe('SesMailer', () => {
     expect(Buffer.from(email?.attachments[0]?.content ?? '', 'base64').equals(pdf)).toBe(true);
   });
 
+  it('asks SES for exactly one recipient, the mailbox as the message names it', async () => {
+    const inputs: { Destination?: unknown }[] = [];
+    const recording = new SESv2Client(localAwsClientConfig(endpoint));
+    recording.middlewareStack.add(
+      (next) => async (args) => {
+        inputs.push(args.input as { Destination?: unknown });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const before = (await storedEmails()).length;
+    await new SesMailer(recording).send({
+      from: 'fax@fax.example',
+      to: { address: 'victim@target.test,x@evil.test' },
+      subject: 's',
+      text: 't',
+    });
+    recording.destroy();
+    expect(inputs.map((i) => i.Destination)).toEqual([{ ToAddresses: ['"victim@target.test,x"@evil.test'] }]);
+    const emails = await storedEmails();
+    expect(emails.slice(before).map((e) => e.destination.to)).toEqual([['"victim@target.test,x"@evil.test']]);
+  });
+
   it('lets an SES error through for the caller to retry', async () => {
     const unreachable = new SESv2Client({ ...localAwsClientConfig('http://127.0.0.1:9'), maxAttempts: 1 });
     await expect(
       new SesMailer(unreachable).send({
         from: 'fax@fax.example',
-        to: 'a@example.com',
+        to: { address: 'a@example.com' },
         subject: 's',
         text: 't',
       }),

@@ -75,7 +75,10 @@ function queued(
 ): CorpusExpectation {
   const pages = document.kind === 'identical' ? document.pages : document.pageWidths.length;
   const ignored = extra.ignored
-    ? { says: [`Not faxed (only PDF files are faxed): ${extra.ignored.join(', ')}`], neverSays: [] }
+    ? {
+        says: [`Not faxed (only PDF, JPEG, PNG and TIFF files are faxed): ${extra.ignored.join(', ')}`],
+        neverSays: [],
+      }
     : { says: [], neverSays: [/Not faxed/] };
   return {
     mail,
@@ -199,7 +202,7 @@ export const corpusExpectations: CorpusExpectation[] = [
     'jonas.becker@posteo.example',
     ['+493012345617'],
     { kind: 'merged', pageWidths: [420, 420, 595, 595, 595] },
-    { says: ['Anschreiben.pdf, Anlage § 12.pdf', 'merged into one fax'] },
+    { says: ['Anschreiben.pdf (2 pages), Anlage § 12.pdf (3 pages)', 'merged into one fax'] },
   ),
   queued('evolution', 'peter@linuxhaus.example', ['+493012345618'], {
     kind: 'identical',
@@ -345,8 +348,8 @@ export const corpusExpectations: CorpusExpectation[] = [
       subject: /^Fax queued(: |$)/,
       says: [
         queuedLine('+493012345629', 4),
-        '01 Deckblatt.pdf, 02 Schriftsatz.pdf, 03 Anlage K1.pdf (4 pages)',
-        'Not faxed (only PDF files are faxed): Entwurf.docx',
+        'Documents (4 pages in all): 01 Deckblatt.pdf (1 page), 02 Schriftsatz.pdf (2 pages), 03 Anlage K1.pdf (1 page)',
+        'Not faxed (only PDF, JPEG, PNG and TIFF files are faxed): Entwurf.docx',
       ],
     },
   },
@@ -490,10 +493,10 @@ export const corpusExpectations: CorpusExpectation[] = [
     { says: ['Document: Antrag Elternzeit.pdf (1 page)'], neverSays: ['signature.asc', 'publickey'] },
   ),
 
-  rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'no-pdf', [
+  // The "photo" is a JPEG's first bytes and no picture: faxed pictures are read, so it is damaged.
+  rejected('reject-no-pdf-photo-and-docx', 'max.mustermann.fax@gmail.com', 'damaged', [
     'IMG_4021.jpeg',
-    'Formular.docx',
-    /attach .*PDF/i,
+    /damaged/,
   ]),
   rejected('reject-encrypted-pdf', 'lena.vogel@icloud.example', 'encrypted', [
     'Gehaltsabrechnung_11_2026.pdf',

@@ -1,5 +1,5 @@
+import { PDFDocument } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
-import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { type DocumentDecision, isPdf, prepareFaxDocument } from '../../functions/domain/documents.ts';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
@@ -42,7 +42,7 @@ describe('isPdf', () => {
 describe('prepareFaxDocument on the mail fixtures', () => {
   it.each([
     ['outlook-qp-body-signature-logo', ['Angebot 2026-114.pdf'], 1, []],
-    ['apple-mail-inline-pdf', ['SCAN.PDF'], 2, ['IMG_0042.jpeg']],
+    ['apple-mail-inline-pdf', ['SCAN.PDF', 'IMG_0042.jpeg'], 3, []],
     ['gmail-octet-stream-several-recipients', ['invoice.pdf'], 1, []],
     ['thunderbird-rfc2231-filename', ['Rechnung März 2026 – Kunde 10084.pdf'], 1, []],
     ['scanner-mfp-spf-only', ['20261127093012.pdf'], 3, []],
@@ -86,12 +86,18 @@ describe('prepareFaxDocument on the mail fixtures', () => {
     }
   });
 
-  it('says what to attach when there is no PDF, listing what came instead', async () => {
+  it('faxes the picture of a mail without a PDF; with nothing to fax, says what is faxed', async () => {
     const decision = await decide('no-pdf-only-docx-and-image');
-    expect(decision).toMatchObject({ ok: false, problem: 'no-pdf', files: [] });
-    if (!decision.ok) {
-      expect(decision.detail).toMatch(/attach the document as a PDF/);
-      expect(decision.detail).toContain('Brief.docx, photo.png');
+    expect(decision).toMatchObject({ ok: true, ignored: ['Brief.docx'] });
+    expect(decision.ok && decision.document.files.map((f) => f.filename)).toEqual(['photo.png']);
+    const docxOnly = (await fixtureMail('no-pdf-only-docx-and-image')).parts.filter(
+      (p) => p.filename === 'Brief.docx',
+    );
+    const nothing = await prepareFaxDocument(docxOnly, limits);
+    expect(nothing).toMatchObject({ ok: false, problem: 'no-pdf', files: [] });
+    if (!nothing.ok) {
+      expect(nothing.detail).toMatch(/PDF files and JPEG, PNG and TIFF pictures are faxed/);
+      expect(nothing.detail).toContain('Brief.docx (save or export it as PDF)');
     }
     const none = await decide('auto-submitted-out-of-office');
     expect(none).toMatchObject({ ok: false, problem: 'no-pdf' });

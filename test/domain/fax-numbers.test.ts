@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { faxNumbersFromRecipients, normaliseFaxNumber } from '../../functions/domain/fax-numbers.ts';
+import {
+  checkDestination,
+  costlyKindOf,
+  faxNumbersFromRecipients,
+  normaliseFaxNumber,
+} from '../../functions/domain/fax-numbers.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail } from './fixture-mail.ts';
 
 const policy = { faxDomain: FIXTURE_FAX_DOMAIN, allowedPrefixes: [], blockedPrefixes: [] };
@@ -22,6 +27,9 @@ describe('normaliseFaxNumber', () => {
     ['+41 44 668 18 00', '+41446681800'],
     ['+43 1 9876543', '+4319876543'],
     ['+39 01234567', '+3901234567'],
+    // Issue 13: the slash, common in German numbers.
+    ['+49/30/123456', '+4930123456'],
+    ['+49 30/12 34 56', '+4930123456'],
   ])('%s is %s', (written, e164) => {
     expect(normaliseFaxNumber(written)).toEqual({ ok: true, number: e164 });
   });
@@ -31,6 +39,7 @@ describe('normaliseFaxNumber', () => {
     expect(normaliseFaxNumber('(030) 123-456', 'de')).toEqual({ ok: true, number: '+4930123456' });
     expect(normaliseFaxNumber('020 7946 0958', 'GB')).toEqual({ ok: true, number: '+442079460958' });
     expect(normaliseFaxNumber('01 42 68 53 00', 'FR')).toEqual({ ok: true, number: '+33142685300' });
+    expect(normaliseFaxNumber('030/123456', 'DE')).toEqual({ ok: true, number: '+4930123456' });
   });
 
   it('rejects a national number without a default country, showing the international form', () => {
@@ -54,11 +63,22 @@ describe('normaliseFaxNumber', () => {
     ['john.doe', 'not-a-number'],
     ['+49 30 123456 ext 7', 'not-a-number'],
     ['+49+30123456', 'not-a-number'],
-    ['030/123456', 'not-a-number'],
+    ['030/123456', 'national-without-country'],
+    ['+49\\30\\123456', 'not-a-number'],
+    ['+49_30_123456', 'not-a-number'],
   ])('%s is %s', (written, problem) => {
     const result = normaliseFaxNumber(written);
     expect(result).toMatchObject({ ok: false, problem });
     if (!result.ok) expect(result.detail).toMatch(/\w/);
+  });
+
+  it('names the separators it accepts when a number holds something else', () => {
+    const result = normaliseFaxNumber('+49_30_123456');
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.detail).toContain('spaces, dashes (-), dots (.), slashes (/) and parentheses');
+      expect(result.detail).not.toMatch(/digits only/);
+    }
   });
 
   it('names the number in the detail of an invalid one', () => {
@@ -117,6 +137,53 @@ describe('faxNumbersFromRecipients', () => {
       ['+4919123456', 'invalid'],
     ]);
     expect(result.rejected[0]?.detail).toContain('+49, +44');
+  });
+
+  // Issue 11 item 13: premium-rate, shared-cost, personal and global-service numbers cost far
+  // more than a fax; an unconfigured gateway refuses them, naming the rule.
+  it.each([
+    ['+19005550123', 'premium-rate'],
+    ['+449091234567', 'premium-rate'],
+    ['+33891234567', 'premium-rate'],
+    ['+491371234567', 'shared-cost'],
+    ['+4918012345678', 'shared-cost'],
+    ['+4970012345678', 'personal-number'],
+    ['+447012345678', 'personal-number'],
+    ['+881631234567', 'global-service'],
+    ['+870773111632', 'global-service'],
+    ['+80012345678', 'global-service'],
+    ['+979123456789', 'global-service'],
+  ])('refuses %s (%s) by default, and faxes it once its kind is allowed', (number, kind) => {
+    const refused = faxNumbersFromRecipients([`${number}@${FIXTURE_FAX_DOMAIN}`], policy);
+    expect(refused.accepted).toEqual([]);
+    expect(refused.rejected).toMatchObject([{ problem: 'costly-number' }]);
+    expect(refused.rejected[0]?.detail).toContain(`does not fax ${kind} numbers`);
+    expect(refused.rejected[0]?.detail).toContain('ALLOW_NUMBER_TYPES');
+    const allowed = faxNumbersFromRecipients([`${number}@${FIXTURE_FAX_DOMAIN}`], {
+      ...policy,
+      allowedNumberTypes: [kind],
+    });
+    expect(allowed.accepted.map((a) => a.number)).toEqual([number]);
+  });
+
+  it('faxes ordinary numbers: fixed line, mobile, toll-free', () => {
+    for (const number of [
+      '+4930123456',
+      '+4915112345678',
+      '+498001234567',
+      '+12125550100',
+      '+442079460958',
+    ]) {
+      expect(checkDestination(number, policy), number).toEqual({ ok: true, number });
+      expect(costlyKindOf(number), number).toBeUndefined();
+    }
+  });
+
+  it('allows one costly kind without the others', () => {
+    const rules = { ...policy, allowedNumberTypes: ['shared-cost'] };
+    expect(checkDestination('+491371234567', rules).ok).toBe(true);
+    expect(checkDestination('+19005550123', rules)).toMatchObject({ ok: false, problem: 'costly-number' });
+    expect(checkDestination('+881631234567', rules)).toMatchObject({ ok: false, problem: 'costly-number' });
   });
 
   it('uses the default country for national numbers', () => {
@@ -185,7 +252,7 @@ const KNOWN = [
   { cc: '43', nsn: '19876543', country: 'AT' },
   { cc: '31', nsn: '201234567', country: 'NL' },
 ];
-const separator = fc.constantFrom('', ' ', '-', '.', '  ', ' - ');
+const separator = fc.constantFrom('', ' ', '-', '.', '/', '  ', ' - ', ' / ');
 
 /** The digits split into random groups joined by random separators, maybe with parentheses. */
 const grouped = (digits: string) =>

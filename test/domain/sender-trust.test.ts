@@ -40,6 +40,8 @@ describe('sender trust on the mail fixtures', () => {
     ['forged-ses-block-below', 'not-authenticated'],
     // Passing copies directly after SES's block (no own Received): SES's FAIL comes first.
     ['forged-ses-copies-no-received', 'spam-verdict'],
+    // SES wrote no verdicts; the sender's copies directly below its X-SES-RECEIPT are not SES's.
+    ['forged-verdicts-below-block-without-verdicts', 'spam-verdict'],
   ])('%s is dropped for %s', async (name, reason) => {
     const decision = assessSenderTrust(await fixtureMail(name));
     expect(decision).toMatchObject({ kind: 'drop', reason });
@@ -171,7 +173,7 @@ describe('authentication', () => {
     ['header.i=@mail.example.com', 'alice@example.com'],
     ['header.i=user@Example.Com', 'alice@example.com'],
   ])('accepts an aligned dkim=pass (%s for %s)', (prop, from) => {
-    expect(decide(`spf=fail; dkim=pass ${prop}; dmarc=fail;`, from)).toMatchObject({ method: 'dkim' });
+    expect(decide(`spf=fail; dkim=pass ${prop}; dmarc=none;`, from)).toMatchObject({ method: 'dkim' });
   });
 
   it.each([
@@ -192,15 +194,15 @@ describe('authentication', () => {
     });
   });
 
-  it('accepts an aligned spf=pass by smtp.mailfrom, by SES envelope-from, or by Return-Path', () => {
+  it('accepts an aligned spf=pass by smtp.mailfrom or by SES envelope-from, never by Return-Path', () => {
     expect(decide('spf=pass smtp.mailfrom=bounce@example.com; dkim=none; dmarc=none;')).toMatchObject({
       method: 'spf',
     });
     expect(decide(`${spfClause('bounce@mail.example.com')} dkim=none; dmarc=none;`)).toMatchObject({
       method: 'spf',
     });
-    // No envelope in the result itself: the Return-Path SES wrote decides.
-    expect(decide('spf=pass; dkim=none; dmarc=none;')).toMatchObject({ method: 'spf' });
+    // No envelope in the result itself: a result that names no domain speaks for none.
+    expect(decide('spf=pass; dkim=none; dmarc=none;')).toMatchObject({ reason: 'not-authenticated' });
   });
 
   it('rejects an unaligned spf=pass and a Return-Path the sender wrote', () => {
@@ -254,26 +256,61 @@ describe('authentication', () => {
   });
 });
 
+const props = (entries: Record<string, string>) => new Map(Object.entries(entries));
+
 describe('parseAuthenticationResults', () => {
-  it('handles comments, nested comments, quoted values, folding and a version', () => {
+  it('handles comments, nested comments, quoted values, folding, a version and reason=', () => {
     const parsed = parseAuthenticationResults(
-      'amazonses.com 1 (the receiver; really);\r\n spf=pass (sender (nested) ok; x=y) smtp.mailfrom="a;b"@example.com;\r\n' +
-        '\tdkim = pass (good) header.d=example.com header.s="s1";\r\n dkim=fail reason="bad; sig" header.i=@x.example; dmarc=none',
+      'amazonses.com 1 (the receiver; really);\r\n spf=pass (sender (nested; dmarc=pass) ok; x=y) smtp.mailfrom="a;b"@example.com;\r\n' +
+        '\tdkim/1 = pass (good) header.d=example.com header.s="s1";\r\n dkim=fail reason="bad; sig" header.i=@x.example; dmarc=none',
     );
-    expect(parsed.authservId).toBe('amazonses.com');
-    expect(parsed.results).toEqual([
-      { method: 'spf', result: 'pass', props: { 'smtp.mailfrom': 'a;b@example.com' } },
-      { method: 'dkim', result: 'pass', props: { 'header.d': 'example.com', 'header.s': 's1' } },
-      { method: 'dkim', result: 'fail', props: { 'header.i': '@x.example' } },
-      { method: 'dmarc', result: 'none', props: {} },
-    ]);
+    expect(parsed).toEqual({
+      authservId: 'amazonses.com',
+      version: 1,
+      results: [
+        {
+          method: 'spf',
+          result: 'pass',
+          props: props({ 'smtp.mailfrom': 'a;b@example.com' }),
+          conflicting: [],
+        },
+        {
+          method: 'dkim',
+          result: 'pass',
+          props: props({ 'header.d': 'example.com', 'header.s': 's1' }),
+          conflicting: [],
+        },
+        {
+          method: 'dkim',
+          result: 'fail',
+          reason: 'bad; sig',
+          props: props({ 'header.i': '@x.example' }),
+          conflicting: [],
+        },
+        { method: 'dmarc', result: 'none', props: props({}), conflicting: [] },
+      ],
+    });
   });
 
-  it('attaches SES envelope-from clause to the spf result', () => {
+  it("folds SES's envelope-from and helo pieces into the spf result before them", () => {
     const parsed = parseAuthenticationResults(
-      'amazonses.com; spf=pass (spfCheck: x) client-ip=192.0.2.1; envelope-from=b@example.com; helo=h; dkim=none;',
+      'amazonses.com; spf=pass (spfCheck: x) client-ip=192.0.2.1; envelope-from=b+caf_=x=y.test@example.com; helo=h; dkim=none;',
     );
-    expect(parsed.results.find((r) => r.method === 'spf')?.envelopeFrom).toBe('b@example.com');
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.results.map((r) => r.method)).toEqual(['spf', 'dkim']);
+    expect(Object.fromEntries(parsed.results[0]?.props ?? [])).toEqual({
+      'client-ip': '192.0.2.1',
+      'envelope-from': 'b+caf_=x=y.test@example.com',
+      helo: 'h',
+    });
+  });
+
+  it("reads SES's empty envelope-from of the null sender as naming no domain", () => {
+    const parsed = parseAuthenticationResults(
+      'amazonses.com; spf=none (x) client-ip=192.0.2.1; envelope-from=; helo=h;',
+    );
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.results[0]?.props.get('envelope-from')).toBe('');
   });
 
   it('reads `none` (no results) as no results', () => {
@@ -281,6 +318,164 @@ describe('parseAuthenticationResults', () => {
       authservId: 'amazonses.com',
       results: [],
     });
+  });
+
+  it('keeps unknown methods as results of their own', () => {
+    const parsed = parseAuthenticationResults('amazonses.com; x-foo=bar header.from=example.com; arc=pass');
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.results.map((r) => `${r.method}=${r.result}`)).toEqual(['x-foo=bar', 'arc=pass']);
+  });
+
+  it('marks a property given twice with different values', () => {
+    const parsed = parseAuthenticationResults(
+      'amazonses.com; dkim=pass header.d=evil.test header.d=example.com',
+    );
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.results[0]?.conflicting).toEqual(['header.d']);
+  });
+
+  it.each([
+    'amazonses.com; dmarc=pass (unterminated',
+    'amazonses.com; dmarc=pass header.from="example.com',
+    'amazonses.com; dmarc=pass header.from',
+    'amazonses.com; dmarc=',
+    'amazonses.com; dmarc=pass) header.from=example.com',
+    'amazonses.com; =pass',
+    'amazonses.com; dmarc="pa ss"',
+  ])('refuses a header it cannot read: %s', (value) => {
+    expect(parseAuthenticationResults(value)).toHaveProperty('error');
+  });
+});
+
+describe('results only speak for the domain they name (issue 11 item 2)', () => {
+  const decide = (value: string, from = 'alice@example.test') =>
+    trust([...sesLines(auth(value)), OWN_RECEIVED, `From: ${from}`], from);
+
+  it('does not take a bare dmarc=pass, beside a fail for another domain, for the From domain', () => {
+    expect(decide('dmarc=fail header.from=evil.test; dmarc=pass')).toMatchObject({
+      kind: 'drop',
+      reason: 'not-authenticated',
+    });
+    expect(decide('dmarc=pass')).toMatchObject({ reason: 'not-authenticated' });
+  });
+
+  it('drops a failing DMARC for the From domain whatever else passed', () => {
+    const decision = decide(
+      'spf=pass smtp.mailfrom=a@example.test; dkim=pass header.d=example.test; dmarc=fail header.from=example.test',
+    );
+    expect(decision).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
+    if (decision.kind === 'drop') expect(decision.detail).toMatch(/DMARC fails for example\.test/);
+    expect(decide('dmarc=pass header.from=example.test; dmarc=fail header.from=example.test')).toMatchObject({
+      reason: 'not-authenticated',
+    });
+  });
+
+  it('counts a DMARC pass only when no other DMARC result for the domain disagrees', () => {
+    expect(decide('dmarc=pass header.from=example.test')).toMatchObject({ method: 'dmarc' });
+    expect(decide('dmarc=pass header.from=example.test; dmarc=none header.from=example.test')).toMatchObject({
+      reason: 'not-authenticated',
+    });
+  });
+
+  it.each([
+    [
+      'a comment',
+      'dmarc=fail (dmarc=pass header.from=example.test; dkim=pass header.d=example.test) header.from=evil.test',
+    ],
+    [
+      'a nested comment',
+      'dmarc=none (a (b; dmarc=pass header.from=example.test) c) header.from=example.test',
+    ],
+    ['a quoted string', 'dmarc=fail reason="x; dmarc=pass header.from=example.test" header.from=evil.test'],
+    ['a reason', 'spf=fail reason="dkim=pass header.d=example.test"; dmarc=none header.from=example.test'],
+    ['a property of another result', 'dkim=fail header.d=example.test; dkim=pass header.d=evil.test'],
+    ['a repeated property', 'dkim=pass header.d=evil.test header.d=example.test'],
+    ['an unknown method', 'x-dmarc=pass header.from=example.test; arc=pass header.d=example.test'],
+  ])('is not fooled by a pass in %s', (_, value) => {
+    expect(decide(value)).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
+  });
+
+  it('drops when SES header cannot be read', () => {
+    expect(decide('dmarc=pass header.from=example.test (')).toMatchObject({ reason: 'not-authenticated' });
+  });
+});
+
+describe('a reply goes to exactly one mailbox (issue 11 item 1)', () => {
+  const from = (address: string) =>
+    assessSenderTrust({
+      headerLines: headerLinesOf([
+        ...sesLines(auth('dmarc=pass header.from=evil.test;')),
+        OWN_RECEIVED,
+        'From: x',
+      ]),
+      from: [{ address, name: '' }],
+      fromHeaderCount: 1,
+    });
+
+  it('writes a quoted local part back quoted, so it stays one mailbox at the authenticated domain', async () => {
+    const mail = await parseInboundMail(
+      await buildSesMail({
+        from: '"victim@target.test,x"@evil.test',
+        to: `+4930123456@${FIXTURE_FAX_DOMAIN}`,
+        auth: 'amazonses.com; dmarc=pass header.from=evil.test;',
+      }),
+    );
+    expect(assessSenderTrust(mail)).toEqual({
+      kind: 'authenticated',
+      sender: '"victim@target.test,x"@evil.test',
+      method: 'dmarc',
+    });
+  });
+
+  it.each([
+    ['a,b@evil.test', '"a,b"@evil.test'],
+    ['"a b"@evil.test', '"a b"@evil.test'],
+    ['a"b@evil.test', '"a\\"b"@evil.test'],
+    ['first.last+tag@evil.test', 'first.last+tag@evil.test'],
+  ])('%s -> %s', (address, sender) => {
+    expect(from(address)).toMatchObject({ kind: 'authenticated', sender });
+  });
+
+  it.each([
+    ['jörg@evil.test'],
+    ['@evil.test'],
+    [`${'a'.repeat(65)}@evil.test`],
+    ['a@[192.0.2.1]'],
+    ['a\u0001b@evil.test'],
+  ])('drops %s, which cannot be written back as one mailbox SES can send to', (address) => {
+    expect(from(address)).toMatchObject({ kind: 'drop', reason: 'from-header' });
+  });
+});
+
+describe('alignment by organizational domain (issue 11 item 3)', () => {
+  it('does not align a signature of a public suffix with a domain under it', () => {
+    expect(
+      trust(
+        [
+          ...sesLines(auth('dkim=pass header.d=co.uk; dmarc=none header.from=example.co.uk;')),
+          OWN_RECEIVED,
+          'From: x',
+        ],
+        'bob@example.co.uk',
+      ),
+    ).toMatchObject({ reason: 'not-authenticated' });
+  });
+
+  it('aligns an SPF pass for a sibling subdomain', () => {
+    expect(
+      trust(
+        [
+          ...sesLines(
+            auth(
+              'spf=pass smtp.mailfrom=bounce@bounces.partner.test; dmarc=none header.from=mail.partner.test;',
+            ),
+          ),
+          OWN_RECEIVED,
+          'From: x',
+        ],
+        'orders@mail.partner.test',
+      ),
+    ).toMatchObject({ kind: 'authenticated', method: 'spf' });
   });
 });
 
@@ -294,6 +489,13 @@ describe('alignment', () => {
     ['example.com.evil.example', 'example.com', false],
     ['com', 'example.com', false],
     ['example.net', 'example.com', false],
+    ['co.uk', 'example.co.uk', false],
+    ['example.co.uk', 'mail.example.co.uk', true],
+    ['a.example.co.uk', 'b.example.co.uk', true],
+    ['bounces.partner.test', 'mail.partner.test', true],
+    ['github.io', 'alice.github.io', false],
+    ['alice.github.io', 'bob.github.io', false],
+    ['co.uk', 'co.uk', true],
     ['', 'example.com', false],
   ])('%s ~ %s is %s', (a, b, expected) => {
     expect(aligned(a, b)).toBe(expected);
@@ -317,6 +519,15 @@ describe('isAutoReplyUnsafe', () => {
     [mail('auto-generated; owner-email="x@example.com"'), 'alice@example.com'],
     [mail(undefined, 'bulk'), 'alice@example.com'],
     [mail(undefined, 'list'), 'alice@example.com'],
+    [
+      { headerLines: [{ key: 'list-id', line: 'List-Id: Fax users <fax.lists.example.com>' }] },
+      'alice@example.com',
+    ],
+    [
+      { headerLines: [{ key: 'list-unsubscribe', line: 'List-Unsubscribe: <mailto:x@example.com>' }] },
+      'a@example.com',
+    ],
+    [mail(undefined, 'junk'), 'alice@example.com'],
     [mail(), 'MAILER-DAEMON@example.com'],
     [mail(), 'postmaster@example.com'],
     [mail(), `fax@${FIXTURE_FAX_DOMAIN}`],
@@ -414,21 +625,212 @@ describe('properties', () => {
     );
   });
 
-  it("the order of SES's own lines does not matter as long as nothing else comes between", () => {
+  it("the order of SES's own lines before X-SES-RECEIPT does not matter when SES keeps its order", () => {
+    fc.assert(
+      fc.property(verdict, authValue, fc.boolean(), (spam, value, verdicts) => {
+        // SES leaves headers out (no verdicts without scanning); what it writes keeps its order.
+        const block = sesLines({ spamVerdict: spam, ...auth(value) }).filter(
+          (l) => verdicts || !l.startsWith('X-SES-Spam') || spam !== 'PASS',
+        );
+        const reference = trust([...block, OWN_RECEIVED, 'From: alice@example.com']);
+        expect(trust([...block, 'From: alice@example.com'])).toEqual(reference);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('copies of SES headers directly below a block that lacks them never stand in for them', () => {
+    const copies = fc.subarray([
+      'X-SES-Spam-Verdict: PASS',
+      'X-SES-Virus-Verdict: PASS',
+      'Received-SPF: pass client-ip=192.0.2.1; envelope-from=alice@example.com;',
+      'Authentication-Results: amazonses.com; dmarc=pass header.from=example.com;',
+      'X-SES-RECEIPT: forged',
+      'X-SES-DKIM-SIGNATURE: forged',
+    ]);
+    const omitted = fc.subarray([
+      'X-SES-Spam-Verdict',
+      'X-SES-Virus-Verdict',
+      'Authentication-Results',
+      'X-SES-RECEIPT',
+      'X-SES-DKIM-SIGNATURE',
+    ]);
+    fc.assert(
+      fc.property(copies, omitted, (forged, left) => {
+        const block = sesLines(auth('spf=fail; dkim=none; dmarc=none header.from=example.com;')).filter(
+          (l) => !left.some((key) => l.startsWith(`${key}:`)),
+        );
+        expect(trust([...block, ...forged, 'From: alice@example.com'])).toMatchObject({ kind: 'drop' });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+// ---- Properties: generated Authentication-Results headers ----
+
+// Organizational domains written out by hand (not by the code under test): .test is a one-label
+// public suffix, co.uk a public suffix of two.
+const ORG: Record<string, string | undefined> = {
+  'example.test': 'example.test',
+  'mail.example.test': 'example.test',
+  'evil.test': 'evil.test',
+  'example.co.uk': 'example.co.uk',
+  'co.uk': undefined,
+  'partner.test': 'partner.test',
+  'bounces.partner.test': 'partner.test',
+  'example.test.evil.test': 'evil.test',
+};
+const DOMAINS = Object.keys(ORG);
+const alignedByHand = (a: string, b: string) => a === b || (ORG[a] !== undefined && ORG[a] === ORG[b]);
+
+interface ModelResult {
+  method: string;
+  result: string;
+  domain?: string;
+  /** How the domain is written: in which property, quoted or not. */
+  style: number;
+  reason?: string;
+}
+
+const methodArb = fc.constantFrom('dmarc', 'dkim', 'spf', 'arc', 'x-foo', 'iprev', 'auth');
+const resultArb = fc.constantFrom('pass', 'fail', 'none', 'softfail', 'neutral', 'temperror', 'permerror');
+const modelArb = fc.record(
+  {
+    method: methodArb,
+    result: resultArb,
+    domain: fc.option(fc.constantFrom(...DOMAINS), { nil: undefined }),
+    style: fc.nat(3),
+    reason: fc.option(fc.constantFrom('bad; sig', 'x=y', 'dmarc=pass header.from=example.test', '(paren)'), {
+      nil: undefined,
+    }),
+  },
+  { requiredKeys: ['method', 'result', 'style'] },
+);
+
+/** CFWS with what an attacker would like read as results: comments (nested), folding. */
+const cfwsArb = fc.constantFrom(
+  ' ',
+  '\r\n ',
+  '\r\n\t',
+  ' (comment) ',
+  ' (dmarc=pass header.from=example.test; dkim=pass header.d=example.test) ',
+  ' (nested (spf=pass smtp.mailfrom=a@example.test; x) "q;"\\) ) ',
+  '  ',
+);
+
+function quote(text: string): string {
+  return `"${text.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+function render(r: ModelResult, pick: (i: number) => string): string {
+  const sp = (i: number) => pick(i);
+  const reason = r.reason === undefined ? '' : `${sp(1)}reason=${quote(r.reason)}`;
+  const domainProp = (): string => {
+    const d = r.domain as string;
+    const asValue = r.style % 2 === 0 ? d : quote(d);
+    if (r.method === 'dmarc') return `header.from=${asValue}`;
+    if (r.method === 'dkim') return r.style < 2 ? `header.d=${asValue}` : `header.i=@${d}`;
+    if (r.method === 'spf') return r.style < 2 ? `smtp.mailfrom=${quote('b;x')}@${d}` : '';
+    return `header.from=${asValue}${sp(2)}header.d=${d}`;
+  };
+  let text = `${r.method}${sp(3)}=${sp(4)}${r.result}${reason}`;
+  if (r.domain !== undefined) {
+    if (r.method === 'spf' && r.style >= 2) {
+      // SES's own shape: the envelope sender as a piece after a `;`.
+      text += ` (spfCheck: x) client-ip=192.0.2.1; envelope-from=bounce@${r.domain}; helo=h.${r.domain}`;
+    } else {
+      text += `${sp(5)}${domainProp()}`;
+    }
+  }
+  return text;
+}
+
+function header(results: ModelResult[], spaces: string[]): string {
+  const pick = (i: number) => spaces[i % Math.max(1, spaces.length)] ?? ' ';
+  const body = results.map((r, i) => `;${pick(i)}${render(r, (j) => pick(i + j))}`).join('');
+  return `amazonses.com${body}${results.length === 0 ? '; none' : ''}`;
+}
+
+const FROM_DOMAINS = DOMAINS.filter((d) => d !== 'co.uk');
+
+describe('properties of Authentication-Results', () => {
+  const run = (from: string, value: string) =>
+    trust([...sesLines({ auth: value }), OWN_RECEIVED, `From: alice@${from}`], `alice@${from}`);
+
+  it('the parser reads back every generated result with its own method, result and domain', () => {
     fc.assert(
       fc.property(
-        verdict,
-        authValue,
-        fc.array(fc.integer(), { minLength: 1, maxLength: 10 }),
-        (spam, value, keys) => {
-          const block = sesLines({ spamVerdict: spam, ...auth(value) });
-          const reference = trust([...block, OWN_RECEIVED, 'From: alice@example.com']);
-          expect(trust([...shuffled(block, keys), OWN_RECEIVED, 'From: alice@example.com'])).toEqual(
-            reference,
-          );
+        fc.array(modelArb, { maxLength: 7 }),
+        fc.array(cfwsArb, { minLength: 1, maxLength: 9 }),
+        (model, spaces) => {
+          const parsed = parseAuthenticationResults(header(model, spaces));
+          if ('error' in parsed) throw new Error(parsed.error);
+          expect(parsed.authservId).toBe('amazonses.com');
+          expect(
+            parsed.results.map((r) => {
+              const named =
+                r.props.get('header.from') ??
+                r.props.get('header.d') ??
+                r.props.get('header.i')?.replace(/^.*@/, '') ??
+                (r.props.get('smtp.mailfrom') ?? r.props.get('envelope-from'))?.replace(/^.*@/, '');
+              return [r.method, r.result, named, r.reason];
+            }),
+          ).toEqual(model.map((m) => [m.method, m.result, m.domain, m.reason]));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 400 },
+    );
+  });
+
+  it('no header authenticates a From whose domain none of its passing, aligned results names', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FROM_DOMAINS),
+        fc.array(modelArb, { maxLength: 7 }),
+        fc.array(cfwsArb, { minLength: 1, maxLength: 9 }),
+        (fromDomain, model, spaces) => {
+          const decision = run(fromDomain, header(model, spaces));
+          const vouching = model.filter(
+            (r) =>
+              r.result === 'pass' &&
+              r.domain !== undefined &&
+              ((r.method === 'dmarc' && r.domain === fromDomain) ||
+                ((r.method === 'dkim' || r.method === 'spf') && alignedByHand(r.domain, fromDomain))),
+          );
+          if (decision.kind === 'authenticated') {
+            expect(vouching.map((r) => r.method)).toContain(decision.method);
+          }
+          const dmarcFails = model.some(
+            (r) =>
+              r.method === 'dmarc' &&
+              r.result === 'fail' &&
+              (r.domain === undefined || r.domain === fromDomain),
+          );
+          if (dmarcFails) expect(decision).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('authenticates a From when one aligned pass stands alone among unrelated results', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FROM_DOMAINS),
+        fc.constantFrom('dkim', 'spf'),
+        fc.array(
+          modelArb.filter((r) => r.method !== 'dmarc'),
+          { maxLength: 5 },
+        ),
+        fc.array(cfwsArb, { minLength: 1, maxLength: 9 }),
+        (fromDomain, method, noise, spaces) => {
+          const pass: ModelResult = { method, result: 'pass', domain: fromDomain, style: 0 };
+          const decision = run(fromDomain, header([...noise, pass], spaces));
+          expect(decision).toMatchObject({ kind: 'authenticated' });
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

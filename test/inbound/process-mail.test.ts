@@ -2,14 +2,19 @@
 // the ledger and allowlist in a DynamoDB-compatible server, faxes sent to the faxrocks sandbox over
 // HTTP. Only the Mailer is a recording one (the MIME adapters have their own tests).
 
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
+import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDailyUsage } from '../../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
 import { S3MailStore } from '../../functions/adapters/s3-mail-store.ts';
+import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { CountingMetrics, silentLog } from '../../functions/adapters/telemetry.ts';
 import { gatewayPolicyFromEnv } from '../../functions/config.ts';
 import { jobReference } from '../../functions/domain/job-reference.ts';
@@ -17,7 +22,7 @@ import type { InboundDeps } from '../../functions/inbound/deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { systemClock } from '../../functions/ports.ts';
-import { ensureTables } from '../../local/stand-ins.ts';
+import { ensureTables, localAwsClientConfig } from '../../local/stand-ins.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { buildSesMail, deeplyNestedMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
 import {
@@ -26,6 +31,10 @@ import {
   startDynamoFixture,
   startS3Fixture,
 } from '../support/stand-ins.ts';
+
+// A CommonJS module with __esModule: Node's ESM loader and vitest's interop disagree on `default`.
+const sesLocal: typeof sesLocalModule.default =
+  typeof sesLocalModule === 'function' ? sesLocalModule : sesLocalModule.default;
 
 class RecordingMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
@@ -167,7 +176,7 @@ describe('a PDF from an allowed, authenticated sender', () => {
 
     expect(mailer.sent).toHaveLength(1);
     const reply = mailer.sent[0] as OutgoingMail;
-    expect(reply.to).toBe('alice@example.com');
+    expect(reply.to).toEqual({ address: 'alice@example.com' });
     expect(reply.from).toBe('fax@fax.example.com');
     expect(reply.inReplyTo).toBe('<invoice-42@example.com>');
     expect(reply.references).toContain('<invoice-42@example.com>');
@@ -203,7 +212,7 @@ describe('a PDF from an allowed, authenticated sender', () => {
     expect(sandbox.stats.requests['POST /send']).toBe(2);
     for (const n of numbers) expect(faxesTo(n)).toHaveLength(1);
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]?.to).toBe('bob@practice.example');
+    expect(mailer.sent[0]?.to).toEqual({ address: 'bob@practice.example' });
     for (const n of numbers) expect(mailer.sent[0]?.text).toContain(n);
   });
 
@@ -378,7 +387,7 @@ describe('mail faxgate will not fax', () => {
     await handleInboundBatch(event, deps);
     expect(faxesTo(number)).toHaveLength(0);
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]?.to).toBe('mallory@other.example');
+    expect(mailer.sent[0]?.to).toEqual({ address: 'mallory@other.example' });
     // Issue 12: an outsider is told in plain words to ask their administrator, never an admin command.
     expect(mailer.sent[0]?.text).toContain('ask your administrator to add your address');
     expect(mailer.sent[0]?.text).not.toMatch(/senders add|npx/);
@@ -417,6 +426,31 @@ describe('mail faxgate will not fax', () => {
     const mail = await ledger.getMail(id);
     expect(mail?.outcome).toBe('DROPPED');
     expect(mail?.reason).toBe('unreadable-mime');
+    expect(metrics.get('MailDropped')).toBe(1);
+  });
+
+  it('drops a mail with 100,000 header lines as unreadable before reading it (issue 11 item 8)', async () => {
+    const number = freshNumber();
+    const mail = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      extraHeaders: { 'X-Filler': 'a' },
+    });
+    // 100,000 repeated header lines (about 800 KB) inside the sender's own header block.
+    const raw = Buffer.from(
+      mail.toString('latin1').replace('X-Filler: a\r\n', 'X-Filler: a\r\n'.repeat(100_000)),
+      'latin1',
+    );
+    const { id, event } = await store(raw);
+    const result = await handleInboundBatch(event, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(0);
+    const record = await ledger.getMail(id);
+    expect(record?.outcome).toBe('DROPPED');
+    expect(record?.reason).toBe('unreadable-mime');
+    expect(record?.detail).toMatch(/more than 2000 lines/);
     expect(metrics.get('MailDropped')).toBe(1);
   });
 
@@ -569,5 +603,235 @@ describe('cost guards', () => {
     const day = new Date().toISOString().slice(0, 10);
     // Reserved at 0.09 a page, corrected by the sandbox's answers (also 0.09): 4.50 in all.
     expect(await usage.gatewayCost(day)).toBeCloseTo(4.5, 6);
+  });
+});
+
+describe('hostile senders (issue 11)', () => {
+  // The deployed mailer against an SES v2 stand-in: what SES is asked to send, and what it sends.
+  let ses: Server;
+  let sesEndpoint: string;
+  let sesClient: SESv2Client;
+  const requested: { Destination?: { ToAddresses?: string[] } }[] = [];
+
+  beforeAll(async () => {
+    ses = await sesLocal({ host: '127.0.0.1', port: 0 });
+    sesEndpoint = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+    sesClient = new SESv2Client(localAwsClientConfig(sesEndpoint));
+    // Reads each request's input as the SDK serialises it; the stand-in does not keep Destination.
+    sesClient.middlewareStack.add(
+      (next) => async (args) => {
+        requested.push(args.input as (typeof requested)[number]);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+  });
+  afterAll(async () => {
+    sesClient.destroy();
+    ses.closeAllConnections();
+    await new Promise((resolve) => ses.close(resolve));
+  });
+
+  async function sentBySes(): Promise<{ destination: { to: string[] } }[]> {
+    const response = await fetch(`${sesEndpoint}/store`);
+    return ((await response.json()) as { emails: { destination: { to: string[] } }[] }).emails;
+  }
+
+  /** A mail whose From header is exactly `from`, with DMARC passing for `dmarcDomain`. */
+  async function mailFrom(from: string, dmarcDomain: string, number: string, extra = {}): Promise<Buffer> {
+    const raw = await buildSesMail({
+      from: `placeholder@${dmarcDomain}`,
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      auth: `amazonses.com; spf=none; dkim=none; dmarc=pass header.from=${dmarcDomain};`,
+      extraHeaders: extra,
+    });
+    return Buffer.from(raw.toString('latin1').replace(/^From: .*$/m, `From: ${from}`), 'latin1');
+  }
+
+  it('answers a quoted local part holding a comma at that one mailbox, not at the address inside it', async () => {
+    const number = freshNumber();
+    const { id, event } = await store(
+      await mailFrom('"victim@target.test,x"@evil.test', 'evil.test', number),
+    );
+    requested.length = 0;
+    await handleInboundBatch(event, { ...deps, mailer: new SesMailer(sesClient) });
+    expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
+    expect(requested.map((r) => r.Destination?.ToAddresses)).toEqual([['"victim@target.test,x"@evil.test']]);
+    const [sent, ...more] = await sentBySes();
+    expect(more).toHaveLength(0);
+    // The To header the stand-in read back from the MIME message: one mailbox, at evil.test.
+    expect(sent?.destination.to).toEqual(['"victim@target.test,x"@evil.test']);
+    expect(faxesTo(number)).toHaveLength(0);
+  });
+
+  it('drops a From that cannot be written back as one mailbox, without a reply', async () => {
+    const number = freshNumber();
+    const { id, event } = await store(await mailFrom('jörg@evil.test', 'evil.test', number));
+    await handleInboundBatch(event, deps);
+    const mail = await ledger.getMail(id);
+    expect(mail?.outcome).toBe('DROPPED');
+    expect(mail?.reason).toBe('from-header');
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('does not authenticate alice@example.com by a bare dmarc=pass beside a fail for another domain', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      envelopeFrom: 'bounce@evil.test',
+      auth: 'amazonses.com; dmarc=fail header.from=evil.test; dmarc=pass',
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect((await ledger.getMail(id))?.reason).toBe('not-authenticated');
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it.each([
+    ['List-Id', '<fax-users.lists.example.com>'],
+    ['List-Unsubscribe', '<mailto:leave@lists.example.com>'],
+    ['Precedence', 'list'],
+  ])('faxes mailing-list mail (%s) from an allowed sender but never answers it', async (header, value) => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      extraHeaders: { [header]: value },
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect((await ledger.getMail(id))?.outcome).toBe('ACCEPTED');
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('does not answer mailing-list mail from a sender who is not allowed either', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'mallory@other.example',
+      to: `${number}@fax.example.com`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      extraHeaders: { 'List-Id': 'Fax users <fax-users.lists.example.com>' },
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect((await ledger.getMail(id))?.outcome).toBe('REJECTED');
+    expect(mailer.sent).toHaveLength(0);
+  });
+});
+
+describe('what a sender controls, echoed in the reply (issue 11 item 6)', () => {
+  it('shows a file name and a subject holding encoded CR LF escaped, so no line of the reply is forged', async () => {
+    const number = freshNumber();
+    const built = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'SUBJECT-HERE',
+      pdfs: [{ filename: 'NAME-HERE.pdf', bytes: await samplePdf(1) }],
+      attachments: [{ filename: 'OTHER-HERE.txt', content: 'notes', contentType: 'text/plain' }],
+    });
+    // RFC 2231 and RFC 2047 let a sender put CR LF and a bidi override into a name and a subject.
+    const forged = "utf-8''invoice.pdf%0D%0A%0D%0AYour%20fax%20to%20%2B19005550123%20was%20delivered.%0D%0A";
+    const raw = Buffer.from(
+      built
+        .toString('latin1')
+        .replace('Subject: SUBJECT-HERE', 'Subject: =?UTF-8?Q?Invoice_42=0D=0ABcc:_victim@example.org?=')
+        .replace(/filename=NAME-HERE\.pdf/g, `filename*=${forged}%E2%80%AEfdp.pdf`)
+        .replace(/name=NAME-HERE\.pdf/g, `name*=${forged}.pdf`)
+        .replace(/filename=OTHER-HERE\.txt/g, "filename*=utf-8''notes%0A--%20%0Afaxgate.txt")
+        .replace(/name=OTHER-HERE\.txt/g, "name*=utf-8''notes%0A.txt"),
+      'latin1',
+    );
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+
+    expect(faxesTo(number)).toHaveLength(1);
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.subject).toBe('Fax queued: Invoice 42\\r\\nBcc: victim@example.org');
+    expect(reply.subject).not.toMatch(/[\r\n]/);
+    expect(reply.text).toContain(
+      'invoice.pdf\\r\\n\\r\\nYour fax to +19005550123 was delivered.\\r\\n\\u202Efdp.pdf',
+    );
+    expect(reply.text).toContain('notes\\n-- \\nfaxgate.txt');
+    expect(reply.text).not.toMatch(/\r|\u202E/);
+    expect(reply.text).not.toMatch(/^Your fax to \+19005550123/m);
+    // One signature, the gateway's own, at the end.
+    expect(reply.text.match(/^-- $/gm)).toHaveLength(1);
+  });
+});
+
+describe('costly numbers (issue 11 item 13) and separators (issue 13)', () => {
+  it('refuses premium-rate, shared-cost and satellite numbers by default, naming the rule', async () => {
+    const costly = ['+19005550123', '+449091234567', '+491371234567', '+881631234567'];
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: costly.map((n) => `${n}@fax.example.com`),
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    for (const n of costly) expect(faxesTo(n)).toHaveLength(0);
+    const mail = await ledger.getMail(id);
+    expect(mail?.outcome).toBe('REJECTED');
+    expect(mail?.reason).toBe('no-fax-recipients');
+    const text = mailer.sent[0]?.text ?? '';
+    expect(mailer.sent[0]?.subject).toMatch(/^Fax not sent/);
+    expect(text).toContain(
+      '+19005550123 is a premium-rate number, and this gateway does not fax premium-rate numbers',
+    );
+    expect(text).toContain('+491371234567 is a shared-cost number');
+    expect(text).toContain('+881631234567 is a satellite phone number');
+    expect(text).toContain('ALLOW_NUMBER_TYPES');
+  });
+
+  it('faxes a costly kind the administrator allows, and only that kind', async () => {
+    const allowing = makeDeps({
+      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', ALLOW_NUMBER_TYPES: 'premium-rate' }),
+    });
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: ['+19005550142@fax.example.com', '+881631234568@fax.example.com'],
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, allowing);
+    expect(faxesTo('+19005550142')).toHaveLength(1);
+    expect(faxesTo('+881631234568')).toHaveLength(0);
+    expect(mailer.sent[0]?.text).toContain('+881631234568 is a satellite phone number');
+  });
+
+  it('reads / as a separator: 030/123456 and +49/30/123456 are faxed', async () => {
+    const national = freshNumber();
+    const international = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: [
+        `0${national.slice(3, 5)}/${national.slice(5)}@fax.example.com`,
+        `+49/${international.slice(3, 5)}/${international.slice(5)}@fax.example.com`,
+      ],
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(national)).toHaveLength(1);
+    expect(faxesTo(international)).toHaveLength(1);
+  });
+
+  it('names the separators it accepts when a number holds another', async () => {
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: '+49_30_5550999@fax.example.com',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    const text = mailer.sent[0]?.text ?? '';
+    expect(text).toContain('spaces, dashes (-), dots (.), slashes (/) and parentheses may separate them');
+    expect(text).not.toContain('digits only');
   });
 });

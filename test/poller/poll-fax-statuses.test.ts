@@ -146,7 +146,7 @@ describe('pollFaxStatuses', () => {
     w.advance(2 * MINUTE);
     const done = await w.poll();
     expect(done.delivered).toBe(3);
-    expect(w.mailer.sent.map((m) => m.to)).toEqual([
+    expect(w.mailer.sent.map((m) => m.to.address)).toEqual([
       'alice@example.com',
       'alice@example.com',
       'alice@example.com',

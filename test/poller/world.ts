@@ -2,7 +2,7 @@
 // real SDK, one controlled clock shared by the sandbox and the use case, and recorders for what the
 // poller says (mail, log lines, metrics).
 
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument } from '@cantoo/pdf-lib';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../../functions/adapters/dynamo-notification-lease.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';

@@ -32,6 +32,8 @@ export interface QueuedSummary {
   numbers: NumberReport[];
   rejectedRecipients: RejectedRecipient[];
   documents: string[];
+  /** Each faxed file with its pages, in fax order; without it only the names are listed. */
+  files?: { filename: string; pages: number }[];
   pages: number;
   ignoredAttachments: string[];
 }
@@ -106,14 +108,20 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
     for (const r of summary.rejectedRecipients) lines.push(recipientLine(r));
   }
 
+  const pagesOf = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
+  const files = summary.files ?? [];
   lines.push(
     '',
-    `Document: ${names(summary.documents)} (${summary.pages} ${summary.pages === 1 ? 'page' : 'pages'})`,
+    files.length > 1
+      ? `Documents (${pagesOf(summary.pages)} in all): ${files.map((f) => `${shownFileName(f.filename)} (${pagesOf(f.pages)})`).join(', ')}`
+      : `Document: ${names(summary.documents)} (${pagesOf(summary.pages)})`,
   );
   if (summary.documents.length > 1)
-    lines.push('The PDF files were merged into one fax in the order they were attached.');
+    lines.push('The files were merged into one fax in the order they were attached.');
   if (summary.ignoredAttachments.length > 0) {
-    lines.push(`Not faxed (only PDF files are faxed): ${names(summary.ignoredAttachments)}`);
+    lines.push(
+      `Not faxed (only PDF, JPEG, PNG and TIFF files are faxed): ${names(summary.ignoredAttachments)}`,
+    );
   }
   lines.push('', `Reference: ${summary.reference} (quote it when you ask about this fax)`);
 
@@ -201,7 +209,7 @@ function documentDetail(detail: string, files: string[]): string {
 function documentAdvice(problem: string, detail: string): string {
   const advice: Record<string, string> = {
     'no-pdf':
-      'Attach the document to fax as a PDF file (scans and "Print to PDF" both work), then send the email again.',
+      'Attach the document to fax as a PDF file ("Print to PDF" works), or scans and photos as PDF, JPEG, PNG or TIFF, then send the email again.',
     'not-a-pdf':
       'The file is named or labelled as a PDF but is something else. Export or print the document as a real PDF, then send again.',
     damaged: 'Save or export the document as a PDF again, then send the email again.',
@@ -209,6 +217,8 @@ function documentAdvice(problem: string, detail: string): string {
       'Remove the password protection (open it and save a copy without a password), then send again.',
     'no-pages': 'The PDF has no pages to fax. Attach the right file and send again.',
     'too-many-pages': 'Split the document into several emails, or fax fewer pages.',
+    'image-too-large':
+      'Send the picture at a smaller size (most phones and scanners can: 200 dpi is enough for a fax), or as a PDF.',
     'too-large':
       'Reduce the file size (scan at 200 dpi in black and white, or compress the PDF) and send again.',
   };

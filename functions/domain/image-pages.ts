@@ -1,0 +1,246 @@
+// Each image, and each TIFF page, becomes one page of the fax (issue 14).
+//
+// Placement rule: the picture is turned upright (EXIF or TIFF orientation), shrunk to fit inside a
+// 10 mm margin and never enlarged beyond its own size: a TIFF's stated resolution (a 200 dpi scan
+// prints at its real size), else 200 pixels per inch, about the fax's own fine resolution, so a
+// small picture is not blown up into a blur. It sits at the top of the page, centred across.
+//
+// Nothing is re-encoded where PDF can carry the data as it is: a JPEG goes in as DCTDecode (its
+// orientation is a transformation matrix, not a rotated copy), a CCITT G4 page's strips go in as
+// CCITTFaxDecode. Other bilevel TIFF pages are decoded to one bit per pixel, never to RGBA; only
+// colour and grey TIFF pages are decoded to RGB.
+
+import {
+  concatTransformationMatrix,
+  drawObject,
+  type PDFDocument,
+  type PDFPage,
+  type PDFRef,
+  popGraphicsState,
+  pushGraphicsState,
+} from '@cantoo/pdf-lib';
+import UTIF from 'utif2';
+import type { ImageSize, Orientation, TiffPage } from './image-formats.ts';
+
+export type PageSize = 'A4' | 'Letter' | 'Legal';
+
+/** Width and height in PDF points (1/72 inch). */
+export const PAGE_SIZES: Record<PageSize, readonly [number, number]> = {
+  A4: [595.28, 841.89],
+  Letter: [612, 792],
+  Legal: [612, 1008],
+};
+
+const MARGIN = (10 / 25.4) * 72;
+/** Pixels per inch below which a picture is not enlarged further. */
+export const MIN_PIXELS_PER_INCH = 200;
+
+interface Band {
+  ref: PDFRef;
+  /** First stored row this image holds, and how many (a TIFF strip is a band of the page). */
+  firstRow: number;
+  rows: number;
+}
+
+/** The transformation that maps the image's unit square onto the box, turned as `orientation` says. */
+function orientedMatrix(
+  o: Orientation,
+  box: { x: number; y: number; w: number; h: number },
+): [number, number, number, number, number, number] {
+  const { x, y, w, h } = box;
+  switch (o) {
+    case 1:
+      return [w, 0, 0, h, x, y];
+    case 2:
+      return [-w, 0, 0, h, x + w, y];
+    case 3:
+      return [-w, 0, 0, -h, x + w, y + h];
+    case 4:
+      return [w, 0, 0, -h, x, y + h];
+    case 5:
+      return [0, -h, -w, 0, x + w, y + h];
+    case 6:
+      return [0, -h, w, 0, x, y + h];
+    case 7:
+      return [0, h, w, 0, x, y];
+    case 8:
+      return [0, h, -w, 0, x + w, y];
+  }
+}
+
+function turnsSideways(o: Orientation): boolean {
+  return o >= 5;
+}
+
+/** Adds one page to `doc` showing the image made of `bands` (top to bottom), placed by the rule above. */
+function addPictureAsPage(doc: PDFDocument, size: ImageSize, bands: Band[], pageSize: PageSize): PDFPage {
+  const [pw, ph] = PAGE_SIZES[pageSize];
+  const page = doc.addPage([pw, ph]);
+  const res = size.resolution ?? { x: MIN_PIXELS_PER_INCH, y: MIN_PIXELS_PER_INCH };
+  const storedW = (size.width * 72) / res.x;
+  const storedH = (size.height * 72) / res.y;
+  const [naturalW, naturalH] = turnsSideways(size.orientation) ? [storedH, storedW] : [storedW, storedH];
+  const scale = Math.min(1, (pw - 2 * MARGIN) / naturalW, (ph - 2 * MARGIN) / naturalH);
+  const w = naturalW * scale;
+  const h = naturalH * scale;
+  const box = { x: (pw - w) / 2, y: ph - MARGIN - h, w, h };
+  const m = orientedMatrix(size.orientation, box);
+  for (const band of bands) {
+    const name = page.node.newXObject('Image', band.ref);
+    // The band's place in the whole image's unit square (PDF images run bottom to top).
+    const bottom = 1 - (band.firstRow + band.rows) / size.height;
+    page.pushOperators(
+      pushGraphicsState(),
+      concatTransformationMatrix(...m),
+      concatTransformationMatrix(1, 0, 0, band.rows / size.height, 0, bottom),
+      drawObject(name),
+      popGraphicsState(),
+    );
+  }
+  return page;
+}
+
+export async function addJpegPage(
+  doc: PDFDocument,
+  bytes: Uint8Array,
+  size: ImageSize,
+  pageSize: PageSize,
+): Promise<void> {
+  const image = await doc.embedJpg(bytes);
+  addPictureAsPage(doc, size, [{ ref: image.ref, firstRow: 0, rows: size.height }], pageSize);
+}
+
+export async function addPngPage(
+  doc: PDFDocument,
+  bytes: Uint8Array,
+  size: ImageSize,
+  pageSize: PageSize,
+): Promise<void> {
+  const image = await doc.embedPng(bytes);
+  addPictureAsPage(doc, size, [{ ref: image.ref, firstRow: 0, rows: size.height }], pageSize);
+}
+
+/** A TIFF page PDF can carry as it is: CCITT G4, one bit per pixel, in strips. */
+function isEmbeddableG4(page: TiffPage): boolean {
+  return (
+    page.compression === 4 &&
+    !page.tiled &&
+    page.samplesPerPixel === 1 &&
+    page.bitsPerSample[0] === 1 &&
+    (page.photometric === 0 || page.photometric === 1) &&
+    page.stripOffsets.length > 0 &&
+    page.stripOffsets.length === page.stripByteCounts.length &&
+    page.stripOffsets.length === Math.ceil(page.height / page.rowsPerStrip)
+  );
+}
+
+function reversedBits(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    let b = data[i] as number;
+    b = ((b & 0xf0) >> 4) | ((b & 0x0f) << 4);
+    b = ((b & 0xcc) >> 2) | ((b & 0x33) << 2);
+    b = ((b & 0xaa) >> 1) | ((b & 0x55) << 1);
+    out[i] = b;
+  }
+  return out;
+}
+
+/**
+ * Each G4 strip as an image of its own: a strip is coded from a white reference line, so strips
+ * cannot be joined into one stream, but drawn one under the other they make the page.
+ */
+function g4Bands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[] {
+  const bands: Band[] = [];
+  for (const [i, offset] of page.stripOffsets.entries()) {
+    const firstRow = i * page.rowsPerStrip;
+    const rows = Math.min(page.rowsPerStrip, page.height - firstRow);
+    const length = page.stripByteCounts[i] as number;
+    if (offset + length > bytes.length) throw new RangeError('a strip lies outside the file');
+    const stored = bytes.subarray(offset, offset + length);
+    // PDF reads CCITT data most significant bit first; FillOrder 2 stores it the other way round.
+    const data = page.fillOrder === 2 ? reversedBits(stored) : stored;
+    const stream = doc.context.stream(data, {
+      Type: 'XObject',
+      Subtype: 'Image',
+      Width: page.width,
+      Height: rows,
+      BitsPerComponent: 1,
+      ColorSpace: 'DeviceGray',
+      Filter: 'CCITTFaxDecode',
+      DecodeParms: { K: -1, Columns: page.width, Rows: rows, BlackIs1: false },
+      // CCITT codes white and black runs; BlackIsZero TIFFs show them the other way round.
+      ...(page.photometric === 1 ? { Decode: [1, 0] } : {}),
+    });
+    bands.push({ ref: doc.context.register(stream), firstRow, rows });
+  }
+  return bands;
+}
+
+/** utif2's own directory form, built from the bounded reader's tags, so it decodes only this page. */
+function utifDirectory(page: TiffPage): UTIF.IFD {
+  const ifd: Record<string, unknown> = {};
+  for (const [tag, values] of page.tags) {
+    if (tag === 282 || tag === 283) continue; // rationals; decoding does not use them
+    ifd[`t${tag}`] = values instanceof Uint8Array ? values : [...values];
+  }
+  return ifd as unknown as UTIF.IFD;
+}
+
+function decodedBand(doc: PDFDocument, file: ArrayBuffer, page: TiffPage): Band {
+  const ifd = utifDirectory(page);
+  UTIF.decodeImage(file, ifd);
+  const { width, height } = page;
+  const bilevel = page.samplesPerPixel === 1 && page.bitsPerSample[0] === 1 && page.photometric <= 1;
+  if (bilevel) {
+    // utif2 gives packed rows, 0 for white runs in WhiteIsZero files: stays one bit per pixel.
+    const stream = doc.context.flateStream(ifd.data.subarray(0, Math.ceil(width / 8) * height), {
+      Type: 'XObject',
+      Subtype: 'Image',
+      Width: width,
+      Height: height,
+      BitsPerComponent: 1,
+      ColorSpace: 'DeviceGray',
+      ...(page.photometric === 0 ? { Decode: [1, 0] } : {}),
+    });
+    return { ref: doc.context.register(stream), firstRow: 0, rows: height };
+  }
+  const rgba = UTIF.toRGBA8(ifd);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+    // Transparent parts on white paper.
+    const a = rgba[i + 3] as number;
+    const white = 255 - a;
+    rgb[j] = ((rgba[i] as number) * a) / 255 + white;
+    rgb[j + 1] = ((rgba[i + 1] as number) * a) / 255 + white;
+    rgb[j + 2] = ((rgba[i + 2] as number) * a) / 255 + white;
+  }
+  const stream = doc.context.flateStream(rgb, {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: width,
+    Height: height,
+    BitsPerComponent: 8,
+    ColorSpace: 'DeviceRGB',
+  });
+  return { ref: doc.context.register(stream), firstRow: 0, rows: height };
+}
+
+/** Adds one page per TIFF page, in file order. */
+export function addTiffPages(
+  doc: PDFDocument,
+  bytes: Uint8Array,
+  pages: TiffPage[],
+  pageSize: PageSize,
+): void {
+  let file: ArrayBuffer | undefined;
+  for (const page of pages) {
+    if (isEmbeddableG4(page)) {
+      addPictureAsPage(doc, page, g4Bands(doc, bytes, page), pageSize);
+      continue;
+    }
+    // utif2 reads from an ArrayBuffer of the file alone: one copy, shared by all its pages.
+    file ??= bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    addPictureAsPage(doc, page, [decodedBand(doc, file, page)], pageSize);
+  }
+}

@@ -1,0 +1,89 @@
+// Hostile header blocks are refused before any parsing (issue 11 item 8): the check reads at most
+// the limit's worth of the mail, and the MIME parser is never invoked for such a mail. Not timed
+// (speed is in `npm run bench`): counted, by watching the parser's entry point.
+
+import PostalMime from 'postal-mime';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  headerBlockOverLimits,
+  MAX_HEADER_BYTES,
+  MAX_HEADER_LINES,
+} from '../../functions/mail/header-limits.ts';
+import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
+import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
+
+const head = ['From: alice@example.com', 'To: +4930123456@fax.example.com', 'Subject: x'];
+const mail = (headerLines: string[], eol = '\r\n') =>
+  Buffer.from([...head, ...headerLines, '', 'body', ''].join(eol), 'latin1');
+const repeated = (count: number, line = 'X-A: a') => Array.from({ length: count }, () => line);
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('header limits before parsing', () => {
+  it('drops 100,000 header lines as unreadable without invoking the MIME parser', async () => {
+    const parse = vi.spyOn(PostalMime, 'parse');
+    const raw = mail(repeated(100_000));
+    await expect(parseInboundMail(raw)).rejects.toThrow(UnreadableMailError);
+    await expect(parseInboundMail(raw)).rejects.toThrow(`more than ${MAX_HEADER_LINES} lines`);
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('drops one 1.5 MB header line, and a header block with no end, without invoking the parser', async () => {
+    const parse = vi.spyOn(PostalMime, 'parse');
+    await expect(parseInboundMail(mail([`Subject: ${'a'.repeat(1_500_000)}`]))).rejects.toThrow(
+      'larger than 256 KiB',
+    );
+    // No empty line at all in 40 MB: the check stops at the limit.
+    const endless = Buffer.alloc(40 * 1024 * 1024, 'X-A: aaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n');
+    await expect(parseInboundMail(endless)).rejects.toThrow(UnreadableMailError);
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('reads mail up to the limits, in CRLF and bare-LF form, folded lines counted as lines', async () => {
+    const atLimit = repeated(MAX_HEADER_LINES - head.length);
+    for (const eol of ['\r\n', '\n']) {
+      expect((await parseInboundMail(mail(atLimit, eol))).subject).toBe('x');
+      await expect(parseInboundMail(mail([...atLimit, 'X-B: b'], eol))).rejects.toThrow(UnreadableMailError);
+    }
+    const folded = ['X-Folded: a', ...repeated(MAX_HEADER_LINES, ' b')];
+    expect(headerBlockOverLimits(mail(folded))).toMatch(/more than/);
+    // A large header block that real mail can have: 1,000 recipients in one folded To line.
+    const recipients = Array.from({ length: 1000 }, (_, i) => ` "Recipient ${i}" <r${i}@example.com>,`);
+    const big = mail(['Cc: list@example.com,', ...recipients, ' last@example.com']);
+    expect(big.length).toBeLessThan(MAX_HEADER_BYTES);
+    expect((await parseInboundMail(big)).subject).toBe('x');
+  });
+
+  it('does not count a large body: a mail of several MiB with a normal header is read', async () => {
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: '+4930123456@fax.example.com',
+      pdfs: [{ filename: 'big.pdf', bytes: await samplePdf(3, 'x'.repeat(2000)) }],
+      attachments: [{ filename: 'filler.bin', content: Buffer.alloc(3 * 1024 * 1024, 7) }],
+    });
+    expect(headerBlockOverLimits(raw)).toBeUndefined();
+    expect((await parseInboundMail(raw)).parts.map((p) => p.filename)).toEqual(['big.pdf', 'filler.bin']);
+  });
+
+  it('keeps an attached mail with a hostile header as one unread part of an ordinary mail', async () => {
+    const inner = mail(repeated(100_000)).toString('latin1');
+    const raw = Buffer.from(
+      [
+        ...head,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: message/rfc822',
+        'Content-Disposition: attachment; filename="fwd.eml"',
+        '',
+        inner,
+        '--b--',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const parsed = await parseInboundMail(raw);
+    expect(parsed.parts.map((p) => p.contentType)).toEqual(['message/rfc822']);
+  });
+});

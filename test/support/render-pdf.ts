@@ -1,0 +1,100 @@
+// Renders a PDF page with poppler's pdftoppm (Debian's poppler-utils; .ci/run installs it) and
+// compares what is on it with the picture that should be there. A real renderer rather than reading
+// our own image streams back: it decodes DCT, CCITT and Flate as a fax service would, and it applies
+// the transformation matrices, so a blank, turned or mirrored page fails.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Grey } from '../fixtures/images.ts';
+
+/** Page `page` (1-based) of `pdf` as grey pixels at `dpi`. */
+export function renderPage(pdf: Uint8Array, page: number, dpi = 50): Grey {
+  const dir = mkdtempSync(join(tmpdir(), 'faxgate-render-'));
+  try {
+    writeFileSync(join(dir, 'in.pdf'), pdf);
+    execFileSync(
+      'pdftoppm',
+      ['-gray', '-r', String(dpi), '-f', String(page), '-l', String(page), '-singlefile', 'in.pdf', 'out'],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    return readPgm(readFileSync(join(dir, 'out.pgm')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readPgm(file: Buffer): Grey {
+  // "P5\n<w> <h>\n255\n" then one byte per pixel.
+  const header = file
+    .subarray(0, 64)
+    .toString('latin1')
+    .match(/^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/);
+  if (!header) throw new Error('pdftoppm wrote no PGM');
+  const [all, w, h] = header as unknown as [string, string, string];
+  const width = Number(w);
+  const height = Number(h);
+  return { width, height, pixels: new Uint8Array(file.subarray(all.length, all.length + width * height)) };
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The smallest box holding every dark pixel, or undefined for a blank page. */
+export function inkBox(render: Grey): Box | undefined {
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = -1;
+  let maxY = -1;
+  for (let y = 0; y < render.height; y++) {
+    for (let x = 0; x < render.width; x++) {
+      if ((render.pixels[y * render.width + x] as number) < 128) {
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+      }
+    }
+  }
+  return maxX < 0 ? undefined : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+}
+
+/** Mean grey of each cell of a `cols` x `rows` grid over `box` of `picture`, 0..1. */
+function cells(picture: Grey, box: Box, cols: number, rows: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const x0 = box.x + Math.floor((c * box.width) / cols);
+      const x1 = Math.max(box.x + Math.floor(((c + 1) * box.width) / cols), x0 + 1);
+      const y0 = box.y + Math.floor((r * box.height) / rows);
+      const y1 = Math.max(box.y + Math.floor(((r + 1) * box.height) / rows), y0 + 1);
+      let sum = 0;
+      let n = 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          sum += picture.pixels[y * picture.width + x] as number;
+          n++;
+        }
+      }
+      out.push(n > 0 ? sum / n / 255 : 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * How far the inked part of the rendered page is from the expected picture: the mean difference of
+ * a 16 x 16 grid of cell averages, 0 (same) to 1 (opposite). Undefined when the page is blank.
+ */
+export function differenceFrom(render: Grey, expected: Grey): number | undefined {
+  const box = inkBox(render);
+  if (!box) return undefined;
+  const a = cells(render, box, 16, 16);
+  const b = cells(expected, { x: 0, y: 0, width: expected.width, height: expected.height }, 16, 16);
+  return a.reduce((sum, v, i) => sum + Math.abs(v - (b[i] as number)), 0) / a.length;
+}
