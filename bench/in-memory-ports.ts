@@ -2,7 +2,15 @@
 // DynamoDB or S3 emulator. They keep the ports' contracts (conditional claims, open jobs in send
 // order) in plain maps; they are fakes of OUR interfaces, never of the AWS SDK.
 
-import type { FaxJob, FaxOutcome, MailOutcome, MailRecord, NewFaxJob } from '../functions/domain/fax-job.ts';
+import type {
+  AttemptCause,
+  AttemptRecord,
+  FaxJob,
+  FaxOutcome,
+  MailOutcome,
+  MailRecord,
+  NewFaxJob,
+} from '../functions/domain/fax-job.ts';
 import { isFinal } from '../functions/domain/fax-job.ts';
 import { senderLookupKeys } from '../functions/domain/sender-policy.ts';
 import { ConflictError, MailNotFoundError } from '../functions/errors.ts';
@@ -87,6 +95,22 @@ export class MemoryDailyUsage implements DailyUsage {
     if (entry.counted.has(countedFor)) return;
     entry.counted.add(countedFor);
     entry.cost += cost;
+  }
+
+  async reserveGatewayCost(day: string, countedFor: string, cost: number, ceiling: number) {
+    const entry = this.cost.get(day) ?? { cost: 0, counted: new Set<string>() };
+    this.cost.set(day, entry);
+    if (entry.counted.has(countedFor)) return { allowed: true, costToday: entry.cost };
+    if (cost > ceiling || entry.cost + cost > ceiling) return { allowed: false, costToday: entry.cost };
+    entry.counted.add(countedFor);
+    entry.cost += cost;
+    return { allowed: true, costToday: entry.cost };
+  }
+
+  async correctGatewayCost(day: string, countedFor: string, delta: number): Promise<void> {
+    const entry = this.cost.get(day);
+    if (!entry?.counted.has(countedFor)) return;
+    entry.cost += delta;
   }
 }
 
@@ -173,6 +197,50 @@ export class MemoryJobLedger implements JobLedger {
 
   async markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void> {
     Object.assign(this.attempt(messageId, number, attemptId), { state: 'FAILED', error });
+  }
+
+  async scheduleRetry(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    retry: { finished: AttemptRecord; dueAt: string; cause: AttemptCause },
+  ): Promise<void> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (!job || job.attemptId !== attemptId) throw new ConflictError('not this attempt');
+    Object.assign(job, {
+      state: 'RETRY_DUE',
+      dueAt: retry.dueAt,
+      retryCause: retry.cause,
+      attempts: [...(job.attempts ?? []), retry.finished],
+      faxId: undefined,
+      queuedAt: undefined,
+      outcomeUnknown: undefined,
+      error: undefined,
+    });
+  }
+
+  async claimRetry(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string },
+  ): Promise<boolean> {
+    const job = this.jobs.get(jobKey(messageId, number));
+    if (job?.state !== 'RETRY_DUE' || job.attemptId !== fromAttemptId) return false;
+    Object.assign(job, { state: 'SENDING', ...next, attempt: (job.attempt ?? 1) + 1, dueAt: undefined });
+    return true;
+  }
+
+  async deferRetry(messageId: string, number: string, attemptId: string, deferral: { dueAt: string }) {
+    const job = this.attempt(messageId, number, attemptId);
+    Object.assign(job, { state: 'RETRY_DUE', dueAt: deferral.dueAt, attempt: (job.attempt ?? 1) - 1 });
+  }
+
+  async noteAbsent(messageId: string, number: string, attemptId: string, at: string): Promise<FaxJob> {
+    const job = this.attempt(messageId, number, attemptId);
+    job.absentSince ??= at;
+    job.absentChecks = (job.absentChecks ?? 0) + 1;
+    return { ...job };
   }
 
   async getJob(messageId: string, number: string): Promise<FaxJob | undefined> {

@@ -69,6 +69,13 @@ const policy: GatewayPolicy = {
   jobRetentionDays: 400,
   sendInFlightSeconds: 180,
   priceCurrency: 'EUR',
+  estimatedPricePerPage: 0.09,
+  giveUpAfterMinutes: 120,
+  redialBusyMinutes: [5, 5, 15, 40],
+  redialNoAnswerMinutes: [5, 30],
+  redialBrokenOffMinutes: [2, 10],
+  redialMaxAttempts: 6,
+  redialWindowMinutes: 180,
 };
 
 let sendBodyBytes = 0;

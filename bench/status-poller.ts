@@ -115,6 +115,8 @@ export async function measureStatusPoller(options: PollerOptions): Promise<Polle
           pendingTimeoutMinutes: 24 * 60,
           pageSize,
           maxPages: 20,
+          settleWindowMinutes: 10,
+          resendAmbiguous: true,
         },
         replyFrom: 'fax@fax.bench.example',
         clock: { now: () => new Date() },

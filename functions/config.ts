@@ -2,6 +2,7 @@
 // or malformed variable is a ConfigError naming it, never a silent default in the wrong place.
 // The settings themselves are declared in settings.ts.
 
+import { DEFAULT_REDIAL_SCHEDULE, type RedialSchedule } from './domain/redial-policy.ts';
 import { ConfigError } from './errors.ts';
 import { envText, gatewaySettings, pollerSettings, type SettingValues, settingsFromEnv } from './settings.ts';
 
@@ -9,8 +10,22 @@ export { ConfigError };
 
 /** The mail and fax rules both functions follow (see `gatewaySettings` for each one's meaning). */
 export type GatewayPolicy = SettingValues<typeof gatewaySettings.settings>;
-/** The status poller's own settings (see `pollerSettings`). */
-export type PollerPolicy = SettingValues<typeof pollerSettings.settings>;
+/**
+ * The status poller's own settings (see `pollerSettings`), and the re-dial schedule it follows
+ * (from the gateway settings: redialScheduleOf).
+ */
+export type PollerPolicy = SettingValues<typeof pollerSettings.settings> & { redial?: RedialSchedule };
+
+/** The re-dial schedule the gateway settings describe. */
+export function redialScheduleOf(policy: Partial<GatewayPolicy>): RedialSchedule {
+  return {
+    busyMinutes: policy.redialBusyMinutes ?? DEFAULT_REDIAL_SCHEDULE.busyMinutes,
+    noAnswerMinutes: policy.redialNoAnswerMinutes ?? DEFAULT_REDIAL_SCHEDULE.noAnswerMinutes,
+    brokenOffMinutes: policy.redialBrokenOffMinutes ?? DEFAULT_REDIAL_SCHEDULE.brokenOffMinutes,
+    maxAttempts: policy.redialMaxAttempts ?? DEFAULT_REDIAL_SCHEDULE.maxAttempts,
+    windowMinutes: policy.redialWindowMinutes ?? DEFAULT_REDIAL_SCHEDULE.windowMinutes,
+  };
+}
 
 type Env = Record<string, string | undefined>;
 

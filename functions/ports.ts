@@ -3,7 +3,15 @@
 // a MIME library; the one-machine runtime and the tests plug in the same adapters against
 // loopback stand-ins.
 
-import type { FaxJob, FaxOutcome, MailOutcome, MailRecord, NewFaxJob } from './domain/fax-job.ts';
+import type {
+  AttemptCause,
+  AttemptRecord,
+  FaxJob,
+  FaxOutcome,
+  MailOutcome,
+  MailRecord,
+  NewFaxJob,
+} from './domain/fax-job.ts';
 
 export interface Clock {
   now(): Date;
@@ -21,6 +29,16 @@ export interface StoredMailRef {
 export interface MailStore {
   /** The raw RFC 5322 bytes of a stored mail. Throws MailNotFoundError when the object is gone. */
   getRawMail(ref: StoredMailRef): Promise<Buffer>;
+}
+
+/**
+ * The document a mail's faxes were sent with, kept so a later attempt (a re-dial, or a send proven
+ * never to have happened) sends the same bytes.
+ */
+export interface PreparedDocuments {
+  keep(messageId: string, document: Uint8Array): Promise<void>;
+  /** The kept document, or undefined when it is gone (expired, never kept). */
+  get(messageId: string): Promise<Uint8Array | undefined>;
 }
 
 // ---- Sender allowlist (DynamoDB) ----
@@ -89,8 +107,46 @@ export interface JobLedger {
   ): Promise<void>;
   /** Leaves the job SENDING but notes that the /send outcome is unknown; the poller settles it. */
   markSendOutcomeUnknown(messageId: string, number: string, attemptId: string, reason: string): Promise<void>;
-  /** Ends a SENDING job whose /send was refused outright (422): it needs no polling, only a reply. */
-  markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void>;
+  /**
+   * Ends a SENDING job whose /send was refused outright (422). Born notified by default (the
+   * inbound reply says so at once); `notified: false` leaves it for the mail's final report.
+   */
+  markRefused(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    error: string,
+    options?: { notified?: boolean },
+  ): Promise<void>;
+  /**
+   * SENDING/QUEUED -> RETRY_DUE: the attempt is finished (kept in the job's history) and the next
+   * one is due at `dueAt`. Conditional on the attempt.
+   */
+  scheduleRetry(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    retry: { finished: AttemptRecord; dueAt: string; cause: AttemptCause },
+  ): Promise<void>;
+  /**
+   * The claim of a new attempt: RETRY_DUE (of attempt `fromAttemptId`, due by `sendStartedAt`) ->
+   * SENDING with attempt + 1. True for the one caller that won; /send may then run once.
+   */
+  claimRetry(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string },
+  ): Promise<boolean>;
+  /** SENDING -> RETRY_DUE, attempt - 1: the provider certainly did not take this attempt's /send. */
+  deferRetry(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    deferral: { dueAt: string; reason: string },
+  ): Promise<void>;
+  /** An ambiguous send was not in a complete read of /faxes: counts it, returns the job. */
+  noteAbsent(messageId: string, number: string, attemptId: string, at: string): Promise<FaxJob>;
   getJob(messageId: string, number: string): Promise<FaxJob | undefined>;
   listJobs(messageId: string): Promise<FaxJob[]>;
 
@@ -105,12 +161,15 @@ export interface JobLedger {
    */
   claimFax(
     faxId: string,
-    job: { messageId: string; number: string },
-  ): Promise<{ messageId: string; number: string }>;
-  /** Records the matched fax id (and SENDING -> QUEUED for a settled ambiguous send). */
-  attachFax(messageId: string, number: string, faxId: string, at: string): Promise<void>;
-  /** Records the final state; the job stays open until markNotified. */
-  recordOutcome(messageId: string, number: string, outcome: FaxOutcome): Promise<void>;
+    job: { messageId: string; number: string; attemptId?: string },
+  ): Promise<{ messageId: string; number: string; attemptId?: string }>;
+  /**
+   * Records the matched fax id (and SENDING -> QUEUED for a settled ambiguous send); with
+   * `attemptId`, only for that attempt.
+   */
+  attachFax(messageId: string, number: string, faxId: string, at: string, attemptId?: string): Promise<void>;
+  /** Records the final state (with `attemptId`, only for that attempt); open until markNotified. */
+  recordOutcome(messageId: string, number: string, outcome: FaxOutcome, attemptId?: string): Promise<void>;
   /** The outcome email went out: the job leaves the open-jobs index. */
   markNotified(messageId: string, number: string, at: string): Promise<void>;
 }
@@ -276,4 +335,17 @@ export interface DailyUsage {
   gatewayCost(day: string): Promise<number>;
   /** Adds a mail's estimated cost to the day's total (once per mail and batch). */
   addGatewayCost(day: string, countedFor: string, cost: number): Promise<void>;
+  /**
+   * Reserves `cost` for `countedFor` (a mail, or one attempt) unless the day's total would pass
+   * `ceiling` (one conditional write, so concurrent reservations cannot overshoot). Idempotent: a
+   * redelivery of what was reserved before is allowed again without counting twice.
+   */
+  reserveGatewayCost(
+    day: string,
+    countedFor: string,
+    cost: number,
+    ceiling: number,
+  ): Promise<{ allowed: boolean; costToday: number }>;
+  /** Corrects a reservation by `delta` once (the /send answer's estimate less the reserved one). */
+  correctGatewayCost(day: string, countedFor: string, delta: number): Promise<void>;
 }

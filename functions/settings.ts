@@ -312,6 +312,28 @@ export const tableName = text({
   test: (v) => /^[A-Za-z0-9_.-]{3,255}$/.test(v),
 });
 
+/** Minutes, comma-separated (`5,5,15,40`); empty means none. */
+export const minutesList: Kind<number[]> = {
+  type: 'list',
+  allowed: 'minutes, comma-separated',
+  read(raw) {
+    const items =
+      typeof raw === 'string'
+        ? raw.split(',')
+        : Array.isArray(raw)
+          ? (raw as unknown[]).map((v) => String(v))
+          : undefined;
+    if (items === undefined) return no('be comma-separated minutes such as 5,5,15,40');
+    const values = items
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map(Number);
+    const bad = values.find((v) => !Number.isInteger(v) || v < 0 || v > 1440);
+    return bad === undefined ? ok(values) : no('be comma-separated minutes from 0 to 1440', bad);
+  },
+  text: (values) => values.join(','),
+};
+
 // ---- The gateway's settings ----
 
 /** Paper sizes of pages made from pictures (functions/domain/image-pages.ts draws them). */
@@ -473,6 +495,51 @@ export const gatewaySettings = settingGroup({
       default: 'EUR',
       doc: 'Currency replies write prices in (faxrocks answers bare numbers)',
     },
+    estimatedPricePerPage: {
+      kind: decimal(0, 100),
+      env: 'PRICE_PER_PAGE',
+      default: 0.09,
+      doc: "Price per page the daily cost ceiling reserves before `/send` (faxrocks' answer corrects it)",
+    },
+    giveUpAfterMinutes: {
+      kind: whole(1, 5760),
+      env: 'GIVE_UP_AFTER_MINUTES',
+      default: 120,
+      doc: 'How long a mail is retried while faxrocks is unreachable or throttling before it gives up with a "nothing was faxed" reply',
+    },
+    redialBusyMinutes: {
+      kind: minutesList,
+      env: 'REDIAL_BUSY_MINUTES',
+      default: [5, 5, 15, 40],
+      shownDefault: '`5,5,15,40`',
+      doc: 'Minutes before each further attempt after a busy line (how many: the length of the list)',
+    },
+    redialNoAnswerMinutes: {
+      kind: minutesList,
+      env: 'REDIAL_NO_ANSWER_MINUTES',
+      default: [5, 30],
+      shownDefault: '`5,30`',
+      doc: 'Minutes before each further attempt after no answer',
+    },
+    redialBrokenOffMinutes: {
+      kind: minutesList,
+      env: 'REDIAL_BROKEN_OFF_MINUTES',
+      default: [2, 10],
+      shownDefault: '`2,10`',
+      doc: 'Minutes before each further attempt after a transmission broken off part way (pages sent < pages)',
+    },
+    redialMaxAttempts: {
+      kind: whole(1, 10),
+      env: 'REDIAL_MAX_ATTEMPTS',
+      default: 6,
+      doc: 'Attempts per number at most, the first included (`1`: never re-dial)',
+    },
+    redialWindowMinutes: {
+      kind: whole(0, 1440),
+      env: 'REDIAL_WINDOW_MINUTES',
+      default: 180,
+      doc: 'No attempt starts later than this after the first',
+    },
     sendInFlightSeconds: {
       kind: whole(1, 3600),
       env: 'SEND_IN_FLIGHT_SECONDS',
@@ -522,6 +589,18 @@ export const pollerSettings = settingGroup({
       default: 20,
       deploy: false,
       doc: "Most `/faxes` pages read in one poll when the provider's order cannot be trusted",
+    },
+    settleWindowMinutes: {
+      kind: whole(1, 1440),
+      env: 'SETTLE_WINDOW_MINUTES',
+      default: 10,
+      doc: 'An ambiguous send missing from complete `/faxes` reads on polls over this long after it was sent was never created, and is sent again',
+    },
+    resendAmbiguous: {
+      kind: flag,
+      env: 'RESEND_AMBIGUOUS',
+      default: true,
+      doc: 'Send an ambiguous send proven never created again; `false`: it ends `UNKNOWN` instead',
     },
   },
 });

@@ -22,6 +22,7 @@ import {
   type FaxGatewayProps,
   type FaxGatewaySettings,
   INBOUND_PREFIX,
+  PREPARED_PREFIX,
   resolveProps,
 } from './gateway-props.ts';
 import { createStatefulResources } from './gateway-stateful.ts';
@@ -118,6 +119,17 @@ export class FaxGateway extends Construct {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${INBOUND_PREFIX}*]`,
       reason:
         'The inbound function reads the mail SES stored; object keys are SES message ids, unknown in advance, so the grant is s3:GetObject on the inbound/ prefix and nothing else.',
+    });
+    const prepared = `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PREPARED_PREFIX}*]`;
+    Validations.of(this.inboundFunction.role as iam.Role).acknowledge({
+      id: prepared,
+      reason:
+        "The inbound function keeps each mail's prepared document for re-dials under prepared/<SES message id>.pdf, keys unknown in advance: s3:PutObject on that prefix only.",
+    });
+    Validations.of(this.statusPollerFunction.role as iam.Role).acknowledge({
+      id: prepared,
+      reason:
+        'The status poller reads the prepared document of a mail to make a later attempt (a re-dial): s3:GetObject on the prepared/ prefix only.',
     });
     const basicExecution =
       'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';

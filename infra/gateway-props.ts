@@ -30,6 +30,8 @@ export const DEFAULT_TOKEN_PARAMETER = '/faxgate/faxrocks-token';
 export const DEFAULT_FAXROCKS_API_URL = 'https://faxrocks.com/api';
 /** Where SES stores raw mail; the inbound function may read nothing else. */
 export const INBOUND_PREFIX = 'inbound/';
+/** Where the inbound function keeps each mail's prepared document for later attempts (re-dials). */
+export const PREPARED_PREFIX = 'prepared/';
 /** The namespace the functions' metrics go to (Powertools EMF). */
 export const METRICS_NAMESPACE = 'faxgate';
 /** The Powertools service name: also the `service` dimension of every metric. */
@@ -152,9 +154,9 @@ export const deploySettings = settingGroup({
       doc: 'Mails per inbound invocation; one keeps a slow send from timing out its neighbours',
     },
     maxReceiveCount: {
-      kind: whole(2, 10),
-      default: 3,
-      doc: 'Receipts of a queue message before it moves to the dead-letter queue',
+      kind: whole(2, 100),
+      default: 30,
+      doc: 'Receipts of a queue message before it moves to the dead-letter queue; the inbound function delays each retry (backoff, `Retry-After`) so the default covers `GIVE_UP_AFTER_MINUTES`, and gives up with a reply on the last',
     },
     pollMinutes: {
       kind: whole(1, 60),

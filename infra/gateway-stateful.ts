@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { jobsTableSchema, sendersTableSchema } from '../functions/adapters/table-schema.ts';
-import { type FaxGatewaySettings, INBOUND_PREFIX } from './gateway-props.ts';
+import { type FaxGatewaySettings, INBOUND_PREFIX, PREPARED_PREFIX } from './gateway-props.ts';
 
 /** The inbound function's time-out; the queue's visibility time-out follows from it. */
 export const INBOUND_TIMEOUT = Duration.minutes(2);
@@ -58,6 +58,8 @@ export function createStatefulResources(
         expiration: Duration.days(settings.mailRetentionDays),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },
+      // Re-dials end within hours of the first attempt; the document is not needed after that.
+      { id: 'expire-prepared-documents', prefix: PREPARED_PREFIX, expiration: Duration.days(2) },
     ],
     removalPolicy: RemovalPolicy.RETAIN,
   });

@@ -35,6 +35,7 @@ import {
   GatewayConfigurationError,
   INBOUND_PREFIX,
   METRICS_NAMESPACE,
+  PREPARED_PREFIX,
   SERVICE_NAME,
   sesName,
 } from './gateway-props.ts';
@@ -156,6 +157,9 @@ export function createFunctions(
   const resources = {
     JOBS_TABLE: stateful.jobsTable.tableName,
     SENDERS_TABLE: stateful.sendersTable.tableName,
+    MAIL_BUCKET: stateful.mailBucket.bucketName,
+    // The inbound function gives a mail up on its last receive (with a reply), not after it.
+    INBOUND_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
@@ -211,6 +215,30 @@ function grantPermissions(
       sid: 'ReadInboundMail',
       actions: ['s3:GetObject'],
       resources: [stateful.mailBucket.arnForObjects(`${INBOUND_PREFIX}*`)],
+    }),
+  );
+  // The prepared document of each mail, written once by the inbound function, read by the poller
+  // for later attempts.
+  inboundFunction.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'KeepPreparedDocuments',
+      actions: ['s3:PutObject'],
+      resources: [stateful.mailBucket.arnForObjects(`${PREPARED_PREFIX}*`)],
+    }),
+  );
+  statusPollerFunction.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadPreparedDocuments',
+      actions: ['s3:GetObject'],
+      resources: [stateful.mailBucket.arnForObjects(`${PREPARED_PREFIX}*`)],
+    }),
+  );
+  // Each failed message's own retry delay (backoff, Retry-After) instead of the queue's fixed one.
+  inboundFunction.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'DelayRetries',
+      actions: ['sqs:ChangeMessageVisibility'],
+      resources: [stateful.inboundQueue.queueArn],
     }),
   );
   const jobsResources = [

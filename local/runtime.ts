@@ -280,7 +280,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       clock,
     };
     const deps = buildInboundDeps(config, { ...clients, s3: s3Client });
-    const pollerDeps = buildPollerDeps(config, clients);
+    const pollerDeps = buildPollerDeps(config, { ...clients, s3: s3Client });
     const { ledger } = deps;
 
     const handler = options.inboundHandler ?? handleInboundBatch;

@@ -22,6 +22,8 @@ export interface StoredFax {
   fixed?: { status: 'pending' | 'delivered' | 'failed'; error?: string; pagesSent?: number };
   /** False for seeded faxes: their document is generated on request. */
   hasDocument: boolean;
+  /** Faxes to the same number stored before this one (test numbers that fail only at first). */
+  sequence?: number;
 }
 
 /** A fax as `GET /faxes` shows it (the provider's snake_case shape). */
@@ -95,7 +97,7 @@ export function viewOf(
     if (fax.fixed.status === 'delivered') return delivered();
     return failed(fax.fixed.error ?? 'Failed', fax.fixed.pagesSent ?? 0);
   }
-  const fate = fateOf(fax.number);
+  const fate = fateOf(fax.number, fax.sequence ?? 0);
   if (fate.kind === 'pending-forever' || nowMs < finalAtMs) return pending;
   if (fate.kind === 'delivered') return delivered();
   return failed(fate.error, fate.sendsAllButLastPage ? Math.max(0, fax.pages - 1) : 0);
@@ -123,6 +125,8 @@ export class SandboxFaxStore {
   private sorted: StoredFax[] | undefined;
   private writes: Promise<void> = Promise.resolve();
   private writeCount = 0;
+  /** Faxes stored per number, for `sequence`. */
+  private readonly perNumber = new Map<string, number>();
 
   /** With a data directory, metadata lives in `faxes.json` (written atomically) and PDFs in `documents/`. */
   constructor(private readonly dataDir?: string) {
@@ -135,8 +139,15 @@ export class SandboxFaxStore {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (text !== undefined) {
-      for (const fax of JSON.parse(text) as StoredFax[]) this.faxes.set(fax.id, fax);
+      for (const fax of JSON.parse(text) as StoredFax[]) {
+        this.faxes.set(fax.id, fax);
+        this.perNumber.set(fax.number, this.sentTo(fax.number) + 1);
+      }
     }
+  }
+
+  private sentTo(number: string): number {
+    return this.perNumber.get(number) ?? 0;
   }
 
   get size(): number {
@@ -149,13 +160,17 @@ export class SandboxFaxStore {
 
   /** Adds faxes; the document (when given) is stored before the metadata names it. */
   async add(
-    entries: Array<Omit<StoredFax, 'id' | 'hasDocument'> & { id?: string; document?: Uint8Array }>,
+    entries: Array<
+      Omit<StoredFax, 'id' | 'hasDocument' | 'sequence'> & { id?: string; document?: Uint8Array }
+    >,
   ): Promise<StoredFax[]> {
     const added: StoredFax[] = [];
     for (const { document, id, ...rest } of entries) {
       let faxId = id ?? newFaxId(rest.createdAtMs);
       while (!id && this.faxes.has(faxId)) faxId = newFaxId(rest.createdAtMs);
-      const fax: StoredFax = { ...rest, id: faxId, hasDocument: document !== undefined };
+      const sequence = this.sentTo(rest.number);
+      this.perNumber.set(rest.number, sequence + 1);
+      const fax: StoredFax = { ...rest, id: faxId, hasDocument: document !== undefined, sequence };
       if (document) {
         if (this.dataDir) {
           const path = this.documentPath(faxId);

@@ -46,6 +46,8 @@ export interface SandboxOptions {
 export interface FaultSwitches {
   /** The next N API calls answer 500 without doing anything. */
   status5xx?: number;
+  /** The next N POST /send calls answer 500 without doing anything (other routes unaffected). */
+  send5xx?: number;
   /** The next `count` API calls answer 429 with `Retry-After: retryAfterSeconds` (or an HTTP date). */
   rateLimit?: { count: number; retryAfterSeconds: number; asHttpDate?: boolean };
   /** Every answer is held back this long (after the work is done: a slow /send still creates the fax). */
@@ -177,6 +179,10 @@ export async function startFaxrocksSandbox(options: SandboxOptions = {}): Promis
   }
 
   async function handleSend(req: IncomingMessage): Promise<Answer> {
+    if (faults.send5xx && faults.send5xx > 0) {
+      faults.send5xx--;
+      throw new HttpProblem(500, 'Server Error');
+    }
     const body = parseJson(await readBody(req));
     const result = await validateSend(body, accountTimezone);
     if (!result.ok) throw new HttpProblem(422, laravelMessage(result.errors), result.errors);
@@ -330,7 +336,7 @@ export async function startFaxrocksSandbox(options: SandboxOptions = {}): Promis
       }
       return v;
     };
-    for (const key of ['status5xx', 'slowMs', 'acceptThenFail'] as const) {
+    for (const key of ['status5xx', 'send5xx', 'slowMs', 'acceptThenFail'] as const) {
       if (!(key in given)) continue;
       if (given[key] === null) delete faults[key];
       else faults[key] = count(given[key], key);

@@ -301,6 +301,38 @@ describe('lifecycle under a controlled clock', () => {
     expect(current()[SANDBOX_TEST_NUMBERS.pendingForever]).toMatchObject({ status: false, error: null });
   });
 
+  it('numbers that fail the first N faxes, then deliver; the always-busy number never does', async () => {
+    const start = nowMs;
+    const final = (number: string) =>
+      sandbox
+        .faxes()
+        .filter((f) => f.number === number && Date.parse(f.created_at) >= start)
+        .reverse()
+        .map((f) => (f.status ? 'delivered' : (f.error ?? 'pending')));
+    const numbers = [
+      SANDBOX_TEST_NUMBERS.busyOnce,
+      SANDBOX_TEST_NUMBERS.busyTwice,
+      SANDBOX_TEST_NUMBERS.noAnswerOnce,
+      SANDBOX_TEST_NUMBERS.partialOnce,
+      SANDBOX_TEST_NUMBERS.busy,
+    ];
+    for (let round = 0; round < 3; round++) {
+      expect((await send({ numbers, data: pdf3 })).status).toBe(200);
+      nowMs += 1000;
+    }
+    nowMs += DELAY;
+    // The always-busy number had faxes from earlier tests: it is busy whatever the count.
+    expect(final(SANDBOX_TEST_NUMBERS.busyOnce)).toEqual(['Busy', 'delivered', 'delivered']);
+    expect(final(SANDBOX_TEST_NUMBERS.busyTwice)).toEqual(['Busy', 'Busy', 'delivered']);
+    expect(final(SANDBOX_TEST_NUMBERS.noAnswerOnce)).toEqual(['No answer', 'delivered', 'delivered']);
+    expect(final(SANDBOX_TEST_NUMBERS.partialOnce)).toEqual([
+      'Line dropped during transmission',
+      'delivered',
+      'delivered',
+    ]);
+    expect(final(SANDBOX_TEST_NUMBERS.busy)).toEqual(['Busy', 'Busy', 'Busy']);
+  });
+
   it('a scheduled fax waits for its time', async () => {
     const at = new Date(nowMs + 3600_000);
     const answer = await send({ number: '+4930300003', data: pdf1, scheduled_at: at.toISOString() });
@@ -338,7 +370,13 @@ describe('downloads', () => {
     await send({ number: SANDBOX_TEST_NUMBERS.busy, data: pdf3 });
     const fax = sandbox
       .faxes()
-      .find((f) => f.number === SANDBOX_TEST_NUMBERS.busy && f.status === false && !f.error);
+      .find(
+        (f) =>
+          f.number === SANDBOX_TEST_NUMBERS.busy &&
+          Date.parse(f.created_at) === nowMs &&
+          f.status === false &&
+          !f.error,
+      );
     if (!fax) throw new Error('no pending fax');
     const document = await call(`/faxes/${fax.id}/fax`);
     expect(document.status).toBe(200);
@@ -466,6 +504,16 @@ describe('faults and stats', () => {
     expect((await send({ number: '+4930700007', data: pdf1 })).status).toBe(500);
     expect(sandbox.faxes()).toHaveLength(before + 1);
     expect(sandbox.faults.acceptThenFail).toBe(0);
+  });
+
+  it('send5xx answers /send with 500 before creating anything, and leaves other routes alone', async () => {
+    sandbox.faults.send5xx = 1;
+    const before = sandbox.faxes().length;
+    expect((await call('/faxes')).status).toBe(200);
+    expect((await send({ number: '+4930700008', data: pdf1 })).status).toBe(500);
+    expect(sandbox.faxes()).toHaveLength(before);
+    expect((await send({ number: '+4930700008', data: pdf1 })).status).toBe(200);
+    expect(sandbox.faxes()).toHaveLength(before + 1);
   });
 
   it('switches and stats over HTTP on loopback', async () => {

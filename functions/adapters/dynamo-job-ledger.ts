@@ -4,8 +4,13 @@
 //   pk = MAIL#<messageId>  sk = MAIL          the mail record (audit, reply marker); its `ref` and
 //                                             `receivedDay` put it in the mail-reference and
 //                                             mails-by-day indexes (the admin CLI's history)
-//   pk = MAIL#<messageId>  sk = JOB#<number>  one fax job; open jobs carry openShard/openSince
-//   pk = FAX#<faxId>       sk = CLAIM         which job a faxrocks fax id belongs to
+//   pk = MAIL#<messageId>  sk = JOB#<number>  one fax job and its attempts; open jobs carry
+//                                             openShard/openSince
+//   pk = FAX#<faxId>       sk = CLAIM         which job (and attempt) a faxrocks fax id belongs to
+//
+// A job's attempts live on its one item (the current attempt's fields, the finished ones in a
+// bounded list), so every transition is one conditional write naming the attempt: a new attempt's
+// claim (RETRY_DUE -> SENDING, attempt + 1) is won by one poller only.
 //
 // Open jobs sit in the sparse `open-jobs` index under one shard, sorted by send time, until
 // markNotified removes the two index attributes.
@@ -20,6 +25,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  type AttemptCause,
+  type AttemptRecord,
   type FaxJob,
   type FaxOutcome,
   FINAL_STATES,
@@ -34,6 +41,19 @@ import { isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
+/** What belongs to the current attempt only: cleared when a new attempt is scheduled. */
+const CURRENT_ATTEMPT_FIELDS = [
+  'faxId',
+  'faxFoundAt',
+  'queuedAt',
+  'outcomeUnknown',
+  'absentSince',
+  'absentChecks',
+  'price',
+  'pagesSent',
+  'error',
+  'deferredBecause',
+] as const;
 const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'openShard', 'openSince', 'replyClaimUntil', 'receivedDay'] as const;
 const MAIL_OUTCOME_FIELDS = [
   'sender',
@@ -263,6 +283,8 @@ export class DynamoJobLedger implements JobLedger {
       ...withoutUndefined(job),
       ...jobKey(job.messageId, job.number),
       state: 'SENDING',
+      attempt: 1,
+      firstSentAt: job.sendStartedAt,
       openShard: OPEN_SHARD,
       openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
     };
@@ -344,14 +366,22 @@ export class DynamoJobLedger implements JobLedger {
     );
   }
 
-  async markRefused(messageId: string, number: string, attemptId: string, error: string): Promise<void> {
-    // The inbound reply reports the refusal at once, so the job is born notified and never polled.
+  async markRefused(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    error: string,
+    options: { notified?: boolean } = {},
+  ): Promise<void> {
+    // The inbound reply reports a first attempt's refusal at once, so that job is born notified and
+    // never polled; a later attempt's refusal waits for the mail's final report.
     const now = this.clock.now().toISOString();
+    const notified = options.notified ?? true;
     await this.update(
       jobKey(messageId, number),
-      { state: 'FAILED', error, finishedAt: now, notifiedAt: now },
+      { state: 'FAILED', error, finishedAt: now, ...(notified ? { notifiedAt: now } : {}) },
       {
-        remove: ['openShard', 'openSince'],
+        remove: notified ? ['openShard', 'openSince'] : [],
         condition:
           '#attemptId = :attemptId AND (#state = :sending OR (#state = :failed AND #error = :error))',
         names: { '#attemptId': 'attemptId' },
@@ -359,6 +389,115 @@ export class DynamoJobLedger implements JobLedger {
         conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
       },
     );
+  }
+
+  // ---- attempts ----
+
+  async scheduleRetry(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    retry: { finished: AttemptRecord; dueAt: string; cause: AttemptCause },
+  ): Promise<void> {
+    await this.update(
+      jobKey(messageId, number),
+      { state: 'RETRY_DUE', dueAt: retry.dueAt, retryCause: retry.cause },
+      {
+        appendAttempt: retry.finished,
+        remove: [...CURRENT_ATTEMPT_FIELDS],
+        condition: '#attemptId = :attemptId AND (#state = :sending OR #state = :queued)',
+        names: { '#attemptId': 'attemptId' },
+        values: { ':attemptId': attemptId, ':sending': 'SENDING', ':queued': 'QUEUED' },
+        conflict: () => `Job ${messageId}/${number} is not a live attempt ${attemptId}`,
+      },
+    );
+  }
+
+  async claimRetry(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(messageId, number),
+          UpdateExpression:
+            'SET #state = :sending, #attemptId = :next, #sendStartedAt = :started, #attempt = if_not_exists(#attempt, :one) + :one REMOVE #dueAt',
+          ConditionExpression: '#state = :due AND #attemptId = :from AND #dueAt <= :started',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#attemptId': 'attemptId',
+            '#sendStartedAt': 'sendStartedAt',
+            '#attempt': 'attempt',
+            '#dueAt': 'dueAt',
+          },
+          ExpressionAttributeValues: {
+            ':sending': 'SENDING',
+            ':due': 'RETRY_DUE',
+            ':next': next.attemptId,
+            ':from': fromAttemptId,
+            ':started': next.sendStartedAt,
+            ':one': 1,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async deferRetry(
+    messageId: string,
+    number: string,
+    attemptId: string,
+    deferral: { dueAt: string; reason: string },
+  ): Promise<void> {
+    // The provider certainly did not take the fax: the attempt is given back, not counted.
+    await this.update(
+      jobKey(messageId, number),
+      { state: 'RETRY_DUE', dueAt: deferral.dueAt, deferredBecause: deferral.reason },
+      {
+        decrementAttempt: true,
+        condition: '#attemptId = :attemptId AND #state = :sending',
+        names: { '#attemptId': 'attemptId' },
+        values: { ':attemptId': attemptId, ':sending': 'SENDING' },
+        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+      },
+    );
+  }
+
+  async noteAbsent(messageId: string, number: string, attemptId: string, at: string): Promise<FaxJob> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(messageId, number),
+          UpdateExpression: 'SET #absentSince = if_not_exists(#absentSince, :at) ADD #absentChecks :one',
+          ConditionExpression:
+            '#attemptId = :attemptId AND #state = :sending AND attribute_not_exists(#faxId)',
+          ExpressionAttributeNames: {
+            '#absentSince': 'absentSince',
+            '#absentChecks': 'absentChecks',
+            '#attemptId': 'attemptId',
+            '#state': 'state',
+            '#faxId': 'faxId',
+          },
+          ExpressionAttributeValues: { ':at': at, ':one': 1, ':attemptId': attemptId, ':sending': 'SENDING' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return withoutInternal(result.Attributes ?? {}) as unknown as FaxJob;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      throw new ConflictError(`Job ${messageId}/${number} is not an unsettled attempt ${attemptId}`, {
+        cause: error,
+      });
+    }
   }
 
   async getJob(messageId: string, number: string): Promise<FaxJob | undefined> {
@@ -391,8 +530,8 @@ export class DynamoJobLedger implements JobLedger {
 
   async claimFax(
     faxId: string,
-    job: { messageId: string; number: string },
-  ): Promise<{ messageId: string; number: string }> {
+    job: { messageId: string; number: string; attemptId?: string },
+  ): Promise<{ messageId: string; number: string; attemptId?: string }> {
     const now = this.clock.now();
     try {
       await this.client.send(
@@ -403,24 +542,38 @@ export class DynamoJobLedger implements JobLedger {
             faxId,
             messageId: job.messageId,
             number: job.number,
+            ...(job.attemptId ? { attemptId: job.attemptId } : {}),
             claimedAt: now.toISOString(),
             expiresAt: Math.floor(now.getTime() / 1000) + this.claimRetentionSeconds,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { messageId: job.messageId, number: job.number };
+      return job;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
     const holder = await this.get(faxClaimKey(faxId));
     if (!holder) throw new ConflictError(`Claim of fax ${faxId} vanished while claiming it`);
-    return { messageId: String(holder.messageId), number: String(holder.number) };
+    return {
+      messageId: String(holder.messageId),
+      number: String(holder.number),
+      ...(typeof holder.attemptId === 'string' ? { attemptId: holder.attemptId } : {}),
+    };
   }
 
-  async attachFax(messageId: string, number: string, faxId: string, at: string): Promise<void> {
+  async attachFax(
+    messageId: string,
+    number: string,
+    faxId: string,
+    at: string,
+    attemptId?: string,
+  ): Promise<void> {
     const key = jobKey(messageId, number);
-    const sameFaxOrNone = '(attribute_not_exists(#faxId) OR #faxId = :faxId)';
+    // Only the attempt the fax was matched for may take it.
+    const ofAttempt = attemptId ? ' AND #attemptId = :attemptId' : '';
+    const attemptValues = attemptId ? { ':attemptId': attemptId } : {};
+    const sameFaxOrNone = `(attribute_not_exists(#faxId) OR #faxId = :faxId)${ofAttempt}`;
     // A settled ambiguous send becomes QUEUED; a job already past SENDING only gains the fax id.
     try {
       await this.update(
@@ -428,7 +581,8 @@ export class DynamoJobLedger implements JobLedger {
         { state: 'QUEUED', faxId, faxFoundAt: at },
         {
           condition: `#state = :sending AND ${sameFaxOrNone}`,
-          values: { ':sending': 'SENDING' },
+          values: { ':sending': 'SENDING', ...attemptValues },
+          ...(attemptId ? { names: { '#attemptId': 'attemptId' } } : {}),
         },
       );
       return;
@@ -441,9 +595,20 @@ export class DynamoJobLedger implements JobLedger {
           TableName: this.tableName,
           Key: key,
           UpdateExpression: 'SET #faxId = :faxId, #faxFoundAt = if_not_exists(#faxFoundAt, :at)',
-          ConditionExpression: `attribute_exists(pk) AND #state <> :sending AND ${sameFaxOrNone}`,
-          ExpressionAttributeNames: { '#faxId': 'faxId', '#faxFoundAt': 'faxFoundAt', '#state': 'state' },
-          ExpressionAttributeValues: { ':faxId': faxId, ':at': at, ':sending': 'SENDING' },
+          ConditionExpression: `attribute_exists(pk) AND #state <> :sending AND #state <> :due AND ${sameFaxOrNone}`,
+          ExpressionAttributeNames: {
+            '#faxId': 'faxId',
+            '#faxFoundAt': 'faxFoundAt',
+            '#state': 'state',
+            ...(attemptId ? { '#attemptId': 'attemptId' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':faxId': faxId,
+            ':at': at,
+            ':sending': 'SENDING',
+            ':due': 'RETRY_DUE',
+            ...attemptValues,
+          },
         }),
       );
       return;
@@ -458,9 +623,15 @@ export class DynamoJobLedger implements JobLedger {
     );
   }
 
-  async recordOutcome(messageId: string, number: string, outcome: FaxOutcome): Promise<void> {
+  async recordOutcome(
+    messageId: string,
+    number: string,
+    outcome: FaxOutcome,
+    attemptId?: string,
+  ): Promise<void> {
     const finals = FINAL_STATES.map((_, i) => `:final${i}`);
     const values: Record<string, unknown> = Object.fromEntries(FINAL_STATES.map((s, i) => [`:final${i}`, s]));
+    if (attemptId) values[':attemptId'] = attemptId;
     await this.update(
       jobKey(messageId, number),
       withoutUndefined({
@@ -469,10 +640,12 @@ export class DynamoJobLedger implements JobLedger {
         price: outcome.price,
         pagesSent: outcome.pagesSent,
         error: outcome.error,
+        notRedialled: outcome.notRedialled,
       }),
       {
         // Recording the same final state again is a no-op retry; a different one is a conflict.
-        condition: `attribute_exists(pk) AND (NOT #state IN (${finals.join(', ')}) OR #state = :state)`,
+        condition: `attribute_exists(pk) AND (NOT #state IN (${finals.join(', ')}) OR #state = :state)${attemptId ? ' AND #attemptId = :attemptId' : ''}`,
+        ...(attemptId ? { names: { '#attemptId': 'attemptId' } } : {}),
         values,
         conflict: () => `Job ${messageId}/${number} is missing or already ended in another state`,
       },
@@ -541,9 +714,30 @@ export class DynamoJobLedger implements JobLedger {
       names?: Record<string, string>;
       values?: Record<string, unknown>;
       conflict?: () => string;
+      /** Appends one finished attempt to the job's history. */
+      appendAttempt?: AttemptRecord;
+      /** The attempt is given back (the provider did not take it): attempt - 1. */
+      decrementAttempt?: boolean;
     },
   ): Promise<void> {
     const expression = updateExpression(fields, options.remove);
+    const extraSets: string[] = [];
+    if (options.appendAttempt) {
+      extraSets.push('#attempts = list_append(if_not_exists(#attempts, :noAttempts), :finished)');
+      expression.names['#attempts'] = 'attempts';
+      expression.values[':noAttempts'] = [];
+      expression.values[':finished'] = [withoutUndefined(options.appendAttempt)];
+    }
+    if (options.decrementAttempt) {
+      extraSets.push('#attempt = if_not_exists(#attempt, :one) - :one');
+      expression.names['#attempt'] = 'attempt';
+      expression.values[':one'] = 1;
+    }
+    if (extraSets.length > 0) {
+      expression.UpdateExpression = expression.UpdateExpression.startsWith('SET ')
+        ? `SET ${extraSets.join(', ')}, ${expression.UpdateExpression.slice(4)}`
+        : `SET ${extraSets.join(', ')} ${expression.UpdateExpression}`;
+    }
     const names = { ...expression.names, '#state': 'state', ...options.names };
     // Only names the expressions use may be sent.
     const text = `${expression.UpdateExpression} ${options.condition}`;

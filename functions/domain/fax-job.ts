@@ -1,20 +1,40 @@
-// A fax job is one (mail, number): the unit that is sent at most once and reported exactly once.
+// A fax job is one (mail, number): the unit that is faxed exactly once and reported once. It is
+// sent in one or more attempts; /send runs at most once per attempt, claimed by a conditional write.
 //
-//   SENDING --/send ok--> QUEUED --fax final--> DELIVERED | FAILED
+//   SENDING --/send ok--> QUEUED --fax delivered--> DELIVERED
+//      |                    +--fax failed, not worth re-dialling--> FAILED
+//      |                    +--fax failed busy / no answer / broken off--> RETRY_DUE (dueAt)
 //      |                    \--pending too long--> UNKNOWN
 //      +--/send refused (422)--> FAILED
-//      +--/send ambiguous--> (stays SENDING, outcomeUnknown) --found in /faxes--> QUEUED
-//                                                            \--not found in time--> UNKNOWN
+//      +--/send ambiguous--> (SENDING, outcomeUnknown) --found in /faxes--> QUEUED
+//                                 +--proven absent over the settle window--> RETRY_DUE (now)
+//                                 \--resending ambiguous sends switched off, not found--> UNKNOWN
+//   RETRY_DUE --due, claimed by one poller (attempt + 1)--> SENDING
+//      \--window over, or a cost guard would be passed--> FAILED
 //
-// A job is "open" from its creation until its outcome email went out (notifiedAt), so a crash
-// between the email and the write repeats the email rather than losing it.
+// A new attempt is made only when the previous one is proven not to have faxed, or faxed and
+// failed in a way worth re-dialling. Every transition names the attempt (attemptId), so a stale
+// run can never move a newer attempt. A job is open from its creation until the mail's final
+// report went out (notifiedAt): a crash between the email and the write repeats the email rather
+// than losing it.
 
-export type JobState = 'SENDING' | 'QUEUED' | 'DELIVERED' | 'FAILED' | 'UNKNOWN';
+export type JobState = 'SENDING' | 'QUEUED' | 'RETRY_DUE' | 'DELIVERED' | 'FAILED' | 'UNKNOWN';
 
 export const FINAL_STATES: readonly JobState[] = ['DELIVERED', 'FAILED', 'UNKNOWN'];
 
 export function isFinal(state: JobState): boolean {
   return FINAL_STATES.includes(state);
+}
+
+/** The current attempt's number (records from before attempts have one). */
+export function attemptOf(job: { attempt?: number }): number {
+  return job.attempt ?? 1;
+}
+
+/** Attempts that may have faxed: every attempt but those proven never created. */
+export function attemptsMade(job: FaxJob): number {
+  const proven = (job.attempts ?? []).filter((a) => a.outcome === 'not-sent').length;
+  return attemptOf(job) - proven;
 }
 
 /** Who to tell, and how to thread the answer under the original mail. */
@@ -53,10 +73,52 @@ export interface FaxOutcome {
   price?: string;
   pagesSent?: number;
   error?: string;
+  /** Why a failure worth re-dialling was not re-dialled (a cost guard, the window, the attempt cap). */
+  notRedialled?: string;
 }
+
+/** Why an attempt was made. */
+export type AttemptCause = 'first' | 'busy' | 'no-answer' | 'broken-off' | 'not-sent';
+
+/** One finished attempt, as the job's history keeps it (bounded: see MAX_RECORDED_ATTEMPTS). */
+export interface AttemptRecord {
+  /** 1 for the first. */
+  attempt: number;
+  attemptId: string;
+  cause: AttemptCause;
+  startedAt: string;
+  /** What /send answered: queued, refused, unknown (no answer; settled from /faxes). */
+  sendAnswer: 'queued' | 'refused' | 'unknown';
+  faxId?: string;
+  /** How it ended: `failed` (the fax failed), `not-sent` (proven never created). */
+  outcome: 'failed' | 'not-sent';
+  error?: string;
+  pagesSent?: number;
+  price?: string;
+  endedAt: string;
+}
+
+/** Attempts kept on the job item; the default schedule makes at most 6. */
+export const MAX_RECORDED_ATTEMPTS = 12;
 
 export interface FaxJob extends NewFaxJob {
   state: JobState;
+  /** The current attempt's number, 1 for the first (absent on records from before attempts). */
+  attempt?: number;
+  /** The first attempt's send start: the re-dial window runs from it. */
+  firstSentAt?: string;
+  /** Earlier attempts, oldest first. */
+  attempts?: AttemptRecord[];
+  /** RETRY_DUE: when the next attempt may start. */
+  dueAt?: string;
+  /** RETRY_DUE: why the next attempt will be made. */
+  retryCause?: AttemptCause;
+  /** An ambiguous send: when a complete read of /faxes first did not find it. */
+  absentSince?: string;
+  /** An ambiguous send: how many complete reads of /faxes did not find it. */
+  absentChecks?: number;
+  /** Why a failed fax was not re-dialled although its error was worth it (a cost guard, the window). */
+  notRedialled?: string;
   queuedAt?: string;
   estimatedCost?: number;
   /** Set when /send timed out or failed after the request left: the poller settles it. */
@@ -76,7 +138,8 @@ export type MailOutcomeKind =
   | 'ACCEPTED' // at least one fax job was created
   | 'REJECTED' // authenticated sender told why nothing was faxed
   | 'DROPPED' // not trusted: no fax, no reply
-  | 'SKIPPED'; // not a mail to process (SES setup notification)
+  | 'SKIPPED' // not a mail to process (SES setup notification)
+  | 'FAILED'; // gave up (faxrocks unreachable past the configured time, or the mail kept failing)
 
 export interface MailOutcome {
   outcome: MailOutcomeKind;

@@ -4,6 +4,10 @@
 // pages are served first come, first served: jobs in send order each take the earliest eligible
 // fax nobody holds yet. Faxes sent outside faxgate simply stay unmatched.
 //
+// Confirmed sends (faxrocks answered /send) are matched first; ambiguous ones (the answer was lost,
+// or the run crashed) only to the faxes left over. An ambiguous send that faxrocks never created
+// must not take a confirmed send's fax, or one sender is told "delivered" with another's fax.
+//
 // Pure and O((jobs + faxes) log(jobs + faxes)): faxes are grouped by (number, pages) and sorted
 // once; because jobs are visited in send order, the earliest time a fax may have been created only
 // grows within a group, so one cursor per group never moves backwards.
@@ -16,6 +20,8 @@ export interface MatchableJob {
   number: string;
   sendStartedAt: string;
   pages: number;
+  /** True when it is not known whether /send reached faxrocks: matched after the confirmed ones. */
+  ambiguous?: boolean;
 }
 
 export interface FaxMatch<J extends MatchableJob> {
@@ -49,8 +55,8 @@ export function compareSendOrder(a: MatchableJob, b: MatchableJob): number {
 
 /**
  * Pairs jobs with faxes: same number, same page count, created no earlier than the job's send
- * start less the skew; jobs in send order take the earliest such fax not yet taken. Each fax goes
- * to at most one job; the result is in send order.
+ * start less the skew; jobs in send order take the earliest such fax not yet taken, confirmed
+ * jobs before ambiguous ones. Each fax goes to at most one job; the result is in send order.
  */
 export function matchFaxesToJobs<J extends MatchableJob>(
   jobs: readonly J[],
@@ -142,22 +148,37 @@ export function matchFaxesToJobs<J extends MatchableJob>(
   if (!ordered.every((j, k) => k === 0 || compareJobs(ordered[k - 1] as number, j) <= 0))
     ordered.sort(compareJobs);
 
-  const cursor = start.slice(0, groupPages.length);
+  // Two passes over the jobs in send order: confirmed sends, then ambiguous ones on what is left.
+  // Within a pass a group's cursor only moves forward: the faxes behind it are too early for every
+  // later job, or taken.
+  const taken = new Uint8Array(order.length);
   const matches: FaxMatch<J>[] = [];
-  for (const j of ordered) {
-    const job = jobs[j] as J;
-    let group = groupOf.get(job.number) ?? -1;
-    while (group >= 0 && groupPages[group] !== job.pages) group = nextGroup[group] as number;
-    if (group < 0) continue;
-    const earliest = (sentAt[j] as number) - options.clockSkewMs;
-    let at = cursor[group] as number;
-    const to = end[group] as number;
-    while (at < to && (created[order[at] as number] as number) < earliest) at++;
-    if (at < to) {
-      matches.push({ job, fax: faxes[order[at] as number] as FaxRecord });
-      at++;
+  let anyAmbiguous = false;
+  for (const ambiguousPass of [false, true]) {
+    if (ambiguousPass && !anyAmbiguous) break;
+    const cursor = start.slice(0, groupPages.length);
+    for (const j of ordered) {
+      const job = jobs[j] as J;
+      if (job.ambiguous === true) anyAmbiguous = true;
+      if ((job.ambiguous === true) !== ambiguousPass) continue;
+      let group = groupOf.get(job.number) ?? -1;
+      while (group >= 0 && groupPages[group] !== job.pages) group = nextGroup[group] as number;
+      if (group < 0) continue;
+      const earliest = (sentAt[j] as number) - options.clockSkewMs;
+      let at = cursor[group] as number;
+      const to = end[group] as number;
+      while (at < to && (taken[at] === 1 || (created[order[at] as number] as number) < earliest)) at++;
+      if (at < to) {
+        matches.push({ job, fax: faxes[order[at] as number] as FaxRecord });
+        taken[at] = 1;
+        at++;
+      }
+      cursor[group] = at;
     }
-    cursor[group] = at;
+  }
+  if (anyAmbiguous) {
+    const rank = new Map(ordered.map((j, k) => [jobs[j] as J, k]));
+    matches.sort((a, b) => (rank.get(a.job) as number) - (rank.get(b.job) as number));
   }
   return matches;
 }

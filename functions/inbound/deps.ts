@@ -9,8 +9,8 @@ import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
 import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
-import { S3MailStore } from '../adapters/s3-mail-store.ts';
-import { type GatewayPolicy, gatewayPolicyFromEnv, requireString } from '../config.ts';
+import { S3MailStore, S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
+import { type GatewayPolicy, gatewayPolicyFromEnv, optionalString, requireString } from '../config.ts';
 import {
   type Clock,
   type DailyUsage,
@@ -20,6 +20,7 @@ import {
   type Mailer,
   type MailStore,
   type MetricsSink,
+  type PreparedDocuments,
   type SenderList,
   systemClock,
 } from '../ports.ts';
@@ -37,6 +38,8 @@ export interface InboundDeps {
   metrics: MetricsSink;
   /** The cost guards' counters (policy.senderDailyPageLimit, policy.dailyCostCeiling). */
   usage: DailyUsage;
+  /** Keeps each mail's prepared document for later attempts (re-dials, resends). */
+  documents?: PreparedDocuments;
 }
 
 /** The inbound function's configuration (the local runtime's LocalConfig is one too). */
@@ -44,6 +47,8 @@ export interface InboundSettings {
   policy: GatewayPolicy;
   jobsTable: string;
   sendersTable: string;
+  /** The mail bucket, where documents for later attempts are kept (MAIL_BUCKET). */
+  bucket?: string;
 }
 
 export interface InboundClients extends FunctionClients {
@@ -52,22 +57,25 @@ export interface InboundClients extends FunctionClients {
 
 type Env = Record<string, string | undefined>;
 
-/** FAX_DOMAIN and the policy variables, JOBS_TABLE, SENDERS_TABLE. Throws ConfigError naming what is wrong. */
+/** FAX_DOMAIN and the policy variables, JOBS_TABLE, SENDERS_TABLE, MAIL_BUCKET. Throws ConfigError naming what is wrong. */
 export function inboundSettingsFromEnv(env: Env = process.env): InboundSettings {
+  const bucket = optionalString(env, 'MAIL_BUCKET');
   return {
     policy: gatewayPolicyFromEnv(env),
     jobsTable: requireString(env, 'JOBS_TABLE'),
     sendersTable: requireString(env, 'SENDERS_TABLE'),
+    ...(bucket ? { bucket } : {}),
   };
 }
 
 export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundDeps {
-  const { policy, jobsTable, sendersTable } = settings;
+  const { policy, jobsTable, sendersTable, bucket } = settings;
   const { log, metrics, mailer } = clients;
   const clock = clients.clock ?? systemClock;
   const documents = documentClient(clients.dynamo);
   return {
     mailStore: new S3MailStore(clients.s3),
+    ...(bucket ? { documents: new S3PreparedDocuments(clients.s3, bucket) } : {}),
     senders: new DynamoSenderList(documents, sendersTable),
     ledger: new DynamoJobLedger(documents, jobsTable, { clock, claimRetentionDays: policy.jobRetentionDays }),
     faxApi: new FaxrocksClient({ ...clients.faxrocks, log }),

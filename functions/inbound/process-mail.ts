@@ -100,6 +100,8 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   if (!documents.ok) return reject(context, documents.reason, documents.why);
   const { numbers } = recipients;
   const { document } = documents;
+  // Kept before the first /send, so any later attempt sends the very same bytes.
+  await deps.documents?.keep(messageId, document.bytes);
 
   const day = now.toISOString().slice(0, 10);
   const pages = document.pages * numbers.length;
@@ -266,10 +268,15 @@ async function sendAll(deps: InboundDeps, input: SendAllInput): Promise<NumberRe
     const batch = numbers.slice(i, i + SEND_BATCH_SIZE);
     const sent = await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt });
     reports.push(...sent);
-    if (deps.policy.dailyCostCeiling > 0) {
-      const cost = sent.reduce((sum, r) => sum + (r.status === 'queued' ? (r.estimatedCost ?? 0) : 0), 0);
-      await deps.usage.addGatewayCost(day, `${messageId}#${i / SEND_BATCH_SIZE}`, cost);
-    }
+  }
+  if (deps.policy.dailyCostCeiling > 0) {
+    // The answers' estimates replace the reservation (numbers not sent give theirs back).
+    const answered = reports.reduce(
+      (sum, r) => sum + (r.status === 'queued' ? (r.estimatedCost ?? 0) : 0),
+      0,
+    );
+    const reserved = estimatedCost(deps, document.pages * numbers.length);
+    await deps.usage.correctGatewayCost(day, messageId, Math.round((answered - reserved) * 100) / 100);
   }
   return reports;
 }
@@ -324,26 +331,18 @@ async function recordAndReply(context: ReplyContext, accepted: AcceptedMail): Pr
   return { outcome: 'ACCEPTED', numbers: reports };
 }
 
-/** PRODUCT.md section 7: the per-sender daily page limit and the gateway's daily cost ceiling. */
+/**
+ * PRODUCT.md section 7: the per-sender daily page limit and the gateway's daily cost ceiling. The
+ * ceiling reserves this mail's estimated cost (pages x numbers x the configured price per page)
+ * with one conditional write before anything is sent, so the mail being decided counts and
+ * concurrent mails cannot pass the ceiling together; the /send answers correct it afterwards.
+ */
 async function checkCostGuards(
   deps: InboundDeps,
   mail: { day: string; sender: string; messageId: string; pages: number },
 ): Promise<{ reason: string; why: RejectionReason } | undefined> {
   const { policy, usage } = deps;
   if (policy.senderDailyPageLimit <= 0 && policy.dailyCostCeiling <= 0) return undefined;
-  if (policy.dailyCostCeiling > 0) {
-    const spent = await usage.gatewayCost(mail.day);
-    if (spent >= policy.dailyCostCeiling) {
-      return {
-        reason: 'daily-cost-ceiling',
-        why: {
-          kind: 'cost-guard',
-          guard: "gateway's daily cost ceiling",
-          detail: `Faxes estimated at ${spent.toFixed(2)} have been sent today; the ceiling is ${policy.dailyCostCeiling.toFixed(2)}. Send the email again tomorrow (UTC), or ask your administrator to raise DAILY_COST_CEILING.`,
-        },
-      };
-    }
-  }
   if (policy.senderDailyPageLimit > 0) {
     const limit = policy.senderDailyPageLimit;
     const counted = await usage.countSenderPages(mail.day, mail.sender, mail.messageId, mail.pages, limit);
@@ -358,7 +357,27 @@ async function checkCostGuards(
       };
     }
   }
+  if (policy.dailyCostCeiling > 0) {
+    const ceiling = policy.dailyCostCeiling;
+    const estimate = estimatedCost(deps, mail.pages);
+    const reserved = await usage.reserveGatewayCost(mail.day, mail.messageId, estimate, ceiling);
+    if (!reserved.allowed) {
+      return {
+        reason: 'daily-cost-ceiling',
+        why: {
+          kind: 'cost-guard',
+          guard: "gateway's daily cost ceiling",
+          detail: `This email is estimated at ${estimate.toFixed(2)}; faxes estimated at ${reserved.costToday.toFixed(2)} have been sent today and the ceiling is ${ceiling.toFixed(2)}. Send the email again tomorrow (UTC), or ask your administrator to raise DAILY_COST_CEILING.`,
+        },
+      };
+    }
+  }
   return undefined;
+}
+
+/** Pages (times numbers) at the configured price per page, to the cent. */
+function estimatedCost(deps: InboundDeps, pages: number): number {
+  return Math.round(pages * (deps.policy.estimatedPricePerPage ?? 0.09) * 100) / 100;
 }
 
 function isSettled(record: MailRecord): boolean {

@@ -8,6 +8,7 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import { buildPollerDeps, pollerSettingsFromEnv } from './deps.ts';
@@ -23,10 +24,13 @@ type Env = Record<string, string | undefined>;
  */
 export function deployedPollerDeps(
   env: Env = process.env,
-  overrides: DeployedClientOverrides = {},
+  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
 ): PollerDeps {
   const settings = pollerSettingsFromEnv(env);
-  return buildPollerDeps(settings, deployedClients(env, 'faxgate-status-poller', overrides));
+  return buildPollerDeps(settings, {
+    ...deployedClients(env, 'faxgate-status-poller', overrides),
+    s3: overrides.s3 ?? new S3Client({}),
+  });
 }
 
 /** Work in flight when the deadline passes may still need this long (a receipt, an email). */

@@ -1,20 +1,34 @@
-// The status poller: tells every sender how each fax ended.
+// The status poller: follows every fax until it ended, makes the next attempt when one is due, and
+// tells every sender once, per mail, how it all ended.
 //
 // Primary course:
 //   1. Load the open jobs (an index query, never a scan). None: stop, no /faxes request.
-//   2. Jobs already final but not yet notified (a crash after recording the outcome): email them.
-//   3. Read GET /faxes newest first, only as far back as the oldest followed job needs (less clock
+//   2. Mails whose jobs are all final but not yet reported (a crash after recording): report them.
+//   3. Attempts that are due (RETRY_DUE, dueAt passed): pass the cost guards, claim the attempt with
+//      a conditional write (one poller wins), POST /send once, record the answer.
+//   4. Read GET /faxes newest first, only as far back as the oldest followed job needs (less clock
 //      skew). A page out of order makes the stop unsafe: read on to the page limit and warn.
-//   4. Match faxes to jobs without one (number, pages, time, first come first served) and claim
-//      each fax id with a conditional write; a lost claim re-matches with that fax taken.
-//   5. Final faxes (status true: DELIVERED; error: FAILED): record, fetch the receipt, email the
-//      sender, then mark notified. Email before the write: a crash repeats the email, never loses it.
-//   6. Ambiguous sends not found in time, and faxes pending too long: UNKNOWN, and the sender is told.
+//   5. Match faxes to jobs without one (number, pages, time, first come first served; confirmed
+//      sends before ambiguous ones) and claim each fax id with a conditional write.
+//   6. Final faxes: delivered, or failed; a failure worth re-dialling becomes RETRY_DUE with a due
+//      time (the re-dial table decides). An ambiguous send missing from complete reads over the
+//      settle window was never created: RETRY_DUE at once. Faxes pending too long: UNKNOWN.
+//   7. Each mail whose jobs are now all final gets its one report (receipts attached), then its
+//      jobs are marked notified. Email before the write: a crash repeats it, never loses it.
 // Transient faxrocks faults while reading /faxes leave every job as it was for the next run.
 
 import { randomUUID } from 'node:crypto';
 import type { PollerPolicy } from '../config.ts';
-import { type FaxJob, type FaxOutcome, isFinal as isFinalState } from '../domain/fax-job.ts';
+import { type AttemptAnswer, sendAttempt } from '../delivery/send-attempt.ts';
+import {
+  type AttemptRecord,
+  attemptOf,
+  attemptsMade,
+  type FaxJob,
+  type FaxOutcome,
+  isFinal as isFinalState,
+  MAX_RECORDED_ATTEMPTS,
+} from '../domain/fax-job.ts';
 import {
   compareSendOrder,
   type FaxMatch,
@@ -24,11 +38,19 @@ import {
   oldestCreatedAt,
   providerTime,
 } from '../domain/fax-matching.ts';
-import { composeOutcomeReply, type OutcomeReceipt } from '../domain/replies/outcome.ts';
+import {
+  classifyFaxError,
+  DEFAULT_REDIAL_SCHEDULE,
+  type FailedAttempt,
+  hours,
+  redialDecision,
+} from '../domain/redial-policy.ts';
+import { composeMailReport, type OutcomeReceipt } from '../domain/replies/outcome.ts';
 import type { ReplyStyle } from '../domain/replies/style.ts';
 import { ConflictError, ProviderAccessDeniedError, TransientError } from '../errors.ts';
 import type {
   Clock,
+  DailyUsage,
   FaxApi,
   FaxRecord,
   JobLedger,
@@ -37,6 +59,7 @@ import type {
   MetricsSink,
   NotificationLease,
   OutgoingMail,
+  PreparedDocuments,
 } from '../ports.ts';
 
 /** Longer than one outcome email takes (receipt download and send), short enough to retry soon. */
@@ -77,7 +100,17 @@ export interface PollerDeps {
    * port's: a TransientError other than ProviderAccessDeniedError.
    */
   isTransient?: (error: unknown) => boolean;
+  /** The documents later attempts are sent with. Without it no attempt after the first is made. */
+  documents?: PreparedDocuments;
+  /** The cost guards' counters: every attempt counts. Needed when a guard is on. */
+  usage?: DailyUsage;
+  /** The gateway's cost guards (GatewayPolicy's values); 0 turns one off. */
+  guards?: { senderDailyPageLimit: number; dailyCostCeiling: number; estimatedPricePerPage?: number };
 }
+
+/** The price per page a retry reserves when none is configured (faxrocks' list price). */
+export const DEFAULT_PRICE_PER_PAGE = 0.09;
+export const DEFAULT_SETTLE_WINDOW_MINUTES = 10;
 
 export interface PollReport {
   /** Jobs the open-jobs index returned. */
@@ -89,7 +122,11 @@ export interface PollReport {
   delivered: number;
   failed: number;
   unknown: number;
-  /** Outcome emails sent (silent jobs are closed without one and not counted). */
+  /** Failed faxes (and sends proven never made) given a new attempt, due later. */
+  retriesScheduled: number;
+  /** New attempts sent (POST /send) in this run. */
+  attemptsSent: number;
+  /** Mail reports sent (silent mails are closed without one and not counted). */
   notified: number;
   /** Receipts that could not be downloaded (the outcome went out without). */
   receiptFailures: number;
@@ -109,6 +146,8 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     delivered: 0,
     failed: 0,
     unknown: 0,
+    retriesScheduled: 0,
+    attemptsSent: 0,
     notified: 0,
     receiptFailures: 0,
     notifyFailures: 0,
@@ -120,26 +159,44 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   report.openJobs = open.length;
   if (open.length === 0) return report;
 
-  // 2. Outcomes recorded by an earlier run that did not get to mark them notified.
-  const unnotified = open.filter((job) => isFinalState(job.state) && !job.notifiedAt);
-  await forEachConcurrently(run, unnotified, (job) => notifySender(run, job));
+  // 2. Mails whose jobs all ended in an earlier run that did not get to report them.
+  const touched = new Set(
+    open.filter((job) => isFinalState(job.state) && !job.notifiedAt).map((j) => j.messageId),
+  );
+  await forEachConcurrently(run, [...touched], (messageId) => reportMail(run, messageId));
+  touched.clear();
 
   const now = deps.clock.now().getTime();
+  const schedule = deps.policy.redial ?? DEFAULT_REDIAL_SCHEDULE;
+
+  // 3. Attempts that are due.
+  const due = open.filter((job) => job.state === 'RETRY_DUE' && Date.parse(job.dueAt ?? '') <= now);
+  await forEachConcurrently(run, due, async (job) => {
+    if (await makeAttempt(run, job, schedule)) touched.add(job.messageId);
+  });
+
   const unknownAfterMs = deps.policy.unknownSendAfterMinutes * 60_000;
-  // A SENDING job without a recorded doubt may belong to an inbound run that is still busy: it is
-  // only followed once it is older than any inbound run can be (then it crashed after /send).
+  // A SENDING job without a recorded doubt may belong to a run that is still busy: it is only
+  // followed once it is older than any run can be (then it crashed around /send). Due attempts
+  // claimed just now are followed from the next run on.
+  const claimedNow = new Set(due.map(jobKey));
   const followed = open
-    .filter((job) => !isFinalState(job.state))
+    .filter((job) => job.state === 'SENDING' || job.state === 'QUEUED')
+    .filter((job) => !claimedNow.has(jobKey(job)))
     .filter(
       (job) =>
         job.state !== 'SENDING' ||
         job.outcomeUnknown ||
         now - Date.parse(job.sendStartedAt) >= unknownAfterMs,
     )
+    .map((job) => ({ ...job, ambiguous: job.state === 'SENDING' }))
     .sort(compareSendOrder);
-  if (followed.length === 0 || !inTime(run)) return report;
+  if (followed.length === 0 || !inTime(run)) {
+    await forEachConcurrently(run, [...touched], (messageId) => reportMail(run, messageId));
+    return report;
+  }
 
-  // 3. Read /faxes back to the oldest followed job's send (less skew).
+  // 4. Read /faxes back to the oldest followed job's send (less skew).
   const skewMs = deps.policy.clockSkewSeconds * 1000;
   // Followed jobs are in send order: the first one reaches back furthest.
   const since = Date.parse(followed[0]?.sendStartedAt ?? '') - skewMs;
@@ -148,9 +205,9 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   const awaited = followed.every((job) => job.faxId)
     ? new Set(followed.map((job) => job.faxId as string))
     : undefined;
-  let faxes: FaxRecord[];
+  let listing: FaxListing;
   try {
-    faxes = await readFaxesSince(deps, since, report, awaited);
+    listing = await readFaxesSince(deps, since, report, awaited);
   } catch (error) {
     if (!(deps.isTransient ?? defaultIsTransient)(error)) throw error;
     report.faxListUnavailable = true;
@@ -159,20 +216,27 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
       error: describeError(error),
       openJobs: open.length,
     });
+    await forEachConcurrently(run, [...touched], (messageId) => reportMail(run, messageId));
     return report;
   }
+  const { faxes } = listing;
   const faxById = new Map(faxes.map((fax) => [fax.id, fax]));
 
-  // 4. Match and claim.
+  // 5. Match and claim. Faxes of earlier attempts are never offered to a later one.
   const current = new Map(followed.map((job) => [jobKey(job), job]));
-  const claimed = new Set(open.flatMap((job) => (job.faxId ? [job.faxId] : [])));
+  const claimed = new Set(
+    open.flatMap((job) => [
+      ...(job.faxId ? [job.faxId] : []),
+      ...(job.attempts ?? []).flatMap((a) => (a.faxId ? [a.faxId] : [])),
+    ]),
+  );
   // Jobs of one number and page count compete for the same faxes, so each such group claims in
   // send order; groups are independent and claim side by side. Each round either claims all it
   // matched or loses a claim and takes that fax off the table: at most as many rounds as faxes.
   for (let round = 0; round <= faxes.length && inTime(run); round++) {
     const seeking = [...current.values()].filter((job) => !job.faxId);
     const matches = matchFaxesToJobs(seeking, faxes, { clockSkewMs: skewMs, claimedFaxIds: claimed });
-    const groups = new Map<string, FaxMatch<FaxJob>[]>();
+    const groups = new Map<string, FaxMatch<FollowedJob>[]>();
     for (const match of matches) {
       const key = `${match.job.number}#${match.job.pages}`;
       const group = groups.get(key);
@@ -182,18 +246,24 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     let lost = false;
     await forEachConcurrently(run, [...groups.values()], async (group) => {
       for (const { job, fax } of group) {
-        const holder = await deps.ledger.claimFax(fax.id, { messageId: job.messageId, number: job.number });
+        const holder = await deps.ledger.claimFax(fax.id, {
+          messageId: job.messageId,
+          number: job.number,
+          attemptId: job.attemptId,
+        });
         claimed.add(fax.id);
-        if (jobKey(holder) === jobKey(job)) {
+        if (holdsClaim(holder, job)) {
           await attach(deps, current, job, fax.id, report);
           continue;
         }
-        // Another job holds it (another poller, or a job already closed): this group matches
-        // again next round with that fax taken.
+        // Another job (or an earlier attempt of this one) holds it: this group matches again next
+        // round with that fax taken.
         deps.log.info('fax already claimed by another job', { faxId: fax.id, job: jobKey(job) });
         // A holder that claimed but never attached (a crash in between) gets its fax now.
         const holderJob = current.get(jobKey(holder));
-        if (holderJob && !holderJob.faxId) await attach(deps, current, holderJob, fax.id, report);
+        if (holderJob && !holderJob.faxId && holdsClaim(holder, holderJob)) {
+          await attach(deps, current, holderJob, fax.id, report);
+        }
         lost = true;
         return;
       }
@@ -201,20 +271,86 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     if (!lost) break;
   }
 
-  // 5 and 6. Settle what is final; give up on what waited too long.
+  // 6. Settle what is final; re-dial what is worth it; give up on what waited too long.
   const pendingTimeoutMs = deps.policy.pendingTimeoutMinutes * 60_000;
+  const settleMs = (deps.policy.settleWindowMinutes ?? DEFAULT_SETTLE_WINDOW_MINUTES) * 60_000;
+  const resendAmbiguous = deps.policy.resendAmbiguous ?? true;
   await forEachConcurrently(run, [...current.values()], async (job) => {
     const fax = job.faxId ? faxById.get(job.faxId) : undefined;
     const result = fax ? faxResult(fax) : 'PENDING';
+    const nowIso = new Date(now).toISOString();
     let outcome: FaxOutcome | undefined;
-    if (fax && result !== 'PENDING') {
+    if (fax && result === 'FAILED') {
+      const failed = failedAttempt(job, fax, nowIso);
+      const decision = redialDecision(
+        {
+          failures: failuresOf(job, failed),
+          attemptsMade: attemptsMade(job),
+          firstAttemptAt: job.firstSentAt ?? job.sendStartedAt,
+          now: new Date(now),
+        },
+        schedule,
+      );
+      if (decision.kind === 'redial' && (job.attempts?.length ?? 0) < MAX_RECORDED_ATTEMPTS) {
+        if (await retryLater(run, job, failed, decision.dueAt, decision.reason)) {
+          deps.log.info('failed fax will be re-dialled', {
+            job: jobKey(job),
+            reason: decision.reason,
+            dueAt: decision.dueAt,
+          });
+        }
+        return;
+      }
+      const worthIt = failed.class !== 'permanent' && failed.class !== 'unknown';
       outcome = {
-        state: result,
+        state: 'FAILED',
         finishedAt: finishedAtOf(fax, now),
         price: fax.price ?? undefined,
         pagesSent: fax.pagesSent ?? undefined,
-        error: result === 'FAILED' ? (fax.error ?? undefined) : undefined,
+        error: fax.error ?? undefined,
+        ...(worthIt && decision.kind === 'final' ? { notRedialled: decision.why } : {}),
       };
+    } else if (fax && result === 'DELIVERED') {
+      outcome = {
+        state: 'DELIVERED',
+        finishedAt: finishedAtOf(fax, now),
+        price: fax.price ?? undefined,
+        pagesSent: fax.pagesSent ?? undefined,
+      };
+    } else if (!fax && job.state === 'SENDING' && resendAmbiguous && listing.complete) {
+      // An ambiguous send: proven never created when complete reads of /faxes back past its send
+      // time (less skew) did not find it on polls spread over the settle window. This rests on one
+      // assumption: faxrocks lists a fax as soon as it has accepted it.
+      let noted: FaxJob;
+      try {
+        noted = await deps.ledger.noteAbsent(job.messageId, job.number, job.attemptId, nowIso);
+      } catch (error) {
+        if (error instanceof ConflictError) return; // settled by another run meanwhile
+        throw error;
+      }
+      const checks = noted.absentChecks ?? 0;
+      if (checks < 2 || now - Date.parse(job.sendStartedAt) < settleMs) return;
+      const finished: AttemptRecord = {
+        ...attemptBase(job),
+        sendAnswer: 'unknown',
+        outcome: 'not-sent',
+        error: `not in faxrocks' fax list over ${Math.round(settleMs / 60_000)} minutes: never created`,
+        endedAt: nowIso,
+      };
+      if ((job.attempts?.length ?? 0) >= MAX_RECORDED_ATTEMPTS) {
+        outcome = {
+          state: 'FAILED',
+          finishedAt: nowIso,
+          error: finished.error,
+          notRedialled: 'too many attempts',
+        };
+      } else {
+        if (await retryLater(run, job, { record: finished }, nowIso, 'not-sent')) {
+          deps.log.info('ambiguous send proven never created; sending it again', { job: jobKey(job) });
+          deps.metrics.count('AmbiguousSendsResent');
+        }
+        return;
+      }
     } else if (job.state === 'SENDING' && now - Date.parse(job.sendStartedAt) >= unknownAfterMs) {
       outcome = {
         state: 'UNKNOWN',
@@ -234,19 +370,23 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     if (!outcome) return;
 
     try {
-      await deps.ledger.recordOutcome(job.messageId, job.number, outcome);
+      await deps.ledger.recordOutcome(job.messageId, job.number, outcome, job.attemptId);
     } catch (error) {
-      // Another poller recorded a different outcome first; that poller sends the email.
+      // Another poller recorded a different outcome first; that poller sends the report.
       if (error instanceof ConflictError) return;
       throw error;
     }
     countOutcome(deps, outcome, report);
-    await notifySender(run, { ...job, ...outcome });
+    touched.add(job.messageId);
   });
+
+  // 7. One report per mail whose jobs are now all final.
+  await forEachConcurrently(run, [...touched], (messageId) => reportMail(run, messageId));
 
   // A poll that found nothing to do is routine: only a run that changed or missed something is news.
   const eventful =
     report.matched + report.delivered + report.failed + report.unknown + report.notified > 0 ||
+    report.retriesScheduled + report.attemptsSent > 0 ||
     report.receiptFailures + report.notifyFailures > 0 ||
     report.faxListUnavailable ||
     report.stoppedEarly;
@@ -254,16 +394,273 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
   return report;
 }
 
+/** A followed job: confirmed (QUEUED) or ambiguous (SENDING) for matching. */
+type FollowedJob = FaxJob & { ambiguous: boolean };
+
+/** The claim is this job's, for this attempt (claims from before attempts name none). */
+function holdsClaim(holder: { messageId: string; number: string; attemptId?: string }, job: FaxJob): boolean {
+  return (
+    jobKey(holder) === jobKey(job) && (holder.attemptId === undefined || holder.attemptId === job.attemptId)
+  );
+}
+
+/** What the current attempt was, for its history. */
+function attemptBase(job: FaxJob): Omit<AttemptRecord, 'sendAnswer' | 'outcome' | 'endedAt'> {
+  return {
+    attempt: attemptOf(job),
+    attemptId: job.attemptId,
+    cause: job.retryCause ?? (attemptOf(job) === 1 ? 'first' : 'not-sent'),
+    startedAt: job.sendStartedAt,
+  };
+}
+
+interface FailedNow extends FailedAttempt {
+  record: AttemptRecord;
+}
+
+function failedAttempt(job: FaxJob, fax: FaxRecord, nowIso: string): FailedNow {
+  return {
+    class: classifyFaxError(fax.error, fax.pages, fax.pagesSent),
+    record: {
+      ...attemptBase(job),
+      sendAnswer: job.queuedAt ? 'queued' : 'unknown',
+      faxId: fax.id,
+      outcome: 'failed',
+      ...(fax.error ? { error: fax.error } : {}),
+      ...(fax.pagesSent !== null ? { pagesSent: fax.pagesSent } : {}),
+      ...(fax.price ? { price: fax.price } : {}),
+      endedAt: nowIso,
+    },
+  };
+}
+
+/** The failed attempts so far, as the re-dial table reads them, this one last. */
+function failuresOf(job: FaxJob, now: FailedAttempt): FailedAttempt[] {
+  const earlier = (job.attempts ?? [])
+    .filter((a) => a.outcome === 'failed')
+    .map((a) => ({ class: classifyFaxError(a.error, job.pages, a.pagesSent) }));
+  return [...earlier, now];
+}
+
+/** Finishes the current attempt and makes the next one due; false when another run moved it. */
+async function retryLater(
+  run: PollRun,
+  job: FaxJob,
+  failed: { record: AttemptRecord },
+  dueAt: string,
+  cause: AttemptRecord['cause'],
+): Promise<boolean> {
+  try {
+    await run.ledger.scheduleRetry(job.messageId, job.number, job.attemptId, {
+      finished: failed.record,
+      dueAt,
+      cause,
+    });
+  } catch (error) {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  }
+  run.report.retriesScheduled++;
+  run.metrics.count('RetriesScheduled', { cause });
+  return true;
+}
+
+/**
+ * A due attempt: within the window and the cost guards, with its document at hand, claimed by
+ * this run alone (a conditional write), then sent once. True when the job ended final here.
+ */
+async function makeAttempt(
+  run: PollRun,
+  job: FaxJob,
+  schedule: typeof DEFAULT_REDIAL_SCHEDULE,
+): Promise<boolean> {
+  const { ledger, clock, log } = run;
+  const now = clock.now();
+  const last = job.attempts?.[job.attempts.length - 1];
+  const end = async (notRedialled: string): Promise<boolean> => {
+    const outcome: FaxOutcome = {
+      state: 'FAILED',
+      finishedAt: now.toISOString(),
+      ...(last?.error ? { error: last.error } : {}),
+      ...(last?.pagesSent !== undefined ? { pagesSent: last.pagesSent } : {}),
+      ...(last?.price ? { price: last.price } : {}),
+      notRedialled,
+    };
+    try {
+      await ledger.recordOutcome(job.messageId, job.number, outcome, job.attemptId);
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+    countOutcome(run, outcome, run.report);
+    return true;
+  };
+  const windowEnd = Date.parse(job.firstSentAt ?? job.sendStartedAt) + schedule.windowMinutes * 60_000;
+  if (now.getTime() > windowEnd) {
+    return end(`no attempt starts later than ${hours(schedule.windowMinutes)} after the first`);
+  }
+  if (!run.documents) return end('the document was not kept for another attempt');
+  const document = await run.documents.get(job.messageId);
+  if (!document) return end('the document is no longer kept');
+  const guard = await checkAttemptGuards(run, job, now);
+  if (guard) return end(guard);
+
+  const attemptId = randomUUID();
+  const sendStartedAt = clock.now().toISOString();
+  if (!(await ledger.claimRetry(job.messageId, job.number, job.attemptId, { attemptId, sendStartedAt }))) {
+    log.info('another poller made this attempt', { job: jobKey(job) });
+    return false;
+  }
+  run.report.attemptsSent++;
+  run.metrics.count('AttemptsSent', { cause: job.retryCause ?? 'not-sent' });
+  const answer: AttemptAnswer = await sendAttempt(
+    { faxApi: run.faxApi, ledger, clock, log, metrics: run.metrics },
+    {
+      messageId: job.messageId,
+      numbers: [job.number],
+      attemptId,
+      pages: job.pages,
+      document,
+      laterAttempt: true,
+    },
+  );
+  const result = answer.get(job.number);
+  if (result?.status === 'not-taken') {
+    // Certainly not accepted (throttled, unreachable): the attempt is given back, not counted.
+    const waitSeconds = Math.max(60, result.retryAfterSeconds ?? 0);
+    await ledger.deferRetry(job.messageId, job.number, attemptId, {
+      dueAt: new Date(clock.now().getTime() + waitSeconds * 1000).toISOString(),
+      reason: result.reason,
+    });
+    return false;
+  }
+  if (result?.status === 'refused') {
+    countOutcome(run, { state: 'FAILED', finishedAt: sendStartedAt }, run.report);
+    return true;
+  }
+  return false;
+}
+
+/** The cost guards for one more attempt: every attempt counts. A reason when it would pass one. */
+async function checkAttemptGuards(run: PollRun, job: FaxJob, now: Date): Promise<string | undefined> {
+  const guards = run.guards;
+  if (!guards || (guards.dailyCostCeiling <= 0 && guards.senderDailyPageLimit <= 0)) return undefined;
+  if (!run.usage) throw new Error('a cost guard is configured but no DailyUsage store was given');
+  const day = now.toISOString().slice(0, 10);
+  const countedFor = `${job.messageId}#${job.number}#${attemptOf(job) + 1}`;
+  if (guards.senderDailyPageLimit > 0) {
+    const counted = await run.usage.countSenderPages(
+      day,
+      job.sender,
+      countedFor,
+      job.pages,
+      guards.senderDailyPageLimit,
+    );
+    if (!counted.allowed) return "not re-dialled: it would pass the sender's daily page limit";
+  }
+  if (guards.dailyCostCeiling > 0) {
+    const cost = job.pages * (guards.estimatedPricePerPage ?? DEFAULT_PRICE_PER_PAGE);
+    const reserved = await run.usage.reserveGatewayCost(day, countedFor, cost, guards.dailyCostCeiling);
+    if (!reserved.allowed) return "not re-dialled: it would pass the gateway's daily cost ceiling";
+  }
+  return undefined;
+}
+
+/**
+ * The mail's one report, once every job of it is final: each number's outcome, receipts attached.
+ * Emailed before the jobs are marked notified, so a crash repeats it rather than losing it.
+ */
+async function reportMail(run: PollRun, messageId: string): Promise<void> {
+  const { report, ...deps } = run;
+  const jobs = await deps.ledger.listJobs(messageId);
+  if (jobs.length === 0 || !jobs.every((job) => isFinalState(job.state))) return;
+  if (jobs.every((job) => job.notifiedAt)) return;
+  if (deps.notificationLease) {
+    const now = deps.clock.now();
+    const leaseMs = (deps.notificationLeaseSeconds ?? DEFAULT_NOTIFICATION_LEASE_SECONDS) * 1000;
+    const until = new Date(now.getTime() + leaseMs);
+    if (!(await deps.notificationLease.acquire({ messageId, number: MAIL_REPORT }, run.holder, now, until))) {
+      deps.log.info('another poller is emailing this report', { messageId });
+      return;
+    }
+    // The mail may have been reported since it was listed (a slow run racing a fast one).
+    const fresh = await deps.ledger.listJobs(messageId);
+    if (fresh.every((job) => job.notifiedAt)) return;
+  }
+  const first = jobs[0] as FaxJob;
+  if (!first.silent) {
+    const receipts = new Map<string, OutcomeReceipt>();
+    for (const job of jobs) {
+      const receipt: OutcomeReceipt = {};
+      if (job.faxId && (job.state === 'DELIVERED' || job.state === 'FAILED')) {
+        try {
+          receipt.pdf = await deps.faxApi.downloadReceipt(job.faxId);
+        } catch (error) {
+          receipt.unavailable = true;
+          report.receiptFailures++;
+          deps.metrics.count('ReceiptDownloadsFailed');
+          deps.log.warn('receipt download failed; sending the outcome without it', {
+            job: jobKey(job),
+            faxId: job.faxId,
+            error: describeError(error),
+          });
+        }
+      }
+      receipts.set(job.number, receipt);
+    }
+    const reply = composeMailReport(jobs, receipts, deps.replyStyle);
+    const references = [...(first.references ?? [])];
+    if (first.originalMessageId && !references.includes(first.originalMessageId)) {
+      references.push(first.originalMessageId);
+    }
+    const mail: OutgoingMail = {
+      from: deps.replyFrom,
+      to: { address: first.sender },
+      subject: reply.subject,
+      text: reply.text,
+      attachments: reply.attachments,
+      ...(first.originalMessageId ? { inReplyTo: first.originalMessageId } : {}),
+      ...(references.length > 0 ? { references } : {}),
+    };
+    try {
+      await deps.mailer.send(mail);
+    } catch (error) {
+      // The jobs stay open with their outcomes recorded: the next run sends the report again.
+      report.notifyFailures++;
+      deps.metrics.count('OutcomeRepliesFailed');
+      deps.log.error('mail report failed; will retry next run', { messageId, error: describeError(error) });
+      return;
+    }
+    report.notified++;
+    deps.metrics.count('OutcomeRepliesSent');
+  }
+  for (const job of jobs) {
+    if (job.notifiedAt) continue;
+    try {
+      await deps.ledger.markNotified(job.messageId, job.number, deps.clock.now().toISOString());
+    } catch (error) {
+      // The email went out; the job stays open and the next run repeats it (never loses it).
+      deps.log.error('marking notified failed; the report may repeat', {
+        job: jobKey(job),
+        error: describeError(error),
+      });
+    }
+  }
+}
+
+/** The lease key of a mail's report (a job key no number can take). */
+const MAIL_REPORT = 'REPORT';
+
 async function attach(
   deps: PollerDeps,
-  current: Map<string, FaxJob>,
-  job: FaxJob,
+  current: Map<string, FollowedJob>,
+  job: FollowedJob,
   faxId: string,
   report: PollReport,
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
   try {
-    await deps.ledger.attachFax(job.messageId, job.number, faxId, at);
+    await deps.ledger.attachFax(job.messageId, job.number, faxId, at, job.attemptId);
   } catch (error) {
     // The job holds another fax already (attached by a run that saw more): that one stands, and
     // this run leaves the job alone rather than act on a stale view; the next run reads it afresh.
@@ -288,24 +685,31 @@ async function attach(
  * GET /faxes pages, newest first, until a page reaches back past `since`, every `awaited` fax id
  * has been seen, the last page, or the cap.
  */
+/** What one poll read of /faxes: complete when it reached back past `since` in trusted order. */
+interface FaxListing {
+  faxes: FaxRecord[];
+  complete: boolean;
+}
+
 async function readFaxesSince(
   deps: PollerDeps,
   since: number,
   report: PollReport,
   awaited?: Set<string>,
-): Promise<FaxRecord[]> {
+): Promise<FaxListing> {
   const faxes: FaxRecord[] = [];
   let inOrder = true;
   let previousOldest: number | undefined;
   let reachedBack = false;
+  let lastPageRead = false;
   for await (const page of deps.faxApi.listFaxPages({ perPage: deps.policy.pageSize })) {
     report.pagesRead++;
     faxes.push(...page.faxes);
     if (awaited) {
       for (const fax of page.faxes) awaited.delete(fax.id);
       if (awaited.size === 0) {
-        reachedBack = true;
-        break;
+        // Every awaited fax seen: enough for jobs that hold one, not a proof of absence.
+        return { faxes, complete: false };
       }
     }
     if (inOrder && !isNewestFirst(page.faxes, previousOldest)) {
@@ -323,6 +727,7 @@ async function readFaxesSince(
     }
     if (!page.hasNext) {
       reachedBack = true;
+      lastPageRead = true;
       break;
     }
     if (report.pagesRead >= deps.policy.maxPages) break;
@@ -333,76 +738,8 @@ async function readFaxesSince(
       maxPages: deps.policy.maxPages,
     });
   }
-  return faxes;
-}
-
-/** Emails the recorded outcome (receipt attached when there is one), then marks the job notified. */
-async function notifySender(run: PollRun, job: FaxJob): Promise<void> {
-  const { report, ...deps } = run;
-  const key = jobKey(job);
-  if (deps.notificationLease) {
-    const now = deps.clock.now();
-    const leaseMs = (deps.notificationLeaseSeconds ?? DEFAULT_NOTIFICATION_LEASE_SECONDS) * 1000;
-    const until = new Date(now.getTime() + leaseMs);
-    if (!(await deps.notificationLease.acquire(job, run.holder, now, until))) {
-      deps.log.info('another poller is emailing this outcome', { job: key });
-      return;
-    }
-    // The job may have been notified since it was listed (a slow run racing a fast one).
-    const fresh = await deps.ledger.getJob(job.messageId, job.number);
-    if (!fresh || fresh.notifiedAt) return;
-  }
-  if (!job.silent) {
-    const receipt: OutcomeReceipt = {};
-    if (job.faxId && (job.state === 'DELIVERED' || job.state === 'FAILED')) {
-      try {
-        receipt.pdf = await deps.faxApi.downloadReceipt(job.faxId);
-      } catch (error) {
-        receipt.unavailable = true;
-        report.receiptFailures++;
-        deps.metrics.count('ReceiptDownloadsFailed');
-        deps.log.warn('receipt download failed; sending the outcome without it', {
-          job: key,
-          faxId: job.faxId,
-          error: describeError(error),
-        });
-      }
-    }
-    const reply = composeOutcomeReply(job, receipt, deps.replyStyle);
-    const references = [...(job.references ?? [])];
-    if (job.originalMessageId && !references.includes(job.originalMessageId)) {
-      references.push(job.originalMessageId);
-    }
-    const mail: OutgoingMail = {
-      from: deps.replyFrom,
-      to: { address: job.sender },
-      subject: reply.subject,
-      text: reply.text,
-      attachments: reply.attachments,
-      ...(job.originalMessageId ? { inReplyTo: job.originalMessageId } : {}),
-      ...(references.length > 0 ? { references } : {}),
-    };
-    try {
-      await deps.mailer.send(mail);
-    } catch (error) {
-      // The job stays open with its outcome recorded: the next run sends the email again.
-      report.notifyFailures++;
-      deps.metrics.count('OutcomeRepliesFailed');
-      deps.log.error('outcome email failed; will retry next run', { job: key, error: describeError(error) });
-      return;
-    }
-    report.notified++;
-    deps.metrics.count('OutcomeRepliesSent');
-  }
-  try {
-    await deps.ledger.markNotified(job.messageId, job.number, deps.clock.now().toISOString());
-  } catch (error) {
-    // The email went out; the job stays open and the next run repeats it (never loses it).
-    deps.log.error('marking notified failed; the outcome email may repeat', {
-      job: key,
-      error: describeError(error),
-    });
-  }
+  // Out of order, only a listing read to its very end shows every fax.
+  return { faxes, complete: reachedBack && (inOrder || lastPageRead) };
 }
 
 /** One run of the poller: its dependencies, its lease holder id, and what it did. */

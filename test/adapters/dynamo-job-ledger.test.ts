@@ -290,6 +290,157 @@ describe('DynamoJobLedger', () => {
       ).rejects.toBeInstanceOf(ConflictError);
     });
   });
+
+  describe('attempts', () => {
+    const finished = (attemptId: string) => ({
+      attempt: 1,
+      attemptId,
+      cause: 'first' as const,
+      startedAt: '2026-11-27T06:00:00.000Z',
+      sendAnswer: 'queued' as const,
+      faxId: 'fax1',
+      outcome: 'failed' as const,
+      error: 'Busy',
+      pagesSent: 0,
+      endedAt: '2026-11-27T06:02:00.000Z',
+    });
+
+    async function dueJob() {
+      const job = newJob();
+      await ledger.claimSend(job);
+      await ledger.markQueued(job.messageId, job.number, job.attemptId, {
+        queuedAt: '2026-11-27T06:00:01.000Z',
+        pages: 2,
+      });
+      await ledger.attachFax(job.messageId, job.number, 'fax1', '2026-11-27T06:01:00.000Z', job.attemptId);
+      await ledger.scheduleRetry(job.messageId, job.number, job.attemptId, {
+        finished: finished(job.attemptId),
+        dueAt: '2026-11-27T06:07:00.000Z',
+        cause: 'busy',
+      });
+      return job;
+    }
+
+    it('a first attempt is attempt 1; a retry keeps the finished attempt and clears the current one', async () => {
+      const job = await dueJob();
+      const stored = await ledger.getJob(job.messageId, job.number);
+      expect(stored).toMatchObject({
+        state: 'RETRY_DUE',
+        attempt: 1,
+        firstSentAt: job.sendStartedAt,
+        dueAt: '2026-11-27T06:07:00.000Z',
+        retryCause: 'busy',
+        attempts: [finished(job.attemptId)],
+      });
+      expect(stored?.faxId).toBeUndefined();
+      expect(stored?.queuedAt).toBeUndefined();
+      // Still open: the poller must come back for it.
+      expect((await ledger.listOpenJobs()).map((j) => j.messageId)).toContain(job.messageId);
+      // A stale run cannot schedule the same attempt again.
+      await expect(
+        ledger.scheduleRetry(job.messageId, job.number, job.attemptId, {
+          finished: finished(job.attemptId),
+          dueAt: '2026-11-27T06:07:00.000Z',
+          cause: 'busy',
+        }),
+      ).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('two pollers racing over the same due retry: exactly one claims the new attempt', async () => {
+      const job = await dueJob();
+      const early = await ledger.claimRetry(job.messageId, job.number, job.attemptId, {
+        attemptId: 'too-early',
+        sendStartedAt: '2026-11-27T06:06:59.000Z',
+      });
+      expect(early).toBe(false);
+      const results = await Promise.all(
+        ['poller-a', 'poller-b', 'poller-c'].map((attemptId) =>
+          ledger.claimRetry(job.messageId, job.number, job.attemptId, {
+            attemptId,
+            sendStartedAt: '2026-11-27T06:07:30.000Z',
+          }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const stored = await ledger.getJob(job.messageId, job.number);
+      expect(stored).toMatchObject({
+        state: 'SENDING',
+        attempt: 2,
+        sendStartedAt: '2026-11-27T06:07:30.000Z',
+      });
+      expect(['poller-a', 'poller-b', 'poller-c']).toContain(stored?.attemptId);
+      expect(stored?.dueAt).toBeUndefined();
+      // A fax claimed for the first attempt names that attempt, so the second cannot take it.
+      const claim = { messageId: job.messageId, number: job.number };
+      await ledger.claimFax('fax-of-attempt-1', { ...claim, attemptId: job.attemptId });
+      expect(await ledger.claimFax('fax-of-attempt-1', { ...claim, attemptId: stored?.attemptId })).toEqual({
+        ...claim,
+        attemptId: job.attemptId,
+      });
+    });
+
+    it('a retry the provider certainly did not take is given back, not counted', async () => {
+      const job = await dueJob();
+      await ledger.claimRetry(job.messageId, job.number, job.attemptId, {
+        attemptId: 'second',
+        sendStartedAt: '2026-11-27T06:08:00.000Z',
+      });
+      await ledger.deferRetry(job.messageId, job.number, 'second', {
+        dueAt: '2026-11-27T06:09:00.000Z',
+        reason: 'faxrocks answered 429',
+      });
+      expect(await ledger.getJob(job.messageId, job.number)).toMatchObject({
+        state: 'RETRY_DUE',
+        attempt: 1,
+        attemptId: 'second',
+        dueAt: '2026-11-27T06:09:00.000Z',
+      });
+      await expect(
+        ledger.deferRetry(job.messageId, job.number, 'second', { dueAt: 'x', reason: 'again' }),
+      ).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('counts complete reads that did not find an ambiguous send, for its attempt only', async () => {
+      const job = newJob();
+      await ledger.claimSend(job);
+      await ledger.markSendOutcomeUnknown(job.messageId, job.number, job.attemptId, '500');
+      const once = await ledger.noteAbsent(
+        job.messageId,
+        job.number,
+        job.attemptId,
+        '2026-11-27T06:01:00.000Z',
+      );
+      const twice = await ledger.noteAbsent(
+        job.messageId,
+        job.number,
+        job.attemptId,
+        '2026-11-27T06:02:00.000Z',
+      );
+      expect(once).toMatchObject({ absentSince: '2026-11-27T06:01:00.000Z', absentChecks: 1 });
+      expect(twice).toMatchObject({ absentSince: '2026-11-27T06:01:00.000Z', absentChecks: 2 });
+      await expect(
+        ledger.noteAbsent(job.messageId, job.number, 'another', '2026-11-27T06:03:00.000Z'),
+      ).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('attaches a fax and records an outcome only for the attempt named', async () => {
+      const job = newJob();
+      await ledger.claimSend(job);
+      await expect(
+        ledger.attachFax(job.messageId, job.number, 'faxZ', '2026-11-27T06:01:00.000Z', 'stale'),
+      ).rejects.toBeInstanceOf(ConflictError);
+      await expect(
+        ledger.recordOutcome(
+          job.messageId,
+          job.number,
+          { state: 'FAILED', finishedAt: '2026-11-27T06:01:00.000Z' },
+          'stale',
+        ),
+      ).rejects.toBeInstanceOf(ConflictError);
+      await ledger.attachFax(job.messageId, job.number, 'faxZ', '2026-11-27T06:01:00.000Z', job.attemptId);
+      expect((await ledger.getJob(job.messageId, job.number))?.faxId).toBe('faxZ');
+    });
+  });
 });
 
 describe('DynamoJobLedger open-jobs index', () => {

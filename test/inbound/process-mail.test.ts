@@ -9,6 +9,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
 import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDailyUsage } from '../../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
@@ -18,7 +19,9 @@ import { jobReference } from '../../functions/domain/job-reference.ts';
 import { buildInboundDeps, type InboundDeps } from '../../functions/inbound/deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
+import { systemClock } from '../../functions/ports.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
+import { ensureTables } from '../../local/stand-ins.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { buildSesMail, deeplyNestedMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
 import {
@@ -546,17 +549,61 @@ describe('cost guards', () => {
     expect(mailer.sent.at(-1)?.text).toContain('3 of your 3 pages');
   });
 
+  let usageTables = 0;
+  /** Usage counters of their own: the ceiling tests must not see each other's day. */
+  async function freshUsage(): Promise<DynamoDailyUsage> {
+    const table = `usage-${++usageTables}-${Math.random().toString(36).slice(2, 8)}`;
+    await ensureTables(dynamo.client, { jobsTable: table, sendersTable: `${table}-senders` });
+    return new DynamoDailyUsage(dynamo.docClient, table);
+  }
+
   it("rejects mail once the gateway's estimated cost for the day reaches the ceiling", async () => {
     const guarded = makeDeps({
-      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', DAILY_COST_CEILING: '0.1' }),
+      usage: await freshUsage(),
+      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', DAILY_COST_CEILING: '0.2' }),
     });
-    // Other tests of this file count against the same day, so start from what is there.
     const first = await mailFrom('alice@example.com', 2);
     await handleInboundBatch(first.event, guarded);
+    expect((await ledger.getMail(first.id))?.outcome).toBe('ACCEPTED');
     const second = await mailFrom('alice@example.com', 1);
     await handleInboundBatch(second.event, guarded);
     expect((await ledger.getMail(second.id))?.reason).toBe('daily-cost-ceiling');
     expect(mailer.sent.at(-1)?.text).toContain('DAILY_COST_CEILING');
+  });
+
+  it('counts the mail it decides on: one mail estimated at 45.00 does not pass a ceiling of 5.00', async () => {
+    const guarded = makeDeps({
+      usage: await freshUsage(),
+      policy: gatewayPolicyFromEnv({
+        FAX_DOMAIN: 'fax.example.com',
+        DAILY_COST_CEILING: '5',
+        PRICE_PER_PAGE: '4.5',
+      }),
+    });
+    const mail = await mailFrom('alice@example.com', 10);
+    await handleInboundBatch(mail.event, guarded);
+    expect(await ledger.getMail(mail.id)).toMatchObject({
+      outcome: 'REJECTED',
+      reason: 'daily-cost-ceiling',
+    });
+    expect(mailer.sent.at(-1)?.text).toContain('estimated at 45.00');
+    expect(await ledger.listJobs(mail.id)).toEqual([]);
+  });
+
+  it('holds under concurrent mails: 8 mails of 0.90 at once against 5.00, five pass', async () => {
+    const usage = await freshUsage();
+    const guarded = makeDeps({
+      usage,
+      policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', DAILY_COST_CEILING: '5' }),
+    });
+    const mails = await Promise.all(Array.from({ length: 8 }, () => mailFrom('alice@example.com', 10)));
+    await Promise.all(mails.map((m) => handleInboundBatch(m.event, guarded)));
+    const outcomes = await Promise.all(mails.map(async (m) => (await ledger.getMail(m.id))?.outcome));
+    expect(outcomes.filter((o) => o === 'ACCEPTED')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'REJECTED')).toHaveLength(3);
+    const day = new Date().toISOString().slice(0, 10);
+    // Reserved at 0.09 a page, corrected by the sandbox's answers (also 0.09): 4.50 in all.
+    expect(await usage.gatewayCost(day)).toBeCloseTo(4.5, 6);
   });
 });
 

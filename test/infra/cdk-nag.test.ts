@@ -39,6 +39,14 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
     at: 'Gateway/InboundRole',
   },
   {
+    rule: 'AwsSolutions-IAM5[Resource::<GatewayMailBucketE06A5116.Arn>/prepared/*]',
+    at: 'Gateway/InboundRole',
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::<GatewayMailBucketE06A5116.Arn>/prepared/*]',
+    at: 'Gateway/StatusPollerRole',
+  },
+  {
     rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     at: 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
   },

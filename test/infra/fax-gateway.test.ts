@@ -224,13 +224,14 @@ describe('FaxGateway with defaults (only the domain given)', () => {
       });
     });
 
-    it('is encrypted, hides messages 6x the function timeout and dead-letters after 3 receipts', () => {
+    it('is encrypted, hides messages 6x the function timeout and dead-letters after 30 receipts', () => {
       const inboundId = functionIdByDescription(template, 'turns mail');
       const timeout = (template.toJSON().Resources[inboundId] as Resource).Properties.Timeout as number;
       const [, queue] = only(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
-      expect(queue.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 3 });
+      // The inbound function delays each retry itself; 30 receipts cover GIVE_UP_AFTER_MINUTES.
+      expect(queue.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 30 });
     });
 
     it('has an encrypted dead-letter queue', () => {
@@ -427,6 +428,17 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         DAILY_COST_CEILING: '0',
         JOB_RETENTION_DAYS: '400',
         PRICE_CURRENCY: 'EUR',
+        PRICE_PER_PAGE: '0.09',
+        GIVE_UP_AFTER_MINUTES: '120',
+        REDIAL_BUSY_MINUTES: '5,5,15,40',
+        REDIAL_NO_ANSWER_MINUTES: '5,30',
+        REDIAL_BROKEN_OFF_MINUTES: '2,10',
+        REDIAL_MAX_ATTEMPTS: '6',
+        REDIAL_WINDOW_MINUTES: '180',
+        MAIL_BUCKET: {
+          Ref: logicalIdOf(template, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() }),
+        },
+        INBOUND_MAX_RECEIVE_COUNT: '30',
         JOBS_TABLE: {
           Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', { TimeToLiveSpecification: Match.anyValue() }),
         },
@@ -522,7 +534,7 @@ describe('FaxGateway with defaults (only the domain given)', () => {
       }
     });
 
-    it('lets the inbound function read stored mail under inbound/ only', () => {
+    it('lets the inbound function read stored mail under inbound/ only, and keep documents under prepared/', () => {
       const { inboundRole, pollerRole, mailBucket } = ids();
       const s3Statements = statementsOfRole(template, inboundRole).filter((s) =>
         [s.Action].flat().some((a) => String(a).startsWith('s3:')),
@@ -534,12 +546,26 @@ describe('FaxGateway with defaults (only the domain given)', () => {
           Action: 's3:GetObject',
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [mailBucket, 'Arn'] }, '/inbound/*']] },
         },
+        {
+          Sid: 'KeepPreparedDocuments',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [mailBucket, 'Arn'] }, '/prepared/*']] },
+        },
       ]);
+      // The poller reads only the documents kept for later attempts.
       expect(
         statementsOfRole(template, pollerRole).filter((s) =>
           [s.Action].flat().some((a) => String(a).startsWith('s3:')),
         ),
-      ).toEqual([]);
+      ).toEqual([
+        {
+          Sid: 'ReadPreparedDocuments',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [mailBucket, 'Arn'] }, '/prepared/*']] },
+        },
+      ]);
     });
 
     it('lets both functions use the job ledger, the index included, item by item', () => {

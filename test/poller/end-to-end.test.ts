@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
 import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
@@ -29,7 +30,8 @@ beforeAll(async () => {
     log: silentLog,
     // The gateway's clock can be moved ahead; the sandbox keeps real time.
     clock: { now: () => new Date(Date.now() + offsetMs) },
-    pollerPolicy: { pendingTimeoutMinutes: 5 },
+    // One attempt per fax here; re-dials through npm start are in test/local/attempts.test.ts.
+    pollerPolicy: { pendingTimeoutMinutes: 5, redial: NO_REDIAL },
   });
   cleanups.push(() => gateway.close());
   await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });

@@ -93,25 +93,45 @@ describe('matchFaxesToJobs', () => {
         (x.messageId < y.messageId ? -1 : x.messageId > y.messageId ? 1 : 0) ||
         (x.number < y.number ? -1 : x.number > y.number ? 1 : 0),
     );
-    const result: string[] = [];
-    for (const j of ordered) {
-      const eligible = faxes
-        .filter(
-          (f) =>
-            !taken.has(f.id) &&
-            f.number === j.number &&
-            f.pages === j.pages &&
-            Date.parse(f.createdAt) >= Date.parse(j.sendStartedAt) - clockSkewMs,
-        )
-        .sort((x, y) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || (x.id < y.id ? -1 : 1));
-      const first = eligible[0];
-      if (first) {
-        taken.add(first.id);
-        result.push(`${j.messageId}->${first.id}`);
+    const result: { rank: number; pair: string }[] = [];
+    // Confirmed jobs first, then ambiguous ones on the faxes left over; reported in send order.
+    for (const pass of [false, true]) {
+      for (const [rank, j] of ordered.entries()) {
+        if ((j.ambiguous === true) !== pass) continue;
+        const eligible = faxes
+          .filter(
+            (f) =>
+              !taken.has(f.id) &&
+              f.number === j.number &&
+              f.pages === j.pages &&
+              Date.parse(f.createdAt) >= Date.parse(j.sendStartedAt) - clockSkewMs,
+          )
+          .sort((x, y) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || (x.id < y.id ? -1 : 1));
+        const first = eligible[0];
+        if (first) {
+          taken.add(first.id);
+          result.push({ rank, pair: `${j.messageId}->${first.id}` });
+        }
       }
     }
-    return result;
+    return result.sort((a, b) => a.rank - b.rank).map((r) => r.pair);
   }
+
+  it("never gives a confirmed send's fax to an earlier ambiguous send that faxrocks never created", () => {
+    // /send answered 500 at t (nothing created), a good send 3 s later to the same number and pages.
+    const ambiguous = { ...job('lost', '+4930123456', 2, base), ambiguous: true };
+    const confirmed = job('good', '+4930123456', 2, base + 3_000);
+    const faxes = [fax('only', '+4930123456', 2, base + 3_500)];
+    expect(pairs(matchFaxesToJobs([ambiguous, confirmed], faxes, { clockSkewMs: skew }))).toEqual([
+      'good->only',
+    ]);
+    // Both created: both matched, the confirmed one first come first served.
+    const both = [fax('first', '+4930123456', 2, base + 500), ...faxes];
+    expect(pairs(matchFaxesToJobs([ambiguous, confirmed], both, { clockSkewMs: skew }))).toEqual([
+      'lost->only',
+      'good->first',
+    ]);
+  });
 
   it('agrees with the obvious quadratic rule on arbitrary inputs', () => {
     const numbers = ['+4930123456', '+4930999999', '+12025550123'];
@@ -119,6 +139,7 @@ describe('matchFaxesToJobs', () => {
       n: fc.constantFrom(...numbers),
       pages: fc.integer({ min: 1, max: 3 }),
       at: fc.integer({ min: 0, max: 600_000 }),
+      ambiguous: fc.boolean(),
     });
     const arbFax = fc.record({
       n: fc.constantFrom(...numbers),
@@ -132,7 +153,10 @@ describe('matchFaxesToJobs', () => {
         fc.integer({ min: 0, max: 200_000 }),
         fc.array(fc.integer({ min: 0, max: 39 }), { maxLength: 10 }),
         (js, fs, clockSkewMs, claimedIndexes) => {
-          const jobs = js.map((j, i) => job(`m${i}`, j.n, j.pages, base + j.at));
+          const jobs = js.map((j, i) => ({
+            ...job(`m${i}`, j.n, j.pages, base + j.at),
+            ambiguous: j.ambiguous,
+          }));
           const faxes = fs.map((f, i) => fax(`f${i}`, f.n, f.pages, base + f.at));
           const claimedFaxIds = new Set(claimedIndexes.map((i) => `f${i}`));
           const matches = matchFaxesToJobs(jobs, faxes, { clockSkewMs, claimedFaxIds });

@@ -8,7 +8,8 @@ import { DynamoNotificationLease } from '../../functions/adapters/dynamo-notific
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
 import type { PollerPolicy } from '../../functions/config.ts';
 import type { FaxJob, NewFaxJob } from '../../functions/domain/fax-job.ts';
-import type { Clock, Log, Mailer, OutgoingMail } from '../../functions/ports.ts';
+import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
+import type { Clock, Log, Mailer, OutgoingMail, PreparedDocuments } from '../../functions/ports.ts';
 import {
   type PollerDeps,
   type PollReport,
@@ -27,12 +28,19 @@ export const T0 = Date.parse('2026-11-27T06:00:00.000Z');
 export const MINUTE = 60_000;
 export const SANDBOX_TOKEN = 'poller-test-token-1234567890';
 
+/**
+ * One attempt per job, as before attempts: the tests of matching, paging, faults and leases read
+ * most plainly that way. The attempt tests turn re-dialling and resending back on.
+ */
 export const testPolicy: PollerPolicy = {
   clockSkewSeconds: 120,
   unknownSendAfterMinutes: 30,
   pendingTimeoutMinutes: 60,
   pageSize: 1000,
   maxPages: 20,
+  redial: NO_REDIAL,
+  settleWindowMinutes: 10,
+  resendAmbiguous: false,
 };
 
 export class RecordingMailer implements Mailer {
@@ -106,7 +114,12 @@ export interface World {
 
 export async function createWorld(
   dynamo: DynamoFixture,
-  options: { sandbox?: Partial<SandboxOptions>; policy?: Partial<PollerPolicy> } = {},
+  options: {
+    sandbox?: Partial<SandboxOptions>;
+    policy?: Partial<PollerPolicy>;
+    /** Where sendJob keeps each mail's document, and the poller finds it for later attempts. */
+    documents?: PreparedDocuments;
+  } = {},
 ): Promise<World> {
   let nowMs = T0;
   const clock: Clock = { now: () => new Date(nowMs) };
@@ -175,13 +188,16 @@ export async function createWorld(
       log,
       metrics,
       notificationLease: lease,
+      ...(options.documents ? { documents: options.documents } : {}),
       ...overrides,
     }),
     poll: (overrides = {}) => pollFaxStatuses(world.deps(overrides)),
     claimJob,
     async sendJob(messageId, number, pages = 1, extra = {}) {
       const job = await claimJob(messageId, number, pages, extra);
-      const [queued] = await client.send({ numbers: [number], document: await pdfOfPages(pages) });
+      const document = await pdfOfPages(pages);
+      await options.documents?.keep(messageId, document);
+      const [queued] = await client.send({ numbers: [number], document });
       if (!queued) throw new Error('no /send answer');
       await ledger.markQueued(messageId, number, job.attemptId, {
         queuedAt: new Date(nowMs).toISOString(),

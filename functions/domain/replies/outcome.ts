@@ -1,8 +1,9 @@
-// The outcome email for one fax job: delivered, failed, or status unknown. Pure: it turns a job
-// whose final state is recorded into subject, plain text and attachments; the poller sends it.
+// The final report for a mail: for one number the outcome email (delivered, failed, or status
+// unknown), for several one summary with a block per number. Pure: it turns jobs whose final states
+// are recorded into subject, plain text and attachments; the poller sends it.
 
 import type { MailAttachment } from '../../ports.ts';
-import type { FaxJob } from '../fax-job.ts';
+import { attemptOf, type FaxJob } from '../fax-job.ts';
 import { jobReference } from '../job-reference.ts';
 import { shownSubject, shownText } from './shown-text.ts';
 import {
@@ -82,7 +83,8 @@ export function composeOutcomeReply(
   } else if (job.estimatedCost !== undefined) {
     field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
   }
-  field('Submitted', timeLine(job.sendStartedAt));
+  if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
+  field('Submitted', timeLine(job.firstSentAt ?? job.sendStartedAt));
   if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
   if (state === 'FAILED' && job.error) field('Error', shownText(job.error));
   if (job.faxId) field('faxrocks id', shownText(job.faxId));
@@ -115,9 +117,10 @@ export function composeOutcomeReply(
         'have received part of it.',
       );
     }
+    if (job.notRedialled) lines.push(`It was not dialled again: ${shownText(job.notRedialled)}.`);
     lines.push(
       'Check the number and that the receiving fax machine is on and has paper, then send your',
-      'mail again to try once more. Nothing has been retried automatically.',
+      `mail again to try once more.${attemptOf(job) > 1 || job.notRedialled ? '' : ' It was not dialled again automatically.'}`,
     );
   } else {
     lines.push(
@@ -132,4 +135,88 @@ export function composeOutcomeReply(
 function pagesLine(job: FaxJob): string {
   if (job.pagesSent === undefined || job.pagesSent === null) return `${job.pages}`;
   return `${job.pagesSent} of ${job.pages} sent`;
+}
+
+/** `3 (busy, busy, then delivered)`: how many attempts it took and what ended each. */
+export function attemptsLine(job: FaxJob): string {
+  const ended = (job.attempts ?? []).map((a) =>
+    a.outcome === 'not-sent' ? 'not sent' : shownText(a.error ?? 'failed').toLowerCase(),
+  );
+  const last = job.state === 'DELIVERED' ? 'delivered' : job.state === 'FAILED' ? 'failed' : 'status unknown';
+  const story = ended.length > 0 ? ` (${[...ended, `then ${last}`].join(', ')})` : '';
+  return `${attemptOf(job)}${story}`;
+}
+
+/**
+ * The one report for a mail whose jobs are all final. A mail to one number reads as the one
+ * outcome email always did; several numbers get one summary (never the numbers in the subject),
+ * a line and a detail block per number, and every receipt attached.
+ */
+export function composeMailReport(
+  jobs: readonly FaxJob[],
+  receipts: ReadonlyMap<string, OutcomeReceipt> = new Map(),
+  style: ReplyStyle = DEFAULT_REPLY_STYLE,
+): OutcomeReply {
+  const [only] = jobs;
+  if (jobs.length === 1 && only) return composeOutcomeReply(only, receipts.get(only.number), style);
+  const sorted = [...jobs].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  const stateOf = (job: FaxJob) =>
+    job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : ('UNKNOWN' as const);
+  const delivered = sorted.filter((j) => stateOf(j) === 'DELIVERED').length;
+  const lines: string[] = [
+    delivered === sorted.length
+      ? `Your fax was delivered to all ${sorted.length} numbers.`
+      : `Your fax was delivered to ${delivered} of ${sorted.length} numbers.`,
+    '',
+  ];
+  for (const job of sorted) {
+    const attempts = attemptOf(job);
+    const tries = attempts > 1 ? `, ${attempts} attempts` : '';
+    lines.push(`  ${job.number.padEnd(16)} ${outcomeWords[stateOf(job)]}${tries}`);
+  }
+  const attachments: MailAttachment[] = [];
+  for (const job of sorted) {
+    const state = stateOf(job);
+    lines.push('', `${job.number}: ${outcomeWords[state]}`);
+    const field = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(15)}${value}`);
+    field('Pages', pagesLine(job));
+    if (job.price !== undefined && job.price !== '') {
+      field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
+    } else if (job.estimatedCost !== undefined) {
+      field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
+    }
+    if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
+    if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
+    if (state !== 'DELIVERED' && job.error) field('Error', shownText(job.error));
+    if (job.notRedialled) field('Not re-dialled', shownText(job.notRedialled));
+    if (state === 'UNKNOWN' && unknownReasonOf(job) === 'send-unconfirmed') {
+      field('Note', 'sending was interrupted; it may or may not have gone out. Check before resending.');
+    }
+    if (job.faxId) field('faxrocks id', shownText(job.faxId));
+    const receipt = receipts.get(job.number);
+    if (receipt?.pdf && state !== 'UNKNOWN') {
+      attachments.push({
+        filename: receiptFilename(job.number),
+        contentType: 'application/pdf',
+        content: receipt.pdf,
+      });
+      field('Receipt', `attached (${receiptFilename(job.number)})`);
+    } else if (receipt?.unavailable && state !== 'UNKNOWN') {
+      field('Receipt', 'could not be downloaded');
+    }
+  }
+  lines.push('');
+  if (shownSubject(only?.subject)) lines.push(`Your mail:     ${shownSubject(only?.subject)}`);
+  if (only) lines.push(`Reference:     ${jobReference(only.messageId)}`);
+  lines.push('', 'What next:');
+  if (delivered === sorted.length) {
+    lines.push('Nothing to do.');
+  } else {
+    lines.push(
+      'To try the numbers that did not get the fax once more, send your mail again to those',
+      'numbers only: sending it to all of them again would fax the delivered ones twice.',
+    );
+  }
+  const what = `delivered to ${delivered} of ${sorted.length} numbers`;
+  return { subject: replySubject(what, only?.subject), text: withSignature(lines), attachments };
 }
