@@ -505,7 +505,7 @@ export const gatewaySettings = settingGroup({
       kind: whole(1, 5760),
       env: 'GIVE_UP_AFTER_MINUTES',
       default: 120,
-      doc: 'How long a mail is retried while faxrocks is unreachable or throttling before it gives up with a "nothing was faxed" reply',
+      doc: 'Reserved for the give-up path, which is not built yet: today a mail that faxrocks throttles or refuses to take through all its queue receipts goes to the dead letters without a reply',
     },
     redialBusyMinutes: {
       kind: minutesList,

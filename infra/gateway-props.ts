@@ -156,7 +156,7 @@ export const deploySettings = settingGroup({
     maxReceiveCount: {
       kind: whole(2, 100),
       default: 30,
-      doc: 'Receipts of a queue message before it moves to the dead-letter queue; the inbound function delays each retry (backoff, `Retry-After`) so the default covers `GIVE_UP_AFTER_MINUTES`, and gives up with a reply on the last',
+      doc: 'Receipts of a queue message before it moves to the dead-letter queue (each after the queue visibility timeout)',
     },
     pollMinutes: {
       kind: whole(1, 60),

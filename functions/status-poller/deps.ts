@@ -59,7 +59,7 @@ export function buildPollerDeps(settings: PollerSettings, clients: PollerClients
     notificationLease: new DynamoNotificationLease(documents, jobsTable),
     faxApi: new FaxrocksClient({ ...clients.faxrocks, log }),
     mailer,
-    policy: { ...pollerPolicy, redial: redialScheduleOf(policy) },
+    policy: { redial: redialScheduleOf(policy), ...pollerPolicy },
     replyFrom: policy.replyFrom,
     replyStyle: { currency: policy.priceCurrency },
     clock,

@@ -65,6 +65,8 @@ describe('one composition root for npm start and the Lambda handlers', () => {
     const lambdaEnv = {
       ...configuration,
       FAXROCKS_TOKEN_PARAMETER: '/faxgate/token',
+      // The stack sets it to the mail bucket, as npm start uses its own.
+      MAIL_BUCKET: gateway.config.bucket,
       AWS_REGION: 'eu-west-1',
     };
     const lambdaInbound = deployedInboundDeps(lambdaEnv, { log: silentLog });
