@@ -76,7 +76,11 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
       );
     }
     if (queued.length > 1) lines.push('', `Estimated cost in all: ${money(totalCost, style)}`);
-    lines.push('', 'You will get another email for each number when faxrocks reports the delivery.');
+    lines.push(
+      '',
+      'You will get one more email once faxrocks reports how the fax ended for every number. A busy',
+      'line, an unanswered call or a transmission broken off is re-dialled automatically first.',
+    );
   }
 
   const unconfirmed = summary.numbers.filter((n) => n.status === 'unconfirmed');
