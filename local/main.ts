@@ -22,8 +22,8 @@ export const SAMPLE_PDF = 'examples/sample.pdf';
 export function banner(gateway: LocalGateway): string {
   const c: LocalConfig = gateway.config;
   const domain = c.policy.faxDomain;
-  // Without the "+": swaks (Getopt) reads "--to +49..." as an option; a leading digit 1-9 is
-  // international anyway (PRODUCT.md section 3).
+  // Without the plus sign: swaks (Getopt) would read the address as an option; a leading digit
+  // 1-9 is international anyway (PRODUCT.md section 3).
   const number = SANDBOX_TEST_NUMBERS.delivered.replace(/^\+/, '');
   const smtp = `${c.host}:${gateway.smtpPort}`;
   const senderEnv = [

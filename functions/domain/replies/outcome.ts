@@ -78,12 +78,7 @@ export function composeOutcomeReply(
   const field = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(13)}${value}`);
   field('Number', job.number);
   field('Pages', pagesLine(job));
-  if (job.price !== undefined && job.price !== '') {
-    field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
-  } else if (job.estimatedCost !== undefined) {
-    field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
-  }
-  if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
+  costAndAttemptFields(job, style, field);
   field('Submitted', timeLine(job.firstSentAt ?? job.sendStartedAt));
   if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
   if (state === 'FAILED' && job.error) field('Error', shownText(job.error));
@@ -180,12 +175,7 @@ export function composeMailReport(
     lines.push('', `${job.number}: ${outcomeWords[state]}`);
     const field = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(15)}${value}`);
     field('Pages', pagesLine(job));
-    if (job.price !== undefined && job.price !== '') {
-      field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
-    } else if (job.estimatedCost !== undefined) {
-      field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
-    }
-    if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
+    costAndAttemptFields(job, style, field);
     if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
     if (state !== 'DELIVERED' && job.error) field('Error', shownText(job.error));
     if (job.notRedialled) field('Not re-dialled', shownText(job.notRedialled));
@@ -219,4 +209,18 @@ export function composeMailReport(
   }
   const what = `delivered to ${delivered} of ${sorted.length} numbers`;
   return { subject: replySubject(what, only?.subject), text: withSignature(lines), attachments };
+}
+
+/** The price as charged (else the estimate) and, past the first, the attempts: both report shapes. */
+function costAndAttemptFields(
+  job: FaxJob,
+  style: ReplyStyle,
+  field: (label: string, value: string) => void,
+): void {
+  if (job.price !== undefined && job.price !== '') {
+    field('Price', `${money(shownText(job.price), style)} (as charged by faxrocks)`);
+  } else if (job.estimatedCost !== undefined) {
+    field('Estimate', `${money(job.estimatedCost, style)} (estimated when queued)`);
+  }
+  if (attemptOf(job) > 1) field('Attempts', attemptsLine(job));
 }
