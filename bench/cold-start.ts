@@ -100,7 +100,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     {
       name: 'inbound',
       ...(await bundle(
-        join(root, 'functions/inbound/handler.ts'),
+        join(root, 'functions/handlers/inbound.ts'),
         join(dir, 'inbound', 'index.mjs'),
         INFRA_BUNDLE_OPTIONS,
       )),
@@ -108,7 +108,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     {
       name: 'status poller',
       ...(await bundle(
-        join(root, 'functions/status-poller/handler.ts'),
+        join(root, 'functions/handlers/status-poller.ts'),
         join(dir, 'status-poller', 'index.mjs'),
         INFRA_BUNDLE_OPTIONS,
       )),

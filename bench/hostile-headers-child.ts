@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { gatewayPolicyFromEnv } from '../functions/config.ts';
-import type { InboundDeps } from '../functions/inbound/deps.ts';
+import type { InboundDeps } from '../functions/handlers/inbound-deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
 import { systemClock } from '../functions/ports.ts';
 import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';

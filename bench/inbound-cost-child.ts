@@ -10,7 +10,7 @@ import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { simpleParser } from 'mailparser';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import type { GatewayPolicy } from '../functions/config.ts';
-import type { InboundDeps } from '../functions/inbound/deps.ts';
+import type { InboundDeps } from '../functions/handlers/inbound-deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
 import { systemClock } from '../functions/ports.ts';
 import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';

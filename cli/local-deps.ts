@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { staticToken } from '../functions/adapters/faxrocks/client.ts';
-import { buildInboundDeps, type InboundDeps } from '../functions/inbound/deps.ts';
+import { buildInboundDeps, type InboundDeps } from '../functions/handlers/inbound-deps.ts';
 import type { Log } from '../functions/ports.ts';
 import { loggedMetrics } from '../local/console-log.ts';
 import { OutboxMailer } from '../local/outbox-mailer.ts';

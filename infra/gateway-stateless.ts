@@ -182,7 +182,7 @@ export function createFunctions(
   );
 
   const statusPollerFunction = gatewayFunction(scope, 'StatusPoller', {
-    entry: 'functions/status-poller/handler.ts',
+    entry: 'functions/handlers/status-poller.ts',
     description: 'faxgate: settles fax jobs from faxrocks and emails the outcomes',
     // Finishes before the next run starts, so two polls never overlap.
     timeout: Duration.seconds(Math.min(300, settings.pollMinutes * 60 - 10)),
@@ -328,7 +328,7 @@ function secretArn(stack: Stack, nameOrArn: string): string {
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
-const INBOUND_ENTRY = 'functions/inbound/handler.ts';
+const INBOUND_ENTRY = 'functions/handlers/inbound.ts';
 
 const documentWorkerHooks: nodejs.ICommandHooks = {
   beforeBundling: () => [],

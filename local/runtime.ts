@@ -20,12 +20,12 @@ import type { FunctionClients } from '../functions/adapters/deployed-adapters.ts
 import { isLoopbackHost, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import type { GatewayPolicy, PollerPolicy } from '../functions/config.ts';
 import { FaxgateError } from '../functions/errors.ts';
-import { buildInboundDeps, type InboundDeps } from '../functions/inbound/deps.ts';
+import { buildInboundDeps, type InboundDeps } from '../functions/handlers/inbound-deps.ts';
+import { buildPollerDeps } from '../functions/handlers/status-poller-deps.ts';
 import { handleInboundBatch, storedMailsOf } from '../functions/inbound/inbound-batch.ts';
 import { messageIdOf, SES_SETUP_NOTIFICATION } from '../functions/inbound/process-mail.ts';
 import type { Clock, Log, MetricsSink } from '../functions/ports.ts';
 import { systemClock } from '../functions/ports.ts';
-import { buildPollerDeps } from '../functions/status-poller/deps.ts';
 import {
   type PollerDeps,
   type PollReport,
@@ -89,9 +89,9 @@ export interface LocalGateway {
   deadLetterDir: string;
   queueDir: string;
   queue: InboundQueue;
-  /** The inbound function's dependencies, built as on AWS (functions/inbound/deps.ts). */
+  /** The inbound function's dependencies, built as on AWS (functions/handlers/inbound-deps.ts). */
   deps: InboundDeps;
-  /** The status poller's, likewise (functions/status-poller/deps.ts). */
+  /** The status poller's, likewise (functions/handlers/status-poller-deps.ts). */
   pollerDeps: PollerDeps;
   s3Client: S3Client;
   /** Mails found in the bucket on start that the ledger had never seen, enqueued again. */

@@ -1,4 +1,4 @@
-// What both functions' composition roots (functions/inbound/deps.ts, functions/status-poller/deps.ts)
+// What both functions' composition roots (functions/handlers/inbound-deps.ts, functions/handlers/status-poller-deps.ts)
 // are built from: the clients, and how the deployed functions make them from their environment
 // (their handlers call deployedClients). The one-machine runtime hands in loopback clients and its
 // outbox instead; the wiring is the same.

@@ -4,7 +4,7 @@
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { TransientError } from '../errors.ts';
 import type { StoredMailRef } from '../ports.ts';
-import type { InboundDeps } from './deps.ts';
+import type { InboundDeps } from './process-mail.ts';
 import { messageIdOf, processStoredMail } from './process-mail.ts';
 
 /**

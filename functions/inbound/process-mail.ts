@@ -14,6 +14,7 @@
 // taken twice. An ambiguous send is left for the status poller to settle; it is never repeated.
 
 import { randomUUID } from 'node:crypto';
+import type { GatewayPolicy } from '../config.ts';
 import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
@@ -43,8 +44,20 @@ import {
   UnreadableMailError,
 } from '../errors.ts';
 import { parseInboundMail } from '../mail/parse-inbound-mail.ts';
-import type { QueuedFax, StoredMailRef } from '../ports.ts';
-import type { InboundDeps } from './deps.ts';
+import type {
+  Clock,
+  DailyUsage,
+  FaxApi,
+  JobLedger,
+  Log,
+  Mailer,
+  MailStore,
+  MetricsSink,
+  PreparedDocuments,
+  QueuedFax,
+  SenderList,
+  StoredMailRef,
+} from '../ports.ts';
 
 /** SES writes this object once when the receipt rule is created; it is not a mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
@@ -58,6 +71,23 @@ export type ProcessResult =
   | { outcome: 'REJECTED'; reason: string }
   | { outcome: 'ACCEPTED'; numbers: NumberReport[] }
   | { outcome: 'DUPLICATE'; previous: string };
+
+/** Everything the inbound use case needs, built once per cold start (or once by the local runtime). */
+export interface InboundDeps {
+  mailStore: MailStore;
+  senders: SenderList;
+  ledger: JobLedger;
+  faxApi: FaxApi;
+  mailer: Mailer;
+  policy: GatewayPolicy;
+  clock: Clock;
+  log: Log;
+  metrics: MetricsSink;
+  /** The cost guards' counters (policy.senderDailyPageLimit, policy.dailyCostCeiling). */
+  usage: DailyUsage;
+  /** Keeps each mail's prepared document for later attempts (re-dials, resends). */
+  documents?: PreparedDocuments;
+}
 
 /** The SES message id: the last part of the (already URL-decoded) object key. */
 export function messageIdOf(key: string): string {

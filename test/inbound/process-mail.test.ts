@@ -16,7 +16,7 @@ import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/c
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { gatewayPolicyFromEnv } from '../../functions/config.ts';
 import { jobReference } from '../../functions/domain/job-reference.ts';
-import { buildInboundDeps, type InboundDeps } from '../../functions/inbound/deps.ts';
+import { buildInboundDeps, type InboundDeps } from '../../functions/handlers/inbound-deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { systemClock } from '../../functions/ports.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
 import { ConfigError } from '../../functions/config.ts';
-import { createPollerHandler, deployedPollerDeps } from '../../functions/status-poller/handler.ts';
+import { createPollerHandler, deployedPollerDeps } from '../../functions/handlers/status-poller.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { type DynamoFixture, startDynamoFixture } from '../support/stand-ins.ts';

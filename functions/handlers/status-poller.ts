@@ -11,8 +11,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
-import { buildPollerDeps, pollerSettingsFromEnv } from './deps.ts';
-import { type PollerDeps, type PollReport, pollFaxStatuses } from './poll-fax-statuses.ts';
+import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
+import { buildPollerDeps, pollerSettingsFromEnv } from './status-poller-deps.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -4,8 +4,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
-import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './deps.ts';
-import { handleInboundBatch } from './inbound-batch.ts';
+import { handleInboundBatch } from '../inbound/inbound-batch.ts';
+import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './inbound-deps.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -19,7 +19,7 @@ import {
   requireString,
 } from '../config.ts';
 import { systemClock } from '../ports.ts';
-import type { PollerDeps } from './poll-fax-statuses.ts';
+import type { PollerDeps } from '../status-poller/poll-fax-statuses.ts';
 
 /** The poller's configuration (the local runtime's LocalConfig is one too). */
 export interface PollerSettings {

@@ -11,6 +11,7 @@ import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
 import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
 import { S3MailStore, S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
 import { type GatewayPolicy, gatewayPolicyFromEnv, optionalString, requireString } from '../config.ts';
+import type { InboundDeps } from '../inbound/process-mail.ts';
 import {
   type Clock,
   type DailyUsage,
@@ -25,22 +26,7 @@ import {
   systemClock,
 } from '../ports.ts';
 
-/** Everything the inbound use case needs, built once per cold start (or once by the local runtime). */
-export interface InboundDeps {
-  mailStore: MailStore;
-  senders: SenderList;
-  ledger: JobLedger;
-  faxApi: FaxApi;
-  mailer: Mailer;
-  policy: GatewayPolicy;
-  clock: Clock;
-  log: Log;
-  metrics: MetricsSink;
-  /** The cost guards' counters (policy.senderDailyPageLimit, policy.dailyCostCeiling). */
-  usage: DailyUsage;
-  /** Keeps each mail's prepared document for later attempts (re-dials, resends). */
-  documents?: PreparedDocuments;
-}
+export type { InboundDeps };
 
 /** The inbound function's configuration (the local runtime's LocalConfig is one too). */
 export interface InboundSettings {

@@ -1,0 +1,53 @@
+// The layering the code relies on, checked on the import statements themselves: the domain and the
+// use cases name ports, never adapters; only functions/handlers/ (the composition root) does; and
+// nothing in functions/adapters/ exists only for npm start or for the tests.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.(ts|mjs)$/.test(entry.name))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+}
+
+/** The repository-relative files a source file imports (static, dynamic and type-only). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1] ?? '');
+  return specifiers.map((spec) => relative(root, resolve(root, file, '..', spec)));
+}
+
+const useCaseDirs = [
+  'functions/domain',
+  'functions/mail',
+  'functions/delivery',
+  'functions/inbound',
+  'functions/status-poller',
+];
+
+describe('layering', () => {
+  it.each(useCaseDirs)('nothing under %s imports an adapter', (dir) => {
+    const offending = sourceFiles(dir).flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('functions/adapters/'))
+        .map((target) => `${file} -> ${target}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('every adapter is used by production code, not only by npm start or the tests', () => {
+    // cli/local-*.ts is the CLI's --local mode, which is npm start's world.
+    const production = [...sourceFiles('functions'), ...sourceFiles('infra'), ...sourceFiles('cli')].filter(
+      (file) => !file.startsWith('cli/local'),
+    );
+    const imported = new Set(
+      production.flatMap((file) => importsOf(file).filter((target) => target !== file)),
+    );
+    const unused = sourceFiles('functions/adapters').filter((adapter) => !imported.has(adapter));
+    expect(unused).toEqual([]);
+  });
+});
