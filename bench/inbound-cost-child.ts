@@ -58,6 +58,7 @@ const policy: GatewayPolicy = {
   // The largest mail SES delivers carries ~29 MiB of PDF: let it through to /send.
   maxDocumentBytes: 40 * 1024 * 1024,
   pageSize: 'A4',
+  coverPage: 'on-request',
   maxImagePixels: 40_000_000,
   documentCheckSeconds: 30,
   documentInflateMb: 256,

@@ -3,8 +3,10 @@
 // a linked source map), so bundle sizes and import times are those of what gets deployed.
 // Keep INFRA_BUNDLE_OPTIONS in step with that file.
 
-import { statSync } from 'node:fs';
+import { copyFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { COVER_FONT_FILES } from '../functions/adapters/cover-assets.ts';
 
 const REQUIRE_BANNER =
   "import { createRequire as __faxgateCreateRequire } from 'node:module'; const require = __faxgateCreateRequire(import.meta.url);";
@@ -39,4 +41,20 @@ export interface Bundle {
 export async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Bundle> {
   await build({ ...options, entryPoints: [entry], outfile });
   return { outfile, bytes: statSync(outfile).size };
+}
+
+/**
+ * What infra puts beside the inbound handler for cover pages (infra/gateway-stateless.ts): the
+ * libraries only a cover page needs as cover-kit.mjs, and the fonts as files.
+ */
+export async function bundleCoverKit(dir: string): Promise<Bundle> {
+  const root = new URL('..', import.meta.url).pathname;
+  for (const file of COVER_FONT_FILES) {
+    copyFileSync(join(root, 'node_modules/dejavu-fonts-ttf/ttf', file), join(dir, file));
+  }
+  return bundle(
+    join(root, 'functions/domain/cover-libraries.ts'),
+    join(dir, 'cover-kit.mjs'),
+    INFRA_BUNDLE_OPTIONS,
+  );
 }

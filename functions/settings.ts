@@ -419,6 +419,29 @@ export const gatewaySettings = settingGroup({
       shownDefault: '`40000000` (40 megapixels)',
       doc: 'Pixels (width x height) of one attached picture or TIFF page, read from its header before it is decoded',
     },
+    coverPage: {
+      kind: oneOf(['never', 'on-request', 'always'] as const),
+      env: 'COVER_PAGE',
+      // What most services do (InterFAX, SRFax, Sinch): a cover page when the sender asks for one,
+      // so a mail sent with only a PDF in mind faxes exactly that PDF.
+      default: 'on-request',
+      doc: 'Cover page made from the mail (to, from, date, subject, pages, the body text): `on-request` when the subject ends in `/cover`, `always` unless it ends in `/nocover`, or `never`',
+    },
+    coverCompany: {
+      kind: text({ must: 'be a line of text' }),
+      env: 'COVER_COMPANY',
+      shownDefault: 'none',
+      doc: 'Company line printed at the top of every cover page, e.g. `Example GmbH, Berlin`',
+    },
+    coverLogo: {
+      kind: text({
+        must: 'be a file path or an s3://bucket/key address of a PNG or JPEG',
+        test: (v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^s3:\/\/[a-z0-9.-]{3,63}\/.+/.test(v),
+      }),
+      env: 'COVER_LOGO',
+      shownDefault: 'none',
+      doc: 'Logo (PNG or JPEG) at the top left of every cover page: `s3://<bucket>/<key>` (the inbound function may read that object only), or a file path under `npm start`; read once per cold start',
+    },
     documentCheckSeconds: {
       kind: whole(1, 600),
       env: 'DOCUMENT_CHECK_SECONDS',

@@ -299,6 +299,14 @@ export function resolveProps(props: FaxGatewayProps): FaxGatewaySettings {
   const ruleSetName =
     existingRuleSetName ?? (values.ruleSetName as string | undefined) ?? sesName(`faxgate-${domain}`);
 
+  // The deployed function reads its logo from S3 (a file path is for npm start).
+  const coverLogo = values.coverLogo as string | undefined;
+  if (coverLogo !== undefined && !/^s3:\/\/[^/]+\/.+/.test(coverLogo)) {
+    throw new GatewayConfigurationError(
+      `coverLogo must be an s3://<bucket>/<key> address for the deployed gateway (a file path works under npm start only), not ${JSON.stringify(coverLogo)}`,
+    );
+  }
+
   const pollInterval = props.pollInterval ?? Duration.minutes(2);
   const pollMinutes = pollInterval.toMinutes({ integral: false });
   if (!Number.isInteger(pollMinutes) || pollMinutes < 1 || pollMinutes > 60) {

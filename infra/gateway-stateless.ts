@@ -28,6 +28,7 @@ import {
   Token,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { COVER_FONT_FILES } from '../functions/adapters/cover-assets.ts';
 import { jobsTableSchema } from '../functions/adapters/table-schema.ts';
 import {
   type FaxGatewaySettings,
@@ -226,6 +227,25 @@ function grantPermissions(
       resources: [stateful.mailBucket.arnForObjects(`${PREPARED_PREFIX}*`)],
     }),
   );
+  // The cover page logo, if one is given (an s3:// address, checked with the props): that one object.
+  const logo = settings.coverLogo && /^s3:\/\/([^/]+)\/(.+)$/.exec(settings.coverLogo);
+  if (logo) {
+    inboundFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadCoverLogo',
+        actions: ['s3:GetObject'],
+        resources: [
+          stack.formatArn({
+            service: 's3',
+            region: '',
+            account: '',
+            resource: logo[1] as string,
+            resourceName: logo[2] as string,
+          }),
+        ],
+      }),
+    );
+  }
   statusPollerFunction.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'ReadPreparedDocuments',
@@ -330,17 +350,29 @@ const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const INBOUND_ENTRY = 'functions/handlers/inbound.ts';
 
+/** esbuild as CDK runs it for the handler (keep in step with `bundling` below). */
+function esbuildCommand(inputDir: string, entry: string, outfile: string): string {
+  return [
+    `"${inputDir}/node_modules/.bin/esbuild"`,
+    `"${inputDir}/${entry}"`,
+    '--bundle --platform=node --target=node24 --format=esm --main-fields=module,main --minify',
+    `'--banner:js=import { createRequire as __faxgateCreateRequire } from "node:module"; const require = __faxgateCreateRequire(import.meta.url);'`,
+    `--outfile="${outfile}"`,
+  ].join(' ');
+}
+
 const documentWorkerHooks: nodejs.ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (inputDir: string, outputDir: string) => [
-    [
-      `"${inputDir}/node_modules/.bin/esbuild"`,
-      `"${inputDir}/functions/inbound/document-worker.ts"`,
-      '--bundle --platform=node --target=node24 --format=esm --main-fields=module,main --minify',
-      `'--banner:js=import { createRequire as __faxgateCreateRequire } from "node:module"; const require = __faxgateCreateRequire(import.meta.url);'`,
-      `--outfile="${outputDir}/document-worker.mjs"`,
-    ].join(' '),
+    esbuildCommand(inputDir, 'functions/inbound/document-worker.ts', `${outputDir}/document-worker.mjs`),
+    // What only a cover page needs, loaded from beside the handler when one is made
+    // (functions/domain/cover-kit.ts, functions/adapters/cover-assets.ts): fontkit and html-to-text
+    // as a bundle of their own, and the fonts as files.
+    esbuildCommand(inputDir, 'functions/domain/cover-libraries.ts', `${outputDir}/cover-kit.mjs`),
+    ...COVER_FONT_FILES.map(
+      (f) => `cp "${inputDir}/node_modules/dejavu-fonts-ttf/ttf/${f}" "${outputDir}/${f}"`,
+    ),
   ],
 };
 

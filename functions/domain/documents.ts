@@ -8,6 +8,7 @@
 // bundle can carry.
 
 import { ParseSpeeds, PDFDocument } from '@cantoo/pdf-lib';
+import { type CoverAssets, type CoverPage, layoutCover } from './cover-page.ts';
 import {
   type ImageKind,
   type ImageSize,
@@ -25,9 +26,18 @@ export interface PdfFile {
   filename: string;
   bytes: Uint8Array;
   pages: number;
-  /** What the file is: a PDF, or an image each of whose pictures became a page. */
-  kind?: 'pdf' | ImageKind;
+  /** What the file is: a PDF, an image each of whose pictures became a page, or the cover page. */
+  kind?: 'pdf' | ImageKind | 'cover';
 }
+
+/** A cover page asked for (issue 14): what it says, and the fonts and logo to set it with. */
+export interface CoverRequest {
+  page: CoverPage;
+  assets: CoverAssets;
+}
+
+/** How the queued reply lists the cover page among the files. */
+export const COVER_PAGE_NAME = 'cover page (from your email)';
 
 export type DocumentProblem =
   | 'no-pdf'
@@ -180,9 +190,11 @@ function withAdvice(name: string, part: MailPart): string {
   return name;
 }
 
+/** The document to fax from the mail's parts, with the cover page first when one is asked for. */
 export async function prepareFaxDocument(
   parts: MailPart[],
   limits: DocumentLimits,
+  cover?: CoverRequest,
 ): Promise<DocumentDecision> {
   const candidates: Candidate[] = [];
   const ignored: string[] = [];
@@ -222,7 +234,8 @@ export async function prepareFaxDocument(
       }
     }
   }
-  if (candidates.length === 0) {
+  // A cover page alone is a fax memo.
+  if (candidates.length === 0 && !cover) {
     const what = advised.length > 0 ? ` (attached: ${advised.join(', ')})` : '';
     return {
       ok: false,
@@ -253,6 +266,18 @@ export async function prepareFaxDocument(
     pages: m.pages,
     kind: m.kind,
   }));
+  const pageSize = limits.pageSize ?? 'A4';
+  // The cover is laid out first: its pages count towards the fax's and are printed on it.
+  const faxDoc = await PDFDocument.create({ updateMetadata: false });
+  const coverLayout = cover ? await layoutCover(faxDoc, cover.page, cover.assets, pageSize) : undefined;
+  if (coverLayout) {
+    files.unshift({
+      filename: COVER_PAGE_NAME,
+      bytes: new Uint8Array(0),
+      pages: coverLayout.pages,
+      kind: 'cover',
+    });
+  }
   const pages = files.reduce((sum, f) => sum + f.pages, 0);
   const names = files.map((f) => f.filename);
   if (pages > limits.maxPages) {
@@ -266,13 +291,14 @@ export async function prepareFaxDocument(
   }
 
   const [only] = measured;
-  if (only && measured.length === 1 && only.kind === 'pdf') {
+  if (only && measured.length === 1 && only.kind === 'pdf' && !coverLayout) {
     return { ok: true, document: { bytes: only.file.bytes, pages, files }, ignored };
   }
 
   let merged: Uint8Array;
   try {
-    merged = await mergeIntoOne(measured, limits.pageSize ?? 'A4');
+    coverLayout?.draw(pages);
+    merged = await mergeIntoOne(faxDoc, measured, pageSize);
   } catch {
     // Each opened on its own, but a broken object deep inside one surfaced while copying its pages.
     return {
@@ -332,9 +358,8 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
     : { kind: 'png', file, size, pages: 1 };
 }
 
-/** Merges the PDFs and the pages made from images, in mail order, into one document. */
-async function mergeIntoOne(files: Measured[], pageSize: PageSize): Promise<Uint8Array> {
-  const merged = await PDFDocument.create({ updateMetadata: false });
+/** Adds the PDFs and the pages made from images, in mail order, to `merged` (after any cover page). */
+async function mergeIntoOne(merged: PDFDocument, files: Measured[], pageSize: PageSize): Promise<Uint8Array> {
   for (const m of files) {
     if (m.kind === 'pdf') {
       const pages = await merged.copyPages(m.doc, m.doc.getPageIndices());

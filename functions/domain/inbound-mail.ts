@@ -32,6 +32,20 @@ export interface InboundMail {
   autoSubmitted?: string;
   /** Every MIME leaf part that is not the readable body text, in mail order. */
   parts: MailPart[];
+  /** The readable body, for a cover page (issue 14). */
+  body?: MailBody;
+  /** The Date header as written. */
+  date?: string;
+  /** Display names written with To and Cc addresses (`"Dr. Müller" <+4930123456@fax.example.com>`). */
+  recipientNames?: { address: string; name: string }[];
+}
+
+export interface MailBody {
+  /** The text/plain body (the parser's own conversion of the HTML when there is only HTML). */
+  text?: string;
+  html?: string;
+  /** The mail had HTML and no text/plain part: its text is best read from `html`. */
+  htmlOnly?: boolean;
 }
 
 /** RFC 5322 unfolding: a line break followed by white space is removed, the white space kept. */

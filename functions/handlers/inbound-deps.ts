@@ -3,6 +3,7 @@
 // build them here, so none of them can leave a dependency out.
 
 import type { S3Client } from '@aws-sdk/client-s3';
+import { coverAssetsLoader } from '../adapters/cover-assets.ts';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { documentClient } from '../adapters/document-client.ts';
 import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
@@ -71,5 +72,10 @@ export function buildInboundDeps(settings: InboundSettings, clients: InboundClie
     log,
     metrics,
     usage: new DynamoDailyUsage(documents, jobsTable),
+    coverAssets: coverAssetsLoader({
+      ...(policy.coverLogo ? { logo: policy.coverLogo } : {}),
+      s3: clients.s3,
+      log,
+    }),
   };
 }

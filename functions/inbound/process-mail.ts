@@ -15,7 +15,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { GatewayPolicy } from '../config.ts';
-import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
+import type { CoverAssets } from '../domain/cover-page.ts';
+import { coverPageOf } from '../domain/cover-text.ts';
+import { type CoverRequest, type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
 import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
@@ -87,6 +89,8 @@ export interface InboundDeps {
   usage: DailyUsage;
   /** Keeps each mail's prepared document for later attempts (re-dials, resends). */
   documents?: PreparedDocuments;
+  /** The fonts and logo of cover pages, read on first use (policy.coverPage). */
+  coverAssets?: () => Promise<CoverAssets>;
 }
 
 /** The SES message id: the last part of the (already URL-decoded) object key. */
@@ -126,7 +130,8 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   }
   const recipients = checkRecipients(mail, policy);
   if (!recipients.ok) return reject(context, recipients.reason, recipients.why);
-  const documents = await checkDocuments(mail, policy);
+  const cover = await coverRequest(deps, mail, recipients.accepted, now);
+  const documents = await checkDocuments(mail, policy, cover);
   if (!documents.ok) return reject(context, documents.reason, documents.why);
   const { numbers } = recipients;
   const { document } = documents;
@@ -230,7 +235,11 @@ type Check<T> = ({ ok: true } & T) | { ok: false; reason: string; why: Rejection
 function checkRecipients(
   mail: InboundMail,
   policy: InboundDeps['policy'],
-): Check<{ numbers: string[]; rejected: RejectedRecipient[] }> {
+): Check<{
+  numbers: string[];
+  accepted: { recipient: string; number: string }[];
+  rejected: RejectedRecipient[];
+}> {
   const recipients = faxNumbersFromRecipients([...mail.to, ...mail.cc], policy);
   const rejected: RejectedRecipient[] = recipients.rejected.map((r) => ({
     recipient: r.recipient,
@@ -260,17 +269,41 @@ function checkRecipients(
       why: { kind: 'too-many-numbers', count: recipients.accepted.length, limit: policy.maxNumbersPerMail },
     };
   }
-  return { ok: true, numbers: recipients.accepted.map((a) => a.number), rejected };
+  return {
+    ok: true,
+    numbers: recipients.accepted.map((a) => a.number),
+    accepted: recipients.accepted,
+    rejected,
+  };
 }
 
 type FaxDocument = Extract<DocumentDecision, { ok: true }>['document'];
 
-/** The one PDF to fax, from the mail's attachments. */
+/** A cover page when the gateway's setting (COVER_PAGE) and the mail ask for one. */
+async function coverRequest(
+  deps: InboundDeps,
+  mail: InboundMail,
+  recipients: { recipient: string; number: string }[],
+  receivedAt: Date,
+): Promise<CoverRequest | undefined> {
+  const { policy } = deps;
+  if (policy.coverPage !== 'always' || !deps.coverAssets) return undefined;
+  const page = await coverPageOf(mail, {
+    recipients,
+    subject: mail.subject,
+    receivedAt,
+    ...(policy.coverCompany ? { company: policy.coverCompany } : {}),
+  });
+  return { page, assets: await deps.coverAssets() };
+}
+
+/** The one PDF to fax, from the mail's attachments (and the cover page, first). */
 async function checkDocuments(
   mail: InboundMail,
   policy: InboundDeps['policy'],
+  cover: CoverRequest | undefined,
 ): Promise<Check<{ document: FaxDocument; ignored: string[] }>> {
-  const documents = await prepareFaxDocument(mail.parts, policy);
+  const documents = await prepareFaxDocument(mail.parts, policy, cover);
   if (!documents.ok) {
     return {
       ok: false,

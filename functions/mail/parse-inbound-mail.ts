@@ -45,13 +45,14 @@ type Restore = (content: Buffer) => Buffer;
 async function parseMime(
   raw: Buffer,
   outer: Restore = (content) => content,
-): Promise<{ parsed: Email; restore: Restore; repair: Repair }> {
+): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
   const overLimits = headerBlockOverLimits(raw);
   if (overLimits) throw new UnreadableMailError(`the mail is not read: ${overLimits}`);
   const aside = setAsideLargeBodies(raw);
   let parsed: Email;
+  const parser = new PostalMime(PARSER_OPTIONS);
   try {
-    parsed = await PostalMime.parse(aside.mail, PARSER_OPTIONS);
+    parsed = await parser.parse(aside.mail);
   } catch (error) {
     throw new UnreadableMailError(`the MIME parser refused the mail: ${(error as Error).message}`, {
       cause: error,
@@ -62,6 +63,7 @@ async function parseMime(
     parsed,
     restore: (content) => aside.restore(outer(content)),
     repair: repairerFor(aside.mail),
+    htmlOnly: htmlOnlyBody(parser),
   };
 }
 
@@ -78,8 +80,18 @@ function keepOnlyShownAsEmbedded(parsed: Email): void {
   }
 }
 
+/**
+ * The body had HTML and no text/plain part. postal-mime then fills `text` with its own rough
+ * conversion and does not say so; the kinds of body text it met are kept on the parser (postal-mime
+ * is pinned, and patched, so this internal is checked by the cover page tests).
+ */
+function htmlOnlyBody(parser: PostalMime): boolean {
+  const types = (parser as unknown as { textTypes?: Set<string> }).textTypes;
+  return types instanceof Set && types.has('html') && !types.has('plain');
+}
+
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
-  const { parsed, restore, repair } = await parseMime(raw);
+  const { parsed, restore, repair, htmlOnly } = await parseMime(raw);
   const headerLines = parsed.headerLines.map(({ key, line }) => ({ key, line: unfold(line) }));
   const fromLines = headerLines.filter((h) => h.key === 'from');
   const autoSubmitted = parsed.headers.find((h) => h.key === 'auto-submitted')?.value;
@@ -94,7 +106,23 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     references: referencesOf(parsed.references),
     autoSubmitted: autoSubmitted?.trim(),
     parts: await leafParts(parsed.attachments, 0, restore, repair),
+    body: {
+      ...(parsed.text === undefined ? {} : { text: parsed.text }),
+      ...(parsed.html === undefined ? {} : { html: parsed.html }),
+      ...(htmlOnly ? { htmlOnly } : {}),
+    },
+    ...dateOf(headerLines),
+    recipientNames: headerLines
+      .filter((h) => h.key === 'to' || h.key === 'cc')
+      .flatMap(({ line }) => mailboxes(headerValue(line)))
+      .filter((m) => m.name.trim() !== '' && m.address !== ''),
   };
+}
+
+/** The first Date header's value as written (postal-mime gives it back as ISO, without its time zone). */
+function dateOf(headerLines: { key: string; line: string }[]): { date?: string } {
+  const line = headerLines.find((h) => h.key === 'date')?.line;
+  return line === undefined ? {} : { date: headerValue(line) };
 }
 
 /** Header text the parser could not read (U+FFFD in its result), read again from the raw mail. */

@@ -419,6 +419,7 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         MAX_DOCUMENT_BYTES: String(20 * 1024 * 1024),
         PAGE_SIZE: 'A4',
         MAX_IMAGE_PIXELS: '40000000',
+        COVER_PAGE: 'on-request',
         DOCUMENT_CHECK_SECONDS: '30',
         DOCUMENT_INFLATE_MB: '256',
         ALLOWED_PREFIXES: '',
@@ -809,6 +810,9 @@ describe('FaxGateway configured', () => {
         allowedPrefixes: ['+49', '+43'],
         blockedPrefixes: ['+49900'],
         logLevel: 'DEBUG',
+        coverPage: 'always',
+        coverCompany: 'ACME GmbH',
+        coverLogo: 's3://acme-branding/faxgate/logo.png',
       },
     });
     template = Template.fromStack(stack);
@@ -834,6 +838,32 @@ describe('FaxGateway configured', () => {
         Statement: [{ Action: 'ses:SetActiveReceiptRuleSet', Effect: 'Allow', Resource: '*' }],
       },
     });
+  });
+
+  it('gives the inbound function the cover page settings, and the logo object to read, nothing more', () => {
+    const inbound = functionIdByDescription(template, 'turns mail');
+    const env = (template.toJSON().Resources[inbound] as Resource).Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(env.Variables).toMatchObject({
+      COVER_PAGE: 'always',
+      COVER_COMPANY: 'ACME GmbH',
+      COVER_LOGO: 's3://acme-branding/faxgate/logo.png',
+    });
+    expect(
+      statementsOfRole(template, roleIdOfFunction(template, inbound)).filter(
+        (s) => s.Sid === 'ReadCoverLogo',
+      ),
+    ).toEqual([
+      {
+        Sid: 'ReadCoverLogo',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-branding/faxgate/logo.png']],
+        },
+      },
+    ]);
   });
 
   it('skips the domain identity when told the domain is verified already', () => {

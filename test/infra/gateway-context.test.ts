@@ -146,6 +146,8 @@ describe('FaxGateway props validation', () => {
     [{ allowedPrefixes: ['49'] }, 'allowedPrefixes must hold E.164 prefixes such as +49 or +1900, not "49"'],
     [{ dailyCostCeiling: -1 }, 'dailyCostCeiling must be a number of 0 or more, not -1'],
     [{ alarmEmail: 'ops' }, 'alarmEmail must be one mail address, not "ops"'],
+    [{ coverPage: 'sometimes' as never }, 'coverPage must be one of never, on-request, always'],
+    [{ coverLogo: 'logo.png' }, 'coverLogo must be an s3://<bucket>/<key> address for the deployed gateway'],
   ])('rejects %j at synth', (props, message) => {
     expect(build(props)).toThrow(message);
   });

@@ -98,3 +98,41 @@ export function differenceFrom(render: Grey, expected: Grey): number | undefined
   const b = cells(expected, { x: 0, y: 0, width: expected.width, height: expected.height }, 16, 16);
   return a.reduce((sum, v, i) => sum + Math.abs(v - (b[i] as number)), 0) / a.length;
 }
+
+/**
+ * The share of dark pixels in each cell of a `cols` x `rows` grid over the whole page, 0..1: a
+ * coarse picture of where the ink is, the same on any machine whatever its font rasteriser does
+ * with single glyphs.
+ */
+export function inkGrid(render: Grey, cols: number, rows: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const x0 = Math.floor((c * render.width) / cols);
+      const x1 = Math.floor(((c + 1) * render.width) / cols);
+      const y0 = Math.floor((r * render.height) / rows);
+      const y1 = Math.floor(((r + 1) * render.height) / rows);
+      let dark = 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) if ((render.pixels[y * render.width + x] as number) < 160) dark++;
+      }
+      out.push(dark / Math.max(1, (x1 - x0) * (y1 - y0)));
+    }
+  }
+  return out;
+}
+
+/** The text of page `page` (1-based) as poppler's pdftotext reads it (so what a reader's font map gives). */
+export function pageText(pdf: Uint8Array, page: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'faxgate-text-'));
+  try {
+    writeFileSync(join(dir, 'in.pdf'), pdf);
+    return execFileSync('pdftotext', ['-f', String(page), '-l', String(page), '-layout', 'in.pdf', '-'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
