@@ -4,7 +4,8 @@
 // Keep INFRA_BUNDLE_OPTIONS in step with that file.
 
 import { copyFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { COVER_FONT_FILES } from '../functions/adapters/cover-assets.ts';
 
@@ -38,8 +39,23 @@ export interface Bundle {
   bytes: number;
 }
 
+/**
+ * A bundle that checks documents also gets their worker, document-worker.mjs, beside it, as infra
+ * bundles it (functions/inbound/document-budget.ts loads it from there); one that can make cover
+ * pages gets what they need (bundleCoverKit).
+ */
 export async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Bundle> {
-  await build({ ...options, entryPoints: [entry], outfile });
+  const { metafile } = await build({ ...options, entryPoints: [entry], outfile, metafile: true });
+  if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/inbound/document-budget.ts'))) {
+    await build({
+      ...options,
+      entryPoints: [fileURLToPath(new URL('../functions/inbound/document-worker.ts', import.meta.url))],
+      outfile: join(dirname(outfile), 'document-worker.mjs'),
+    });
+  }
+  if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/domain/cover-kit.ts'))) {
+    await bundleCoverKit(dirname(outfile));
+  }
   return { outfile, bytes: statSync(outfile).size };
 }
 
@@ -52,9 +68,11 @@ export async function bundleCoverKit(dir: string): Promise<Bundle> {
   for (const file of COVER_FONT_FILES) {
     copyFileSync(join(root, 'node_modules/dejavu-fonts-ttf/ttf', file), join(dir, file));
   }
-  return bundle(
-    join(root, 'functions/domain/cover-libraries.ts'),
-    join(dir, 'cover-kit.mjs'),
-    INFRA_BUNDLE_OPTIONS,
-  );
+  const outfile = join(dir, 'cover-kit.mjs');
+  await build({
+    ...INFRA_BUNDLE_OPTIONS,
+    entryPoints: [join(root, 'functions/domain/cover-libraries.ts')],
+    outfile,
+  });
+  return { outfile, bytes: statSync(outfile).size };
 }

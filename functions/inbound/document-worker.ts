@@ -4,9 +4,14 @@
 // to live in ArrayBuffers outside the V8 heap, so every stream decoder here counts what it
 // allocates, and an inspection that passes its share is stopped as too complex.
 
-import { parentPort } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { decodePDFRawStream, PDFContext, PDFRawStream } from '@cantoo/pdf-lib';
-import { type DocumentDecision, type DocumentLimits, prepareFaxDocument } from '../domain/documents.ts';
+import {
+  type CoverRequest,
+  type DocumentDecision,
+  type DocumentLimits,
+  prepareFaxDocument,
+} from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 
 export interface InspectRequest {
@@ -14,9 +19,17 @@ export interface InspectRequest {
   limits: DocumentLimits;
   /** Bytes all PDF stream decoders together may allocate. */
   maxDecodedBytes: number;
+  /** The cover page to put first, when one is asked for. */
+  cover?: CoverRequest;
 }
 
 export type InspectAnswer = { decision: DocumentDecision } | { overBudget: 'decoded-bytes' };
+
+/** What the worker posts on its answer port: once that it is ready, then one answer per request. */
+export type WorkerMessage = InspectAnswer | { ready: true };
+
+// Answers go on a port of their own (given in workerData), which the parent can read synchronously.
+const answers = (workerData as { answers?: MessagePort } | null)?.answers ?? parentPort;
 
 class DecodedBytesExceeded extends Error {
   override readonly name = 'DecodedBytesExceeded';
@@ -68,9 +81,9 @@ parentPort?.on('message', async (request: InspectRequest) => {
   exceeded = false;
   // Structured cloning hands the parts over as Uint8Arrays; the domain reads Buffers (no copy).
   const parts = request.parts.map((p) => ({ ...p, content: asBuffer(p.content) }));
-  const decision = await prepareFaxDocument(parts, request.limits);
+  const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
-    parentPort?.postMessage({ overBudget: 'decoded-bytes' } satisfies InspectAnswer);
+    answers?.postMessage({ overBudget: 'decoded-bytes' } satisfies WorkerMessage);
     return;
   }
   // The document and the files' bytes go back without a copy (they are this thread's buffers).
@@ -79,5 +92,8 @@ parentPort?.on('message', async (request: InspectRequest) => {
     buffers.add(decision.document.bytes.buffer as ArrayBuffer);
     for (const file of decision.document.files) buffers.add(file.bytes.buffer as ArrayBuffer);
   }
-  parentPort?.postMessage({ decision } satisfies InspectAnswer, [...buffers]);
+  answers?.postMessage({ decision } satisfies WorkerMessage, [...buffers]);
 });
+
+// Everything is loaded: from here on, the parent's deadline counts.
+answers?.postMessage({ ready: true } satisfies WorkerMessage);

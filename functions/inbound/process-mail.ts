@@ -17,11 +17,12 @@ import { randomUUID } from 'node:crypto';
 import type { GatewayPolicy } from '../config.ts';
 import type { CoverAssets } from '../domain/cover-page.ts';
 import { coverPageOf } from '../domain/cover-text.ts';
-import { type CoverRequest, type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
+import type { CoverRequest, DocumentDecision } from '../domain/documents.ts';
 import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
+import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -60,6 +61,7 @@ import type {
   SenderList,
   StoredMailRef,
 } from '../ports.ts';
+import { documentBudgetOf, prepareFaxDocumentWithinBudget } from './document-budget.ts';
 
 /** SES writes this object once when the receipt rule is created; it is not a mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
@@ -118,7 +120,9 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
 
   const read = await readMail(deps, ref, messageId);
   if ('finished' in read) return read.finished;
-  const { mail } = read;
+  // The options come off the subject first: every reply, and the cover page, quote it without them.
+  const options = parseMailOptions(read.mail.subject);
+  const mail: InboundMail = { ...read.mail, subject: options.subject };
 
   const trust = decideTrust(mail, policy);
   if (trust.kind === 'drop') return drop(deps, messageId, trust.reason, trust.detail);
@@ -128,9 +132,11 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
   }
+  const asked = checkOptions(options, policy);
+  if (!asked.ok) return reject(context, asked.reason, asked.why);
   const recipients = checkRecipients(mail, policy);
   if (!recipients.ok) return reject(context, recipients.reason, recipients.why);
-  const cover = await coverRequest(deps, mail, recipients.accepted, now);
+  const cover = await coverRequest(deps, { mail, cover: options.cover }, recipients.accepted, now);
   const documents = await checkDocuments(mail, policy, cover);
   if (!documents.ok) return reject(context, documents.reason, documents.why);
   const { numbers } = recipients;
@@ -277,17 +283,41 @@ function checkRecipients(
   };
 }
 
+/** The options the subject ended with, when faxgate can follow every one of them. */
+function checkOptions(options: MailOptions, policy: InboundDeps['policy']): Check<{ options: MailOptions }> {
+  const problems = [...options.problems];
+  if (options.sendAt) {
+    problems.push({
+      written: options.sendAt.written,
+      problem: 'Sending at a later time is not available yet.',
+    });
+  }
+  if (problems.length === 0) return { ok: true, options };
+  return {
+    ok: false,
+    reason: 'options',
+    why: { kind: 'options', problems, defaultTimeZone: policy.defaultTimeZone },
+  };
+}
+
 type FaxDocument = Extract<DocumentDecision, { ok: true }>['document'];
 
-/** A cover page when the gateway's setting (COVER_PAGE) and the mail ask for one. */
+/**
+ * A cover page when the gateway's setting (COVER_PAGE) and the mail ask for one: `always` unless
+ * the subject ends in /nocover, `on-request` when it ends in /cover, `never` whatever it says.
+ */
+export function wantsCoverPage(setting: GatewayPolicy['coverPage'], asked: boolean | undefined): boolean {
+  return setting === 'always' ? asked !== false : setting === 'on-request' && asked === true;
+}
+
 async function coverRequest(
   deps: InboundDeps,
-  mail: InboundMail,
+  { mail, cover }: { mail: InboundMail; cover: boolean | undefined },
   recipients: { recipient: string; number: string }[],
   receivedAt: Date,
 ): Promise<CoverRequest | undefined> {
   const { policy } = deps;
-  if (policy.coverPage !== 'always' || !deps.coverAssets) return undefined;
+  if (!wantsCoverPage(policy.coverPage, cover) || !deps.coverAssets) return undefined;
   const page = await coverPageOf(mail, {
     recipients,
     subject: mail.subject,
@@ -303,7 +333,7 @@ async function checkDocuments(
   policy: InboundDeps['policy'],
   cover: CoverRequest | undefined,
 ): Promise<Check<{ document: FaxDocument; ignored: string[] }>> {
-  const documents = await prepareFaxDocument(mail.parts, policy, cover);
+  const documents = await prepareFaxDocumentWithinBudget(mail.parts, policy, documentBudgetOf(policy), cover);
   if (!documents.ok) {
     return {
       ok: false,

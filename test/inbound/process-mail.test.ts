@@ -377,6 +377,68 @@ describe('exactly-once sending', () => {
   });
 });
 
+describe('options at the end of the subject (issue 14)', () => {
+  it('are removed from the subject every reply and the job record quote', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'Invoice 2026/12 /nocover',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect(mailer.sent[0]?.subject).toBe('Fax queued: Invoice 2026/12');
+    expect((await ledger.getJob(id, number))?.subject).toBe('Invoice 2026/12');
+  });
+
+  it('answers an unknown option with the valid ones, and faxes nothing', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'Invoice 42 /urgent',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(1);
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.subject).toBe('Fax not sent: Invoice 42');
+    expect(reply.text).toContain('  /urgent: not an option faxgate knows.');
+    for (const form of [
+      '/cover',
+      '/nocover',
+      '/at 2026-12-24 09:00 ',
+      '/at 24.12.2026 09:00 Europe/Berlin',
+    ]) {
+      expect(reply.text).toContain(`  ${form}`);
+    }
+    expect(reply.text).toContain("in the gateway's time zone (Europe/Berlin)");
+    expect(await ledger.getMail(id)).toMatchObject({
+      outcome: 'REJECTED',
+      reason: 'options',
+      detail: expect.stringContaining('/urgent: not an option'),
+    });
+  });
+
+  it('leaves an ordinary subject with slashes alone', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'A/B test /final draft',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect(mailer.sent[0]?.subject).toBe('Fax queued: A/B test /final draft');
+  });
+});
+
 describe('mail faxgate will not fax', () => {
   it('rejects a sender who is not on the allowlist, with a reply that says how to get on it', async () => {
     const number = freshNumber();
@@ -834,5 +896,76 @@ describe('costly numbers (issue 11 item 13) and separators (issue 13)', () => {
     const text = mailer.sent[0]?.text ?? '';
     expect(text).toContain('spaces, dashes (-), dots (.), slashes (/) and parentheses may separate them');
     expect(text).not.toContain('digits only');
+  });
+});
+
+describe('a cover page (COVER_PAGE, /cover and /nocover)', () => {
+  const coverDeps = (setting: string) =>
+    makeDeps({
+      policy: gatewayPolicyFromEnv({
+        FAX_DOMAIN: 'fax.example.com',
+        DEFAULT_COUNTRY: 'DE',
+        COVER_PAGE: setting,
+      }),
+    });
+
+  async function fax(
+    inbound: InboundDeps,
+    mail: { subject: string; text?: string; pdf?: Uint8Array },
+  ): Promise<{ number: string; pages?: number; bytes?: Uint8Array; reply: OutgoingMail }> {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'Ελένη Παπαδοπούλου <alice@example.com>',
+      to: `"Dr. Müller" <${number}@fax.example.com>`,
+      subject: mail.subject,
+      text: mail.text ?? 'Здравствуйте, Дмитрий!\n\n> quoted\n\n-- \nΕλένη',
+      pdfs: mail.pdf ? [{ filename: 'contract.pdf', bytes: mail.pdf }] : [],
+    });
+    const { event } = await store(raw);
+    mailer.sent.length = 0;
+    expect((await handleInboundBatch(event, inbound)).batchItemFailures).toEqual([]);
+    const [sent] = faxesTo(number);
+    const bytes = sent
+      ? await new FaxrocksClient({ baseUrl: sandbox.url, token: staticToken(sandbox.token) }).downloadFax(
+          sent.id,
+        )
+      : undefined;
+    return { number, pages: sent?.pages, bytes, reply: mailer.sent[0] as OutgoingMail };
+  }
+
+  it('always: a cover page first, unless the subject ends in /nocover', async () => {
+    const pdf = await samplePdf(2);
+    const always = coverDeps('always');
+    const covered = await fax(always, { subject: 'Vertrag', pdf });
+    expect(covered.pages).toBe(3);
+    expect(Buffer.from(covered.bytes as Uint8Array).equals(Buffer.from(pdf))).toBe(false);
+    expect(covered.reply.text).toContain(
+      'Documents (3 pages in all): cover page (from your email) (1 page), contract.pdf (2 pages)',
+    );
+    const plain = await fax(always, { subject: 'Vertrag /nocover', pdf });
+    expect(plain.pages).toBe(2);
+    expect(Buffer.from(plain.bytes as Uint8Array).equals(Buffer.from(pdf))).toBe(true);
+    expect(plain.reply.subject).toBe('Fax queued: Vertrag');
+  });
+
+  it('always: a mail with text and no attachment is a one-page memo', async () => {
+    const memo = await fax(coverDeps('always'), { subject: 'Rückruf' });
+    expect(memo.pages).toBe(1);
+    expect(memo.reply.text).toContain('Document: cover page (from your email) (1 page)');
+  });
+
+  it('on request (the default): only with /cover; without it a mail with no attachment is still "attach a PDF"', async () => {
+    const asked = await fax(deps, { subject: 'Rückruf /cover' });
+    expect(asked.pages).toBe(1);
+    expect(asked.reply.subject).toBe('Fax queued: Rückruf');
+    const notAsked = await fax(deps, { subject: 'Rückruf' });
+    expect(notAsked.pages).toBeUndefined();
+    expect(notAsked.reply.text).toContain('no PDF or picture to fax');
+  });
+
+  it('never: /cover is not followed, the PDF goes as it came', async () => {
+    const pdf = await samplePdf(1);
+    const sent = await fax(coverDeps('never'), { subject: 'Vertrag /cover', pdf });
+    expect(Buffer.from(sent.bytes as Uint8Array).equals(Buffer.from(pdf))).toBe(true);
   });
 });
