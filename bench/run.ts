@@ -1,6 +1,6 @@
 // `npm run bench`: measures the gateway against its physical floors and the targets of issue 6,
 // prints a table and writes bench/results.json. `--quick` runs tiny sizes once (the test uses it);
-// `--only=inbound,headers,cold-start,poller,runtime` picks figures; `--out=<file>` writes elsewhere.
+// `--only=inbound,headers,images,cold-start,poller,runtime` picks figures; `--out=<file>` writes elsewhere.
 // A full run takes a few minutes on a 2-core machine.
 
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type ColdStartResult, measureColdStart } from './cold-start.ts';
 import { type HostileHeadersResult, measureHostileHeaders } from './hostile-headers.ts';
+import { FULL_INPUTS, type ImagesResult, measureImages, QUICK_INPUTS } from './images.ts';
 import { FULL_SPECS, type InboundCostResult, measureInboundCost, QUICK_SPECS } from './inbound-cost.ts';
 import { measureLocalRuntime, type RuntimeResult } from './local-runtime.ts';
 import { MiB, round } from './measure.ts';
@@ -17,7 +18,7 @@ import { measureStatusPoller, type PollerResult } from './status-poller.ts';
 // The SDK's "Node 22 soon" notice would land in the middle of the table; engines allows Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export const FIGURES = ['inbound', 'headers', 'cold-start', 'poller', 'runtime'] as const;
+export const FIGURES = ['inbound', 'headers', 'images', 'cold-start', 'poller', 'runtime'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -45,6 +46,7 @@ export interface BenchResults {
   secondsTaken: Record<string, number>;
   inbound?: InboundCostResult;
   headers?: HostileHeadersResult;
+  images?: ImagesResult;
   coldStart?: ColdStartResult;
   poller?: PollerResult;
   runtime?: RuntimeResult;
@@ -54,6 +56,11 @@ export interface BenchResults {
 /** NODE_OPTIONS infra gives the functions (infra/fax-gateway.ts sharedEnvironment). */
 const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 const BUNDLE_LIMIT_BYTES = 1_200_000;
+/**
+ * Pictures to pages against reading the file: the bytes go into the PDF as they are (JPEG as DCT,
+ * G4 strips as CCITT), so the conversion is a few passes over them, not a decode.
+ */
+const IMAGE_RATIO_LIMIT = 10;
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const print = options.print ?? ((line: string) => console.log(line));
@@ -95,6 +102,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   if (options.only.includes('headers')) {
     results.headers = await timed('headers', () =>
       measureHostileHeaders({ tmpDir: options.tmpDir, runs: q ? 1 : 7 }),
+    );
+  }
+  if (options.only.includes('images')) {
+    results.images = await timed('images', () =>
+      measureImages({
+        tmpDir: options.tmpDir,
+        inputs: q ? QUICK_INPUTS : FULL_INPUTS,
+        warmup: q ? 0 : 2,
+        runs: q ? 1 : 11,
+      }),
     );
   }
   if (options.only.includes('cold-start')) {
@@ -165,6 +182,14 @@ export function targetsOf(r: BenchResults): Target[] {
       target: 'dropped as unreadable-mime, 3x or less in time and memory',
       measured: `${row.outcome}, ${row.timeRatio}x time (${row.medianMs} ms / ${row.normalMs} ms), ${row.memoryRatio}x memory`,
       met: row.outcome === 'DROPPED unreadable-mime' && row.timeRatio <= 3 && row.memoryRatio <= 3,
+    });
+  }
+  for (const row of r.images?.rows ?? []) {
+    targets.push({
+      figure: `pictures to pages, ${row.label} (${row.fileMiB} MiB), time / reading the file`,
+      target: `${IMAGE_RATIO_LIMIT}x or less; peak memory printed`,
+      measured: `${row.ratio}x (${row.medianMs} ms / ${row.floorMs} ms), peak RSS ${row.peakRssMiB} MiB (+${row.addedRssMiB} MiB)`,
+      met: row.ratio <= IMAGE_RATIO_LIMIT,
     });
   }
   const inbound = r.coldStart?.rows.find((row) => row.name === 'inbound');
@@ -280,6 +305,25 @@ export function report(r: BenchResults): string[] {
           row.addedRssMiB,
           row.normalAddedRssMiB,
           row.memoryRatio,
+        ]),
+      ),
+    );
+  }
+  if (r.images) {
+    lines.push('', '1c. Pictures and scans to fax pages (median; floor: reading the same file)');
+    lines.push(
+      ...table(
+        ['file', 'MiB', 'pages', 'PDF MiB', 'ms', 'floor ms', 'x floor', 'peak RSS MiB', 'added MiB'],
+        r.images.rows.map((row) => [
+          row.label,
+          row.fileMiB,
+          row.pages,
+          row.pdfMiB,
+          row.medianMs,
+          row.floorMs,
+          row.ratio,
+          row.peakRssMiB,
+          row.addedRssMiB,
         ]),
       ),
     );

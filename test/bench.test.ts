@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HOSTILE_CASES } from '../bench/hostile-headers.ts';
+import { QUICK_INPUTS } from '../bench/images.ts';
 import { QUICK_SPECS } from '../bench/inbound-cost.ts';
 import { type BenchResults, FIGURES, parseArgs, runBench } from '../bench/run.ts';
 import { tempDir } from './support/stand-ins.ts';
@@ -46,6 +47,18 @@ describe('npm run bench -- --quick', () => {
     for (const row of rows) {
       expect(row.outcome).toBe('DROPPED unreadable-mime');
       expect(row.normalMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('turns each picture into its pages, with the floor and peak memory', () => {
+    const rows = results.images?.rows ?? [];
+    expect(rows.map((r) => [r.label, r.pages])).toEqual(
+      QUICK_INPUTS.map((i, n) => [i.label, n === 0 ? 2 : 1]),
+    );
+    for (const row of rows) {
+      expect(row.floorMs).toBeGreaterThan(0);
+      expect(row.peakRssMiB).toBeGreaterThan(0);
+      expect(row.pdfMiB).toBeGreaterThan(0);
     }
   });
 

@@ -106,68 +106,83 @@ function expectAdminLogo(pdf: Uint8Array): void {
   expect(at(300, 80)).toBeGreaterThan(200);
 }
 
+// The first cover page starts a document worker and loads fontkit through tsx: slow on a loaded machine.
+const SLOW = 120_000;
+
 describe('cover pages through npm start', () => {
-  it('an HTML-only mail with /cover and no attachment is faxed as a one-page memo', async () => {
-    const { pdf, reply } = await faxed('+493012345801', {
-      to: '"Dr. Müller" <+493012345801@fax.localhost>',
-      subject: 'Termin am Donnerstag /cover',
-      messageId: '<memo@example.gr>',
-      html: `<div dir="ltr"><p>Sehr geehrter Herr Dr. M&uuml;ller,</p><p>der Termin am <b>Donnerstag</b> passt.</p>
+  it(
+    'an HTML-only mail with /cover and no attachment is faxed as a one-page memo',
+    async () => {
+      const { pdf, reply } = await faxed('+493012345801', {
+        to: '"Dr. Müller" <+493012345801@fax.localhost>',
+        subject: 'Termin am Donnerstag /cover',
+        messageId: '<memo@example.gr>',
+        html: `<div dir="ltr"><p>Sehr geehrter Herr Dr. M&uuml;ller,</p><p>der Termin am <b>Donnerstag</b> passt.</p>
         <div class="gmail_signature">Ελένη Παπαδοπούλου<br>ACME</div></div>
         <div class="gmail_quote"><div>Am Mo., 30. Nov. 2026 um 09:00 schrieb Dr. Müller:</div>
         <blockquote>Passt Ihnen Donnerstag?</blockquote></div>`,
-    });
-    expect(await pageSizes(pdf)).toEqual([A4]);
-    const ink = inkBox(renderPage(pdf, 1));
-    expect(ink, 'the cover page is blank').toBeDefined();
-    const text = pageText(pdf, 1);
-    expect(text).toMatch(/To:\s+Dr\. Müller \(\+49 30 12345801\)/);
-    expect(text).toMatch(/From:\s+Ελένη Παπαδοπούλου <eleni@example\.gr>/);
-    expect(text).toMatch(/Subject:\s+Termin am Donnerstag\n/);
-    expect(text).toMatch(/Pages:\s+1 \(this cover page included\)/);
-    expect(text).toContain('der Termin am Donnerstag passt.');
-    expect(text).not.toMatch(/Passt Ihnen|schrieb|ACME\n/);
-    expectAdminLogo(pdf);
-    expect(reply.subject).toContain('Termin am Donnerstag');
-    expect(reply.subject).not.toContain('/cover');
-    expect(reply.text).toContain('Document: cover page (from your email) (1 page)');
-  });
+      });
+      expect(await pageSizes(pdf)).toEqual([A4]);
+      const ink = inkBox(renderPage(pdf, 1));
+      expect(ink, 'the cover page is blank').toBeDefined();
+      const text = pageText(pdf, 1);
+      expect(text).toMatch(/To:\s+Dr\. Müller \(\+49 30 12345801\)/);
+      expect(text).toMatch(/From:\s+Ελένη Παπαδοπούλου <eleni@example\.gr>/);
+      expect(text).toMatch(/Subject:\s+Termin am Donnerstag\n/);
+      expect(text).toMatch(/Pages:\s+1 \(this cover page included\)/);
+      expect(text).toContain('der Termin am Donnerstag passt.');
+      expect(text).not.toMatch(/Passt Ihnen|schrieb|ACME\n/);
+      expectAdminLogo(pdf);
+      expect(reply.subject).toContain('Termin am Donnerstag');
+      expect(reply.subject).not.toContain('/cover');
+      expect(reply.text).toContain('Document: cover page (from your email) (1 page)');
+    },
+    SLOW,
+  );
 
-  it('a Greek and Cyrillic body is printed on the cover, page 1 of the fax; a signature logo is not faxed and not shown', async () => {
-    const senderLogo = pngOf(testPicture(160, 60));
-    const { pdf, reply } = await faxed('+493012345802', {
-      to: '+493012345802@fax.localhost',
-      subject: 'Договор /cover',
-      messageId: '<contract@example.gr>',
-      text: 'Здравствуйте, Дмитрий!\nΚαλημέρα, ο Ελένη.\n\n-- \nΕλένη Παπαδοπούλου',
-      html: '<p>Здравствуйте, Дмитрий!<br>Καλημέρα, ο Ελένη.</p><p>-- <br><img src="cid:logo@acme"></p>',
-      attachments: [
-        { filename: 'logo.png', content: senderLogo, cid: 'logo@acme' },
-        { filename: 'contract.pdf', content: Buffer.from(await samplePdf(2)) },
-      ],
-    });
-    // The cover, then the PDF's own two pages as they were (samplePdf draws 300 x 200 pt pages).
-    expect(await pageSizes(pdf)).toEqual([A4, [300, 200], [300, 200]]);
-    const text = pageText(pdf, 1);
-    expect(text).toContain('Здравствуйте, Дмитрий!');
-    expect(text).toContain('Καλημέρα, ο Ελένη.');
-    expect(text).toMatch(/Pages:\s+3 \(this cover page included\)/);
-    expect(text).toContain('ACME Rechtsanwälte, Berlin');
-    expectAdminLogo(pdf);
-    expect(reply.text).toContain(
-      'Documents (3 pages in all): cover page (from your email) (1 page), contract.pdf (2 pages)',
-    );
-  });
+  it(
+    'a Greek and Cyrillic body is printed on the cover, page 1 of the fax; a signature logo is not faxed and not shown',
+    async () => {
+      const senderLogo = pngOf(testPicture(160, 60));
+      const { pdf, reply } = await faxed('+493012345802', {
+        to: '+493012345802@fax.localhost',
+        subject: 'Договор /cover',
+        messageId: '<contract@example.gr>',
+        text: 'Здравствуйте, Дмитрий!\nΚαλημέρα, ο Ελένη.\n\n-- \nΕλένη Παπαδοπούλου',
+        html: '<p>Здравствуйте, Дмитрий!<br>Καλημέρα, ο Ελένη.</p><p>-- <br><img src="cid:logo@acme"></p>',
+        attachments: [
+          { filename: 'logo.png', content: senderLogo, cid: 'logo@acme' },
+          { filename: 'contract.pdf', content: Buffer.from(await samplePdf(2)) },
+        ],
+      });
+      // The cover, then the PDF's own two pages as they were (samplePdf draws 300 x 200 pt pages).
+      expect(await pageSizes(pdf)).toEqual([A4, [300, 200], [300, 200]]);
+      const text = pageText(pdf, 1);
+      expect(text).toContain('Здравствуйте, Дмитрий!');
+      expect(text).toContain('Καλημέρα, ο Ελένη.');
+      expect(text).toMatch(/Pages:\s+3 \(this cover page included\)/);
+      expect(text).toContain('ACME Rechtsanwälte, Berlin');
+      expectAdminLogo(pdf);
+      expect(reply.text).toContain(
+        'Documents (3 pages in all): cover page (from your email) (1 page), contract.pdf (2 pages)',
+      );
+    },
+    SLOW,
+  );
 
-  it('without /cover (the default: on request) the PDF goes alone, as it came', async () => {
-    const contract = Buffer.from(await samplePdf(1));
-    const { pdf } = await faxed('+493012345803', {
-      to: '+493012345803@fax.localhost',
-      subject: 'Contract',
-      messageId: '<plain@example.gr>',
-      text: 'See attached.',
-      attachments: [{ filename: 'contract.pdf', content: contract }],
-    });
-    expect(Buffer.from(pdf).equals(contract)).toBe(true);
-  });
+  it(
+    'without /cover (the default: on request) the PDF goes alone, as it came',
+    async () => {
+      const contract = Buffer.from(await samplePdf(1));
+      const { pdf } = await faxed('+493012345803', {
+        to: '+493012345803@fax.localhost',
+        subject: 'Contract',
+        messageId: '<plain@example.gr>',
+        text: 'See attached.',
+        attachments: [{ filename: 'contract.pdf', content: contract }],
+      });
+      expect(Buffer.from(pdf).equals(contract)).toBe(true);
+    },
+    SLOW,
+  );
 });
