@@ -250,6 +250,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
           token: config.sandboxToken,
           deliveryDelayMs: config.sandboxDeliveryDelayMs,
           dataDir: dirs.sandbox,
+          // The gateway's clock: a test that moves it moves faxrocks' time too (faxes for later).
+          now: () => clock.now(),
         }),
       );
       const started = sandbox;
