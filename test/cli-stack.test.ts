@@ -216,7 +216,7 @@ describe('faxgate CLI against a stack: SQS dead letters, Lambda redrive and rese
     const invoke = requests('lambda')
       .filter((r) => r.path.includes(inboundFunction))
       .at(-1);
-    const record = (invoke?.params.Records as Record<string, unknown>[])[0];
+    const record = (invoke?.params.Records as Record<string, unknown>[] | undefined)?.[0];
     expect(record).toMatchObject({
       eventSource: 'aws:sqs',
       body: s3Event(s3.bucket, deadId),
