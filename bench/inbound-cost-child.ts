@@ -66,6 +66,8 @@ const policy: GatewayPolicy = {
   allowedNumberTypes: [],
   senderDailyPageLimit: 0,
   dailyCostCeiling: 0,
+  defaultTimeZone: 'Europe/Berlin',
+  scheduleHorizonDays: 30,
   jobRetentionDays: 400,
   sendInFlightSeconds: 180,
   priceCurrency: 'EUR',

@@ -20,6 +20,7 @@ import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
+import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
 import { redialPromise } from '../domain/redial-policy.ts';
 import { gaveUpReply } from '../domain/replies/gave-up.ts';
 import {
@@ -116,7 +117,9 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
 
   const read = await readMail(deps, ref, messageId);
   if ('finished' in read) return read.finished;
-  const { mail } = read;
+  // The options come off the subject first: every reply, and the cover page, quote it without them.
+  const options = parseMailOptions(read.mail.subject);
+  const mail: InboundMail = { ...read.mail, subject: options.subject };
 
   const trust = decideTrust(mail, policy);
   if (trust.kind === 'drop') return drop(deps, messageId, trust.reason, trust.detail);
@@ -126,6 +129,8 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
   }
+  const asked = checkOptions(options, policy);
+  if (!asked.ok) return reject(context, asked.reason, asked.why);
   const recipients = checkRecipients(mail, policy);
   if (!recipients.ok) return reject(context, recipients.reason, recipients.why);
   const documents = await checkDocuments(mail, policy);
@@ -263,6 +268,23 @@ function checkRecipients(
     };
   }
   return { ok: true, numbers: recipients.accepted.map((a) => a.number), rejected };
+}
+
+/** The options the subject ended with, when faxgate can follow every one of them. */
+function checkOptions(options: MailOptions, policy: InboundDeps['policy']): Check<{ options: MailOptions }> {
+  const problems = [...options.problems];
+  if (options.sendAt) {
+    problems.push({
+      written: options.sendAt.written,
+      problem: 'Sending at a later time is not available yet.',
+    });
+  }
+  if (problems.length === 0) return { ok: true, options };
+  return {
+    ok: false,
+    reason: 'options',
+    why: { kind: 'options', problems, defaultTimeZone: policy.defaultTimeZone },
+  };
 }
 
 type FaxDocument = Extract<DocumentDecision, { ok: true }>['document'];
@@ -653,7 +675,9 @@ export async function giveUpOnStoredMail(
   }
   const read = await readMail(deps, ref, messageId);
   if ('finished' in read) return 'settled';
-  const trust = decideTrust(read.mail, policy);
+  // Quoted as every reply quotes it: without the options it ended with.
+  const mail: InboundMail = { ...read.mail, subject: parseMailOptions(read.mail.subject).subject };
+  const trust = decideTrust(mail, policy);
   if (trust.kind === 'drop') {
     await drop(deps, messageId, trust.reason, trust.detail);
     return 'settled';
@@ -670,7 +694,7 @@ export async function giveUpOnStoredMail(
   });
   await replyOnce({ deps, messageId, replyTo, record }, () =>
     gaveUpReply({
-      originalSubject: read.mail.subject,
+      originalSubject: mail.subject,
       reference: jobReference(messageId),
       cause: cause.forSender,
     }),
