@@ -424,7 +424,7 @@ export const gatewaySettings = settingGroup({
       kind: whole(1, 600),
       env: 'DOCUMENT_CHECK_SECONDS',
       default: 30,
-      doc: "Time one mail's documents may take to open, check and merge; longer is rejected as too complex to fax",
+      doc: "Time one mail's documents may take to open, check and merge in the document worker (its start-up not counted); longer is rejected as too complex to fax",
     },
     documentInflateMb: {
       kind: whole(1, 4096),

@@ -15,7 +15,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { type GatewayPolicy, redialScheduleOf } from '../config.ts';
-import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
+import type { DocumentDecision } from '../domain/documents.ts';
 import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
@@ -61,6 +61,7 @@ import type {
   SenderList,
   StoredMailRef,
 } from '../ports.ts';
+import { documentBudgetOf, prepareFaxDocumentWithinBudget } from './document-budget.ts';
 
 /** SES writes this object once when the receipt rule is created; it is not a mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
@@ -294,7 +295,7 @@ async function checkDocuments(
   mail: InboundMail,
   policy: InboundDeps['policy'],
 ): Promise<Check<{ document: FaxDocument; ignored: string[] }>> {
-  const documents = await prepareFaxDocument(mail.parts, policy);
+  const documents = await prepareFaxDocumentWithinBudget(mail.parts, policy, documentBudgetOf(policy));
   if (!documents.ok) {
     return {
       ok: false,
