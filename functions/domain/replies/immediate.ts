@@ -44,6 +44,8 @@ export interface QueuedSummary {
   scheduleMissed?: boolean;
   /** Whether a cover page was added (`/cover`) or left out (`/nocover`); absent when not asked. */
   coverPage?: boolean;
+  /** What is re-dialled automatically and for how long (redialPromise of the configured schedule). */
+  redialPromise?: string;
 }
 
 export type RejectionReason =
@@ -101,8 +103,9 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
     }
     lines.push(
       '',
-      'You will get one more email once faxrocks reports how the fax ended for every number. A busy',
-      'line, an unanswered call or a transmission broken off is re-dialled automatically first.',
+      'You will get one more email once faxrocks reports how the fax ended for every number.',
+      summary.redialPromise ??
+        'A busy line, an unanswered call or a transmission broken off is re-dialled automatically first.',
     );
   }
 
