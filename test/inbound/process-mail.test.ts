@@ -510,6 +510,31 @@ describe('options at the end of the subject (issue 14)', () => {
     },
   );
 
+  it('judges the time by when the mail arrived, and sends at once when it passed during retries', async () => {
+    const number = freshNumber();
+    let nowMs = Date.now();
+    const clocked = makeDeps({ clock: { now: () => new Date(nowMs) } });
+    const at = DateTime.fromMillis(nowMs, { zone: 'Europe/Berlin' }).plus({ minutes: 10 }).startOf('minute');
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: `Reminder /at ${at.toFormat('yyyy-LL-dd HH:mm')}`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
+    expect((await handleInboundBatch(event, clocked)).batchItemFailures).toHaveLength(1);
+    expect(faxesTo(number)).toHaveLength(0);
+
+    nowMs += 30 * 60_000; // the retry comes after the time asked for
+    expect((await handleInboundBatch(event, clocked)).batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect((await ledger.getJob(id, number))?.schedule).toBeUndefined();
+    expect(mailer.sent[0]?.subject).toBe('Fax queued: Reminder');
+    expect(mailer.sent[0]?.text).toContain('had passed before faxgate could send');
+    expect(mailer.sent[0]?.text).not.toContain('faxrocks holds the fax until');
+  });
+
   it('leaves an ordinary subject with slashes alone', async () => {
     const number = freshNumber();
     const raw = await buildSesMail({
