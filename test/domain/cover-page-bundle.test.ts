@@ -17,7 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), 'faxgate-cover-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the bundled cover page', () => {
-  it('loads fontkit, html-to-text and the fonts from beside the bundle, not from inside it', { timeout: 180_000 }, async () => {
+  it('loads fontkit, html-to-text and the fonts from beside the bundle, not from inside it', {
+    timeout: 180_000,
+  }, async () => {
     const documents = await bundle(
       'functions/domain/documents.ts',
       join(dir, 'documents.mjs'),
