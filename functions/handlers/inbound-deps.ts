@@ -4,72 +4,34 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
-import { documentClient } from '../adapters/document-client.ts';
-import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
-import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
-import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
-import { S3MailStore, S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
-import { type GatewayPolicy, gatewayPolicyFromEnv, optionalString, requireString } from '../config.ts';
+import { S3MailStore } from '../adapters/s3-mail-store.ts';
+import { requireString } from '../config.ts';
 import type { InboundDeps } from '../inbound/process-mail.ts';
-import {
-  type Clock,
-  type DailyUsage,
-  type FaxApi,
-  type JobLedger,
-  type Log,
-  type Mailer,
-  type MailStore,
-  type MetricsSink,
-  type PreparedDocuments,
-  type SenderList,
-  systemClock,
-} from '../ports.ts';
+import { type Env, type SharedSettings, sharedDeps, sharedSettingsFromEnv } from './shared-deps.ts';
 
 export type { InboundDeps };
 
 /** The inbound function's configuration (the local runtime's LocalConfig is one too). */
-export interface InboundSettings {
-  policy: GatewayPolicy;
-  jobsTable: string;
+export interface InboundSettings extends SharedSettings {
   sendersTable: string;
-  /** The mail bucket, where documents for later attempts are kept (MAIL_BUCKET). */
-  bucket?: string;
 }
 
 export interface InboundClients extends FunctionClients {
   s3: S3Client;
 }
 
-type Env = Record<string, string | undefined>;
-
-/** FAX_DOMAIN and the policy variables, JOBS_TABLE, SENDERS_TABLE, MAIL_BUCKET. Throws ConfigError naming what is wrong. */
+/** The shared settings and SENDERS_TABLE. Throws ConfigError naming what is wrong. */
 export function inboundSettingsFromEnv(env: Env = process.env): InboundSettings {
-  const bucket = optionalString(env, 'MAIL_BUCKET');
-  return {
-    policy: gatewayPolicyFromEnv(env),
-    jobsTable: requireString(env, 'JOBS_TABLE'),
-    sendersTable: requireString(env, 'SENDERS_TABLE'),
-    ...(bucket ? { bucket } : {}),
-  };
+  return { ...sharedSettingsFromEnv(env), sendersTable: requireString(env, 'SENDERS_TABLE') };
 }
 
 export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundDeps {
-  const { policy, jobsTable, sendersTable, bucket } = settings;
-  const { log, metrics, mailer } = clients;
-  const clock = clients.clock ?? systemClock;
-  const documents = documentClient(clients.dynamo);
+  const { documentClient, ...shared } = sharedDeps(settings, clients);
   return {
+    ...shared,
     mailStore: new S3MailStore(clients.s3),
-    ...(bucket ? { documents: new S3PreparedDocuments(clients.s3, bucket) } : {}),
-    senders: new DynamoSenderList(documents, sendersTable),
-    ledger: new DynamoJobLedger(documents, jobsTable, { clock, claimRetentionDays: policy.jobRetentionDays }),
-    faxApi: new FaxrocksClient({ ...clients.faxrocks, log }),
-    mailer,
-    policy,
-    clock,
-    log,
-    metrics,
-    usage: new DynamoDailyUsage(documents, jobsTable),
+    senders: new DynamoSenderList(documentClient, settings.sendersTable),
+    policy: settings.policy,
   };
 }

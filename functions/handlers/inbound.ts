@@ -1,24 +1,14 @@
 // Lambda edge for the inbound queue: build the dependencies once per container, hand each batch to
 // the use case, report partial batch failures.
 
-import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import { handleInboundBatch } from '../inbound/inbound-batch.ts';
 import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './inbound-deps.ts';
 
-type Env = Record<string, string | undefined>;
-
 /** The deployed function's dependencies, from its environment and the AWS clients. */
-export function deployedInboundDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
-): InboundDeps {
-  const settings = inboundSettingsFromEnv(env);
-  return buildInboundDeps(settings, {
-    ...deployedClients(env, 'faxgate-inbound', overrides),
-    s3: overrides.s3 ?? new S3Client({}),
-  });
+export function deployedInboundDeps(env = process.env, overrides: DeployedClientOverrides = {}): InboundDeps {
+  return buildInboundDeps(inboundSettingsFromEnv(env), deployedClients(env, 'faxgate-inbound', overrides));
 }
 
 // Built on the first invocation and kept: a configuration error fails it loudly, and the queue

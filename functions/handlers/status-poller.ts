@@ -8,13 +8,10 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
 import { buildPollerDeps, pollerSettingsFromEnv } from './status-poller-deps.ts';
-
-type Env = Record<string, string | undefined>;
 
 /**
  * The deployed function's dependencies from its environment: JOBS_TABLE, FAX_DOMAIN (and
@@ -22,15 +19,11 @@ type Env = Record<string, string | undefined>;
  * poller policy variables, and SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is
  * missing. Tests may hand in loopback clients.
  */
-export function deployedPollerDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
-): PollerDeps {
-  const settings = pollerSettingsFromEnv(env);
-  return buildPollerDeps(settings, {
-    ...deployedClients(env, 'faxgate-status-poller', overrides),
-    s3: overrides.s3 ?? new S3Client({}),
-  });
+export function deployedPollerDeps(env = process.env, overrides: DeployedClientOverrides = {}): PollerDeps {
+  return buildPollerDeps(
+    pollerSettingsFromEnv(env),
+    deployedClients(env, 'faxgate-status-poller', overrides),
+  );
 }
 
 /** Work in flight when the deadline passes may still need this long (a receipt, an email). */
