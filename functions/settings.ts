@@ -312,6 +312,16 @@ export const tableName = text({
   test: (v) => /^[A-Za-z0-9_.-]{3,255}$/.test(v),
 });
 
+/** A code of `letters` capital letters (country, currency), given in any case. */
+function letterCode(letters: number, what: string, allowed: string): Kind<string> {
+  return text({
+    must: `be ${what}`,
+    test: (v) => new RegExp(`^[A-Z]{${letters}}$`).test(v),
+    normalise: (v) => v.toUpperCase(),
+    allowed,
+  });
+}
+
 /** Minutes, comma-separated (`5,5,15,40`); empty means none. */
 export const minutesList: Kind<number[]> = {
   type: 'list',
@@ -381,12 +391,7 @@ export const gatewaySettings = settingGroup({
       doc: 'Sender address of every reply (its domain must be a verified SES identity)',
     },
     defaultCountry: {
-      kind: text({
-        must: 'be a two-letter ISO country code such as DE',
-        test: (v) => /^[A-Z]{2}$/.test(v),
-        normalise: (v) => v.toUpperCase(),
-        allowed: 'ISO 3166 alpha-2',
-      }),
+      kind: letterCode(2, 'a two-letter ISO country code such as DE', 'ISO 3166 alpha-2'),
       env: 'DEFAULT_COUNTRY',
       doc: 'Country national numbers (`030...`) are dialled in; without it they are refused with a reply showing the international form',
     },
@@ -485,12 +490,7 @@ export const gatewaySettings = settingGroup({
       doc: 'Days job and mail records are kept (DynamoDB time to live)',
     },
     priceCurrency: {
-      kind: text({
-        must: 'be a three-letter currency code such as EUR',
-        test: (v) => /^[A-Z]{3}$/.test(v),
-        normalise: (v) => v.toUpperCase(),
-        allowed: 'ISO 4217',
-      }),
+      kind: letterCode(3, 'a three-letter currency code such as EUR', 'ISO 4217'),
       env: 'PRICE_CURRENCY',
       default: 'EUR',
       doc: 'Currency replies write prices in (faxrocks answers bare numbers)',

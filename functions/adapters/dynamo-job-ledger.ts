@@ -145,20 +145,12 @@ export class DynamoJobLedger implements JobLedger {
   // ---- mail records ----
 
   async openMail(mail: MailRecord): Promise<{ created: boolean; record: MailRecord }> {
-    const wrote = await held(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...withoutUndefined(mail),
-            ...mailKey(mail.messageId),
-            ref: jobReference(mail.messageId),
-            receivedDay: mail.receivedAt.slice(0, 10),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const wrote = await this.putIfAbsent({
+      ...withoutUndefined(mail),
+      ...mailKey(mail.messageId),
+      ref: jobReference(mail.messageId),
+      receivedDay: mail.receivedAt.slice(0, 10),
+    });
     if (wrote) return { created: true, record: { ...mail, ref: jobReference(mail.messageId) } };
     const record = await this.getMail(mail.messageId);
     if (!record) throw new ConflictError(`Mail record ${mail.messageId} vanished while opening it`);
@@ -280,15 +272,7 @@ export class DynamoJobLedger implements JobLedger {
       openShard: OPEN_SHARD,
       openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
     };
-    return held(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    return this.putIfAbsent(item);
   }
 
   async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
@@ -509,23 +493,15 @@ export class DynamoJobLedger implements JobLedger {
     job: { messageId: string; number: string; attemptId?: string },
   ): Promise<{ messageId: string; number: string; attemptId?: string }> {
     const now = this.clock.now();
-    const wrote = await held(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...faxClaimKey(faxId),
-            faxId,
-            messageId: job.messageId,
-            number: job.number,
-            ...(job.attemptId ? { attemptId: job.attemptId } : {}),
-            claimedAt: now.toISOString(),
-            expiresAt: Math.floor(now.getTime() / 1000) + this.claimRetentionSeconds,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const wrote = await this.putIfAbsent({
+      ...faxClaimKey(faxId),
+      faxId,
+      messageId: job.messageId,
+      number: job.number,
+      ...(job.attemptId ? { attemptId: job.attemptId } : {}),
+      claimedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + this.claimRetentionSeconds,
+    });
     if (wrote) return job;
     const holder = await this.get(faxClaimKey(faxId));
     if (!holder) throw new ConflictError(`Claim of fax ${faxId} vanished while claiming it`);
@@ -669,6 +645,19 @@ export class DynamoJobLedger implements JobLedger {
       if (!startKey) return jobs;
     }
     throw new FaxgateError('Query did not finish within 10,000 pages');
+  }
+
+  /** Writes the item unless one with its key exists; false when one did. */
+  private putIfAbsent(item: Item): Promise<boolean> {
+    return held(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
   }
 
   /**
