@@ -553,6 +553,52 @@ export const gatewaySettings = settingGroup({
   },
 });
 
+// The construct's own names (CloudFormation chose them): any text is taken as it is.
+const resourceName = text({ must: 'be the name of a resource' });
+
+/**
+ * The names of what the construct made, which it hands each function (no prop, no context key: the
+ * construct sets them from the resources themselves; `npm start` from its own stand-ins).
+ */
+export const resourceSettings = settingGroup({
+  title: 'Resources (set by the construct)',
+  functions: ['inbound', 'poller'],
+  settings: {
+    jobsTable: {
+      kind: resourceName,
+      env: 'JOBS_TABLE',
+      required: true,
+      deploy: false,
+      doc: 'Mail records, jobs and their attempts, usage counters',
+    },
+    sendersTable: { kind: resourceName, env: 'SENDERS_TABLE', deploy: false, doc: 'The sender allowlist' },
+    mailBucket: {
+      kind: resourceName,
+      env: 'MAIL_BUCKET',
+      deploy: false,
+      doc: "Raw mail, and each mail's prepared document for later attempts",
+    },
+    sesConfigurationSet: {
+      kind: resourceName,
+      env: 'SES_CONFIGURATION_SET',
+      deploy: false,
+      doc: "SES configuration set for the replies' bounce and complaint events",
+    },
+  },
+});
+
+/** A function's environment entries for the named resources, under the names the group declares. */
+export function resourceEnvironment(
+  names: Partial<Record<keyof typeof resourceSettings.settings, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(names).map(([key, name]) => [
+      resourceSettings.settings[key as keyof typeof resourceSettings.settings].env,
+      name,
+    ]),
+  );
+}
+
 /** What the status poller reads on top of the gateway settings. */
 export const pollerSettings = settingGroup({
   title: 'Status poller',

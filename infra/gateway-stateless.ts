@@ -29,6 +29,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { jobsTableSchema } from '../functions/adapters/table-schema.ts';
+import { resourceEnvironment } from '../functions/settings.ts';
 import {
   type FaxGatewaySettings,
   functionEnvironment,
@@ -155,9 +156,11 @@ export function createFunctions(
   stateful: StatefulResources,
 ): GatewayFunctions {
   const resources = {
-    JOBS_TABLE: stateful.jobsTable.tableName,
-    SENDERS_TABLE: stateful.sendersTable.tableName,
-    MAIL_BUCKET: stateful.mailBucket.bucketName,
+    ...resourceEnvironment({
+      jobsTable: stateful.jobsTable.tableName,
+      sendersTable: stateful.sendersTable.tableName,
+      mailBucket: stateful.mailBucket.bucketName,
+    }),
     // The inbound function gives a mail up on its last receive (with a reply), not after it.
     INBOUND_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { optionalString } from '../config.ts';
+import { optionalString, resourceNamesFromEnv } from '../config.ts';
 import type { Clock, Log, Mailer, MetricsSink } from '../ports.ts';
 import {
   DEFAULT_FAXROCKS_BASE_URL,
@@ -54,7 +54,7 @@ export function faxrocksConnectionFromEnv(env: Env, token?: TokenSource): Faxroc
 
 /** SES v2, with SES_CONFIGURATION_SET (optional) for bounce and complaint events. */
 export function sesMailerFromEnv(env: Env, ses: SESv2Client = new SESv2Client({})): SesMailer {
-  const configurationSetName = optionalString(env, 'SES_CONFIGURATION_SET');
+  const configurationSetName = resourceNamesFromEnv(env).sesConfigurationSet;
   return new SesMailer(ses, configurationSetName ? { configurationSetName } : {});
 }
 

@@ -6,7 +6,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
 import { S3MailStore } from '../adapters/s3-mail-store.ts';
-import { requireString } from '../config.ts';
+import { resourceNamesFromEnv } from '../config.ts';
+import { ConfigError } from '../errors.ts';
 import type { InboundDeps } from '../inbound/process-mail.ts';
 import { type Env, type SharedSettings, sharedDeps, sharedSettingsFromEnv } from './shared-deps.ts';
 
@@ -23,7 +24,9 @@ export interface InboundClients extends FunctionClients {
 
 /** The shared settings and SENDERS_TABLE. Throws ConfigError naming what is wrong. */
 export function inboundSettingsFromEnv(env: Env = process.env): InboundSettings {
-  return { ...sharedSettingsFromEnv(env), sendersTable: requireString(env, 'SENDERS_TABLE') };
+  const { sendersTable } = resourceNamesFromEnv(env);
+  if (!sendersTable) throw new ConfigError('SENDERS_TABLE must be set');
+  return { ...sharedSettingsFromEnv(env), sendersTable };
 }
 
 export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundDeps {

@@ -8,7 +8,7 @@ import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
 import { S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
-import { type GatewayPolicy, gatewayPolicyFromEnv, optionalString, requireString } from '../config.ts';
+import { type GatewayPolicy, gatewayPolicyFromEnv, resourceNamesFromEnv } from '../config.ts';
 import { systemClock } from '../ports.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -23,12 +23,8 @@ export interface SharedSettings {
 
 /** FAX_DOMAIN and the policy variables, JOBS_TABLE, MAIL_BUCKET. Throws ConfigError naming what is wrong. */
 export function sharedSettingsFromEnv(env: Env): SharedSettings {
-  const bucket = optionalString(env, 'MAIL_BUCKET');
-  return {
-    policy: gatewayPolicyFromEnv(env),
-    jobsTable: requireString(env, 'JOBS_TABLE'),
-    ...(bucket ? { bucket } : {}),
-  };
+  const { jobsTable, mailBucket } = resourceNamesFromEnv(env);
+  return { policy: gatewayPolicyFromEnv(env), jobsTable, ...(mailBucket ? { bucket: mailBucket } : {}) };
 }
 
 /** The ledger, the usage counters, faxrocks and the kept documents, as both functions use them. */
