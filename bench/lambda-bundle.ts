@@ -4,6 +4,8 @@
 // Keep INFRA_BUNDLE_OPTIONS in step with that file.
 
 import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 
 const REQUIRE_BANNER =
@@ -36,7 +38,18 @@ export interface Bundle {
   bytes: number;
 }
 
+/**
+ * A bundle that checks documents also gets their worker, document-worker.mjs, beside it, as infra
+ * bundles it (functions/inbound/document-budget.ts loads it from there).
+ */
 export async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Bundle> {
-  await build({ ...options, entryPoints: [entry], outfile });
+  const { metafile } = await build({ ...options, entryPoints: [entry], outfile, metafile: true });
+  if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/inbound/document-budget.ts'))) {
+    await build({
+      ...options,
+      entryPoints: [fileURLToPath(new URL('../functions/inbound/document-worker.ts', import.meta.url))],
+      outfile: join(dirname(outfile), 'document-worker.mjs'),
+    });
+  }
   return { outfile, bytes: statSync(outfile).size };
 }

@@ -138,6 +138,19 @@ export interface JobLedger {
     fromAttemptId: string,
     next: { attemptId: string; sendStartedAt: string },
   ): Promise<boolean>;
+  /**
+   * An admin's resend: FAILED or UNKNOWN (of attempt `fromAttemptId`) -> SENDING with attempt + 1,
+   * open again, the ended attempt kept in the history (`finished`, unless it is there already) and
+   * the re-dial window starting anew, an earlier report's time (`reportedAt`) kept in
+   * `earlierReports`. True for the one caller that won; /send may then run once.
+   * Optional: a ledger without it cannot resend.
+   */
+  claimResend?(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string; finished?: AttemptRecord; reportedAt?: string },
+  ): Promise<boolean>;
   /** SENDING -> RETRY_DUE, attempt - 1: the provider certainly did not take this attempt's /send. */
   deferRetry(
     messageId: string,

@@ -7,6 +7,7 @@
 // Plain data and small functions only: this module is bundled into both Lambda functions.
 
 import { COSTLY_NUMBER_KINDS } from './domain/fax-numbers.ts';
+import { canonicalTimeZone } from './domain/mail-options.ts';
 
 /** The deployed functions; a group names which of them read its settings. */
 export type FunctionName = 'inbound' | 'poller';
@@ -428,7 +429,7 @@ export const gatewaySettings = settingGroup({
       kind: whole(1, 600),
       env: 'DOCUMENT_CHECK_SECONDS',
       default: 30,
-      doc: "Time one mail's documents may take to open, check and merge; longer is rejected as too complex to fax",
+      doc: "Time one mail's documents may take to open, check and merge in the document worker (its start-up not counted); longer is rejected as too complex to fax",
     },
     documentInflateMb: {
       kind: whole(1, 4096),
@@ -482,6 +483,23 @@ export const gatewaySettings = settingGroup({
       default: 0,
       shownDefault: '`0` (off)',
       doc: 'Estimated cost after which the gateway accepts no more mail that UTC day',
+    },
+    defaultTimeZone: {
+      kind: text({
+        must: 'be a time zone of the tz database such as Europe/Berlin',
+        test: (v) => canonicalTimeZone(v) === v,
+        normalise: (v) => canonicalTimeZone(v) ?? v,
+        allowed: 'IANA time zone',
+      }),
+      env: 'DEFAULT_TIMEZONE',
+      default: 'Europe/Berlin',
+      doc: 'Time zone of a send time (`/at 2026-12-24 09:00`) that names none',
+    },
+    scheduleHorizonDays: {
+      kind: whole(1, 365),
+      env: 'SCHEDULE_HORIZON_DAYS',
+      default: 30,
+      doc: 'How far ahead a fax may be scheduled (`/at`); later times are refused with a reply',
     },
     jobRetentionDays: {
       kind: whole(1, 3650),

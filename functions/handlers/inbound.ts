@@ -3,6 +3,7 @@
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
+import { warmDocumentWorkers } from '../inbound/document-budget.ts';
 import { handleInboundBatch } from '../inbound/inbound-batch.ts';
 import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './inbound-deps.ts';
 
@@ -14,6 +15,9 @@ export function deployedInboundDeps(env = process.env, overrides: DeployedClient
 // Built on the first invocation and kept: a configuration error fails it loudly, and the queue
 // keeps the mail until it is fixed.
 let deps: InboundDeps | undefined;
+
+// The document worker starts during the cold start's init, beside the handler's own loading.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) warmDocumentWorkers();
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   deps ??= deployedInboundDeps();

@@ -4,7 +4,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
+import type { GatewayPolicy } from '../config.ts';
 import { type PollerPolicy, pollerPolicyFromEnv, redialScheduleOf } from '../config.ts';
+import type { ResendDeps } from '../delivery/resend-job.ts';
 import type { PollerDeps } from '../status-poller/poll-fax-statuses.ts';
 import { type Env, type SharedSettings, sharedDeps, sharedSettingsFromEnv } from './shared-deps.ts';
 
@@ -38,5 +40,29 @@ export function buildPollerDeps(settings: PollerSettings, clients: PollerClients
       dailyCostCeiling: policy.dailyCostCeiling,
       estimatedPricePerPage: policy.estimatedPricePerPage,
     },
+  };
+}
+
+/** An admin's resend (faxgate jobs resend) works with the poller's parts and the destination rules. */
+export function buildResendDeps(settings: PollerSettings, clients: PollerClients): ResendDeps {
+  return resendDepsFrom(buildPollerDeps(settings, clients), settings.policy);
+}
+
+export function resendDepsFrom(poller: PollerDeps, policy: GatewayPolicy): ResendDeps {
+  const { ledger, faxApi, documents, usage, guards, clock, log, metrics } = poller;
+  return {
+    ledger,
+    faxApi,
+    ...(documents ? { documents } : {}),
+    ...(usage ? { usage } : {}),
+    ...(guards ? { guards } : {}),
+    destinations: {
+      allowedPrefixes: policy.allowedPrefixes,
+      blockedPrefixes: policy.blockedPrefixes,
+      allowedNumberTypes: policy.allowedNumberTypes,
+    },
+    clock,
+    log,
+    metrics,
   };
 }

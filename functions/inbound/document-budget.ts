@@ -5,18 +5,29 @@
 //
 // The worker is document-worker.ts. Deployed, it is bundled beside the handler as
 // document-worker.mjs (infra/gateway-stateless.ts bundles it after the handler); run from source
-// (npm start, tests) it is loaded through tsx. One idle worker is kept for the next mail, so a warm
-// function does not pay for starting a thread and loading pdf-lib again.
+// (npm start, tests) it is loaded through tsx.
+//
+// Only the check itself is timed. Starting a worker (loading pdf-lib; through tsx, compiling the
+// domain code: 1.7 s alone, 5 s each when four start at once on two cores) used to count against
+// the deadline, and with one idle worker kept, every concurrent mail but one started its own: under
+// load, ordinary mails ran out of time before the worker had read a byte. Now a worker tells when it
+// is ready, the deadline starts when the documents are handed to a ready worker, up to
+// MAX_WORKERS warm workers are kept (one per mail the process checks at once; a Lambda
+// environment checks one at a time), and a mail waits for a free one untimed. An answer that
+// arrived while this thread was busy is taken before the deadline is declared passed. A worker
+// that cannot start is our fault, not the document's: that is thrown as transient, and the queue
+// retries the mail.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { DocumentDecision, DocumentLimits } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
-import type { InspectAnswer, InspectRequest } from './document-worker.ts';
+import { TransientError } from '../errors.ts';
+import type { InspectAnswer, InspectRequest, WorkerMessage } from './document-worker.ts';
 
 export interface DocumentBudget {
-  /** Wall-clock time for one mail's documents. */
+  /** Wall-clock time one mail's documents may take in a ready worker (start-up not counted). */
   timeoutMs: number;
   /** The worker's V8 old-generation heap. */
   heapMb: number;
@@ -30,6 +41,12 @@ export interface DocumentBudget {
  */
 export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = { timeoutMs: 30_000, heapMb: 384, decodedMb: 256 };
 
+/** Warm workers kept, and checks run at once (the local queue runs four batches at once). */
+export const MAX_WORKERS = 4;
+
+/** How long a worker may take to start before that is treated as a fault of ours. */
+const STARTUP_TIMEOUT_MS = 120_000;
+
 const MiB = 1024 * 1024;
 
 /** The worker's entry: the bundled file next to this one, else the source through tsx. */
@@ -39,13 +56,107 @@ function workerEntry(): URL {
   return new URL('./document-worker-source.mjs', import.meta.url);
 }
 
-const idle: Worker[] = [];
-const MAX_IDLE = 1;
+/** A started worker and the port it answers on (a port, so an answer can be read synchronously). */
+interface DocumentWorker {
+  worker: Worker;
+  answers: MessagePort;
+  heapMb: number;
+}
 
-function startWorker(budget: DocumentBudget): Worker {
-  return new Worker(workerEntry(), {
-    resourceLimits: { maxOldGenerationSizeMb: budget.heapMb, maxYoungGenerationSizeMb: 48 },
+const idle: DocumentWorker[] = [];
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot(): Promise<void> {
+  if (running < MAX_WORKERS) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+class WorkerStartFailed extends TransientError {}
+
+/** A new worker, once it has loaded everything it needs. */
+function startWorker(heapMb: number): Promise<DocumentWorker> {
+  const { port1: answers, port2 } = new MessageChannel();
+  const worker = new Worker(workerEntry(), {
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 48 },
+    workerData: { answers: port2 },
+    transferList: [port2],
   });
+  return new Promise((resolve, reject) => {
+    const fail = (why: string, cause?: unknown) => {
+      clearTimeout(timer);
+      answers.close();
+      void worker.terminate();
+      reject(new WorkerStartFailed(`The document check could not start: ${why}`, { cause }));
+    };
+    const timer = setTimeout(
+      () => fail(`not ready after ${STARTUP_TIMEOUT_MS / 1000} s`),
+      STARTUP_TIMEOUT_MS,
+    );
+    answers.once('message', (message: WorkerMessage) => {
+      if (!('ready' in message)) return fail('it answered before it was ready');
+      clearTimeout(timer);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      resolve({ worker, answers, heapMb });
+    });
+    const onError = (error: Error) => fail(error.message, error);
+    const onExit = (code: number) => fail(`it exited with code ${code}`);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
+}
+
+async function takeWorker(heapMb: number): Promise<DocumentWorker> {
+  const at = idle.findIndex((w) => w.heapMb === heapMb);
+  if (at >= 0) return idle.splice(at, 1)[0] as DocumentWorker;
+  return startWorker(heapMb);
+}
+
+function keepIdle(w: DocumentWorker): void {
+  w.worker.unref();
+  w.answers.unref();
+  if (idle.length >= MAX_WORKERS) {
+    const oldest = idle.shift();
+    if (oldest) discard(oldest);
+  }
+  idle.push(w);
+}
+
+function discard(w: DocumentWorker): void {
+  w.answers.close();
+  void w.worker.terminate();
+}
+
+let warming = 0;
+
+/**
+ * Starts warm workers ahead of the mail that needs them (the Lambda handler calls it at cold start;
+ * a worker stopped over its budget is replaced this way), so that mail does not wait for one.
+ * Never throws: a worker that cannot start shows on first use.
+ */
+export function warmDocumentWorkers(count = 1, heapMb = DEFAULT_DOCUMENT_BUDGET.heapMb): void {
+  for (let i = idle.length + warming; i < Math.min(count, MAX_WORKERS); i++) {
+    warming++;
+    startWorker(heapMb).then(
+      (w) => {
+        warming--;
+        keepIdle(w);
+      },
+      () => {
+        warming--;
+      },
+    );
+  }
 }
 
 function tooComplex(files: string[], why: string): DocumentDecision {
@@ -76,15 +187,34 @@ export function documentBudgetOf(settings: {
   };
 }
 
+/**
+ * prepareFaxDocument (functions/domain/documents.ts: open, check, count pages, turn pictures into
+ * pages, merge) in a worker, within the budget. A PDF made in process (a cover page) is merged
+ * within the same budget by passing it as a part, first.
+ */
 export async function prepareFaxDocumentWithinBudget(
   parts: MailPart[],
   limits: DocumentLimits,
   budget: DocumentBudget = DEFAULT_DOCUMENT_BUDGET,
 ): Promise<DocumentDecision> {
-  // An idle worker has the default heap limit; a call with another one starts its own.
-  const reused = budget.heapMb === DEFAULT_DOCUMENT_BUDGET.heapMb ? idle.pop() : undefined;
-  const worker = reused ?? startWorker(budget);
-  worker.ref();
+  await slot();
+  try {
+    const w = await takeWorker(budget.heapMb);
+    w.worker.ref();
+    w.answers.ref();
+    return await inspect(w, parts, limits, budget);
+  } finally {
+    releaseSlot();
+  }
+}
+
+function inspect(
+  w: DocumentWorker,
+  parts: MailPart[],
+  limits: DocumentLimits,
+  budget: DocumentBudget,
+): Promise<DocumentDecision> {
+  const { worker, answers } = w;
   // Each part's bytes copied once into a buffer of their own and handed over (not the whole mail
   // a part may be a view of).
   const copies = parts.map((p) => ({ ...p, content: new Uint8Array(p.content) }));
@@ -94,26 +224,26 @@ export async function prepareFaxDocumentWithinBudget(
     maxDecodedBytes: budget.decodedMb * MiB,
   };
   const names = candidateNames(parts);
-  return new Promise<DocumentDecision>((resolve, fail) => {
+  return new Promise<DocumentDecision>((resolve) => {
     const settle = (decision: DocumentDecision, keep: boolean) => {
       clearTimeout(deadline);
-      worker.off('message', onMessage);
+      answers.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
-      if (keep && idle.length < MAX_IDLE && budget.heapMb === DEFAULT_DOCUMENT_BUDGET.heapMb) {
-        worker.unref();
-        idle.push(worker);
-      } else {
-        void worker.terminate();
+      if (keep) keepIdle(w);
+      else {
+        discard(w);
+        if (w.heapMb === DEFAULT_DOCUMENT_BUDGET.heapMb) warmDocumentWorkers();
       }
       resolve(decision);
     };
-    const onMessage = (answer: InspectAnswer) => {
+    const onMessage = (answer: WorkerMessage) => {
+      if ('ready' in answer) return;
       if ('overBudget' in answer) {
         settle(tooComplex(names, `it inflates to more than ${budget.decodedMb} MB`), false);
         return;
       }
-      const { decision } = answer;
+      const { decision } = answer as Extract<InspectAnswer, { decision: unknown }>;
       if (decision.ok) {
         // Transferred back as Uint8Arrays; the rest of the function reads Buffers.
         const b = decision.document.bytes;
@@ -122,23 +252,24 @@ export async function prepareFaxDocumentWithinBudget(
       settle(decision, true);
     };
     const onError = (error: Error) => {
-      // Out of heap, or out of stack in a deeply nested document: the document's doing. Anything
-      // else is a fault of ours, thrown so that it shows and the queue retries the mail.
+      // Out of heap, out of stack in a deeply nested document, or an exception pdf-lib threw on
+      // it: the document's doing (the same exception in process would have failed the mail).
       if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         settle(tooComplex(names, `it needs more than ${budget.heapMb} MB to read`), false);
       } else if (error instanceof RangeError) {
         settle(tooComplex(names, 'it is nested too deeply'), false);
       } else {
-        settle(tooComplex(names, 'the check failed'), false);
-        fail(error);
+        settle(tooComplex(names, 'it cannot be read'), false);
       }
     };
     const onExit = () => settle(tooComplex(names, 'it cannot be read'), false);
-    const deadline = setTimeout(
-      () => settle(tooComplex(names, `reading it takes longer than ${budget.timeoutMs / 1000} s`), false),
-      budget.timeoutMs,
-    );
-    worker.on('message', onMessage);
+    const deadline = setTimeout(() => {
+      // This thread may have been busy past the deadline while the answer was already waiting.
+      const waitingAnswer = receiveMessageOnPort(answers);
+      if (waitingAnswer) onMessage(waitingAnswer.message as WorkerMessage);
+      else settle(tooComplex(names, `reading it takes longer than ${budget.timeoutMs / 1000} s`), false);
+    }, budget.timeoutMs);
+    answers.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
     worker.postMessage(

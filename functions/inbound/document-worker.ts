@@ -4,7 +4,7 @@
 // to live in ArrayBuffers outside the V8 heap, so every stream decoder here counts what it
 // allocates, and an inspection that passes its share is stopped as too complex.
 
-import { parentPort } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { decodePDFRawStream, PDFContext, PDFRawStream } from '@cantoo/pdf-lib';
 import { type DocumentDecision, type DocumentLimits, prepareFaxDocument } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
@@ -17,6 +17,12 @@ export interface InspectRequest {
 }
 
 export type InspectAnswer = { decision: DocumentDecision } | { overBudget: 'decoded-bytes' };
+
+/** What the worker posts on its answer port: once that it is ready, then one answer per request. */
+export type WorkerMessage = InspectAnswer | { ready: true };
+
+// Answers go on a port of their own (given in workerData), which the parent can read synchronously.
+const answers = (workerData as { answers?: MessagePort } | null)?.answers ?? parentPort;
 
 class DecodedBytesExceeded extends Error {
   override readonly name = 'DecodedBytesExceeded';
@@ -70,7 +76,7 @@ parentPort?.on('message', async (request: InspectRequest) => {
   const parts = request.parts.map((p) => ({ ...p, content: asBuffer(p.content) }));
   const decision = await prepareFaxDocument(parts, request.limits);
   if (exceeded) {
-    parentPort?.postMessage({ overBudget: 'decoded-bytes' } satisfies InspectAnswer);
+    answers?.postMessage({ overBudget: 'decoded-bytes' } satisfies WorkerMessage);
     return;
   }
   // The document and the files' bytes go back without a copy (they are this thread's buffers).
@@ -79,5 +85,8 @@ parentPort?.on('message', async (request: InspectRequest) => {
     buffers.add(decision.document.bytes.buffer as ArrayBuffer);
     for (const file of decision.document.files) buffers.add(file.bytes.buffer as ArrayBuffer);
   }
-  parentPort?.postMessage({ decision } satisfies InspectAnswer, [...buffers]);
+  answers?.postMessage({ decision } satisfies WorkerMessage, [...buffers]);
 });
+
+// Everything is loaded: from here on, the parent's deadline counts.
+answers?.postMessage({ ready: true } satisfies WorkerMessage);

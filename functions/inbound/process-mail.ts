@@ -15,11 +15,12 @@
 
 import { randomUUID } from 'node:crypto';
 import type { GatewayPolicy } from '../config.ts';
-import { type DocumentDecision, prepareFaxDocument } from '../domain/documents.ts';
+import type { DocumentDecision } from '../domain/documents.ts';
 import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
+import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -58,6 +59,7 @@ import type {
   SenderList,
   StoredMailRef,
 } from '../ports.ts';
+import { documentBudgetOf, prepareFaxDocumentWithinBudget } from './document-budget.ts';
 
 /** SES writes this object once when the receipt rule is created; it is not a mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
@@ -114,7 +116,9 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
 
   const read = await readMail(deps, ref, messageId);
   if ('finished' in read) return read.finished;
-  const { mail } = read;
+  // The options come off the subject first: every reply, and the cover page, quote it without them.
+  const options = parseMailOptions(read.mail.subject);
+  const mail: InboundMail = { ...read.mail, subject: options.subject };
 
   const trust = decideTrust(mail, policy);
   if (trust.kind === 'drop') return drop(deps, messageId, trust.reason, trust.detail);
@@ -124,6 +128,8 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
   }
+  const asked = checkOptions(options, policy);
+  if (!asked.ok) return reject(context, asked.reason, asked.why);
   const recipients = checkRecipients(mail, policy);
   if (!recipients.ok) return reject(context, recipients.reason, recipients.why);
   const documents = await checkDocuments(mail, policy);
@@ -263,6 +269,23 @@ function checkRecipients(
   return { ok: true, numbers: recipients.accepted.map((a) => a.number), rejected };
 }
 
+/** The options the subject ended with, when faxgate can follow every one of them. */
+function checkOptions(options: MailOptions, policy: InboundDeps['policy']): Check<{ options: MailOptions }> {
+  const problems = [...options.problems];
+  if (options.sendAt) {
+    problems.push({
+      written: options.sendAt.written,
+      problem: 'Sending at a later time is not available yet.',
+    });
+  }
+  if (problems.length === 0) return { ok: true, options };
+  return {
+    ok: false,
+    reason: 'options',
+    why: { kind: 'options', problems, defaultTimeZone: policy.defaultTimeZone },
+  };
+}
+
 type FaxDocument = Extract<DocumentDecision, { ok: true }>['document'];
 
 /** The one PDF to fax, from the mail's attachments. */
@@ -270,7 +293,7 @@ async function checkDocuments(
   mail: InboundMail,
   policy: InboundDeps['policy'],
 ): Promise<Check<{ document: FaxDocument; ignored: string[] }>> {
-  const documents = await prepareFaxDocument(mail.parts, policy);
+  const documents = await prepareFaxDocumentWithinBudget(mail.parts, policy, documentBudgetOf(policy));
   if (!documents.ok) {
     return {
       ok: false,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
 import {
   DEFAULT_DOCUMENT_BUDGET,
+  MAX_WORKERS,
   prepareFaxDocumentWithinBudget,
 } from '../../functions/inbound/document-budget.ts';
 import { objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
@@ -56,6 +57,39 @@ describe('the document check runs within a budget', () => {
     });
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['slow.pdf'] });
     expect((decision as { detail: string }).detail).toMatch(/takes longer than/);
+  });
+
+  it('does not count the worker starting against the deadline', async () => {
+    // A heap of its own: no warm worker has it, so this one starts now (through tsx, over a second:
+    // that once made ordinary mails too complex under load). Checking the page takes milliseconds.
+    const decision = await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'cold.pdf')], limits, {
+      ...DEFAULT_DOCUMENT_BUDGET,
+      heapMb: 200,
+      timeoutMs: 500,
+    });
+    expect(decision).toMatchObject({ ok: true, document: { pages: 1 } });
+  });
+
+  it('takes an answer that came while this thread was busy past the deadline', async () => {
+    const budget = { ...DEFAULT_DOCUMENT_BUDGET, timeoutMs: 200 };
+    await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'warm-up.pdf')], limits, budget);
+    const pdf = part(await samplePdf(1), 'busy.pdf');
+    const pending = prepareFaxDocumentWithinBudget([pdf], limits, budget);
+    // Handed to the warm worker; then this thread is busy for far longer than the check and the deadline.
+    await new Promise((resolve) => setImmediate(resolve));
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      // busy, as a thread parsing a large mail is
+    }
+    expect(await pending).toMatchObject({ ok: true, document: { pages: 1 } });
+  });
+
+  it('keeps a warm worker for each mail checked at once, and every one passes', async () => {
+    const pdf = part(await samplePdf(1), 'many.pdf');
+    const decisions = await Promise.all(
+      Array.from({ length: MAX_WORKERS * 2 }, () => prepareFaxDocumentWithinBudget([pdf], limits)),
+    );
+    for (const d of decisions) expect(d).toMatchObject({ ok: true });
   });
 
   it('stops a check that needs more heap than its limit', async () => {

@@ -377,6 +377,68 @@ describe('exactly-once sending', () => {
   });
 });
 
+describe('options at the end of the subject (issue 14)', () => {
+  it('are removed from the subject every reply and the job record quote', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'Invoice 2026/12 /nocover',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect(mailer.sent[0]?.subject).toBe('Fax queued: Invoice 2026/12');
+    expect((await ledger.getJob(id, number))?.subject).toBe('Invoice 2026/12');
+  });
+
+  it('answers an unknown option with the valid ones, and faxes nothing', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'Invoice 42 /urgent',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(1);
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.subject).toBe('Fax not sent: Invoice 42');
+    expect(reply.text).toContain('  /urgent: not an option faxgate knows.');
+    for (const form of [
+      '/cover',
+      '/nocover',
+      '/at 2026-12-24 09:00 ',
+      '/at 24.12.2026 09:00 Europe/Berlin',
+    ]) {
+      expect(reply.text).toContain(`  ${form}`);
+    }
+    expect(reply.text).toContain("in the gateway's time zone (Europe/Berlin)");
+    expect(await ledger.getMail(id)).toMatchObject({
+      outcome: 'REJECTED',
+      reason: 'options',
+      detail: expect.stringContaining('/urgent: not an option'),
+    });
+  });
+
+  it('leaves an ordinary subject with slashes alone', async () => {
+    const number = freshNumber();
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'A/B test /final draft',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect(mailer.sent[0]?.subject).toBe('Fax queued: A/B test /final draft');
+  });
+});
+
 describe('mail faxgate will not fax', () => {
   it('rejects a sender who is not on the allowlist, with a reply that says how to get on it', async () => {
     const number = freshNumber();

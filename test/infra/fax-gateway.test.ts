@@ -426,6 +426,8 @@ describe('FaxGateway with defaults (only the domain given)', () => {
         ALLOW_NUMBER_TYPES: '',
         SENDER_DAILY_PAGE_LIMIT: '0',
         DAILY_COST_CEILING: '0',
+        DEFAULT_TIMEZONE: 'Europe/Berlin',
+        SCHEDULE_HORIZON_DAYS: '30',
         JOB_RETENTION_DAYS: '400',
         PRICE_CURRENCY: 'EUR',
         PRICE_PER_PAGE: '0.09',

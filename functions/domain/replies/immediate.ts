@@ -2,6 +2,7 @@
 // words: what happened, and for a rejection what to change before sending again. Everything the
 // sender chose (subject, file names, addresses) is echoed through shown-text.ts.
 
+import { MAIL_OPTIONS_HELP, type OptionProblem } from '../mail-options.ts';
 import { shownFileName, shownText } from './shown-text.ts';
 import {
   DEFAULT_REPLY_STYLE,
@@ -50,7 +51,9 @@ export type RejectionReason =
   | { kind: 'too-many-numbers'; count: number; limit: number }
   | { kind: 'document'; problem: string; detail: string; files: string[] }
   | { kind: 'cost-guard'; guard: string; detail: string }
-  | { kind: 'send-refused'; detail: string };
+  | { kind: 'send-refused'; detail: string }
+  /** The options at the end of the subject could not be read (or not be followed). */
+  | { kind: 'options'; problems: OptionProblem[]; defaultTimeZone: string };
 
 function names(files: string[]): string {
   return files.map((file) => shownFileName(file)).join(', ');
@@ -198,7 +201,28 @@ function rejectionBody(reason: RejectionReason): string {
       return [`The ${reason.guard} would be exceeded.`, '', reason.detail].join('\n');
     case 'send-refused':
       return ['faxrocks refused the fax:', '', `  ${shownText(reason.detail)}`].join('\n');
+    case 'options':
+      return optionsAdvice(reason.problems, reason.defaultTimeZone);
   }
+}
+
+/** What was wrong with each option, then every option there is. */
+function optionsAdvice(problems: OptionProblem[], defaultTimeZone: string): string {
+  const width = Math.max(...MAIL_OPTIONS_HELP.map((o) => o.form.length)) + 3;
+  return [
+    `The subject ends with ${problems.length === 1 ? 'an option' : 'options'} faxgate cannot follow:`,
+    ...problems.map((p) => `  ${shownText(p.written, 80)}: ${shownText(p.problem, 500)}`),
+    '',
+    'Options go at the end of the subject, each starting with a slash:',
+    '',
+    ...MAIL_OPTIONS_HELP.map(
+      (o) =>
+        `  ${o.form.padEnd(width)}${o.meaning}${o.form === '/at 2026-12-24 09:00' ? ` (${defaultTimeZone})` : ''}`,
+    ),
+    '',
+    'Correct the subject and send the email again. A word such as /final is read as an option only',
+    'at the very end of the subject; followed by another word it stays part of the subject.',
+  ].join('\n');
 }
 
 /** The document check's words, with the file names it quotes shortened and everything escaped. */

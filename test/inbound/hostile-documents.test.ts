@@ -1,0 +1,57 @@
+// Issue 11 item 9 through the use case (S3-compatible store, dynalite, the faxrocks sandbox): a 1 MB
+// PDF whose object stream inflates to 1 GB is answered "too complex to fax", nothing is faxed, and
+// this process (which runs the use case, as the Lambda does) carries on with the next mail without
+// having held the gigabyte.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
+import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
+import { type InboundWorld, startInboundWorld } from '../support/inbound-world.ts';
+
+let world: InboundWorld;
+
+beforeAll(async () => {
+  world = await startInboundWorld();
+  await world.deps.senders.add({
+    entry: 'alice@example.com',
+    addedBy: 'test',
+    addedAt: new Date().toISOString(),
+  });
+});
+afterAll(async () => world?.close());
+
+describe('a PDF decompression bomb', () => {
+  it('is answered "too complex to fax", never faxed, and the next mail goes out', async () => {
+    const bomb = objectStreamBomb(1024);
+    expect(bomb.byteLength).toBeLessThan(1.2 * 1024 * 1024);
+    const rssBefore = process.memoryUsage().rss;
+    const { id, result } = await world.process(
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: '+4930555000901@fax.example.com',
+        subject: 'Contract',
+        pdfs: [{ filename: 'contract.pdf', bytes: bomb }],
+      }),
+    );
+
+    expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'too-complex' });
+    expect(world.sandbox.faxes().filter((f) => f.number === '+4930555000901')).toHaveLength(0);
+    expect(world.mailer.sent).toHaveLength(1);
+    expect(world.mailer.sent[0]?.to).toEqual({ address: 'alice@example.com' });
+    expect(world.mailer.sent[0]?.text).toMatch(/contract\.pdf is too complex to fax/);
+    expect((await world.deps.ledger.getMail(id))?.outcome).toBe('REJECTED');
+    // The gigabyte was never inflated here (nor in the worker, which stopped at its budget).
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
+
+    const next = await world.process(
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: '+4930555000902@fax.example.com',
+        pdfs: [{ filename: 'letter.pdf', bytes: await samplePdf(2) }],
+      }),
+    );
+    expect(next.result).toMatchObject({ outcome: 'ACCEPTED' });
+    expect(world.sandbox.faxes().filter((f) => f.number === '+4930555000902')).toHaveLength(1);
+    // Inflating up to the budget takes seconds alone, far longer beside the rest of the suite.
+  }, 120_000);
+});
