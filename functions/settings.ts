@@ -523,7 +523,7 @@ export const gatewaySettings = settingGroup({
       kind: whole(1, 5760),
       env: 'GIVE_UP_AFTER_MINUTES',
       default: 120,
-      doc: 'Reserved for the give-up path, which is not built yet: today a mail that faxrocks throttles or refuses to take through all its queue receipts goes to the dead letters without a reply',
+      doc: 'A mail faxrocks will not take (429, 5xx before anything was sent, unreachable) is retried with backoff, honouring `Retry-After`, for this long after it was first received; then it is recorded `FAILED` and the sender told that nothing was faxed and sending again is safe',
     },
     redialBusyMinutes: {
       kind: minutesList,
@@ -595,6 +595,18 @@ export const resourceSettings = settingGroup({
       env: 'MAIL_BUCKET',
       deploy: false,
       doc: "Raw mail, and each mail's prepared document for later attempts",
+    },
+    maxReceiveCount: {
+      kind: whole(1, 1000),
+      env: 'INBOUND_MAX_RECEIVE_COUNT',
+      deploy: false,
+      doc: "The inbound queue's receives before a dead letter (the construct's maxReceiveCount): the last one gives up",
+    },
+    queueUrl: {
+      kind: resourceName,
+      env: 'INBOUND_QUEUE_URL',
+      deploy: false,
+      doc: "The inbound queue's URL; without it each message's eventSourceARN names the queue",
     },
     sesConfigurationSet: {
       kind: resourceName,

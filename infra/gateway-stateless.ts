@@ -160,9 +160,9 @@ export function createFunctions(
       jobsTable: stateful.jobsTable.tableName,
       sendersTable: stateful.sendersTable.tableName,
       mailBucket: stateful.mailBucket.bucketName,
+      // The inbound function gives a mail up on its last receive (with a reply), not after it.
+      maxReceiveCount: String(settings.maxReceiveCount),
     }),
-    // The inbound function gives a mail up on its last receive (with a reply), not after it.
-    INBOUND_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',

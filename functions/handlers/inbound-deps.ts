@@ -3,38 +3,59 @@
 // build them here, so none of them can leave a dependency out.
 
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
 import { S3MailStore } from '../adapters/s3-mail-store.ts';
+import { SqsMessageRetries } from '../adapters/sqs-message-retries.ts';
 import { resourceNamesFromEnv } from '../config.ts';
 import { ConfigError } from '../errors.ts';
+import type { InboundBatchDeps } from '../inbound/inbound-batch.ts';
 import type { InboundDeps } from '../inbound/process-mail.ts';
+import type { MessageRetries } from '../ports.ts';
 import { type Env, type SharedSettings, sharedDeps, sharedSettingsFromEnv } from './shared-deps.ts';
 
-export type { InboundDeps };
+export type { InboundBatchDeps, InboundDeps };
 
 /** The inbound function's configuration (the local runtime's LocalConfig is one too). */
 export interface InboundSettings extends SharedSettings {
   sendersTable: string;
+  /** The inbound queue's receives before a dead letter (INBOUND_MAX_RECEIVE_COUNT): the last gives up. */
+  maxReceiveCount?: number;
+  /** The inbound queue's URL (INBOUND_QUEUE_URL); without it each record's eventSourceARN names it. */
+  queueUrl?: string;
 }
 
 export interface InboundClients extends FunctionClients {
   s3: S3Client;
+  /** Sets each failed message's own retry delay on AWS (ChangeMessageVisibility). */
+  sqs?: SQSClient;
+  /** The same, given directly (the one-machine queue implements it itself). */
+  retries?: MessageRetries;
 }
 
-/** The shared settings and SENDERS_TABLE. Throws ConfigError naming what is wrong. */
+/** The shared settings, SENDERS_TABLE and the queue's. Throws ConfigError naming what is wrong. */
 export function inboundSettingsFromEnv(env: Env = process.env): InboundSettings {
-  const { sendersTable } = resourceNamesFromEnv(env);
+  const { sendersTable, maxReceiveCount, queueUrl } = resourceNamesFromEnv(env);
   if (!sendersTable) throw new ConfigError('SENDERS_TABLE must be set');
-  return { ...sharedSettingsFromEnv(env), sendersTable };
+  return {
+    ...sharedSettingsFromEnv(env),
+    sendersTable,
+    ...(maxReceiveCount !== undefined ? { maxReceiveCount } : {}),
+    ...(queueUrl ? { queueUrl } : {}),
+  };
 }
 
-export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundDeps {
+export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundBatchDeps {
   const { documentClient, ...shared } = sharedDeps(settings, clients);
+  const retries =
+    clients.retries ?? (clients.sqs ? new SqsMessageRetries(clients.sqs, settings.queueUrl) : undefined);
   return {
     ...shared,
     mailStore: new S3MailStore(clients.s3),
     senders: new DynamoSenderList(documentClient, settings.sendersTable),
     policy: settings.policy,
+    ...(retries ? { retries } : {}),
+    ...(settings.maxReceiveCount !== undefined ? { maxReceiveCount: settings.maxReceiveCount } : {}),
   };
 }

@@ -1,20 +1,27 @@
 // Lambda edge for the inbound queue: build the dependencies once per container, hand each batch to
 // the use case, report partial batch failures.
 
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import { warmDocumentWorkers } from '../inbound/document-budget.ts';
 import { handleInboundBatch } from '../inbound/inbound-batch.ts';
-import { buildInboundDeps, type InboundDeps, inboundSettingsFromEnv } from './inbound-deps.ts';
+import { buildInboundDeps, type InboundBatchDeps, inboundSettingsFromEnv } from './inbound-deps.ts';
 
 /** The deployed function's dependencies, from its environment and the AWS clients. */
-export function deployedInboundDeps(env = process.env, overrides: DeployedClientOverrides = {}): InboundDeps {
-  return buildInboundDeps(inboundSettingsFromEnv(env), deployedClients(env, 'faxgate-inbound', overrides));
+export function deployedInboundDeps(
+  env = process.env,
+  overrides: DeployedClientOverrides & { sqs?: SQSClient } = {},
+): InboundBatchDeps {
+  return buildInboundDeps(inboundSettingsFromEnv(env), {
+    ...deployedClients(env, 'faxgate-inbound', overrides),
+    sqs: overrides.sqs ?? new SQSClient({}),
+  });
 }
 
 // Built on the first invocation and kept: a configuration error fails it loudly, and the queue
 // keeps the mail until it is fixed.
-let deps: InboundDeps | undefined;
+let deps: InboundBatchDeps | undefined;
 
 // The document worker starts during the cold start's init, beside the handler's own loading.
 if (process.env.AWS_LAMBDA_FUNCTION_NAME) warmDocumentWorkers();
