@@ -21,6 +21,7 @@ import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
 import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
+import { storedReferences } from '../domain/record-limits.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -224,7 +225,11 @@ function decideTrust(mail: InboundMail, policy: InboundDeps['policy']): TrustDec
       sender,
       subject: mail.subject,
       originalMessageId: mail.messageIdHeader,
-      references: [...mail.references, ...(mail.messageIdHeader ? [mail.messageIdHeader] : [])],
+      // Bounded as stored (record-limits.ts), so every reply threads the same way.
+      references: storedReferences([
+        ...mail.references,
+        ...(mail.messageIdHeader ? [mail.messageIdHeader] : []),
+      ]),
       ...(silent ? { silent } : {}),
     },
   };
