@@ -4,6 +4,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   type Message,
   PurgeQueueCommand,
@@ -96,8 +97,9 @@ export class FolderDeadLetters implements DeadLetterQueue {
 
 /**
  * A stack's SQS dead-letter queue. Reading a message hides it for a short while (SQS has no
- * peek): list receives every message once with a 30 s visibility, and remove uses the receipt
- * handle of that read, receiving again when it has none.
+ * peek): list receives every message once with a 30 s visibility, so one pass sees each once, then
+ * makes them visible again at once (the next command, `show` after `list`, must see them too);
+ * remove uses the receipt handle of that read, receiving again when it has none.
  */
 export class SqsDeadLetters implements DeadLetterQueue {
   private readonly handles = new Map<string, string>();
@@ -144,7 +146,26 @@ export class SqsDeadLetters implements DeadLetterQueue {
       }
       if (fresh === 0) break;
     }
+    await this.showAgain();
     return [...letters.values()].sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Visibility 0 for every message read: listing leaves the queue as it was. */
+  private async showAgain(): Promise<void> {
+    const entries = [...this.handles.values()].map((handle, i) => ({
+      Id: `m${i}`,
+      ReceiptHandle: handle,
+      VisibilityTimeout: 0,
+    }));
+    for (let i = 0; i < entries.length; i += 10) {
+      // A message deleted meanwhile fails its entry; the rest become visible regardless.
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: entries.slice(i, i + 10),
+        }),
+      );
+    }
   }
 
   async remove(id: string): Promise<boolean> {

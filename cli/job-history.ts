@@ -9,7 +9,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobLedger, mailKey } from '../functions/adapters/dynamo-job-ledger.ts';
 import { jobsTableSchema } from '../functions/adapters/table-schema.ts';
-import type { FaxJob, MailRecord } from '../functions/domain/fax-job.ts';
+import {
+  type AttemptCause,
+  type AttemptRecord,
+  attemptOf,
+  type FaxJob,
+  type MailRecord,
+} from '../functions/domain/fax-job.ts';
 import { parseJobReference } from '../functions/domain/job-reference.ts';
 
 export interface MailHistory {
@@ -196,4 +202,88 @@ export class JobHistory {
     }
     return { mail, jobs };
   }
+}
+
+/** One attempt of a job as the admin reads it: the finished ones from the history, then the current. */
+export interface AttemptView {
+  attempt: number;
+  cause: AttemptCause;
+  startedAt: string;
+  /** What /send answered: queued, refused, unknown (no answer), or pending (not yet). */
+  sendAnswer: string;
+  faxId?: string;
+  /** delivered, failed, not sent, unknown, or in progress. */
+  outcome: string;
+  error?: string;
+  pagesSent?: number;
+  price?: string;
+  endedAt?: string;
+}
+
+const CAUSE_WORDS: Record<AttemptCause, string> = {
+  first: 'first',
+  busy: 're-dial after busy',
+  'no-answer': 're-dial after no answer',
+  'broken-off': 're-dial after a broken-off call',
+  'not-sent': 'sent again: the one before was never created',
+  resend: 'resent by an admin',
+};
+
+export function causeWords(cause: AttemptCause): string {
+  return CAUSE_WORDS[cause] ?? cause;
+}
+
+/** A finished attempt from the job's history. */
+export function finishedAttemptView(a: AttemptRecord): AttemptView {
+  return {
+    attempt: a.attempt,
+    cause: a.cause,
+    startedAt: a.startedAt,
+    sendAnswer: a.sendAnswer,
+    ...(a.faxId ? { faxId: a.faxId } : {}),
+    outcome: a.outcome === 'not-sent' ? 'not sent' : a.outcome,
+    ...(a.error ? { error: a.error } : {}),
+    ...(a.pagesSent !== undefined ? { pagesSent: a.pagesSent } : {}),
+    ...(a.price ? { price: a.price } : {}),
+    endedAt: a.endedAt,
+  };
+}
+
+export function attemptViews(job: FaxJob): AttemptView[] {
+  const views = (job.attempts ?? []).map(finishedAttemptView);
+  // A job waiting for its next attempt (or ended while one was due) holds no attempt of its own.
+  if ((job.attempts ?? []).some((a) => a.attemptId === job.attemptId)) return views;
+  const attempt = attemptOf(job);
+  views.push({
+    attempt,
+    cause: job.retryCause ?? (attempt === 1 ? 'first' : 'not-sent'),
+    startedAt: job.sendStartedAt,
+    sendAnswer:
+      job.queuedAt || job.faxId
+        ? 'queued'
+        : job.outcomeUnknown
+          ? 'unknown'
+          : job.state === 'FAILED'
+            ? 'refused'
+            : 'pending',
+    ...(job.faxId ? { faxId: job.faxId } : {}),
+    outcome: job.state === 'SENDING' || job.state === 'QUEUED' ? 'in progress' : job.state.toLowerCase(),
+    ...(job.error ? { error: job.error } : {}),
+    ...(job.pagesSent !== undefined ? { pagesSent: job.pagesSent } : {}),
+    ...(job.price !== undefined ? { price: job.price } : {}),
+    ...(job.finishedAt ? { endedAt: job.finishedAt } : {}),
+  });
+  return views;
+}
+
+/** "attempt 2 (re-dial after busy): /send queued, fax 5f.., failed: Busy, 0 pages sent, price 0.00". */
+export function describeAttempt(view: AttemptView): string {
+  const parts = [
+    `/send ${view.sendAnswer}`,
+    view.faxId ? `fax ${view.faxId}` : '',
+    `${view.outcome}${view.error ? `: ${view.error}` : ''}`,
+    view.pagesSent !== undefined ? `${view.pagesSent} pages sent` : '',
+    view.price !== undefined ? `price ${view.price}` : '',
+  ].filter(Boolean);
+  return `attempt ${view.attempt} (${causeWords(view.cause)}): ${parts.join(', ')}`;
 }

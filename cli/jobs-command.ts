@@ -1,8 +1,18 @@
 // `faxgate jobs list|show`: the history an admin reads when a sender asks "where is my fax?".
 
+import { attemptOf } from '../functions/domain/fax-job.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { type CliContext, exitCodes, textTable } from './context.ts';
-import { asFaxNumber, daysBetween, JobHistory, type MailHistory, outcomeOf } from './job-history.ts';
+import {
+  asFaxNumber,
+  causeWords,
+  daysBetween,
+  describeAttempt,
+  finishedAttemptView,
+  JobHistory,
+  type MailHistory,
+  outcomeOf,
+} from './job-history.ts';
 import { UsageError, unreachableMessage } from './target.ts';
 
 export interface ListValues {
@@ -125,15 +135,6 @@ interface TimelineEvent {
   what: string;
 }
 
-function attemptEvents(number: string, attempt: Record<string, unknown>, index: number): TimelineEvent[] {
-  // The delivery helper's attempt records: show what each one holds, in its own words.
-  const at = String(attempt.sendStartedAt ?? attempt.startedAt ?? attempt.at ?? '');
-  const details = Object.entries(attempt)
-    .filter(([key, value]) => value !== undefined && !['sendStartedAt', 'startedAt', 'at'].includes(key))
-    .map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
-  return [{ at, what: `${number} attempt ${index + 1}: ${details.join(', ')}` }];
-}
-
 /** Every recorded step of one mail, oldest first. */
 export function timeline(history: MailHistory): TimelineEvent[] {
   const { mail, jobs } = history;
@@ -157,8 +158,18 @@ export function timeline(history: MailHistory): TimelineEvent[] {
     REJECTED: `rejected (${mail.reason ?? '?'}): ${mail.detail ?? ''}`,
     DROPPED: `dropped, no fax and no reply (${mail.reason ?? '?'}): ${mail.detail ?? ''}`,
     SKIPPED: `skipped (${mail.reason ?? '?'}): ${mail.detail ?? ''}`,
+    FAILED: `gave up, nothing faxed (${mail.reason ?? '?'}): ${mail.detail ?? ''}`,
   };
-  if (mail.outcome !== 'RECEIVED') push(mail.decidedAt, decision[mail.outcome] ?? mail.outcome);
+  // The decision is written after the first /send it led to: shown before it.
+  const firstSend = jobs
+    .map((j) => j.attempts?.[0]?.startedAt ?? j.sendStartedAt)
+    .filter(Boolean)
+    .sort()[0];
+  const decidedAt =
+    firstSend && mail.decidedAt && Date.parse(firstSend) < Date.parse(mail.decidedAt)
+      ? firstSend
+      : mail.decidedAt;
+  if (mail.outcome !== 'RECEIVED') push(decidedAt, decision[mail.outcome] ?? mail.outcome);
   if (mail.repliedAt) {
     push(
       mail.repliedAt,
@@ -169,13 +180,28 @@ export function timeline(history: MailHistory): TimelineEvent[] {
     if (reply.at !== mail.repliedAt) push(reply.at, `reply sent: ${reply.kind}`);
   }
   for (const job of jobs) {
-    const attempts = (job.attempts as Record<string, unknown>[] | undefined) ?? [];
-    if (attempts.length > 0) {
-      attempts.forEach((attempt, i) => {
-        events.push(...attemptEvents(job.number, attempt, i));
-      });
-    } else {
-      push(job.sendStartedAt, `${job.number}: POST /send (${job.pages} pages)`);
+    // Finished attempts, each with its /send answer and how it ended (the poller's history).
+    for (const attempt of job.attempts ?? []) {
+      push(
+        attempt.startedAt,
+        `${job.number}: attempt ${attempt.attempt} (${causeWords(attempt.cause)}): POST /send (${job.pages} pages), answered ${attempt.sendAnswer}`,
+      );
+      push(attempt.endedAt, `${job.number}: ${describeAttempt(finishedAttemptView(attempt))}`);
+    }
+    for (const at of job.earlierReports ?? []) push(at, `${job.number}: outcome email sent to ${job.sender}`);
+    if (job.state === 'RETRY_DUE') {
+      push(
+        job.attempts?.at(-1)?.endedAt ?? job.sendStartedAt,
+        `${job.number}: next attempt (${causeWords(job.retryCause ?? 'not-sent')}) due ${job.dueAt ?? '?'}${job.deferredBecause ? `, faxrocks did not take the last: ${String(job.deferredBecause)}` : ''}`,
+      );
+    }
+    const current = !(job.attempts ?? []).some((a) => a.attemptId === job.attemptId);
+    if (current) {
+      const attempt = attemptOf(job);
+      push(
+        job.sendStartedAt,
+        `${job.number}: POST /send (${job.pages} pages)${attempt > 1 ? `, attempt ${attempt} (${causeWords(job.retryCause ?? 'not-sent')})` : ''}`,
+      );
     }
     push(
       job.queuedAt,
@@ -191,6 +217,7 @@ export function timeline(history: MailHistory): TimelineEvent[] {
         job.pagesSent !== undefined ? `${job.pagesSent} pages sent` : '',
         job.price !== undefined ? `price ${job.price}` : '',
         job.error ? `provider's error: ${job.error}` : '',
+        job.notRedialled ? `not re-dialled: ${job.notRedialled}` : '',
       ].filter(Boolean);
       // faxrocks's own time, to the second: never shown before the steps that led to it.
       const latest = [job.sendStartedAt, job.queuedAt, job.faxFoundAt].filter(Boolean).sort().at(-1) ?? '';

@@ -18,6 +18,20 @@ export const processIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   env: process.env,
+  // Only a terminal is asked; a script without --yes is told to add it.
+  ...(process.stdin.isTTY && process.stderr.isTTY
+    ? {
+        confirm: async (question: string) => {
+          const { createInterface } = await import('node:readline/promises');
+          const terminal = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return /^y(es)?$/i.test((await terminal.question(question)).trim());
+          } finally {
+            terminal.close();
+          }
+        },
+      }
+    : {}),
 };
 
 export interface CliOptions {
@@ -106,6 +120,7 @@ Examples:
   npx faxgate senders add alice@example.com --local
   npx faxgate jobs list --since 1d --stack Faxgate
   npx faxgate jobs show FG-7K2M-9QXA --local
+  npx faxgate jobs resend FG-7K2M-9QXA --local
   npx faxgate doctor --local
 
 Run "faxgate <command> --help" for each command's options.`,
@@ -215,6 +230,36 @@ Examples:
   ).action(function (this: Command, ref: string) {
     return run(async () =>
       (await import('./jobs-command.ts')).runJobsShow(context(this), ref, this.opts()),
+    )();
+  });
+
+  withTargetOptions(
+    jobs
+      .command('resend')
+      .description(
+        'send a failed or unknown number of a mail again as a new attempt, after showing what was sent',
+      )
+      .argument('<ref>', 'the reference from the replies (FG-XXXX-XXXX), the SES message id, or a fax number')
+      .option('--number <number>', 'only this number of the mail (default: every failed or unknown one)')
+      .option('--since <when>', 'for a fax number: how far back to look', '30d')
+      .option('--yes', 'do not ask first (for scripts)')
+      .addHelpText(
+        'after',
+        `
+The new attempt passes the cost guards (the sender's daily page limit, the daily cost ceiling) and
+the destination rules as any attempt does; the status poller follows it and the sender gets its
+report. Delivered numbers and numbers still in progress are never resent.
+
+Exit codes: 0 sent, 1 declined or refused by a guard or rule, 2 nothing to resend (unknown
+reference or number, delivered, in progress) or no --yes without a terminal, 3 unreachable.
+
+Examples:
+  npx faxgate jobs resend FG-7K2M-9QXA --local
+  npx faxgate jobs resend FG-7K2M-9QXA --number +4930123456 --yes --stack Faxgate`,
+      ),
+  ).action(function (this: Command, ref: string) {
+    return run(async () =>
+      (await import('./jobs-resend-command.ts')).runJobsResend(context(this), ref, this.opts()),
     )();
   });
 

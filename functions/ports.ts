@@ -138,6 +138,19 @@ export interface JobLedger {
     fromAttemptId: string,
     next: { attemptId: string; sendStartedAt: string },
   ): Promise<boolean>;
+  /**
+   * An admin's resend: FAILED or UNKNOWN (of attempt `fromAttemptId`) -> SENDING with attempt + 1,
+   * open again, the ended attempt kept in the history (`finished`, unless it is there already) and
+   * the re-dial window starting anew, an earlier report's time (`reportedAt`) kept in
+   * `earlierReports`. True for the one caller that won; /send may then run once.
+   * Optional: a ledger without it cannot resend.
+   */
+  claimResend?(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string; finished?: AttemptRecord; reportedAt?: string },
+  ): Promise<boolean>;
   /** SENDING -> RETRY_DUE, attempt - 1: the provider certainly did not take this attempt's /send. */
   deferRetry(
     messageId: string,
@@ -180,6 +193,26 @@ export interface MailFailure {
   error: string;
   /** The queue's receive count when it failed. */
   receiveCount?: number;
+}
+
+// ---- The inbound queue (SQS; the local queue under `npm start`) ----
+
+/** The queue message a stored mail arrived in, as the event names it. */
+export interface QueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  /** The queue's ARN (the record's eventSourceARN). */
+  queueArn: string;
+}
+
+/**
+ * Each failed message's own retry delay, instead of the queue's fixed visibility timeout: backoff,
+ * and faxrocks' Retry-After. The cause goes with it where the queue keeps one (the local queue's
+ * dead letters); SQS keeps none, the mail record does (JobLedger.recordMailFailure).
+ */
+export interface MessageRetries {
+  /** The message is received again `seconds` from now (SQS ChangeMessageVisibility). */
+  retryAfter(message: QueueMessage, seconds: number, cause: string): Promise<void>;
 }
 
 // ---- Outgoing mail ----

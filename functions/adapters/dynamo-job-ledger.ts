@@ -452,6 +452,50 @@ export class DynamoJobLedger implements JobLedger {
     }
   }
 
+  async claimResend(
+    messageId: string,
+    number: string,
+    fromAttemptId: string,
+    next: { attemptId: string; sendStartedAt: string; finished?: AttemptRecord; reportedAt?: string },
+  ): Promise<boolean> {
+    const { sendStartedAt } = next;
+    try {
+      await this.update(
+        jobKey(messageId, number),
+        {
+          state: 'SENDING',
+          attemptId: next.attemptId,
+          sendStartedAt,
+          // A resend starts a re-dial window of its own: the first one may be long over.
+          firstSentAt: sendStartedAt,
+          retryCause: 'resend',
+          resentAt: sendStartedAt,
+          openShard: OPEN_SHARD,
+          openSince: `${sendStartedAt}#${messageId}#${number}`,
+        },
+        {
+          ...(next.finished ? { appendAttempt: next.finished } : {}),
+          ...(next.reportedAt ? { appendEarlierReport: next.reportedAt } : {}),
+          incrementAttempt: true,
+          remove: [
+            ...CURRENT_ATTEMPT_FIELDS,
+            'finishedAt',
+            'notifiedAt',
+            'notRedialled',
+            'dueAt',
+            'estimatedCost',
+          ],
+          condition: '#attemptId = :from AND (#state = :failed OR #state = :unknown)',
+          values: { ':from': fromAttemptId, ':failed': 'FAILED', ':unknown': 'UNKNOWN' },
+        },
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async deferRetry(
     messageId: string,
     number: string,
@@ -719,6 +763,10 @@ export class DynamoJobLedger implements JobLedger {
       appendAttempt?: AttemptRecord;
       /** The attempt is given back (the provider did not take it): attempt - 1. */
       decrementAttempt?: boolean;
+      /** A new attempt: attempt + 1. */
+      incrementAttempt?: boolean;
+      /** Keeps when the sender was told before (a resend reopens the job). */
+      appendEarlierReport?: string;
     },
   ): Promise<void> {
     // Whatever a caller passes, an item stays far below DynamoDB's 400 KB (record-limits.ts).
@@ -732,6 +780,17 @@ export class DynamoJobLedger implements JobLedger {
     }
     if (options.decrementAttempt) {
       extraSets.push('#attempt = if_not_exists(#attempt, :one) - :one');
+      expression.names['#attempt'] = 'attempt';
+      expression.values[':one'] = 1;
+    }
+    if (options.appendEarlierReport) {
+      extraSets.push('#earlierReports = list_append(if_not_exists(#earlierReports, :noReports), :reported)');
+      expression.names['#earlierReports'] = 'earlierReports';
+      expression.values[':noReports'] = [];
+      expression.values[':reported'] = [options.appendEarlierReport];
+    }
+    if (options.incrementAttempt) {
+      extraSets.push('#attempt = if_not_exists(#attempt, :one) + :one');
       expression.names['#attempt'] = 'attempt';
       expression.values[':one'] = 1;
     }

@@ -11,6 +11,7 @@
 //                                 \--resending ambiguous sends switched off, not found--> UNKNOWN
 //   RETRY_DUE --due, claimed by one poller (attempt + 1)--> SENDING
 //      \--window over, or a cost guard would be passed--> FAILED
+//   FAILED | UNKNOWN --an admin's resend (faxgate jobs resend), claimed once (attempt + 1)--> SENDING
 //
 // A new attempt is made only when the previous one is proven not to have faxed, or faxed and
 // failed in a way worth re-dialling. Every transition names the attempt (attemptId), so a stale
@@ -78,7 +79,7 @@ export interface FaxOutcome {
 }
 
 /** Why an attempt was made. */
-export type AttemptCause = 'first' | 'busy' | 'no-answer' | 'broken-off' | 'not-sent';
+export type AttemptCause = 'first' | 'busy' | 'no-answer' | 'broken-off' | 'not-sent' | 'resend';
 
 /** One finished attempt, as the job's history keeps it (bounded: see MAX_RECORDED_ATTEMPTS). */
 export interface AttemptRecord {
@@ -90,8 +91,11 @@ export interface AttemptRecord {
   /** What /send answered: queued, refused, unknown (no answer; settled from /faxes). */
   sendAnswer: 'queued' | 'refused' | 'unknown';
   faxId?: string;
-  /** How it ended: `failed` (the fax failed), `not-sent` (proven never created). */
-  outcome: 'failed' | 'not-sent';
+  /**
+   * How it ended: `failed` (the fax failed), `not-sent` (proven never created), `unknown` (ended
+   * UNKNOWN, then resent by an admin).
+   */
+  outcome: 'failed' | 'not-sent' | 'unknown';
   error?: string;
   pagesSent?: number;
   price?: string;
@@ -130,6 +134,10 @@ export interface FaxJob extends NewFaxJob {
   pagesSent?: number;
   error?: string;
   notifiedAt?: string;
+  /** When an admin last resent the job (faxgate jobs resend): its report covers the resent jobs. */
+  resentAt?: string;
+  /** When the sender was told the job's outcome before an admin resent it, oldest first. */
+  earlierReports?: string[];
 }
 
 /** What happened to a mail as a whole, recorded for audit. */

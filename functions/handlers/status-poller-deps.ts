@@ -18,6 +18,7 @@ import {
   redialScheduleOf,
   requireString,
 } from '../config.ts';
+import type { ResendDeps } from '../delivery/resend-job.ts';
 import { systemClock } from '../ports.ts';
 import type { PollerDeps } from '../status-poller/poll-fax-statuses.ts';
 
@@ -73,5 +74,29 @@ export function buildPollerDeps(settings: PollerSettings, clients: PollerClients
       dailyCostCeiling: policy.dailyCostCeiling,
       estimatedPricePerPage: policy.estimatedPricePerPage,
     },
+  };
+}
+
+/** An admin's resend (faxgate jobs resend) works with the poller's parts and the destination rules. */
+export function buildResendDeps(settings: PollerSettings, clients: PollerClients): ResendDeps {
+  return resendDepsFrom(buildPollerDeps(settings, clients), settings.policy);
+}
+
+export function resendDepsFrom(poller: PollerDeps, policy: GatewayPolicy): ResendDeps {
+  const { ledger, faxApi, documents, usage, guards, clock, log, metrics } = poller;
+  return {
+    ledger,
+    faxApi,
+    ...(documents ? { documents } : {}),
+    ...(usage ? { usage } : {}),
+    ...(guards ? { guards } : {}),
+    destinations: {
+      allowedPrefixes: policy.allowedPrefixes,
+      blockedPrefixes: policy.blockedPrefixes,
+      allowedNumberTypes: policy.allowedNumberTypes,
+    },
+    clock,
+    log,
+    metrics,
   };
 }

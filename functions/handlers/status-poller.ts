@@ -11,8 +11,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
+import { gatewayPolicyFromEnv } from '../config.ts';
+import { type ResendDeps, type ResendRequest, type ResendResult, resendJob } from '../delivery/resend-job.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
-import { buildPollerDeps, pollerSettingsFromEnv } from './status-poller-deps.ts';
+import { buildPollerDeps, pollerSettingsFromEnv, resendDepsFrom } from './status-poller-deps.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -33,6 +35,19 @@ export function deployedPollerDeps(
   });
 }
 
+/**
+ * An admin's resend (`faxgate jobs resend --stack`) invokes this function directly with this event,
+ * so the deployed configuration, token and permissions send it; the schedule never sends one.
+ */
+export interface ResendEvent {
+  faxgateResend: ResendRequest;
+}
+
+function isResendEvent(event: unknown): event is ResendEvent {
+  const request = (event as Partial<ResendEvent> | undefined)?.faxgateResend;
+  return typeof request?.messageId === 'string' && typeof request.number === 'string';
+}
+
 /** Work in flight when the deadline passes may still need this long (a receipt, an email). */
 export const DEADLINE_MARGIN_MS = 15_000;
 
@@ -42,9 +57,26 @@ export const DEADLINE_MARGIN_MS = 15_000;
  */
 export function createPollerHandler(
   build: () => PollerDeps,
-): (event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollReport> {
+  buildResend?: () => ResendDeps,
+): {
+  (event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PollReport>;
+  (event: ResendEvent, context?: unknown): Promise<{ resend: ResendResult }>;
+} {
   let deps: PollerDeps | undefined;
-  return async (_event, context) => {
+  let resendDeps: ResendDeps | undefined;
+  return (async (
+    event?: ScheduledEvent | ResendEvent,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ) => {
+    if (isResendEvent(event)) {
+      if (!buildResend) throw new Error('this poller takes no resend requests');
+      resendDeps ??= buildResend();
+      try {
+        return { resend: await resendJob(resendDeps, event.faxgateResend) };
+      } finally {
+        resendDeps.metrics.flush();
+      }
+    }
     deps ??= build();
     const remaining = context?.getRemainingTimeInMillis();
     const deadline =
@@ -56,7 +88,18 @@ export function createPollerHandler(
     } finally {
       deps.metrics.flush();
     }
-  };
+  }) as ReturnType<typeof createPollerHandler>;
 }
 
-export const handler = createPollerHandler(() => deployedPollerDeps());
+/** The resend's dependencies from the same environment (its own clients, made on first use). */
+export function deployedResendDeps(
+  env: Env = process.env,
+  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
+): ResendDeps {
+  return resendDepsFrom(deployedPollerDeps(env, overrides), gatewayPolicyFromEnv(env));
+}
+
+export const handler = createPollerHandler(
+  () => deployedPollerDeps(),
+  () => deployedResendDeps(),
+);

@@ -19,6 +19,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { PollerPolicy } from '../config.ts';
+import { type AttemptGuards, checkAttemptGuards } from '../delivery/attempt-guards.ts';
 import { type AttemptAnswer, sendAttempt } from '../delivery/send-attempt.ts';
 import {
   type AttemptRecord,
@@ -105,11 +106,9 @@ export interface PollerDeps {
   /** The cost guards' counters: every attempt counts. Needed when a guard is on. */
   usage?: DailyUsage;
   /** The gateway's cost guards (GatewayPolicy's values); 0 turns one off. */
-  guards?: { senderDailyPageLimit: number; dailyCostCeiling: number; estimatedPricePerPage?: number };
+  guards?: AttemptGuards;
 }
 
-/** The price per page a retry reserves when none is configured (faxrocks' list price). */
-export const DEFAULT_PRICE_PER_PAGE = 0.09;
 export const DEFAULT_SETTLE_WINDOW_MINUTES = 10;
 
 export interface PollReport {
@@ -502,8 +501,8 @@ async function makeAttempt(
   if (!run.documents) return end('the document was not kept for another attempt');
   const document = await run.documents.get(job.messageId);
   if (!document) return end('the document is no longer kept');
-  const guard = await checkAttemptGuards(run, job, now);
-  if (guard) return end(guard);
+  const guard = await checkAttemptGuards(run.usage, run.guards, job, now);
+  if (guard) return end(`not re-dialled: ${guard}`);
 
   const attemptId = randomUUID();
   const sendStartedAt = clock.now().toISOString();
@@ -541,31 +540,6 @@ async function makeAttempt(
   return false;
 }
 
-/** The cost guards for one more attempt: every attempt counts. A reason when it would pass one. */
-async function checkAttemptGuards(run: PollRun, job: FaxJob, now: Date): Promise<string | undefined> {
-  const guards = run.guards;
-  if (!guards || (guards.dailyCostCeiling <= 0 && guards.senderDailyPageLimit <= 0)) return undefined;
-  if (!run.usage) throw new Error('a cost guard is configured but no DailyUsage store was given');
-  const day = now.toISOString().slice(0, 10);
-  const countedFor = `${job.messageId}#${job.number}#${attemptOf(job) + 1}`;
-  if (guards.senderDailyPageLimit > 0) {
-    const counted = await run.usage.countSenderPages(
-      day,
-      job.sender,
-      countedFor,
-      job.pages,
-      guards.senderDailyPageLimit,
-    );
-    if (!counted.allowed) return "not re-dialled: it would pass the sender's daily page limit";
-  }
-  if (guards.dailyCostCeiling > 0) {
-    const cost = job.pages * (guards.estimatedPricePerPage ?? DEFAULT_PRICE_PER_PAGE);
-    const reserved = await run.usage.reserveGatewayCost(day, countedFor, cost, guards.dailyCostCeiling);
-    if (!reserved.allowed) return "not re-dialled: it would pass the gateway's daily cost ceiling";
-  }
-  return undefined;
-}
-
 /**
  * The mail's one report, once every job of it is final: each number's outcome, receipts attached.
  * Emailed before the jobs are marked notified, so a crash repeats it rather than losing it.
@@ -575,22 +549,34 @@ async function reportMail(run: PollRun, messageId: string): Promise<void> {
   const jobs = await deps.ledger.listJobs(messageId);
   if (jobs.length === 0 || !jobs.every((job) => isFinalState(job.state))) return;
   if (jobs.every((job) => job.notifiedAt)) return;
+  // An admin's resend reopens some jobs of a mail that was reported before: its report speaks of
+  // those only, not again of the numbers the sender already heard about.
+  const reported = jobs.some((job) => job.resentAt && !job.notifiedAt)
+    ? jobs.filter((job) => !job.notifiedAt)
+    : jobs;
+  // Each resend's report is a report of its own: the first report's lease may still be held.
+  const lastResend = reported
+    .map((job) => job.resentAt)
+    .filter(Boolean)
+    .sort()
+    .at(-1);
+  const leaseKey = reported === jobs || !lastResend ? MAIL_REPORT : `${MAIL_REPORT}#${lastResend}`;
   if (deps.notificationLease) {
     const now = deps.clock.now();
     const leaseMs = (deps.notificationLeaseSeconds ?? DEFAULT_NOTIFICATION_LEASE_SECONDS) * 1000;
     const until = new Date(now.getTime() + leaseMs);
-    if (!(await deps.notificationLease.acquire({ messageId, number: MAIL_REPORT }, run.holder, now, until))) {
+    if (!(await deps.notificationLease.acquire({ messageId, number: leaseKey }, run.holder, now, until))) {
       deps.log.info('another poller is emailing this report', { messageId });
       return;
     }
     // The mail may have been reported since it was listed (a slow run racing a fast one).
     const fresh = await deps.ledger.listJobs(messageId);
-    if (fresh.every((job) => job.notifiedAt)) return;
+    if (reported.every((r) => fresh.find((job) => job.number === r.number)?.notifiedAt)) return;
   }
-  const first = jobs[0] as FaxJob;
+  const first = reported[0] as FaxJob;
   if (!first.silent) {
     const receipts = new Map<string, OutcomeReceipt>();
-    for (const job of jobs) {
+    for (const job of reported) {
       const receipt: OutcomeReceipt = {};
       if (job.faxId && (job.state === 'DELIVERED' || job.state === 'FAILED')) {
         try {
@@ -608,7 +594,7 @@ async function reportMail(run: PollRun, messageId: string): Promise<void> {
       }
       receipts.set(job.number, receipt);
     }
-    const reply = composeMailReport(jobs, receipts, deps.replyStyle);
+    const reply = composeMailReport(reported, receipts, deps.replyStyle);
     const references = [...(first.references ?? [])];
     if (first.originalMessageId && !references.includes(first.originalMessageId)) {
       references.push(first.originalMessageId);

@@ -3,6 +3,7 @@
 // answers; SQS and SSM: JSON 1.0/1.1; SESv2 and Lambda: REST-JSON). The real SDK clients talk to
 // it over HTTP with an endpoint override; the answers follow the shapes AWS documents and returns.
 
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,6 +20,8 @@ export interface AwsAnswer {
   status?: number;
   /** An XML result body (query protocol) or a JSON value. */
   body: string | unknown;
+  /** Headers the API sets besides the content type (Lambda's X-Amz-Function-Error). */
+  headers?: Record<string, string>;
 }
 
 export type AwsHandler = (request: AwsRequest) => AwsAnswer | Promise<AwsAnswer>;
@@ -123,6 +126,7 @@ export async function startAwsEndpoint(handler: AwsHandler): Promise<AwsEndpoint
       // REST-JSON errors carry their type in a header as well.
       const type = (answer.body as { __type?: string } | undefined)?.__type;
       if (!isXml && type && (answer.status ?? 200) >= 400) headers['x-amzn-errortype'] = type;
+      Object.assign(headers, answer.headers);
       response.writeHead(answer.status ?? 200, headers);
       response.end(body);
     })();
@@ -160,4 +164,107 @@ export function cloudFormationWith(stackName: string, outputs: Record<string, st
       ),
     };
   };
+}
+
+export interface SqsStandInMessage {
+  body: string;
+  /** Receives before this one (SQS's ApproximateReceiveCount counts on from it). */
+  receiveCount?: number;
+  /** When the queue first received it (epoch ms). */
+  firstReceivedAt?: number;
+}
+
+/**
+ * One SQS queue on the JSON protocol (AmazonSQS.*): ReceiveMessage hides what it returns for the
+ * visibility timeout and answers MD5OfBody as SQS does (the SDK checks it),
+ * ChangeMessageVisibilityBatch and DeleteMessage take the receipt handle of the latest receive,
+ * PurgeQueue empties the queue.
+ */
+export function sqsQueueWith(
+  queueUrl: string,
+  seed: SqsStandInMessage[],
+): AwsHandler & { messages: () => { id: string; body: string }[] } {
+  let handles = 0;
+  const queue = seed.map((m, i) => ({
+    id: `5fea7756-0ea4-451a-a703-a558b933e27${i}`,
+    body: m.body,
+    receiveCount: m.receiveCount ?? 0,
+    firstReceivedAt: m.firstReceivedAt ?? Date.UTC(2026, 11, 1, 9, 0, 0),
+    hiddenUntil: 0,
+    handle: '',
+  }));
+  const handler: AwsHandler = (request) => {
+    if (request.params.QueueUrl !== queueUrl) {
+      return jsonError('com.amazonaws.sqs#QueueDoesNotExist', 'The specified queue does not exist.');
+    }
+    const now = Date.now();
+    switch (request.action) {
+      case 'ReceiveMessage': {
+        const max = Number(request.params.MaxNumberOfMessages ?? 1);
+        const visibility = Number(request.params.VisibilityTimeout ?? 30);
+        const visible = queue.filter((m) => m.hiddenUntil <= now).slice(0, max);
+        for (const m of visible) {
+          m.receiveCount += 1;
+          m.hiddenUntil = now + visibility * 1000;
+          m.handle = `AQEB${Buffer.from(`${m.id}#${++handles}`).toString('base64')}`;
+        }
+        return {
+          body: visible.length
+            ? {
+                Messages: visible.map((m) => ({
+                  MessageId: m.id,
+                  ReceiptHandle: m.handle,
+                  MD5OfBody: createHash('md5').update(m.body).digest('hex'),
+                  Body: m.body,
+                  Attributes: {
+                    ApproximateReceiveCount: String(m.receiveCount),
+                    SentTimestamp: String(m.firstReceivedAt),
+                    ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
+                    SenderId: 'AROAEXAMPLE',
+                  },
+                })),
+              }
+            : {},
+        };
+      }
+      case 'DeleteMessage': {
+        const index = queue.findIndex((m) => m.handle && m.handle === request.params.ReceiptHandle);
+        if (index < 0) {
+          return jsonError('com.amazonaws.sqs#ReceiptHandleIsInvalid', 'The receipt handle is not valid.');
+        }
+        queue.splice(index, 1);
+        return { body: {} };
+      }
+      case 'ChangeMessageVisibilityBatch': {
+        const entries = (request.params.Entries ?? []) as {
+          Id: string;
+          ReceiptHandle: string;
+          VisibilityTimeout: number;
+        }[];
+        const successful: { Id: string }[] = [];
+        const failed: { Id: string; Code: string; SenderFault: boolean; Message: string }[] = [];
+        for (const entry of entries) {
+          const message = queue.find((m) => m.handle && m.handle === entry.ReceiptHandle);
+          if (!message) {
+            failed.push({
+              Id: entry.Id,
+              Code: 'ReceiptHandleIsInvalid',
+              SenderFault: true,
+              Message: 'The receipt handle is not valid.',
+            });
+            continue;
+          }
+          message.hiddenUntil = now + Number(entry.VisibilityTimeout) * 1000;
+          successful.push({ Id: entry.Id });
+        }
+        return { body: { Successful: successful, Failed: failed } };
+      }
+      case 'PurgeQueue':
+        queue.splice(0);
+        return { body: {} };
+      default:
+        return jsonError('com.amazonaws.sqs#InvalidAction', `${request.action} is not answered here`);
+    }
+  };
+  return Object.assign(handler, { messages: () => queue.map(({ id, body }) => ({ id, body })) });
 }
