@@ -474,7 +474,13 @@ function estimatedCost(deps: InboundDeps, pages: number): number {
 function isSettled(record: MailRecord): boolean {
   // A mail that was answered (or dropped) is done; anything else is re-run, and the job claims
   // keep the re-run from faxing anything twice.
-  return record.outcome === 'DROPPED' || record.outcome === 'SKIPPED' || record.repliedAt !== undefined;
+  // A mail that gave up (FAILED) stays given up, answered or not: it must not fax after all.
+  return (
+    record.outcome === 'DROPPED' ||
+    record.outcome === 'SKIPPED' ||
+    record.outcome === 'FAILED' ||
+    record.repliedAt !== undefined
+  );
 }
 
 interface SendBatchInput {
