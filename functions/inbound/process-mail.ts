@@ -23,6 +23,7 @@ import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
 import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
+import { storedReferences } from '../domain/record-limits.ts';
 import { redialPromise } from '../domain/redial-policy.ts';
 import { gaveUpReply } from '../domain/replies/gave-up.ts';
 import {
@@ -244,7 +245,11 @@ function decideTrust(mail: InboundMail, policy: InboundDeps['policy']): TrustDec
       sender,
       subject: mail.subject,
       originalMessageId: mail.messageIdHeader,
-      references: [...mail.references, ...(mail.messageIdHeader ? [mail.messageIdHeader] : [])],
+      // Bounded as stored (record-limits.ts), so every reply threads the same way.
+      references: storedReferences([
+        ...mail.references,
+        ...(mail.messageIdHeader ? [mail.messageIdHeader] : []),
+      ]),
       ...(silent ? { silent } : {}),
     },
   };
