@@ -195,6 +195,26 @@ export interface MailFailure {
   receiveCount?: number;
 }
 
+// ---- The inbound queue (SQS; the local queue under `npm start`) ----
+
+/** The queue message a stored mail arrived in, as the event names it. */
+export interface QueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  /** The queue's ARN (the record's eventSourceARN). */
+  queueArn: string;
+}
+
+/**
+ * Each failed message's own retry delay, instead of the queue's fixed visibility timeout: backoff,
+ * and faxrocks' Retry-After. The cause goes with it where the queue keeps one (the local queue's
+ * dead letters); SQS keeps none, the mail record does (JobLedger.recordMailFailure).
+ */
+export interface MessageRetries {
+  /** The message is received again `seconds` from now (SQS ChangeMessageVisibility). */
+  retryAfter(message: QueueMessage, seconds: number, cause: string): Promise<void>;
+}
+
 // ---- Outgoing mail ----
 
 export interface MailAttachment {

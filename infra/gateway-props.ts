@@ -3,6 +3,7 @@
 // value fails at synth with a message naming the prop.
 
 import { Duration, aws_logs as logs, type aws_s3 as s3, type aws_sns as sns, Token } from 'aws-cdk-lib';
+import { receivesToCover } from '../functions/domain/inbound-retries.ts';
 import { FaxgateError } from '../functions/errors.ts';
 import {
   type Always,
@@ -156,7 +157,7 @@ export const deploySettings = settingGroup({
     maxReceiveCount: {
       kind: whole(2, 100),
       default: 30,
-      doc: 'Receipts of a queue message before it moves to the dead-letter queue (each after the queue visibility timeout)',
+      doc: 'Receipts of a queue message before it moves to the dead-letter queue; the inbound function backs off between them (5 s doubling to 15 min) and gives the mail up on the last, so they must cover `giveUpAfterMinutes` (30 cover about 5 hours)',
     },
     pollMinutes: {
       kind: whole(1, 60),
@@ -298,6 +299,14 @@ export function resolveProps(props: FaxGatewayProps): FaxGatewaySettings {
   }
   const ruleSetName =
     existingRuleSetName ?? (values.ruleSetName as string | undefined) ?? sesName(`faxgate-${domain}`);
+
+  // The inbound function backs off between receives; too few receives would cut the give-up time short.
+  const receivesNeeded = receivesToCover(values.giveUpAfterMinutes as number);
+  if ((values.maxReceiveCount as number) < receivesNeeded) {
+    throw new GatewayConfigurationError(
+      `maxReceiveCount ${String(values.maxReceiveCount)} runs out before giveUpAfterMinutes ${String(values.giveUpAfterMinutes)} has passed: raise it to at least ${receivesNeeded}, or lower giveUpAfterMinutes`,
+    );
+  }
 
   const pollInterval = props.pollInterval ?? Duration.minutes(2);
   const pollMinutes = pollInterval.toMinutes({ integral: false });

@@ -2,7 +2,9 @@
 // mapping with ReportBatchItemFailures: batches of up to N records, failed records come back after
 // the visibility timeout with a higher ApproximateReceiveCount, and a record that failed
 // maxReceiveCount times is moved to the dead-letter folder with the reason. Up to maxConcurrency
-// batches run at once, as the event source mapping's maximum concurrency allows on AWS.
+// batches run at once, as the event source mapping's maximum concurrency allows on AWS. Like SQS's
+// ChangeMessageVisibility, the handler may give a message it failed its own retry delay
+// (MessageRetries.retryAfter), with the cause its dead letter keeps.
 //
 // Two local guarantees that AWS leaves to timeouts: a message is never received again while the
 // batch that holds it still runs (its visibility is extended until the handler returns), and
@@ -16,7 +18,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Clock, Log } from '../functions/ports.ts';
+import type { Clock, Log, MessageRetries, QueueMessage } from '../functions/ports.ts';
 import { systemClock } from '../functions/ports.ts';
 import type { QueueSettings } from './local-config.ts';
 
@@ -31,6 +33,8 @@ interface StoredMessage {
   /** Epoch ms from which the message may be received again. */
   visibleAt: number;
   lastError?: string;
+  /** The cause the handler gave with its retry delay in the current receive. */
+  cause?: string;
 }
 
 export interface DeadLetter {
@@ -61,7 +65,10 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-export class InboundQueue {
+/** Timers wake at least this often, so a clock that is not the wall clock (tests) is followed too. */
+const MAX_TIMER_MS = 1000;
+
+export class InboundQueue implements MessageRetries {
   readonly queueArn: string;
   readonly #options: InboundQueueOptions;
   readonly #clock: Clock;
@@ -122,6 +129,17 @@ export class InboundQueue {
     return message.messageId;
   }
 
+  /**
+   * ChangeMessageVisibility for a message in flight: it is received again `seconds` from now, and
+   * `cause` is what its dead letter says should it fail for good. Ignored for a message not in flight.
+   */
+  async retryAfter(message: QueueMessage, seconds: number, cause: string): Promise<void> {
+    const stored = this.#messages.get(message.messageId);
+    if (!stored || !this.#inFlight.has(message.messageId)) return;
+    stored.visibleAt = this.#clock.now().getTime() + Math.max(0, seconds) * 1000;
+    stored.cause = cause;
+  }
+
   /** Bodies of the messages still waiting or in flight. */
   pendingBodies(): string[] {
     return [...this.#messages.values()].map((m) => m.body);
@@ -172,7 +190,7 @@ export class InboundQueue {
         // Another batch may start at once when more messages are waiting.
         this.#scheduleNext();
       },
-      Math.max(0, delayMs),
+      Math.min(MAX_TIMER_MS, Math.max(0, delayMs)),
     );
   }
 
@@ -219,6 +237,7 @@ export class InboundQueue {
     }
     for (const message of batch) {
       this.#inFlight.add(message.messageId);
+      message.cause = undefined;
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
       message.visibleAt = now + this.#options.settings.visibilityTimeoutMs;
@@ -268,7 +287,9 @@ export class InboundQueue {
     }
 
     for (const message of batch) {
-      const reason = failed.get(message.messageId);
+      const failure = failed.get(message.messageId);
+      // The handler's own cause says more than "reported in batchItemFailures".
+      const reason = failure === undefined ? undefined : (message.cause ?? failure);
       if (reason === undefined) {
         await this.#delete(message);
       } else if (message.receiveCount >= this.#options.settings.maxReceiveCount) {

@@ -135,13 +135,14 @@ export const localSettings = settingGroup({
       kind: decimal(0, 43_200),
       env: 'FAXGATE_QUEUE_VISIBILITY_SECONDS',
       default: 10,
-      doc: 'Delay before a failed record is retried',
+      doc: 'Delay before a failed record is retried when the handler sets none (it backs off itself, honouring Retry-After)',
     },
     queueMaxReceiveCount: {
       kind: whole(1, 1000),
       env: 'FAXGATE_QUEUE_MAX_RECEIVE_COUNT',
-      default: 3,
-      doc: 'Receives before a record becomes a dead letter',
+      // As on AWS: the handler spreads its tries over GIVE_UP_AFTER_MINUTES, and gives up on the last.
+      default: 30,
+      doc: 'Receives before a record becomes a dead letter (the handler gives a mail up, with a reply, on its last receive or after `GIVE_UP_AFTER_MINUTES`)',
     },
     inboundConcurrency: {
       kind: whole(1, 64),

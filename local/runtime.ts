@@ -20,7 +20,7 @@ import type { FunctionClients } from '../functions/adapters/deployed-adapters.ts
 import { isLoopbackHost, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import type { GatewayPolicy, PollerPolicy } from '../functions/config.ts';
 import { FaxgateError } from '../functions/errors.ts';
-import { buildInboundDeps, type InboundDeps } from '../functions/handlers/inbound-deps.ts';
+import { buildInboundDeps, type InboundBatchDeps } from '../functions/handlers/inbound-deps.ts';
 import { buildPollerDeps } from '../functions/handlers/status-poller-deps.ts';
 import { handleInboundBatch, storedMailsOf } from '../functions/inbound/inbound-batch.ts';
 import { messageIdOf, SES_SETUP_NOTIFICATION } from '../functions/inbound/process-mail.ts';
@@ -74,7 +74,7 @@ export interface LocalGatewayOptions
   metrics?: MetricsSink;
   clock?: Clock;
   /** Replaces the inbound use case behind the queue (tests of the queue's failure paths). */
-  inboundHandler?: (event: SQSEvent, deps: InboundDeps) => Promise<SQSBatchResponse>;
+  inboundHandler?: (event: SQSEvent, deps: InboundBatchDeps) => Promise<SQSBatchResponse>;
 }
 
 export interface LocalGateway {
@@ -90,7 +90,7 @@ export interface LocalGateway {
   queueDir: string;
   queue: InboundQueue;
   /** The inbound function's dependencies, built as on AWS (functions/handlers/inbound-deps.ts). */
-  deps: InboundDeps;
+  deps: InboundBatchDeps;
   /** The status poller's, likewise (functions/handlers/status-poller-deps.ts). */
   pollerDeps: PollerDeps;
   s3Client: S3Client;
@@ -250,6 +250,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
           token: config.sandboxToken,
           deliveryDelayMs: config.sandboxDeliveryDelayMs,
           dataDir: dirs.sandbox,
+          // One clock for the gateway and its stand-in, so a test's clock moves both.
+          now: () => clock.now(),
         }),
       );
       const started = sandbox;
@@ -279,12 +281,24 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       metrics,
       clock,
     };
-    const deps = buildInboundDeps(config, { ...clients, s3: s3Client });
+    // The local queue sets each failed message's retry delay itself, as SQS does on AWS; it is
+    // opened below, before any message is handled.
+    let queue: InboundQueue | undefined;
+    const deps = buildInboundDeps(
+      { ...config, maxReceiveCount: config.queue.maxReceiveCount },
+      {
+        ...clients,
+        s3: s3Client,
+        retries: {
+          retryAfter: async (message, seconds, cause) => queue?.retryAfter(message, seconds, cause),
+        },
+      },
+    );
     const pollerDeps = buildPollerDeps(config, { ...clients, s3: s3Client });
     const { ledger } = deps;
 
     const handler = options.inboundHandler ?? handleInboundBatch;
-    const queue = await InboundQueue.open({
+    queue = await InboundQueue.open({
       handler: (event) => handler(event, deps),
       // Runs of one stored mail never overlap (see local-config.ts on SEND_IN_FLIGHT_SECONDS).
       groupOf: keyOfNotification,
@@ -295,7 +309,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       log,
       clock,
     });
-    closers.push(() => queue.close());
+    const opened = queue;
+    closers.push(() => opened.close());
 
     // S3 -> SQS: every object created under inbound/ becomes one queue message, as the bucket
     // notification does on AWS, whichever client wrote it.

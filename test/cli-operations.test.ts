@@ -162,9 +162,19 @@ describe('faxgate CLI against npm start', () => {
   it('lists, shows and redrives a dead-lettered mail; jobs show then holds every step', async () => {
     const sandbox = gateway.sandbox;
     if (!sandbox) throw new Error('the sandbox runs');
-    // faxrocks throttles both receives: the queue retries once, then dead-letters the mail.
+    // Eleven numbers: the first ten go out in one /send (held back a moment), then faxrocks
+    // throttles the eleventh on both receives. Part of the mail went out, so it cannot give up
+    // with "nothing was faxed": it is dead-lettered, with the cause.
+    const firstTen = Array.from({ length: 10 }, (_, i) => `+4930123456${String(20 + i)}`);
+    sandbox.faults.slowMs = 500;
+    const sending = mail([...firstTen, '+493012345610'], '<dead-letter@example.com>');
+    await eventually(
+      () => (firstTen.every((n) => sandbox.faxes().some((f) => f.number === n)) ? true : undefined),
+      'the first ten faxes',
+    );
     sandbox.faults.rateLimit = { count: 2, retryAfterSeconds: 0 };
-    const sesId = await mail(['+493012345610'], '<dead-letter@example.com>');
+    sandbox.faults.slowMs = 0;
+    const sesId = await sending;
     const letter = await eventually(async () => {
       const letters = await gateway.queue.deadLetters();
       return letters.find((l) => JSON.stringify(l.body).includes(sesId));
@@ -173,11 +183,11 @@ describe('faxgate CLI against npm start', () => {
     const list = await cli('dead-letters', 'list', '--local');
     expect(list.code).toBe(0);
     expect(list.out).toMatch(
-      new RegExp(`${letter.messageId}\\s+${sesId}\\s+2\\s+TransientError: faxrocks did not take the fax`),
+      new RegExp(`${letter.messageId}\\s+${sesId}\\s+2\\s+faxrocks answered 429 \\(too many requests\\)`),
     );
 
     const show = await cli('dead-letters', 'show', sesId, '--local');
-    expect(show.out).toMatch(/cause {2}TransientError: faxrocks did not take the fax/);
+    expect(show.out).toMatch(/cause {2}faxrocks answered 429 \(too many requests\) for \d+ seconds/);
     expect(show.out).toContain(jobReference(sesId));
 
     const redrive = await cli('dead-letters', 'redrive', letter.messageId, '--local');
@@ -191,9 +201,9 @@ describe('faxgate CLI against npm start', () => {
     const timeline = (await cli('jobs', 'show', jobReference(sesId), '--local')).out;
     const steps = [
       /received/,
-      /processing failed \(receive 1\), the queue retries it: TransientError/,
+      /processing failed \(receive 1\), the queue retries it: faxrocks answered 429/,
       /processing failed \(receive 2\)/,
-      /dead-lettered: TransientError/,
+      /dead-lettered: faxrocks answered 429/,
       /redriven from the dead-letter queue/,
       /POST \/send/,
       /faxrocks queued it/,
@@ -212,5 +222,5 @@ describe('faxgate CLI against npm start', () => {
       code: 0,
       out: 'Deleted 0 dead letters.',
     });
-  });
+  }, 60_000);
 });

@@ -1,11 +1,26 @@
 // From the queue's event to one processStoredMail call per stored mail, with partial batch failure
-// reporting: a message that fails is retried by SQS alone, never holding back the others.
+// reporting: a message that fails is retried by the queue alone, never holding back the others.
+//
+// A failed message is not left to the queue's fixed receive count: it is given its own delay
+// (backoff, faxrocks' Retry-After; functions/domain/inbound-retries.ts) through MessageRetries, and
+// once GIVE_UP_AFTER_MINUTES has passed since the mail was first received, or on the queue's last
+// receive, the mail gives up: recorded FAILED with the cause, and its authenticated sender told that
+// nothing was faxed and sending again is safe (only when nothing of it was handed to faxrocks).
 
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { TransientError } from '../errors.ts';
-import type { StoredMailRef } from '../ports.ts';
+import { duration, type FailedTry, isLastTry, retryDelaySeconds } from '../domain/inbound-retries.ts';
+import { ProviderRateLimitedError, ProviderUnavailableError, TransientError } from '../errors.ts';
+import type { MessageRetries, StoredMailRef } from '../ports.ts';
 import type { InboundDeps } from './process-mail.ts';
-import { messageIdOf, processStoredMail } from './process-mail.ts';
+import { giveUpOnStoredMail, messageIdOf, processStoredMail } from './process-mail.ts';
+
+/** The inbound use case's dependencies and what the queue side adds. */
+export interface InboundBatchDeps extends InboundDeps {
+  /** Each failed message's own retry delay; without it the queue's visibility timeout applies. */
+  retries?: MessageRetries;
+  /** Receives before the queue dead-letters a message: the last one gives the mail up. */
+  maxReceiveCount?: number;
+}
 
 /**
  * The stored mails an SQS message names (an S3 event may carry several records; a test event none).
@@ -19,7 +34,7 @@ export function storedMailsOf(record: Pick<SQSRecord, 'body'>): StoredMailRef[] 
   ).map((r) => ({ bucket: r.s3.bucket.name, key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')) }));
 }
 
-export async function handleInboundBatch(event: SQSEvent, deps: InboundDeps): Promise<SQSBatchResponse> {
+export async function handleInboundBatch(event: SQSEvent, deps: InboundBatchDeps): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     let refs: StoredMailRef[] = [];
@@ -44,25 +59,166 @@ export async function handleInboundBatch(event: SQSEvent, deps: InboundDeps): Pr
         error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
       });
       deps.metrics.count(transient ? 'InboundTransientFailure' : 'InboundFailure');
-      failures.push({ itemIdentifier: record.messageId });
-      await noteFailure(deps, refs, record, error);
+      if ((await afterFailure(deps, refs, record, error)) === 'retry') {
+        failures.push({ itemIdentifier: record.messageId });
+      }
     }
   }
   deps.metrics.flush();
   return { batchItemFailures: failures };
 }
 
+/**
+ * A failed message: noted on its mail record, then either given up (its time is up or this was its
+ * last receive, and the give-up could be recorded and answered) or given its own retry delay.
+ */
+async function afterFailure(
+  deps: InboundBatchDeps,
+  refs: StoredMailRef[],
+  record: SQSRecord,
+  error: unknown,
+): Promise<'retry' | 'gave-up'> {
+  const now = deps.clock.now();
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1;
+  const firstReceivedAt = await firstReceiveOf(deps, refs, record, now);
+  const cause = causeOf(error, now.getTime() - firstReceivedAt.getTime());
+  await noteFailure(deps, refs, receiveCount, cause.forAdmin);
+  const failed: FailedTry = {
+    receiveCount,
+    ...(deps.maxReceiveCount !== undefined ? { maxReceiveCount: deps.maxReceiveCount } : {}),
+    firstReceivedAt,
+    now,
+    giveUpAfterMinutes: deps.policy.giveUpAfterMinutes,
+    ...(cause.retryAfterSeconds !== undefined ? { retryAfterSeconds: cause.retryAfterSeconds } : {}),
+  };
+  if (refs.length > 0 && isLastTry(failed) && (await giveUp(deps, refs, cause))) return 'gave-up';
+  if (deps.retries) {
+    const seconds = retryDelaySeconds(failed);
+    try {
+      await deps.retries.retryAfter(
+        { messageId: record.messageId, receiptHandle: record.receiptHandle, queueArn: record.eventSourceARN },
+        seconds,
+        cause.forAdmin,
+      );
+      deps.log.info('Stored mail will be tried again', {
+        sqsMessageId: record.messageId,
+        inSeconds: seconds,
+      });
+    } catch (delayError) {
+      // The queue's own visibility timeout applies instead.
+      deps.log.warn('Could not set the retry delay', { error: String(delayError) });
+    }
+  }
+  return 'retry';
+}
+
+/** True when every mail of the message is now settled (given up, or settled meanwhile). */
+async function giveUp(deps: InboundBatchDeps, refs: StoredMailRef[], cause: Cause): Promise<boolean> {
+  for (const ref of refs) {
+    try {
+      const done = await giveUpOnStoredMail(ref, deps, {
+        forAdmin: cause.forAdmin,
+        forSender: cause.forSender,
+      });
+      if (done === 'partly-sent') {
+        // Something went out: the poller reports it; "nothing was faxed" would be untrue.
+        deps.log.error('Mail failed on its last try after part of it was sent; left for the dead letters', {
+          messageId: messageIdOf(ref.key),
+          cause: cause.forAdmin,
+        });
+        return false;
+      }
+    } catch (giveUpError) {
+      deps.log.error('Could not give the mail up; left for the dead letters', {
+        messageId: messageIdOf(ref.key),
+        error: String(giveUpError),
+      });
+      return false;
+    }
+  }
+  return true;
+}
+
+/** When the mail was first received: its record's receivedAt, else the queue's first receive. */
+async function firstReceiveOf(
+  deps: InboundBatchDeps,
+  refs: StoredMailRef[],
+  record: SQSRecord,
+  now: Date,
+): Promise<Date> {
+  const first = refs[0];
+  if (first) {
+    try {
+      const mail = await deps.ledger.getMail(messageIdOf(first.key));
+      if (mail) return new Date(mail.receivedAt);
+    } catch {
+      // The ledger is what failed, perhaps: the queue's own time will do.
+    }
+  }
+  const queued = Number(record.attributes?.ApproximateFirstReceiveTimestamp);
+  return queued > 0 ? new Date(queued) : now;
+}
+
+interface Cause {
+  /** For the mail record and the dead letter: `faxrocks answered 429 for 2 hours (...)`. */
+  forAdmin: string;
+  /** For the sender: the provider's fault in plain words, or that faxgate itself failed. */
+  forSender: string;
+  retryAfterSeconds?: number;
+}
+
+/** What kept the mail from going out, and for how long. */
+export function causeOf(error: unknown, triedForMs: number): Cause {
+  const during = duration(triedForMs);
+  const provider = providerErrorIn(error);
+  if (provider) {
+    const status = provider.status;
+    const what =
+      status === undefined
+        ? 'faxrocks could not be reached'
+        : `faxrocks answered ${status}${statusWords(status)}`;
+    const text = `${what} for ${during}`;
+    return {
+      forAdmin: `${text} (${provider.message})`,
+      forSender: text,
+      ...(provider instanceof ProviderRateLimitedError && provider.retryAfterSeconds !== undefined
+        ? { retryAfterSeconds: provider.retryAfterSeconds }
+        : {}),
+    };
+  }
+  const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    forAdmin: `${described} (failing for ${during})`,
+    forSender: `faxgate itself failed for ${during}; your administrator can see why in its logs`,
+  };
+}
+
+function statusWords(status: number): string {
+  if (status === 429) return ' (too many requests)';
+  if (status === 401 || status === 403) return ' (access denied: the faxrocks token is wrong)';
+  if (status >= 500) return ' (a server error)';
+  return '';
+}
+
+/** The provider's own error, where it is the cause (the use case wraps it in a TransientError). */
+function providerErrorIn(error: unknown): ProviderUnavailableError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof ProviderUnavailableError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** The cause on the mail record, for the admin's `jobs show` and `dead-letters show`; best effort. */
-async function noteFailure(deps: InboundDeps, refs: StoredMailRef[], record: SQSRecord, error: unknown) {
+async function noteFailure(deps: InboundDeps, refs: StoredMailRef[], receiveCount: number, cause: string) {
   if (!deps.ledger.recordMailFailure) return;
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
   for (const ref of refs) {
     try {
       await deps.ledger.recordMailFailure(messageIdOf(ref.key), {
         at: deps.clock.now().toISOString(),
-        error: text,
-        ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
+        error: cause,
+        receiveCount,
       });
     } catch (noteError) {
       deps.log.warn('Could not note the failure on the mail record', { error: String(noteError) });

@@ -14,13 +14,15 @@
 // taken twice. An ambiguous send is left for the status poller to settle; it is never repeated.
 
 import { randomUUID } from 'node:crypto';
-import type { GatewayPolicy } from '../config.ts';
+import { type GatewayPolicy, redialScheduleOf } from '../config.ts';
 import type { DocumentDecision } from '../domain/documents.ts';
 import type { FaxJob, MailRecord, ReplyAddress } from '../domain/fax-job.ts';
 import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
 import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
+import { redialPromise } from '../domain/redial-policy.ts';
+import { gaveUpReply } from '../domain/replies/gave-up.ts';
 import {
   type NumberReport,
   queuedReply,
@@ -377,6 +379,7 @@ async function recordAndReply(context: ReplyContext, accepted: AcceptedMail): Pr
         files: document.files,
         pages: document.pages,
         ignoredAttachments,
+        redialPromise: redialPromise(redialScheduleOf(deps.policy)),
       },
       { currency: deps.policy.priceCurrency },
     ),
@@ -640,6 +643,64 @@ async function replyOnce(context: ReplyContext, compose: () => ReplyText): Promi
     throw error;
   }
   await deps.ledger.markMailReplied(messageId, deps.clock.now().toISOString());
+}
+
+/** Why a mail gave up: for the record and dead letter, and in plain words for the sender. */
+export interface GiveUpCause {
+  forAdmin: string;
+  forSender: string;
+}
+
+/**
+ * A mail's last try failed (GIVE_UP_AFTER_MINUTES passed, or the queue's last receive): when no
+ * number of it was handed to faxrocks, it is recorded FAILED with the cause and its authenticated
+ * sender is told that nothing was faxed and sending again is safe. `partly-sent` when something
+ * may have gone out (the poller reports that; "nothing was faxed" would be untrue), `settled` when
+ * the mail was decided meanwhile (or cannot be read: that is recorded as usual).
+ */
+export async function giveUpOnStoredMail(
+  ref: StoredMailRef,
+  deps: InboundDeps,
+  cause: GiveUpCause,
+): Promise<'gave-up' | 'partly-sent' | 'settled'> {
+  const { ledger, clock, policy, log, metrics } = deps;
+  const messageId = messageIdOf(ref.key);
+  const now = clock.now();
+  const expiresAt = Math.floor(now.getTime() / 1000) + policy.jobRetentionDays * 86_400;
+  const record = await openRecord(deps, messageId, now, expiresAt);
+  if (isSettled(record)) return 'settled';
+  // Only numbers faxrocks refused outright (422) are certainly not sent; any other job may have faxed.
+  const jobs = await ledger.listJobs(messageId);
+  if (jobs.some((job) => !(job.state === 'FAILED' && !job.faxId && !job.queuedAt && !job.outcomeUnknown))) {
+    return 'partly-sent';
+  }
+  const read = await readMail(deps, ref, messageId);
+  if ('finished' in read) return 'settled';
+  // Quoted as every reply quotes it: without the options it ended with.
+  const mail: InboundMail = { ...read.mail, subject: parseMailOptions(read.mail.subject).subject };
+  const trust = decideTrust(mail, policy);
+  if (trust.kind === 'drop') {
+    await drop(deps, messageId, trust.reason, trust.detail);
+    return 'settled';
+  }
+  const { replyTo } = trust;
+  log.error('Mail given up: nothing was faxed', { messageId, cause: cause.forAdmin });
+  metrics.count('MailGaveUp');
+  await ledger.recordMailOutcome(messageId, {
+    outcome: 'FAILED',
+    sender: replyTo.sender,
+    reason: 'gave-up',
+    detail: cause.forAdmin,
+    decidedAt: clock.now().toISOString(),
+  });
+  await replyOnce({ deps, messageId, replyTo, record }, () =>
+    gaveUpReply({
+      originalSubject: mail.subject,
+      reference: jobReference(messageId),
+      cause: cause.forSender,
+    }),
+  );
+  return 'gave-up';
 }
 
 export type { InboundMail };

@@ -807,6 +807,8 @@ describe('FaxGateway configured', () => {
         inboundConcurrency: 5,
         inboundBatchSize: 3,
         maxReceiveCount: 5,
+        // Five receives cover a one-minute give-up time (the construct refuses fewer).
+        giveUpAfterMinutes: 1,
         mailRetentionDays: 7,
         allowedPrefixes: ['+49', '+43'],
         blockedPrefixes: ['+49900'],

@@ -140,6 +140,11 @@ describe('FaxGateway props validation', () => {
     [{ inboundConcurrency: 1 }, 'inboundConcurrency must be a whole number from 2 to 1000, not 1'],
     [{ inboundBatchSize: 11 }, 'inboundBatchSize must be a whole number from 1 to 10, not 11'],
     [{ maxReceiveCount: 1 }, 'maxReceiveCount must be a whole number from 2 to 100, not 1'],
+    [
+      { maxReceiveCount: 5 },
+      'maxReceiveCount 5 runs out before giveUpAfterMinutes 120 has passed: raise it to at least 16, or lower giveUpAfterMinutes',
+    ],
+    [{ maxReceiveCount: 30, giveUpAfterMinutes: 600 }, 'raise it to at least 48'],
     [{ maxPages: 0 }, 'maxPages must be a whole number from 1 to 10000, not 0'],
     [{ maxDocumentBytes: 50 * 1024 * 1024 }, 'maxDocumentBytes must be a whole number from 1 to 41943040'],
     [{ mailRetentionDays: 2.5 }, 'mailRetentionDays must be a whole number from 1 to 3650, not 2.5'],

@@ -99,6 +99,45 @@ describe('in-process inbound queue', () => {
     expect(readdirSync(dirsOf.stateDir)).toEqual([]);
   });
 
+  it("waits the delay the handler set for a failed message, and its dead letter keeps the handler's cause", async () => {
+    let nowMs = Date.parse('2026-12-01T08:00:00.000Z');
+    const receives: number[] = [];
+    let queue: InboundQueue | undefined;
+    const handler: BatchHandler = async (event) => {
+      for (const r of event.Records) {
+        receives.push(nowMs);
+        await queue?.retryAfter(
+          { messageId: r.messageId, receiptHandle: r.receiptHandle, queueArn: r.eventSourceARN },
+          3600,
+          'faxrocks answered 429 (too many requests) for 2 hours',
+        );
+      }
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    };
+    queue = await InboundQueue.open({
+      handler,
+      ...folders(),
+      settings: { ...settings, maxReceiveCount: 2 },
+      log: silentLog,
+      clock: { now: () => new Date(nowMs) },
+    });
+    await queue.send('throttled');
+    await until(() => receives.length === 1, 'the first receive');
+    // The queue's own visibility timeout is 0: without the handler's delay it would be back at once.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receives).toHaveLength(1);
+    nowMs += 3600 * 1000;
+    await until(() => queue.size === 0, 'the second receive and the dead letter');
+    await queue.close();
+    expect(receives).toHaveLength(2);
+    const [letter] = await queue.deadLetters();
+    expect(letter).toMatchObject({
+      body: 'throttled',
+      receiveCount: 2,
+      reason: 'faxrocks answered 429 (too many requests) for 2 hours',
+    });
+  });
+
   it('retries the whole batch when the handler throws, and names the error in the dead letter', async () => {
     let calls = 0;
     const queue = await InboundQueue.open({

@@ -18,7 +18,7 @@ describe('local configuration', () => {
       sendersTable: 'faxgate-senders',
       maxMessageBytes: 40 * 1024 * 1024,
       pollSeconds: 10,
-      queue: { batchSize: 10, visibilityTimeoutMs: 10_000, maxReceiveCount: 3, maxConcurrency: 4 },
+      queue: { batchSize: 10, visibilityTimeoutMs: 10_000, maxReceiveCount: 30, maxConcurrency: 4 },
       sesStamp: {
         region: 'us-east-1',
         spamVerdict: 'PASS',

@@ -67,15 +67,25 @@ describe('one composition root for npm start and the Lambda handlers', () => {
       FAXROCKS_TOKEN_PARAMETER: '/faxgate/token',
       // The stack sets it to the mail bucket, as npm start uses its own.
       MAIL_BUCKET: gateway.config.bucket,
+      // The stack sets it to the queue's receive count, as npm start passes its own queue's.
+      INBOUND_MAX_RECEIVE_COUNT: String(gateway.config.queue.maxReceiveCount),
       AWS_REGION: 'eu-west-1',
     };
     const lambdaInbound = deployedInboundDeps(lambdaEnv, { log: silentLog });
     const lambdaPoller = deployedPollerDeps(lambdaEnv, { log: silentLog });
 
-    // Replies go to SES on AWS and to the outbox folder on one machine; telemetry differs too.
-    const local = { ...shape(gateway.deps), mailer: 'Mailer', metrics: 'Metrics' };
-    const lambda = { ...shape(lambdaInbound), mailer: 'Mailer', metrics: 'Metrics' };
+    // Replies go to SES on AWS and to the outbox folder on one machine; telemetry differs too, and
+    // retry delays go to SQS there and to the local queue here.
+    const local = { ...shape(gateway.deps), mailer: 'Mailer', metrics: 'Metrics', retries: 'MessageRetries' };
+    const lambda = {
+      ...shape(lambdaInbound),
+      mailer: 'Mailer',
+      metrics: 'Metrics',
+      retries: 'MessageRetries',
+    };
     expect(local).toEqual(lambda);
+    expect(Object.keys(local)).toContain('retries');
+    expect(gateway.deps.maxReceiveCount).toBe(lambdaInbound.maxReceiveCount);
     expect(Object.keys(local)).toContain('usage');
     expect(gateway.deps.mailer).toBeInstanceOf(OutboxMailer);
     expect(lambdaInbound.mailer).toBeInstanceOf(SesMailer);

@@ -37,6 +37,8 @@ export interface QueuedSummary {
   files?: { filename: string; pages: number }[];
   pages: number;
   ignoredAttachments: string[];
+  /** What is re-dialled automatically and for how long (redialPromise of the configured schedule). */
+  redialPromise?: string;
 }
 
 export type RejectionReason =
@@ -81,8 +83,9 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
     if (queued.length > 1) lines.push('', `Estimated cost in all: ${money(totalCost, style)}`);
     lines.push(
       '',
-      'You will get one more email once faxrocks reports how the fax ended for every number. A busy',
-      'line, an unanswered call or a transmission broken off is re-dialled automatically first.',
+      'You will get one more email once faxrocks reports how the fax ended for every number.',
+      summary.redialPromise ??
+        'A busy line, an unanswered call or a transmission broken off is re-dialled automatically first.',
     );
   }
 

@@ -1,0 +1,351 @@
+// No mail lost in silence (issue 12): transient faxrocks faults on the inbound path are retried with
+// each message's own delay (SQS ChangeMessageVisibility, through the real SDK client against a
+// loopback endpoint), and a mail whose time is up, or that is on its last receive, gives up: FAILED
+// with the cause, and a "nothing was faxed" reply to its authenticated sender, never when anything
+// was sent. Mail in s3rver, the ledger in dynalite, faxes to the sandbox over HTTP.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
+import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
+import { staticToken } from '../../functions/adapters/faxrocks/client.ts';
+import { queueUrlOfArn } from '../../functions/adapters/sqs-message-retries.ts';
+import { gatewayPolicyFromEnv } from '../../functions/config.ts';
+import { buildInboundDeps, type InboundBatchDeps } from '../../functions/handlers/inbound-deps.ts';
+import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
+import type { Clock, Mailer, OutgoingMail } from '../../functions/ports.ts';
+import { localAwsClientConfig } from '../../local/aws-client-config.ts';
+import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
+import { buildSesMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
+import { type AwsEndpoint, startAwsEndpoint } from '../support/aws-endpoint.ts';
+import {
+  type DynamoFixture,
+  type S3Fixture,
+  startDynamoFixture,
+  startS3Fixture,
+} from '../support/stand-ins.ts';
+import { CountingMetrics, silentLog } from '../support/telemetry.ts';
+
+class RecordingMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  async send(mail: OutgoingMail): Promise<void> {
+    this.sent.push(mail);
+  }
+}
+
+const QUEUE_ARN = 'arn:aws:sqs:eu-west-1:123456789012:faxgate-inbound';
+const MINUTE = 60_000;
+
+let dynamo: DynamoFixture;
+let s3: S3Fixture;
+let sandbox: FaxrocksSandbox;
+let sqsEndpoint: AwsEndpoint;
+let sqs: SQSClient;
+let ledger: DynamoJobLedger;
+let mailer: RecordingMailer;
+let metrics: CountingMetrics;
+let nowMs = Date.parse('2026-12-01T08:00:00.000Z');
+const clock: Clock = { now: () => new Date(nowMs) };
+/** Sees each request the sandbox answers, just before the answer goes out. */
+let onSandboxLine: (line: string) => void = () => undefined;
+
+beforeAll(async () => {
+  [dynamo, s3, sandbox, sqsEndpoint] = await Promise.all([
+    startDynamoFixture(),
+    startS3Fixture(),
+    startFaxrocksSandbox({ port: 0, deliveryDelayMs: 60_000, log: (line) => onSandboxLine(line) }),
+    startAwsEndpoint((request) =>
+      request.action === 'ChangeMessageVisibility'
+        ? { body: {} }
+        : { status: 400, body: { __type: 'InvalidAction', message: request.action } },
+    ),
+  ]);
+  sqs = new SQSClient(localAwsClientConfig(sqsEndpoint.url));
+  ledger = new DynamoJobLedger(dynamo.docClient, dynamo.jobsTable);
+  const senders = new DynamoSenderList(dynamo.docClient, dynamo.sendersTable);
+  await senders.add({ entry: 'alice@example.com', addedBy: 'test', addedAt: new Date().toISOString() });
+});
+
+afterAll(async () => {
+  sqs?.destroy();
+  await Promise.all([dynamo?.close(), s3?.close(), sandbox?.close(), sqsEndpoint?.close()]);
+});
+
+beforeEach(() => {
+  mailer = new RecordingMailer();
+  metrics = new CountingMetrics();
+  sandbox.faults.rateLimit = undefined;
+  sandbox.faults.status5xx = 0;
+  sqsEndpoint.requests.length = 0;
+  onSandboxLine = () => undefined;
+});
+
+function depsWith(
+  options: { s3Client?: S3Client; maxReceiveCount?: number; giveUp?: string; faxrocksUrl?: string } = {},
+): InboundBatchDeps {
+  return buildInboundDeps(
+    {
+      policy: gatewayPolicyFromEnv({
+        FAX_DOMAIN: 'fax.example.com',
+        DEFAULT_COUNTRY: 'DE',
+        GIVE_UP_AFTER_MINUTES: options.giveUp ?? '120',
+      }),
+      jobsTable: dynamo.jobsTable,
+      sendersTable: dynamo.sendersTable,
+      maxReceiveCount: options.maxReceiveCount ?? 30,
+    },
+    {
+      s3: options.s3Client ?? s3.client,
+      sqs,
+      dynamo: dynamo.client,
+      faxrocks: { baseUrl: options.faxrocksUrl ?? sandbox.url, token: staticToken(sandbox.token) },
+      mailer,
+      log: silentLog,
+      metrics,
+      clock,
+    },
+  );
+}
+
+let numberSeq = 100;
+function freshNumber(): string {
+  numberSeq += 1;
+  return `+4930777${String(numberSeq).padStart(4, '0')}`;
+}
+
+async function storedMail(numbers: string[], from = 'alice@example.com', auth?: string) {
+  const raw = await buildSesMail({
+    from,
+    to: numbers.map((n) => `${n}@fax.example.com`).join(', '),
+    subject: 'Contract',
+    pdfs: [{ filename: 'contract.pdf', bytes: await samplePdf(1) }],
+    ...(auth ? { auth } : {}),
+  });
+  const id = sesMessageId();
+  const key = `inbound/${id}`;
+  await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: raw }));
+  return { id, key };
+}
+
+function eventFor(key: string, receiveCount: number, sqsMessageId = 'sqs-1'): SQSEvent {
+  const body = {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'eu-west-1',
+        eventTime: new Date(nowMs).toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: s3.bucket }, object: { key, size: 1 } },
+      },
+    ],
+  };
+  return {
+    Records: [
+      {
+        messageId: sqsMessageId,
+        receiptHandle: `handle-${sqsMessageId}-${receiveCount}`,
+        body: JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount),
+          SentTimestamp: String(nowMs),
+          SenderId: 's3',
+          ApproximateFirstReceiveTimestamp: String(nowMs),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: QUEUE_ARN,
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  };
+}
+
+const faxesTo = (number: string) => sandbox.faxes().filter((f) => f.number === number);
+const visibilityChanges = () =>
+  sqsEndpoint.requests.filter((r) => r.action === 'ChangeMessageVisibility').map((r) => r.params);
+
+describe('transient faxrocks faults on the inbound path', () => {
+  it("gives a throttled mail its own delay, at least faxrocks' Retry-After, on the queue the record names", async () => {
+    const number = freshNumber();
+    const { id, key } = await storedMail([number]);
+    sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 45 };
+    const response = await handleInboundBatch(eventFor(key, 1), depsWith());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-1' }]);
+    expect(visibilityChanges()).toEqual([
+      {
+        QueueUrl: queueUrlOfArn(QUEUE_ARN),
+        ReceiptHandle: 'handle-sqs-1-1',
+        VisibilityTimeout: expect.any(Number),
+      },
+    ]);
+    expect(visibilityChanges()[0]?.VisibilityTimeout).toBeGreaterThanOrEqual(45);
+    expect((await ledger.getMail(id)) as unknown).toMatchObject({
+      outcome: 'RECEIVED',
+      lastError: expect.stringMatching(/^faxrocks answered 429 \(too many requests\) for 0 seconds/),
+    });
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('backs off further on each receive, never past the give-up time', async () => {
+    const { key } = await storedMail([freshNumber()]);
+    const deps = depsWith();
+    const delays: number[] = [];
+    for (let receive = 1; receive <= 10; receive++) {
+      sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 0 };
+      await handleInboundBatch(eventFor(key, receive), deps);
+      delays.push(Number(visibilityChanges().at(-1)?.VisibilityTimeout));
+    }
+    expect(delays).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 900, 900]);
+    // 119 minutes in, the next try comes when the two hours are up, not 15 minutes later.
+    nowMs += 119 * MINUTE;
+    sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 0 };
+    await handleInboundBatch(eventFor(key, 11), deps);
+    expect(visibilityChanges().at(-1)?.VisibilityTimeout).toBe(60);
+  });
+
+  it('a 429 lasting longer than the receives a fixed queue would allow still ends in one fax', async () => {
+    const number = freshNumber();
+    const { key } = await storedMail([number]);
+    const deps = depsWith();
+    sandbox.faults.rateLimit = { count: 5, retryAfterSeconds: 20 };
+    let receive = 0;
+    for (; receive < 10; receive++) {
+      const response = await handleInboundBatch(eventFor(key, receive + 1), deps);
+      if (response.batchItemFailures.length === 0) break;
+      nowMs += Number(visibilityChanges().at(-1)?.VisibilityTimeout) * 1000;
+    }
+    expect(receive + 1).toBe(6);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['Fax queued: Contract']);
+  });
+});
+
+describe('giving up', () => {
+  it('once the time is up: FAILED with the cause, one "nothing was faxed" reply, the message done', async () => {
+    const number = freshNumber();
+    const { id, key } = await storedMail([number]);
+    const deps = depsWith();
+    sandbox.faults.rateLimit = { count: 1000, retryAfterSeconds: 60 };
+    let response = await handleInboundBatch(eventFor(key, 1), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    nowMs += 121 * MINUTE;
+    response = await handleInboundBatch(eventFor(key, 2), deps);
+    sandbox.faults.rateLimit = undefined;
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(await ledger.listJobs(id)).toEqual([]);
+    const record = await ledger.getMail(id);
+    expect(record).toMatchObject({ outcome: 'FAILED', reason: 'gave-up', sender: 'alice@example.com' });
+    expect(record?.detail).toMatch(/^faxrocks answered 429 \(too many requests\) for 2 hours/);
+    expect(mailer.sent).toHaveLength(1);
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.to.address).toBe('alice@example.com');
+    expect(reply.subject).toBe('Fax not sent: Contract');
+    expect(reply.text).toContain('Nothing was faxed for your email.');
+    expect(reply.text).toContain('faxrocks answered 429 (too many requests) for 2 hours');
+    expect(reply.text).toContain('It is safe to send the email again');
+    expect(metrics.get('MailGaveUp')).toBe(1);
+
+    // A redelivery afterwards changes nothing.
+    await handleInboundBatch(eventFor(key, 3), deps);
+    expect(mailer.sent).toHaveLength(1);
+    expect(faxesTo(number)).toHaveLength(0);
+  });
+
+  it("on the queue's last receive, even before the time is up", async () => {
+    const number = freshNumber();
+    const { id, key } = await storedMail([number]);
+    sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
+    const response = await handleInboundBatch(eventFor(key, 5), depsWith({ maxReceiveCount: 5 }));
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await ledger.getMail(id))?.outcome).toBe('FAILED');
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['Fax not sent: Contract']);
+  });
+
+  it('an unreachable faxrocks is named as such', async () => {
+    const { id, key } = await storedMail([freshNumber()]);
+    const closed = await new Promise<Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    });
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const deps = depsWith({ giveUp: '1', faxrocksUrl: `http://127.0.0.1:${port}` });
+    await handleInboundBatch(eventFor(key, 1), deps);
+    nowMs += 2 * MINUTE;
+    await handleInboundBatch(eventFor(key, 2), deps);
+    expect((await ledger.getMail(id))?.detail).toMatch(/^faxrocks could not be reached for 2 minutes/);
+    expect(mailer.sent[0]?.text).toContain('faxrocks could not be reached for 2 minutes');
+  });
+
+  it('never says "nothing was faxed" when part of the mail was sent', async () => {
+    const numbers = Array.from({ length: 11 }, () => freshNumber());
+    const { id, key } = await storedMail(numbers);
+    const deps = depsWith({ maxReceiveCount: 2 });
+    // The first batch of ten goes out; from then on faxrocks throttles every /send.
+    const sendsBefore = sandbox.stats.requests['POST /send'] ?? 0;
+    onSandboxLine = (line) => {
+      if (/^POST \S*\/send 200$/.test(line)) sandbox.faults.rateLimit = { count: 1000, retryAfterSeconds: 1 };
+    };
+    await handleInboundBatch(eventFor(key, 1), deps);
+    const response = await handleInboundBatch(eventFor(key, 2), deps);
+    expect((sandbox.stats.requests['POST /send'] ?? 0) - sendsBefore).toBe(3);
+    expect(numbers.slice(0, 10).every((n) => faxesTo(n).length === 1)).toBe(true);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(mailer.sent.filter((m) => m.text.includes('Nothing was faxed'))).toHaveLength(0);
+    expect((await ledger.getMail(id))?.outcome).not.toBe('FAILED');
+  });
+
+  it('never answers an unauthenticated sender, even when giving up', async () => {
+    const { id, key } = await storedMail(
+      [freshNumber()],
+      'mallory@example.com',
+      'amazonses.com; spf=fail smtp.mailfrom=mallory@example.com; dkim=none; dmarc=fail header.from=example.com;',
+    );
+    // The ledger has no allowlist trouble: the sender is simply not authenticated, so it is dropped
+    // on its first try; giving up on it later says nothing either.
+    const response = await handleInboundBatch(eventFor(key, 30), depsWith());
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mailer.sent).toHaveLength(0);
+    expect((await ledger.getMail(id))?.outcome).toBe('DROPPED');
+  });
+});
+
+describe('a stored mail that is gone', () => {
+  it('is skipped, not retried, when S3 answers 403 (no s3:ListBucket) or 404', async () => {
+    // What S3 answers the inbound role for a key that does not exist: 403 AccessDenied.
+    const denying = await new Promise<Server>((resolve) => {
+      const server = createServer((_req, res) => {
+        const body =
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+        res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    });
+    const denyingClient = new S3Client(
+      localAwsClientConfig(`http://127.0.0.1:${(denying.address() as AddressInfo).port}`),
+    );
+    try {
+      const deps = depsWith({ s3Client: denyingClient });
+      const response = await handleInboundBatch(eventFor('inbound/gone-403', 1), deps);
+      expect(response.batchItemFailures).toEqual([]);
+      expect((await ledger.getMail('gone-403'))?.outcome).toBe('SKIPPED');
+      const missing = await handleInboundBatch(eventFor('inbound/gone-404', 1), depsWith());
+      expect(missing.batchItemFailures).toEqual([]);
+      expect((await ledger.getMail('gone-404'))?.reason).toBe('mail-missing');
+      expect(visibilityChanges()).toEqual([]);
+      expect(mailer.sent).toHaveLength(0);
+    } finally {
+      denyingClient.destroy();
+      await new Promise<void>((resolve) => denying.close(() => resolve()));
+    }
+  });
+});
