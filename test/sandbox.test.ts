@@ -344,6 +344,19 @@ describe('lifecycle under a controlled clock', () => {
     expect(fax()?.status).toBe(true);
   });
 
+  it('a scheduled fax is listed at once, pending until its time, then fails like any other', async () => {
+    const at = new Date(nowMs + 2 * 3600_000);
+    const sentAt = nowMs;
+    const number = SANDBOX_TEST_NUMBERS.noAnswer;
+    expect((await send({ number, data: pdf1, scheduled_at: at.toISOString() })).status).toBe(200);
+    const fax = () => sandbox.faxes().find((f) => f.number === number && Date.parse(f.created_at) === sentAt);
+    expect(fax()).toMatchObject({ status: false, error: null, sent_at: null });
+    nowMs = at.getTime() + DELAY - 1;
+    expect(fax()).toMatchObject({ status: false, error: null });
+    nowMs += 1;
+    expect(fax()).toMatchObject({ status: false, error: 'No answer' });
+  });
+
   it('a time without offset is read in the given timezone', async () => {
     // 2026-07-01 12:00 in New York is 16:00 UTC.
     nowMs = Date.parse('2026-07-01T15:00:00Z');

@@ -9,6 +9,7 @@
 //   - certainly not taken (throttled, unauthorised, unreachable): handed back to the caller, which
 //     gives the attempt back (it is never counted as one that may have faxed).
 
+import { type ScheduledSend, sendFields } from '../domain/send-time.ts';
 import { ProviderRateLimitedError, SendOutcomeUnknownError, SendRefusedError } from '../errors.ts';
 import type { Clock, FaxApi, JobLedger, Log, MetricsSink, QueuedFax } from '../ports.ts';
 
@@ -38,6 +39,8 @@ export interface AttemptToSend {
   document: Uint8Array;
   /** A re-dial or resend: a refusal waits for the mail's final report instead of the queued reply. */
   laterAttempt?: boolean;
+  /** A fax for later whose time is still to come: faxrocks holds it until then. */
+  schedule?: ScheduledSend;
 }
 
 export async function sendAttempt(deps: SendAttemptDeps, attempt: AttemptToSend): Promise<AttemptAnswer> {
@@ -46,7 +49,7 @@ export async function sendAttempt(deps: SendAttemptDeps, attempt: AttemptToSend)
   const answer: AttemptAnswer = new Map();
   let queued: QueuedFax[];
   try {
-    queued = await faxApi.send({ numbers, document: attempt.document });
+    queued = await faxApi.send({ numbers, document: attempt.document, ...sendFields(attempt.schedule) });
   } catch (error) {
     if (error instanceof SendOutcomeUnknownError) {
       log.warn('Send outcome unknown', { messageId, numbers, error: error.message });

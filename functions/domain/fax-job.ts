@@ -19,6 +19,8 @@
 // report went out (notifiedAt): a crash between the email and the write repeats the email rather
 // than losing it.
 
+import type { ScheduledSend } from './send-time.ts';
+
 export type JobState = 'SENDING' | 'QUEUED' | 'RETRY_DUE' | 'DELIVERED' | 'FAILED' | 'UNKNOWN';
 
 export const FINAL_STATES: readonly JobState[] = ['DELIVERED', 'FAILED', 'UNKNOWN'];
@@ -66,6 +68,8 @@ export interface NewFaxJob extends ReplyAddress {
   pages: number;
   /** Epoch seconds for DynamoDB time to live. */
   expiresAt: number;
+  /** A fax for later (`/at`): faxrocks holds it until then, and the poller counts from then. */
+  schedule?: ScheduledSend;
 }
 
 export interface FaxOutcome {

@@ -32,6 +32,7 @@ import {
   rejectionReply,
   rejectionSummary,
 } from '../domain/replies/immediate.ts';
+import { resolveSendTime, type ScheduledSend, scheduleFor, sendFields } from '../domain/send-time.ts';
 import {
   assessSenderTrust,
   isAutoReplyUnsafe,
@@ -130,8 +131,9 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
   }
-  const asked = checkOptions(options, policy);
+  const asked = checkOptions(options, policy, new Date(record.receivedAt));
   if (!asked.ok) return reject(context, asked.reason, asked.why);
+  const { schedule } = asked;
   const recipients = checkRecipients(mail, policy);
   if (!recipients.ok) return reject(context, recipients.reason, recipients.why);
   const documents = await checkDocuments(mail, policy);
@@ -146,8 +148,19 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   const overGuard = await checkCostGuards(deps, { day, sender: replyTo.sender, messageId, pages });
   if (overGuard) return reject(context, overGuard.reason, overGuard.why);
 
-  const reports = await sendAll(deps, { messageId, replyTo, numbers, document, expiresAt, day });
+  // A time that passed while the mail waited (queue retries) is not handed to faxrocks in the past.
+  const later = scheduleFor(schedule, deps.clock.now());
+  const reports = await sendAll(deps, {
+    messageId,
+    replyTo,
+    numbers,
+    document,
+    expiresAt,
+    day,
+    schedule: later,
+  });
   return recordAndReply(context, {
+    ...(schedule ? { schedule, scheduleMissed: later === undefined } : {}),
     subject: mail.subject,
     numbers,
     reports,
@@ -271,16 +284,28 @@ function checkRecipients(
   return { ok: true, numbers: recipients.accepted.map((a) => a.number), rejected };
 }
 
-/** The options the subject ended with, when faxgate can follow every one of them. */
-function checkOptions(options: MailOptions, policy: InboundDeps['policy']): Check<{ options: MailOptions }> {
+/**
+ * The options the subject ended with, when faxgate can follow every one of them. A send time is
+ * judged against when the mail was first received, so a mail held up by retries is not refused for
+ * a time that was still ahead when it arrived.
+ */
+function checkOptions(
+  options: MailOptions,
+  policy: InboundDeps['policy'],
+  receivedAt: Date,
+): Check<{ options: MailOptions; schedule?: ScheduledSend }> {
   const problems = [...options.problems];
+  let schedule: ScheduledSend | undefined;
   if (options.sendAt) {
-    problems.push({
-      written: options.sendAt.written,
-      problem: 'Sending at a later time is not available yet.',
+    const decided = resolveSendTime(options.sendAt, {
+      defaultTimeZone: policy.defaultTimeZone,
+      horizonDays: policy.scheduleHorizonDays,
+      receivedAt,
     });
+    if (decided.ok) schedule = decided.send;
+    else problems.push({ written: options.sendAt.written, problem: decided.problem });
   }
-  if (problems.length === 0) return { ok: true, options };
+  if (problems.length === 0) return { ok: true, options, ...(schedule ? { schedule } : {}) };
   return {
     ok: false,
     reason: 'options',
@@ -313,15 +338,16 @@ interface SendAllInput {
   document: FaxDocument;
   expiresAt: number;
   day: string;
+  schedule?: ScheduledSend;
 }
 
 /** Every number, in batches of SEND_BATCH_SIZE; the day's estimated cost counted per batch. */
 async function sendAll(deps: InboundDeps, input: SendAllInput): Promise<NumberReport[]> {
-  const { messageId, replyTo, numbers, document, expiresAt, day } = input;
+  const { messageId, replyTo, numbers, document, expiresAt, day, schedule } = input;
   const reports: NumberReport[] = [];
   for (let i = 0; i < numbers.length; i += SEND_BATCH_SIZE) {
     const batch = numbers.slice(i, i + SEND_BATCH_SIZE);
-    const sent = await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt });
+    const sent = await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt, schedule });
     reports.push(...sent);
   }
   if (deps.policy.dailyCostCeiling > 0) {
@@ -343,6 +369,8 @@ interface AcceptedMail {
   rejectedRecipients: RejectedRecipient[];
   document: FaxDocument;
   ignoredAttachments: string[];
+  schedule?: ScheduledSend;
+  scheduleMissed?: boolean;
 }
 
 /** The mail's outcome for the audit trail, then the one "queued" reply. */
@@ -379,6 +407,8 @@ async function recordAndReply(context: ReplyContext, accepted: AcceptedMail): Pr
         files: document.files,
         pages: document.pages,
         ignoredAttachments,
+        ...(accepted.schedule ? { schedule: accepted.schedule } : {}),
+        ...(accepted.scheduleMissed ? { scheduleMissed: true } : {}),
         redialPromise: redialPromise(redialScheduleOf(deps.policy)),
       },
       { currency: deps.policy.priceCurrency },
@@ -448,11 +478,12 @@ interface SendBatchInput {
   batch: string[];
   document: { bytes: Uint8Array; pages: number };
   expiresAt: number;
+  schedule?: ScheduledSend;
 }
 
 async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<NumberReport[]> {
   const { ledger, faxApi, clock, metrics } = deps;
-  const { messageId, replyTo, batch, document, expiresAt } = input;
+  const { messageId, replyTo, batch, document, expiresAt, schedule } = input;
   const attemptId = randomUUID();
   const sendStartedAt = clock.now().toISOString();
 
@@ -467,6 +498,7 @@ async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<Numb
       sendStartedAt,
       pages: document.pages,
       expiresAt,
+      ...(schedule ? { schedule } : {}),
     });
     if (won) {
       claimed.push(number);
@@ -484,7 +516,9 @@ async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<Numb
 
   let queued: QueuedFax[];
   try {
-    queued = await faxApi.send({ numbers: claimed, document: document.bytes });
+    // Also between batches a time can come: from then on, at once.
+    const later = scheduleFor(schedule, clock.now());
+    queued = await faxApi.send({ numbers: claimed, document: document.bytes, ...sendFields(later) });
   } catch (error) {
     await settleFailedSend(deps, { messageId, attemptId, claimed, pages: document.pages, reports }, error);
     return batch.map((n) => reports.get(n) as NumberReport);

@@ -188,6 +188,9 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
         job.outcomeUnknown ||
         now - Date.parse(job.sendStartedAt) >= unknownAfterMs,
     )
+    // A fax for later that holds its fax id is pending until its time: reading /faxes back to its
+    // creation on every poll until then would tell nothing new.
+    .filter((job) => !(job.state === 'QUEUED' && job.faxId && scheduledAfter(job, now)))
     .map((job) => ({ ...job, ambiguous: job.state === 'SENDING' }))
     .sort(compareSendOrder);
   if (followed.length === 0 || !inTime(run)) {
@@ -285,7 +288,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
         {
           failures: failuresOf(job, failed),
           attemptsMade: attemptsMade(job),
-          firstAttemptAt: job.firstSentAt ?? job.sendStartedAt,
+          firstAttemptAt: firstDialAt(job),
           now: new Date(now),
         },
         schedule,
@@ -356,10 +359,7 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
         finishedAt: new Date(now).toISOString(),
         error: `not found in the faxrocks fax list within ${deps.policy.unknownSendAfterMinutes} minutes of an interrupted send`,
       };
-    } else if (
-      job.state === 'QUEUED' &&
-      now - Date.parse(job.queuedAt ?? job.faxFoundAt ?? job.sendStartedAt) >= pendingTimeoutMs
-    ) {
+    } else if (job.state === 'QUEUED' && now - pendingSince(job) >= pendingTimeoutMs) {
       outcome = {
         state: 'UNKNOWN',
         finishedAt: new Date(now).toISOString(),
@@ -391,6 +391,23 @@ export async function pollFaxStatuses(deps: PollerDeps): Promise<PollReport> {
     report.stoppedEarly;
   deps.log[eventful ? 'info' : 'debug']('poll finished', { ...report });
   return report;
+}
+
+/** True for a fax for later whose time is still to come. */
+function scheduledAfter(job: FaxJob, now: number): boolean {
+  return job.schedule !== undefined && Date.parse(job.schedule.at) > now;
+}
+
+/** When the fax was first dialled, or will be: the first send, or its scheduled time if later. */
+function firstDialAt(job: FaxJob): string {
+  const first = job.firstSentAt ?? job.sendStartedAt;
+  return job.schedule && Date.parse(job.schedule.at) > Date.parse(first) ? job.schedule.at : first;
+}
+
+/** From when a queued fax counts as pending: its queueing, or its scheduled time if later. */
+function pendingSince(job: FaxJob): number {
+  const queued = Date.parse(job.queuedAt ?? job.faxFoundAt ?? job.sendStartedAt);
+  return job.schedule ? Math.max(queued, Date.parse(job.schedule.at)) : queued;
 }
 
 /** A followed job: confirmed (QUEUED) or ambiguous (SENDING) for matching. */
@@ -494,7 +511,7 @@ async function makeAttempt(
     countOutcome(run, outcome, run.report);
     return true;
   };
-  const windowEnd = Date.parse(job.firstSentAt ?? job.sendStartedAt) + schedule.windowMinutes * 60_000;
+  const windowEnd = Date.parse(firstDialAt(job)) + schedule.windowMinutes * 60_000;
   if (now.getTime() > windowEnd) {
     return end(`no attempt starts later than ${hours(schedule.windowMinutes)} after the first`);
   }
@@ -521,6 +538,8 @@ async function makeAttempt(
       pages: job.pages,
       document,
       laterAttempt: true,
+      // A send proven never made, before its time: again for that time.
+      ...(scheduledAfter(job, now.getTime()) && job.schedule ? { schedule: job.schedule } : {}),
     },
   );
   const result = answer.get(job.number);

@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
 import sesLocalModule from 'aws-ses-v2-local';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDailyUsage } from '../../functions/adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
@@ -422,6 +423,116 @@ describe('options at the end of the subject (issue 14)', () => {
       reason: 'options',
       detail: expect.stringContaining('/urgent: not an option'),
     });
+  });
+
+  it('sends a fax for later with scheduled_at and timezone, and says when and that it cannot be cancelled', async () => {
+    const number = freshNumber();
+    const at = DateTime.now().setZone('America/New_York').plus({ days: 2 }).startOf('minute');
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: `Invoice 43 /at ${at.toFormat('yyyy-LL-dd HH:mm')} America/New_York`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    const faxes = faxesTo(number);
+    expect(faxes).toHaveLength(1);
+    expect(faxes[0]).toMatchObject({ status: false, sent_at_timezone: 'America/New_York' });
+    const job = await ledger.getJob(id, number);
+    expect(job).toMatchObject({
+      state: 'QUEUED',
+      subject: 'Invoice 43',
+      schedule: {
+        at: at.toUTC().toISO(),
+        localTime: at.toFormat("yyyy-LL-dd'T'HH:mm:ss"),
+        timeZone: 'America/New_York',
+        zoneGiven: true,
+      },
+    });
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.subject).toBe('Fax queued: Invoice 43');
+    const shown = `${at.setLocale('en-GB').toFormat('d LLL yyyy HH:mm')} America/New_York`;
+    expect(reply.text).toContain(`faxrocks holds the fax until ${shown} and sends it then.`);
+    expect(reply.text).toContain('faxrocks offers no way to cancel a scheduled fax');
+    expect(reply.text).toContain(`Options: send at ${shown}`);
+  });
+
+  it("reads a time without a zone in the gateway's default zone", async () => {
+    const number = freshNumber();
+    const at = DateTime.now().setZone('Europe/Berlin').plus({ hours: 5 }).startOf('minute');
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: `Memo /at ${at.toFormat('dd.LL.yyyy HH:mm')}`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    await handleInboundBatch(event, deps);
+    expect(faxesTo(number)[0]?.sent_at_timezone).toBe('Europe/Berlin');
+    expect((await ledger.getJob(id, number))?.schedule).toMatchObject({
+      timeZone: 'Europe/Berlin',
+      zoneGiven: false,
+    });
+    expect(mailer.sent[0]?.text).toContain("Europe/Berlin (the gateway's time zone) and sends it then.");
+  });
+
+  it.each([
+    [
+      'in the past',
+      () => `/at ${DateTime.now().setZone('Europe/Berlin').minus({ hours: 1 }).toFormat('yyyy-LL-dd HH:mm')}`,
+      /is in the past: faxgate received the email at/,
+    ],
+    [
+      'beyond the horizon',
+      () => `/at ${DateTime.now().setZone('UTC').plus({ days: 31 }).toFormat('yyyy-LL-dd HH:mm')} UTC`,
+      /is more than 30 days ahead/,
+    ],
+    ['unreadable', () => '/at tomorrow 9am', /"tomorrow" is not a date faxgate can read/],
+  ])(
+    'answers a send time %s with what it understood and how to write it, and faxes nothing',
+    async (_what, option, problem) => {
+      const number = freshNumber();
+      const raw = await buildSesMail({
+        from: 'alice@example.com',
+        to: `${number}@fax.example.com`,
+        subject: `Report ${option()}`,
+        pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      });
+      const { id, event } = await store(raw);
+      await handleInboundBatch(event, deps);
+      expect(faxesTo(number)).toHaveLength(0);
+      const reply = mailer.sent[0] as OutgoingMail;
+      expect(reply.subject).toBe('Fax not sent: Report');
+      expect(reply.text).toMatch(problem);
+      expect(reply.text).toContain('/at 24.12.2026 09:00 Europe/Berlin');
+      expect((await ledger.getMail(id))?.reason).toBe('options');
+    },
+  );
+
+  it('judges the time by when the mail arrived, and sends at once when it passed during retries', async () => {
+    const number = freshNumber();
+    let nowMs = Date.now();
+    const clocked = makeDeps({ clock: { now: () => new Date(nowMs) } });
+    const at = DateTime.fromMillis(nowMs, { zone: 'Europe/Berlin' }).plus({ minutes: 10 }).startOf('minute');
+    const raw = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: `Reminder /at ${at.toFormat('yyyy-LL-dd HH:mm')}`,
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const { id, event } = await store(raw);
+    sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
+    expect((await handleInboundBatch(event, clocked)).batchItemFailures).toHaveLength(1);
+    expect(faxesTo(number)).toHaveLength(0);
+
+    nowMs += 30 * 60_000; // the retry comes after the time asked for
+    expect((await handleInboundBatch(event, clocked)).batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(1);
+    expect((await ledger.getJob(id, number))?.schedule).toBeUndefined();
+    expect(mailer.sent[0]?.subject).toBe('Fax queued: Reminder');
+    expect(mailer.sent[0]?.text).toContain('had passed before faxgate could send');
+    expect(mailer.sent[0]?.text).not.toContain('faxrocks holds the fax until');
   });
 
   it('leaves an ordinary subject with slashes alone', async () => {

@@ -3,12 +3,15 @@
 // poller says (mail, log lines, metrics).
 
 import { PDFDocument } from '@cantoo/pdf-lib';
+import { afterAll, beforeAll } from 'vitest';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoNotificationLease } from '../../functions/adapters/dynamo-notification-lease.ts';
 import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/client.ts';
+import { S3PreparedDocuments } from '../../functions/adapters/s3-mail-store.ts';
 import type { PollerPolicy } from '../../functions/config.ts';
 import type { FaxJob, NewFaxJob } from '../../functions/domain/fax-job.ts';
-import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
+import { DEFAULT_REDIAL_SCHEDULE, NO_REDIAL } from '../../functions/domain/redial-policy.ts';
+import { sendFields } from '../../functions/domain/send-time.ts';
 import type { Clock, Log, Mailer, OutgoingMail, PreparedDocuments } from '../../functions/ports.ts';
 import {
   type PollerDeps,
@@ -21,7 +24,12 @@ import {
   type SandboxOptions,
   startFaxrocksSandbox,
 } from '../../sandbox/faxrocks-sandbox.ts';
-import type { DynamoFixture } from '../support/stand-ins.ts';
+import {
+  type DynamoFixture,
+  type S3Fixture,
+  startDynamoFixture,
+  startS3Fixture,
+} from '../support/stand-ins.ts';
 import { CountingMetrics } from '../support/telemetry.ts';
 
 export const T0 = Date.parse('2026-11-27T06:00:00.000Z');
@@ -197,7 +205,7 @@ export async function createWorld(
       const job = await claimJob(messageId, number, pages, extra);
       const document = await pdfOfPages(pages);
       await options.documents?.keep(messageId, document);
-      const [queued] = await client.send({ numbers: [number], document });
+      const [queued] = await client.send({ numbers: [number], document, ...sendFields(extra.schedule) });
       if (!queued) throw new Error('no /send answer');
       await ledger.markQueued(messageId, number, job.attemptId, {
         queuedAt: new Date(nowMs).toISOString(),
@@ -215,4 +223,32 @@ export async function createWorld(
     close: () => sandbox.close(),
   };
   return world;
+}
+
+/**
+ * For a test file of attempts: a dynalite and an s3rver (prepared documents in `bucket`) for its
+ * tests, closed after them with every world made, and a maker of worlds with re-dialling and
+ * resending on, as deployed by default.
+ */
+export function attemptWorlds(bucket: string): (policy?: Partial<PollerPolicy>) => Promise<World> {
+  let dynamo: DynamoFixture;
+  let s3: S3Fixture;
+  const made: World[] = [];
+  beforeAll(async () => {
+    dynamo = await startDynamoFixture();
+    s3 = await startS3Fixture(bucket);
+  });
+  afterAll(async () => {
+    for (const w of made) await w.close();
+    await dynamo?.close();
+    await s3?.close();
+  });
+  return async (policy = {}) => {
+    const created = await createWorld(dynamo, {
+      documents: new S3PreparedDocuments(s3.client, s3.bucket),
+      policy: { redial: DEFAULT_REDIAL_SCHEDULE, resendAmbiguous: true, settleWindowMinutes: 10, ...policy },
+    });
+    made.push(created);
+    return created;
+  };
 }

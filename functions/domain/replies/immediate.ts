@@ -3,6 +3,7 @@
 // sender chose (subject, file names, addresses) is echoed through shown-text.ts.
 
 import { MAIL_OPTIONS_HELP, type OptionProblem } from '../mail-options.ts';
+import { type ScheduledSend, shownSendTime } from '../send-time.ts';
 import { shownFileName, shownText } from './shown-text.ts';
 import {
   DEFAULT_REPLY_STYLE,
@@ -37,6 +38,12 @@ export interface QueuedSummary {
   files?: { filename: string; pages: number }[];
   pages: number;
   ignoredAttachments: string[];
+  /** The fax is for later (`/at`). */
+  schedule?: ScheduledSend;
+  /** The time had passed before the fax could be sent, so it went out at once. */
+  scheduleMissed?: boolean;
+  /** Whether a cover page was added (`/cover`) or left out (`/nocover`); absent when not asked. */
+  coverPage?: boolean;
   /** What is re-dialled automatically and for how long (redialPromise of the configured schedule). */
   redialPromise?: string;
 }
@@ -81,6 +88,19 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
       );
     }
     if (queued.length > 1) lines.push('', `Estimated cost in all: ${money(totalCost, style)}`);
+    if (summary.schedule && !summary.scheduleMissed) {
+      lines.push(
+        '',
+        `faxrocks holds the fax until ${scheduledText(summary.schedule)} and sends it then.`,
+        'faxrocks offers no way to cancel a scheduled fax: once queued, it goes out at that time.',
+      );
+    } else if (summary.schedule) {
+      lines.push(
+        '',
+        `The time asked for, ${scheduledText(summary.schedule)}, had passed before faxgate could send`,
+        'the fax, so it was sent at once.',
+      );
+    }
     lines.push(
       '',
       'You will get one more email once faxrocks reports how the fax ended for every number.',
@@ -133,12 +153,29 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
       `Not faxed (only PDF, JPEG, PNG and TIFF files are faxed): ${names(summary.ignoredAttachments)}`,
     );
   }
+  const options = optionsEcho(summary);
+  if (options) lines.push(`Options: ${options}`);
   lines.push('', `Reference: ${summary.reference} (quote it when you ask about this fax)`);
 
   return {
     subject: replySubject(queuedWhat(summary.numbers), summary.originalSubject),
     text: withSignature(lines),
   };
+}
+
+/** `24 Dec 2026 09:00 Europe/Berlin (the gateway's time zone)` */
+function scheduledText(schedule: ScheduledSend): string {
+  const shown = shownSendTime(schedule.at, schedule.timeZone);
+  return schedule.zoneGiven ? shown : `${shown} (the gateway's time zone)`;
+}
+
+/** The options the sender asked for, as followed: `cover page; send at 24 Dec 2026 09:00 UTC`. */
+function optionsEcho(summary: QueuedSummary): string {
+  const options: string[] = [];
+  if (summary.coverPage !== undefined) options.push(summary.coverPage ? 'cover page' : 'no cover page');
+  if (summary.schedule)
+    options.push(`send at ${shownSendTime(summary.schedule.at, summary.schedule.timeZone)}`);
+  return options.join('; ');
 }
 
 /** The subject's word for what became of the numbers; it never lists them. */

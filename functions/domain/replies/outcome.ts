@@ -5,6 +5,7 @@
 import type { MailAttachment } from '../../ports.ts';
 import { attemptOf, type FaxJob } from '../fax-job.ts';
 import { jobReference } from '../job-reference.ts';
+import { shownSendTime } from '../send-time.ts';
 import { shownSubject, shownText } from './shown-text.ts';
 import {
   DEFAULT_REPLY_STYLE,
@@ -80,6 +81,7 @@ export function composeOutcomeReply(
   field('Pages', pagesLine(job));
   costAndAttemptFields(job, style, field);
   field('Submitted', timeLine(job.firstSentAt ?? job.sendStartedAt));
+  if (job.schedule) field('Scheduled', shownSendTime(job.schedule.at, job.schedule.timeZone));
   if (job.finishedAt) field(state === 'UNKNOWN' ? 'Given up' : 'Finished', timeLine(job.finishedAt));
   if (state === 'FAILED' && job.error) field('Error', shownText(job.error));
   if (job.faxId) field('faxrocks id', shownText(job.faxId));

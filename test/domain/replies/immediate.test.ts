@@ -31,6 +31,20 @@ describe('queuedReply', () => {
     expect(queuedReply(summary, { currency: 'CHF' }).text).toContain('Estimated cost in all: 0.36 CHF');
   });
 
+  it('echoes the options it followed on one line: cover page, then the send time', () => {
+    const schedule = {
+      at: '2026-12-24T08:00:00.000Z',
+      localTime: '2026-12-24T09:00:00',
+      timeZone: 'Europe/Berlin',
+      zoneGiven: true,
+    };
+    const text = queuedReply({ ...summary, coverPage: true, schedule }).text;
+    expect(text).toContain('Options: cover page; send at 24 Dec 2026 09:00 Europe/Berlin\n');
+    expect(text).toContain('faxrocks holds the fax until 24 Dec 2026 09:00 Europe/Berlin and sends it then.');
+    expect(queuedReply({ ...summary, coverPage: false }).text).toContain('Options: no cover page\n');
+    expect(queuedReply(summary).text).not.toContain('Options:');
+  });
+
   it('names what became of the numbers when none was queued', () => {
     const unconfirmed = queuedReply({
       ...summary,

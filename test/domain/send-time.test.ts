@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseMailOptions, type WrittenSendTime } from '../../functions/domain/mail-options.ts';
+import { resolveSendTime, scheduleFor, shownSendTime } from '../../functions/domain/send-time.ts';
+
+const rules = {
+  defaultTimeZone: 'Europe/Berlin',
+  horizonDays: 30,
+  receivedAt: new Date('2026-12-01T13:00:00Z'),
+};
+
+function written(subject: string): WrittenSendTime {
+  const sendAt = parseMailOptions(subject).sendAt;
+  if (!sendAt) throw new Error(`no send time in ${subject}`);
+  return sendAt;
+}
+
+describe('resolveSendTime', () => {
+  it("reads a time without a zone in the gateway's zone, and hands faxrocks the wall-clock time", () => {
+    expect(resolveSendTime(written('x /at 2026-12-24 09:00'), rules)).toEqual({
+      ok: true,
+      send: {
+        at: '2026-12-24T08:00:00.000Z',
+        localTime: '2026-12-24T09:00:00',
+        timeZone: 'Europe/Berlin',
+        zoneGiven: false,
+      },
+    });
+  });
+
+  it('reads a time in the zone the sender names', () => {
+    expect(resolveSendTime(written('x /at 24.12.2026 09:00 America/New_York'), rules)).toMatchObject({
+      ok: true,
+      send: { at: '2026-12-24T14:00:00.000Z', localTime: '2026-12-24T09:00:00', zoneGiven: true },
+    });
+    expect(resolveSendTime(written('x /at 2026-12-02 09:00 UTC'), rules)).toMatchObject({
+      send: { at: '2026-12-02T09:00:00.000Z', timeZone: 'UTC' },
+    });
+  });
+
+  it('refuses a time in the past, saying what it understood and what the time was', () => {
+    const decision = resolveSendTime(written('x /at 2026-12-01 09:00'), rules);
+    expect(decision).toEqual({
+      ok: false,
+      problem:
+        "1 Dec 2026 09:00 Europe/Berlin (the gateway's time zone; write another after the time) is in the past: faxgate received the email at 1 Dec 2026 14:00 Europe/Berlin. Write a time still ahead, for example /at 2026-12-02 09:00, or leave /at out to send at once.",
+    });
+    // The very minute it was received is past too.
+    expect(resolveSendTime(written('x /at 2026-12-01 14:00'), rules).ok).toBe(false);
+    expect(resolveSendTime(written('x /at 2026-12-01 14:01'), rules).ok).toBe(true);
+  });
+
+  it('refuses a time beyond the horizon, naming the last time that would do', () => {
+    expect(resolveSendTime(written('x /at 2026-12-31 14:00'), rules).ok).toBe(true);
+    const decision = resolveSendTime(written('x /at 2026-12-31 14:01'), rules);
+    expect(decision).toMatchObject({ ok: false });
+    if (!decision.ok) {
+      expect(decision.problem).toContain(
+        'is more than 30 days ahead; faxes can be scheduled until 31 Dec 2026 14:00 Europe/Berlin',
+      );
+    }
+  });
+
+  it('refuses a wall-clock time the zone skips or passes twice', () => {
+    const spring = { ...rules, receivedAt: new Date('2026-03-20T12:00:00Z') };
+    const skipped = resolveSendTime(written('x /at 2026-03-29 02:30'), spring);
+    expect(skipped.ok === false && skipped.problem).toMatch(/does not exist: the clocks go forward/);
+    expect(resolveSendTime(written('x /at 2026-03-29 03:00'), spring)).toMatchObject({
+      send: { at: '2026-03-29T01:00:00.000Z' },
+    });
+    const autumn = { ...rules, receivedAt: new Date('2026-10-20T12:00:00Z') };
+    const twice = resolveSendTime(written('x /at 2026-10-25 02:30'), autumn);
+    expect(twice.ok === false && twice.problem).toMatch(/happens twice that night/);
+    expect(resolveSendTime(written('x /at 2026-10-25 03:00'), autumn)).toMatchObject({
+      send: { at: '2026-10-25T02:00:00.000Z' },
+    });
+  });
+
+  it('gives back the written wall-clock time for every accepted time (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 * 24 * 60 - 1 }),
+        fc.constantFrom('Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC'),
+        (minutesAhead, zone) => {
+          const at = new Date(rules.receivedAt.getTime() + minutesAhead * 60_000);
+          const local = new Intl.DateTimeFormat('sv-SE', {
+            timeZone: zone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            hourCycle: 'h23',
+          }).format(at);
+          const decision = resolveSendTime(written(`x /at ${local} ${zone}`), rules);
+          // Times in a clock change's hour may be refused; every other one comes back as written.
+          if (decision.ok) {
+            expect(decision.send.localTime).toBe(`${local.replace(' ', 'T')}:00`);
+            expect(Date.parse(decision.send.at)).toBe(Math.floor(at.getTime() / 60_000) * 60_000);
+          } else {
+            expect(decision.problem).toMatch(/twice|does not exist/);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('shownSendTime and scheduleFor', () => {
+  it('writes a time as the replies show it', () => {
+    expect(shownSendTime('2026-12-24T08:00:00.000Z', 'Europe/Berlin')).toBe(
+      '24 Dec 2026 09:00 Europe/Berlin',
+    );
+  });
+
+  it('drops a schedule whose time has come', () => {
+    const send = {
+      at: '2026-12-24T08:00:00.000Z',
+      localTime: '2026-12-24T09:00:00',
+      timeZone: 'UTC',
+      zoneGiven: true,
+    };
+    expect(scheduleFor(send, new Date('2026-12-24T07:59:59Z'))).toBe(send);
+    expect(scheduleFor(send, new Date('2026-12-24T08:00:00Z'))).toBeUndefined();
+    expect(scheduleFor(undefined, new Date())).toBeUndefined();
+  });
+});
