@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { simpleParser } from 'mailparser';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
-import type { GatewayPolicy } from '../functions/config.ts';
+import { gatewayPolicyFromEnv } from '../functions/config.ts';
 import type { InboundDeps } from '../functions/handlers/inbound-deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
 import { systemClock } from '../functions/ports.ts';
@@ -50,35 +50,12 @@ export interface ChildOutput {
 const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput;
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
-const policy: GatewayPolicy = {
-  faxDomain: 'fax.bench.example',
-  replyFrom: 'fax@fax.bench.example',
-  maxNumbersPerMail: 50,
-  maxPages: 100,
-  // The largest mail SES delivers carries ~29 MiB of PDF: let it through to /send.
-  maxDocumentBytes: 40 * 1024 * 1024,
-  pageSize: 'A4',
-  maxImagePixels: 40_000_000,
-  documentCheckSeconds: 30,
-  documentInflateMb: 256,
-  allowedPrefixes: [],
-  blockedPrefixes: [],
-  allowedNumberTypes: [],
-  senderDailyPageLimit: 0,
-  dailyCostCeiling: 0,
-  defaultTimeZone: 'Europe/Berlin',
-  scheduleHorizonDays: 30,
-  jobRetentionDays: 400,
-  sendInFlightSeconds: 180,
-  priceCurrency: 'EUR',
-  estimatedPricePerPage: 0.09,
-  giveUpAfterMinutes: 120,
-  redialBusyMinutes: [5, 5, 15, 40],
-  redialNoAnswerMinutes: [5, 30],
-  redialBrokenOffMinutes: [2, 10],
-  redialMaxAttempts: 6,
-  redialWindowMinutes: 180,
-};
+// The settings schema's defaults, as a deployed function reads them, with room for the largest
+// mail SES delivers (~29 MiB of PDF) to reach /send.
+const policy = gatewayPolicyFromEnv({
+  FAX_DOMAIN: 'fax.bench.example',
+  MAX_DOCUMENT_BYTES: String(40 * 1024 * 1024),
+});
 
 let sendBodyBytes = 0;
 const faxrocksFetch: typeof fetch = async (_url, init) => {

@@ -4,7 +4,14 @@
 
 import { DEFAULT_REDIAL_SCHEDULE, type RedialSchedule } from './domain/redial-policy.ts';
 import { ConfigError } from './errors.ts';
-import { envText, gatewaySettings, pollerSettings, type SettingValues, settingsFromEnv } from './settings.ts';
+import {
+  envText,
+  gatewaySettings,
+  pollerSettings,
+  resourceSettings,
+  type SettingValues,
+  settingsFromEnv,
+} from './settings.ts';
 
 export { ConfigError };
 
@@ -51,4 +58,11 @@ export function gatewayPolicyFromEnv(
 
 export function pollerPolicyFromEnv(env: Env = process.env, options: { local?: boolean } = {}): PollerPolicy {
   return settingsFromEnv(pollerSettings, env, configError, options);
+}
+
+/** The resource names the construct gives the functions (JOBS_TABLE, SENDERS_TABLE, MAIL_BUCKET, ...). */
+export type ResourceNames = SettingValues<typeof resourceSettings.settings>;
+
+export function resourceNamesFromEnv(env: Env = process.env): ResourceNames {
+  return settingsFromEnv(resourceSettings, env, configError);
 }

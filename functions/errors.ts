@@ -3,9 +3,13 @@
 // or a defect. The ports name the errors a use case may see; adapters map their own faults to them.
 
 export class FaxgateError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The HTTP status of the answer behind the error, when one arrived (the provider's, a store's). */
+  readonly status?: number;
+
+  constructor(message: string, options: { cause?: unknown; status?: number } = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = new.target.name;
+    if (options.status !== undefined) this.status = options.status;
   }
 }
 
@@ -28,23 +32,16 @@ export class ConflictError extends FaxgateError {}
 // `status` is the provider's HTTP status when an answer arrived. Messages never carry the token,
 // headers or document bytes.
 
-interface ProviderErrorOptions {
-  status?: number;
-  cause?: unknown;
-}
-
 /** POST /send was refused outright (422, or refused before calling): not accepted, permanent. */
 export class SendRefusedError extends FaxgateError {
-  readonly status?: number;
   /** The provider's messages per field. */
   readonly fieldErrors: Record<string, string[]>;
 
   constructor(
     message: string,
-    options: ProviderErrorOptions & { fieldErrors?: Record<string, string[]> } = {},
+    options: { cause?: unknown; status?: number; fieldErrors?: Record<string, string[]> } = {},
   ) {
-    super(message, { cause: options.cause });
-    if (options.status !== undefined) this.status = options.status;
+    super(message, options);
     this.fieldErrors = options.fieldErrors ?? {};
   }
 }
@@ -54,27 +51,13 @@ export class SendRefusedError extends FaxgateError {
  * after writing, an unreadable success answer). Never retry it blindly: the status poller settles
  * it from GET /faxes.
  */
-export class SendOutcomeUnknownError extends FaxgateError {
-  readonly status?: number;
-
-  constructor(message: string, options: ProviderErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    if (options.status !== undefined) this.status = options.status;
-  }
-}
+export class SendOutcomeUnknownError extends FaxgateError {}
 
 /**
  * The provider definitely did not take the request (connection refused, name not resolved, a 5xx
  * or time-out on a GET, 401/403): worth retrying later.
  */
-export class ProviderUnavailableError extends TransientError {
-  readonly status?: number;
-
-  constructor(message: string, options: ProviderErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    if (options.status !== undefined) this.status = options.status;
-  }
-}
+export class ProviderUnavailableError extends TransientError {}
 
 /** 401/403: the token is wrong, revoked or lacks access. Nothing was accepted; waiting alone will not fix it. */
 export class ProviderAccessDeniedError extends ProviderUnavailableError {}
@@ -83,18 +66,14 @@ export class ProviderAccessDeniedError extends ProviderUnavailableError {}
 export class ProviderRateLimitedError extends ProviderUnavailableError {
   readonly retryAfterSeconds?: number;
 
-  constructor(message: string, options: ProviderErrorOptions & { retryAfterSeconds?: number } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; status?: number; retryAfterSeconds?: number } = {},
+  ) {
     super(message, options);
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
 /** 404 on a GET: no such fax (or no receipt for it yet). */
-export class FaxNotFoundError extends FaxgateError {
-  readonly status?: number;
-
-  constructor(message: string, options: ProviderErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    if (options.status !== undefined) this.status = options.status;
-  }
-}
+export class FaxNotFoundError extends FaxgateError {}

@@ -313,6 +313,16 @@ export const tableName = text({
   test: (v) => /^[A-Za-z0-9_.-]{3,255}$/.test(v),
 });
 
+/** A code of `letters` capital letters (country, currency), given in any case. */
+function letterCode(letters: number, what: string, allowed: string): Kind<string> {
+  return text({
+    must: `be ${what}`,
+    test: (v) => new RegExp(`^[A-Z]{${letters}}$`).test(v),
+    normalise: (v) => v.toUpperCase(),
+    allowed,
+  });
+}
+
 /** Minutes, comma-separated (`5,5,15,40`); empty means none. */
 export const minutesList: Kind<number[]> = {
   type: 'list',
@@ -382,12 +392,7 @@ export const gatewaySettings = settingGroup({
       doc: 'Sender address of every reply (its domain must be a verified SES identity)',
     },
     defaultCountry: {
-      kind: text({
-        must: 'be a two-letter ISO country code such as DE',
-        test: (v) => /^[A-Z]{2}$/.test(v),
-        normalise: (v) => v.toUpperCase(),
-        allowed: 'ISO 3166 alpha-2',
-      }),
+      kind: letterCode(2, 'a two-letter ISO country code such as DE', 'ISO 3166 alpha-2'),
       env: 'DEFAULT_COUNTRY',
       doc: 'Country national numbers (`030...`) are dialled in; without it they are refused with a reply showing the international form',
     },
@@ -503,12 +508,7 @@ export const gatewaySettings = settingGroup({
       doc: 'Days job and mail records are kept (DynamoDB time to live)',
     },
     priceCurrency: {
-      kind: text({
-        must: 'be a three-letter currency code such as EUR',
-        test: (v) => /^[A-Z]{3}$/.test(v),
-        normalise: (v) => v.toUpperCase(),
-        allowed: 'ISO 4217',
-      }),
+      kind: letterCode(3, 'a three-letter currency code such as EUR', 'ISO 4217'),
       env: 'PRICE_CURRENCY',
       default: 'EUR',
       doc: 'Currency replies write prices in (faxrocks answers bare numbers)',
@@ -570,6 +570,64 @@ export const gatewaySettings = settingGroup({
     },
   },
 });
+
+// The construct's own names (CloudFormation chose them): any text is taken as it is.
+const resourceName = text({ must: 'be the name of a resource' });
+
+/**
+ * The names of what the construct made, which it hands each function (no prop, no context key: the
+ * construct sets them from the resources themselves; `npm start` from its own stand-ins).
+ */
+export const resourceSettings = settingGroup({
+  title: 'Resources (set by the construct)',
+  functions: ['inbound', 'poller'],
+  settings: {
+    jobsTable: {
+      kind: resourceName,
+      env: 'JOBS_TABLE',
+      required: true,
+      deploy: false,
+      doc: 'Mail records, jobs and their attempts, usage counters',
+    },
+    sendersTable: { kind: resourceName, env: 'SENDERS_TABLE', deploy: false, doc: 'The sender allowlist' },
+    mailBucket: {
+      kind: resourceName,
+      env: 'MAIL_BUCKET',
+      deploy: false,
+      doc: "Raw mail, and each mail's prepared document for later attempts",
+    },
+    maxReceiveCount: {
+      kind: whole(1, 1000),
+      env: 'INBOUND_MAX_RECEIVE_COUNT',
+      deploy: false,
+      doc: "The inbound queue's receives before a dead letter (the construct's maxReceiveCount): the last one gives up",
+    },
+    queueUrl: {
+      kind: resourceName,
+      env: 'INBOUND_QUEUE_URL',
+      deploy: false,
+      doc: "The inbound queue's URL; without it each message's eventSourceARN names the queue",
+    },
+    sesConfigurationSet: {
+      kind: resourceName,
+      env: 'SES_CONFIGURATION_SET',
+      deploy: false,
+      doc: "SES configuration set for the replies' bounce and complaint events",
+    },
+  },
+});
+
+/** A function's environment entries for the named resources, under the names the group declares. */
+export function resourceEnvironment(
+  names: Partial<Record<keyof typeof resourceSettings.settings, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(names).map(([key, name]) => [
+      resourceSettings.settings[key as keyof typeof resourceSettings.settings].env,
+      name,
+    ]),
+  );
+}
 
 /** What the status poller reads on top of the gateway settings. */
 export const pollerSettings = settingGroup({

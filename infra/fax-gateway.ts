@@ -41,29 +41,29 @@ export {
 
 export class FaxGateway extends Construct {
   /** Raw inbound mail under `inbound/`, written by SES only. */
-  public readonly mailBucket: s3.Bucket;
+  declare public readonly mailBucket: s3.Bucket;
   /** Server access logs of the mail bucket. */
-  public readonly accessLogsBucket: s3.IBucket;
+  declare public readonly accessLogsBucket: s3.IBucket;
   /** Fax jobs and mail records, with the sparse `open-jobs` index. */
-  public readonly jobsTable: dynamodb.Table;
+  declare public readonly jobsTable: dynamodb.Table;
   /** The sender allowlist. */
-  public readonly sendersTable: dynamodb.Table;
+  declare public readonly sendersTable: dynamodb.Table;
   /** Object-created events of new mail, consumed by the inbound function. */
-  public readonly inboundQueue: sqs.Queue;
+  declare public readonly inboundQueue: sqs.Queue;
   /** Messages the inbound function failed on `maxReceiveCount` times. */
-  public readonly deadLetterQueue: sqs.Queue;
-  public readonly inboundFunction: nodejs.NodejsFunction;
-  public readonly statusPollerFunction: nodejs.NodejsFunction;
+  declare public readonly deadLetterQueue: sqs.Queue;
+  declare public readonly inboundFunction: nodejs.NodejsFunction;
+  declare public readonly statusPollerFunction: nodejs.NodejsFunction;
   /** The EventBridge schedule that runs the poller. */
-  public readonly pollSchedule: events.Rule;
+  declare public readonly pollSchedule: events.Rule;
   /** The rule set holding the fax rule (created, or the existing one named in props). */
-  public readonly receiptRuleSet: ses.IReceiptRuleSet;
-  public readonly receiptRuleSetName: string;
-  public readonly receiptRule: ses.ReceiptRule;
+  declare public readonly receiptRuleSet: ses.IReceiptRuleSet;
+  declare public readonly receiptRuleSetName: string;
+  declare public readonly receiptRule: ses.ReceiptRule;
   /** The SES domain identity, when `createDomainIdentity` is on. */
-  public readonly domainIdentity?: ses.EmailIdentity;
-  public readonly alarmTopic: sns.ITopic;
-  public readonly alarms: {
+  declare public readonly domainIdentity?: ses.EmailIdentity;
+  declare public readonly alarmTopic: sns.ITopic;
+  declare public readonly alarms: {
     deadLetterQueueNotEmpty: cloudwatch.Alarm;
     inboundErrors: cloudwatch.Alarm;
     statusPollerErrors: cloudwatch.Alarm;
@@ -71,7 +71,7 @@ export class FaxGateway extends Construct {
     faxrocksUnreachable: cloudwatch.Alarm;
   };
   /** The value of the MX record the fax domain needs: `10 inbound-smtp.<region>.amazonaws.com`. */
-  public readonly mxRecordValue: string;
+  declare public readonly mxRecordValue: string;
   /** The settings in effect, defaults applied. */
   public readonly settings: Readonly<FaxGatewaySettings>;
 
@@ -81,33 +81,21 @@ export class FaxGateway extends Construct {
     this.settings = settings;
 
     const stateful = createStatefulResources(this, settings, props.accessLogsBucket);
-    this.mailBucket = stateful.mailBucket;
-    this.accessLogsBucket = stateful.accessLogsBucket;
-    this.jobsTable = stateful.jobsTable;
-    this.sendersTable = stateful.sendersTable;
-    this.inboundQueue = stateful.inboundQueue;
-    this.deadLetterQueue = stateful.deadLetterQueue;
-
-    const receiving = createReceiving(this, settings, this.mailBucket);
-    this.domainIdentity = receiving.domainIdentity;
-    this.receiptRuleSet = receiving.receiptRuleSet;
-    this.receiptRuleSetName = receiving.receiptRuleSetName;
-    this.receiptRule = receiving.receiptRule;
-    this.mxRecordValue = receiving.mxRecordValue;
-
+    const receiving = createReceiving(this, settings, stateful.mailBucket);
     const functions = createFunctions(this, settings, stateful);
-    this.inboundFunction = functions.inboundFunction;
-    this.statusPollerFunction = functions.statusPollerFunction;
-    this.pollSchedule = functions.pollSchedule;
-
     const alarms = createAlarms(
       this,
       settings,
-      { ...functions, deadLetterQueue: this.deadLetterQueue },
+      { ...functions, deadLetterQueue: stateful.deadLetterQueue },
       props.alarmTopic,
     );
-    this.alarmTopic = alarms.alarmTopic;
-    this.alarms = alarms.alarms;
+    // The parts' resources are the construct's public members; `satisfies` checks none is missing.
+    Object.assign(this, {
+      ...stateful,
+      ...receiving,
+      ...functions,
+      ...alarms,
+    } satisfies Omit<FaxGateway, keyof Construct | 'settings'>);
 
     this.#acknowledgeNagFindings(Stack.of(this), settings);
   }

@@ -29,6 +29,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { jobsTableSchema } from '../functions/adapters/table-schema.ts';
+import { resourceEnvironment } from '../functions/settings.ts';
 import {
   type FaxGatewaySettings,
   functionEnvironment,
@@ -155,11 +156,13 @@ export function createFunctions(
   stateful: StatefulResources,
 ): GatewayFunctions {
   const resources = {
-    JOBS_TABLE: stateful.jobsTable.tableName,
-    SENDERS_TABLE: stateful.sendersTable.tableName,
-    MAIL_BUCKET: stateful.mailBucket.bucketName,
-    // The inbound function gives a mail up on its last receive (with a reply), not after it.
-    INBOUND_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
+    ...resourceEnvironment({
+      jobsTable: stateful.jobsTable.tableName,
+      sendersTable: stateful.sendersTable.tableName,
+      mailBucket: stateful.mailBucket.bucketName,
+      // The inbound function gives a mail up on its last receive (with a reply), not after it.
+      maxReceiveCount: String(settings.maxReceiveCount),
+    }),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',

@@ -4,8 +4,9 @@
 // outbox instead; the wiring is the same.
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { optionalString } from '../config.ts';
+import { optionalString, resourceNamesFromEnv } from '../config.ts';
 import type { Clock, Log, Mailer, MetricsSink } from '../ports.ts';
 import {
   DEFAULT_FAXROCKS_BASE_URL,
@@ -36,6 +37,7 @@ export interface FunctionClients {
 /** Clients a test may hand the deployed wiring instead of the AWS ones. */
 export interface DeployedClientOverrides {
   dynamo?: DynamoDBClient;
+  s3?: S3Client;
   ses?: SESv2Client;
   token?: TokenSource;
   log?: Log;
@@ -52,7 +54,7 @@ export function faxrocksConnectionFromEnv(env: Env, token?: TokenSource): Faxroc
 
 /** SES v2, with SES_CONFIGURATION_SET (optional) for bounce and complaint events. */
 export function sesMailerFromEnv(env: Env, ses: SESv2Client = new SESv2Client({})): SesMailer {
-  const configurationSetName = optionalString(env, 'SES_CONFIGURATION_SET');
+  const configurationSetName = resourceNamesFromEnv(env).sesConfigurationSet;
   return new SesMailer(ses, configurationSetName ? { configurationSetName } : {});
 }
 
@@ -61,9 +63,10 @@ export function deployedClients(
   env: Env,
   serviceName: string,
   overrides: DeployedClientOverrides = {},
-): FunctionClients {
+): FunctionClients & { s3: S3Client } {
   return {
     dynamo: overrides.dynamo ?? new DynamoDBClient({}),
+    s3: overrides.s3 ?? new S3Client({}),
     faxrocks: faxrocksConnectionFromEnv(env, overrides.token),
     mailer: sesMailerFromEnv(env, overrides.ses),
     log: overrides.log ?? createLogger(serviceName),

@@ -37,7 +37,7 @@ import {
 import { jobReference } from '../domain/job-reference.ts';
 import { ConflictError, FaxgateError } from '../errors.ts';
 import { type Clock, type JobLedger, type MailFailure, systemClock } from '../ports.ts';
-import { isConditionalCheckFailed } from './dynamo-conditions.ts';
+import { held, isConditionalCheckFailed } from './dynamo-conditions.ts';
 import { jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
@@ -145,23 +145,13 @@ export class DynamoJobLedger implements JobLedger {
   // ---- mail records ----
 
   async openMail(mail: MailRecord): Promise<{ created: boolean; record: MailRecord }> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...withoutUndefined(mail),
-            ...mailKey(mail.messageId),
-            ref: jobReference(mail.messageId),
-            receivedDay: mail.receivedAt.slice(0, 10),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { created: true, record: { ...mail, ref: jobReference(mail.messageId) } };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    const wrote = await this.putIfAbsent({
+      ...withoutUndefined(mail),
+      ...mailKey(mail.messageId),
+      ref: jobReference(mail.messageId),
+      receivedDay: mail.receivedAt.slice(0, 10),
+    });
+    if (wrote) return { created: true, record: { ...mail, ref: jobReference(mail.messageId) } };
     const record = await this.getMail(mail.messageId);
     if (!record) throw new ConflictError(`Mail record ${mail.messageId} vanished while opening it`);
     return { created: false, record };
@@ -183,16 +173,14 @@ export class DynamoJobLedger implements JobLedger {
   }
 
   async markMailReplied(messageId: string, at: string): Promise<boolean> {
-    try {
-      await this.update(
+    const wrote = await held(
+      this.update(
         mailKey(messageId),
         { repliedAt: at },
         { condition: 'attribute_exists(pk) AND attribute_not_exists(repliedAt)' },
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+      ),
+    );
+    if (wrote) return true;
     if (!(await this.getMail(messageId))) {
       throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
     }
@@ -200,8 +188,8 @@ export class DynamoJobLedger implements JobLedger {
   }
 
   async claimReply(messageId: string, now: string, until: string): Promise<'claimed' | 'replied' | 'busy'> {
-    try {
-      await this.update(
+    const wrote = await held(
+      this.update(
         mailKey(messageId),
         { replyClaimUntil: until },
         {
@@ -209,11 +197,9 @@ export class DynamoJobLedger implements JobLedger {
             'attribute_exists(pk) AND attribute_not_exists(repliedAt) AND (attribute_not_exists(#replyClaimUntil) OR #replyClaimUntil < :now)',
           values: { ':now': now },
         },
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+      ),
+    );
+    if (wrote) return 'claimed';
     const record = await this.getMail(messageId);
     if (!record) throw new ConflictError(`No mail record ${messageId}: openMail must come first`);
     return record.repliedAt ? 'replied' : 'busy';
@@ -238,9 +224,9 @@ export class DynamoJobLedger implements JobLedger {
         '#failures': 'failures',
       },
     };
-    try {
-      // The list keeps the first MAX_FAILURES_KEPT failures; lastError is always the latest.
-      await this.client.send(
+    // The list keeps the first MAX_FAILURES_KEPT failures; lastError is always the latest.
+    const wrote = await held(
+      this.client.send(
         new UpdateCommand({
           ...base,
           UpdateExpression:
@@ -255,11 +241,9 @@ export class DynamoJobLedger implements JobLedger {
             ':max': MAX_FAILURES_KEPT,
           },
         }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+      ),
+    );
+    if (wrote) return;
     try {
       await this.client.send(
         new UpdateCommand({
@@ -288,19 +272,7 @@ export class DynamoJobLedger implements JobLedger {
       openShard: OPEN_SHARD,
       openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
     };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+    return this.putIfAbsent(item);
   }
 
   async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
@@ -340,10 +312,7 @@ export class DynamoJobLedger implements JobLedger {
         ...(queued.estimatedCost === undefined ? {} : { estimatedCost: queued.estimatedCost }),
       },
       {
-        condition: '#attemptId = :attemptId AND (#state = :sending OR #state = :queued)',
-        names: { '#attemptId': 'attemptId' },
-        values: { ':attemptId': attemptId, ':sending': 'SENDING', ':queued': 'QUEUED' },
-        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+        ...whileAttemptIn(messageId, number, attemptId, ['SENDING', 'QUEUED']),
       },
     );
   }
@@ -358,10 +327,7 @@ export class DynamoJobLedger implements JobLedger {
       jobKey(messageId, number),
       { outcomeUnknown: reason },
       {
-        condition: '#attemptId = :attemptId AND #state = :sending',
-        names: { '#attemptId': 'attemptId' },
-        values: { ':attemptId': attemptId, ':sending': 'SENDING' },
-        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+        ...whileAttemptIn(messageId, number, attemptId, ['SENDING']),
       },
     );
   }
@@ -382,11 +348,15 @@ export class DynamoJobLedger implements JobLedger {
       { state: 'FAILED', error, finishedAt: now, ...(notified ? { notifiedAt: now } : {}) },
       {
         remove: notified ? ['openShard', 'openSince'] : [],
-        condition:
-          '#attemptId = :attemptId AND (#state = :sending OR (#state = :failed AND #error = :error))',
-        names: { '#attemptId': 'attemptId' },
+        // A retried call that already wrote this refusal is not an error.
+        ...whileAttemptIn(
+          messageId,
+          number,
+          attemptId,
+          ['SENDING'],
+          '(#state = :failed AND #error = :error)',
+        ),
         values: { ':attemptId': attemptId, ':sending': 'SENDING', ':failed': 'FAILED' },
-        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
       },
     );
   }
@@ -405,10 +375,7 @@ export class DynamoJobLedger implements JobLedger {
       {
         appendAttempt: retry.finished,
         remove: [...CURRENT_ATTEMPT_FIELDS],
-        condition: '#attemptId = :attemptId AND (#state = :sending OR #state = :queued)',
-        names: { '#attemptId': 'attemptId' },
-        values: { ':attemptId': attemptId, ':sending': 'SENDING', ':queued': 'QUEUED' },
-        conflict: () => `Job ${messageId}/${number} is not a live attempt ${attemptId}`,
+        ...whileAttemptIn(messageId, number, attemptId, ['SENDING', 'QUEUED']),
       },
     );
   }
@@ -419,8 +386,8 @@ export class DynamoJobLedger implements JobLedger {
     fromAttemptId: string,
     next: { attemptId: string; sendStartedAt: string },
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return held(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(messageId, number),
@@ -443,12 +410,8 @@ export class DynamoJobLedger implements JobLedger {
             ':one': 1,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async claimResend(
@@ -507,10 +470,7 @@ export class DynamoJobLedger implements JobLedger {
       { state: 'RETRY_DUE', dueAt: deferral.dueAt, deferredBecause: deferral.reason },
       {
         decrementAttempt: true,
-        condition: '#attemptId = :attemptId AND #state = :sending',
-        names: { '#attemptId': 'attemptId' },
-        values: { ':attemptId': attemptId, ':sending': 'SENDING' },
-        conflict: () => `Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`,
+        ...whileAttemptIn(messageId, number, attemptId, ['SENDING']),
       },
     );
   }
@@ -577,26 +537,16 @@ export class DynamoJobLedger implements JobLedger {
     job: { messageId: string; number: string; attemptId?: string },
   ): Promise<{ messageId: string; number: string; attemptId?: string }> {
     const now = this.clock.now();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...faxClaimKey(faxId),
-            faxId,
-            messageId: job.messageId,
-            number: job.number,
-            ...(job.attemptId ? { attemptId: job.attemptId } : {}),
-            claimedAt: now.toISOString(),
-            expiresAt: Math.floor(now.getTime() / 1000) + this.claimRetentionSeconds,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return job;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    const wrote = await this.putIfAbsent({
+      ...faxClaimKey(faxId),
+      faxId,
+      messageId: job.messageId,
+      number: job.number,
+      ...(job.attemptId ? { attemptId: job.attemptId } : {}),
+      claimedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + this.claimRetentionSeconds,
+    });
+    if (wrote) return job;
     const holder = await this.get(faxClaimKey(faxId));
     if (!holder) throw new ConflictError(`Claim of fax ${faxId} vanished while claiming it`);
     return {
@@ -619,8 +569,8 @@ export class DynamoJobLedger implements JobLedger {
     const attemptValues = attemptId ? { ':attemptId': attemptId } : {};
     const sameFaxOrNone = `(attribute_not_exists(#faxId) OR #faxId = :faxId)${ofAttempt}`;
     // A settled ambiguous send becomes QUEUED; a job already past SENDING only gains the fax id.
-    try {
-      await this.update(
+    const settled = await held(
+      this.update(
         key,
         { state: 'QUEUED', faxId, faxFoundAt: at },
         {
@@ -628,13 +578,11 @@ export class DynamoJobLedger implements JobLedger {
           values: { ':sending': 'SENDING', ...attemptValues },
           ...(attemptId ? { names: { '#attemptId': 'attemptId' } } : {}),
         },
-      );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
-    try {
-      await this.client.send(
+      ),
+    );
+    if (settled) return;
+    const attached = await held(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -654,11 +602,9 @@ export class DynamoJobLedger implements JobLedger {
             ...attemptValues,
           },
         }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+      ),
+    );
+    if (attached) return;
     const job = await this.getJob(messageId, number);
     throw new ConflictError(
       job
@@ -745,6 +691,19 @@ export class DynamoJobLedger implements JobLedger {
     throw new FaxgateError('Query did not finish within 10,000 pages');
   }
 
+  /** Writes the item unless one with its key exists; false when one did. */
+  private putIfAbsent(item: Item): Promise<boolean> {
+    return held(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
   /**
    * A conditional UpdateItem. `#state` and `#<field>` names are provided; a failed condition
    * becomes a ConflictError when `conflict` is given, else the SDK's error is rethrown.
@@ -823,4 +782,30 @@ export class DynamoJobLedger implements JobLedger {
       throw error;
     }
   }
+}
+
+/**
+ * The condition of a write that belongs to one attempt: the job still carries `attemptId` and is in
+ * one of `states` (or matches `orElse`); otherwise another attempt moved it on, a ConflictError.
+ */
+function whileAttemptIn(
+  messageId: string,
+  number: string,
+  attemptId: string,
+  states: readonly ('SENDING' | 'QUEUED')[],
+  orElse?: string,
+) {
+  const alternatives = [
+    ...states.map((state) => `#state = :${state.toLowerCase()}`),
+    ...(orElse ? [orElse] : []),
+  ];
+  return {
+    condition: `#attemptId = :attemptId AND (${alternatives.join(' OR ')})`,
+    names: { '#attemptId': 'attemptId' },
+    values: {
+      ':attemptId': attemptId,
+      ...Object.fromEntries(states.map((state) => [`:${state.toLowerCase()}`, state])),
+    },
+    conflict: () => `Job ${messageId}/${number} is not attempt ${attemptId} in state ${states.join(' or ')}`,
+  };
 }

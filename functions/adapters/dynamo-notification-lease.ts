@@ -7,7 +7,7 @@
 
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationLease } from '../ports.ts';
-import { isConditionalCheckFailed } from './dynamo-conditions.ts';
+import { held, isConditionalCheckFailed } from './dynamo-conditions.ts';
 
 /** Lease items are only needed while a job is open; a day later TTL removes them. */
 const LEASE_RETENTION_SECONDS = 86_400;
@@ -28,8 +28,8 @@ export class DynamoNotificationLease implements NotificationLease {
     now: Date,
     until: Date,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return held(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -44,11 +44,7 @@ export class DynamoNotificationLease implements NotificationLease {
           ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
           ExpressionAttributeValues: { ':now': now.toISOString(), ':holder': holder },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

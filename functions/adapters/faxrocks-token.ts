@@ -21,9 +21,15 @@ export class TokenMalformedError extends FaxgateError {}
  * Caches one read; concurrent callers share the read in flight; a failed read is not cached.
  * Several calls that hit a 401 together refresh with one read, not one each.
  */
-abstract class CachedTokenSource implements TokenSource {
+class CachedTokenSource implements TokenSource {
   #current: Promise<string> | undefined;
   #refreshing: Promise<string> | undefined;
+
+  /** `where` names the parameter or secret in errors; `read` fetches its raw value. */
+  constructor(
+    protected readonly where: string,
+    private readonly read: () => Promise<string | undefined>,
+  ) {}
 
   get(): Promise<string> {
     this.#current ??= this.#load();
@@ -43,15 +49,12 @@ abstract class CachedTokenSource implements TokenSource {
   }
 
   #load(): Promise<string> {
-    const loading = this.read().then(tokenFrom(this.describe()));
+    const loading = this.read().then(tokenFrom(this.where));
     loading.catch(() => {
       if (this.#current === loading) this.#current = undefined;
     });
     return loading;
   }
-
-  protected abstract read(): Promise<string | undefined>;
-  protected abstract describe(): string;
 }
 
 function tokenFrom(where: string) {
@@ -63,33 +66,27 @@ function tokenFrom(where: string) {
   };
 }
 
+/** The SDK call, its failure named (the where, the SDK's error name) but never its message. */
+async function readFrom<T>(where: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new TokenUnavailableError(`cannot read the faxrocks token from ${where}: ${errorName(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /** An SSM Parameter Store SecureString (GetParameter WithDecryption). */
 export class SsmParameterTokenSource extends CachedTokenSource {
-  readonly #client: SSMClient;
-  readonly #name: string;
-
   constructor(client: SSMClient, parameterName: string) {
-    super();
-    this.#client = client;
-    this.#name = parameterName;
-  }
-
-  protected async read(): Promise<string | undefined> {
-    try {
-      const out = await this.#client.send(
-        new GetParameterCommand({ Name: this.#name, WithDecryption: true }),
+    const where = `SSM parameter ${parameterName}`;
+    super(where, async () => {
+      const out = await readFrom(where, () =>
+        client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true })),
       );
       return out.Parameter?.Value;
-    } catch (error) {
-      throw new TokenUnavailableError(
-        `cannot read the faxrocks token from SSM parameter ${this.#name}: ${errorName(error)}`,
-        { cause: error },
-      );
-    }
-  }
-
-  protected describe(): string {
-    return `SSM parameter ${this.#name}`;
+    });
   }
 }
 
@@ -98,47 +95,29 @@ export class SsmParameterTokenSource extends CachedTokenSource {
  * `token` field (what the console's key/value editor produces).
  */
 export class SecretsManagerTokenSource extends CachedTokenSource {
-  readonly #client: SecretsManagerClient;
-  readonly #secretId: string;
-
   constructor(client: SecretsManagerClient, secretId: string) {
-    super();
-    this.#client = client;
-    this.#secretId = secretId;
+    const where = `secret ${secretId}`;
+    super(where, async () => {
+      const out = await readFrom(where, () => client.send(new GetSecretValueCommand({ SecretId: secretId })));
+      const secret = out.SecretString;
+      return secret?.trimStart().startsWith('{') ? tokenField(where, secret) : secret;
+    });
   }
+}
 
-  protected async read(): Promise<string | undefined> {
-    let secret: string | undefined;
-    try {
-      const out = await this.#client.send(new GetSecretValueCommand({ SecretId: this.#secretId }));
-      secret = out.SecretString;
-    } catch (error) {
-      throw new TokenUnavailableError(
-        `cannot read the faxrocks token from secret ${this.#secretId}: ${errorName(error)}`,
-        { cause: error },
-      );
-    }
-    return secret?.trimStart().startsWith('{') ? this.#fromJson(secret) : secret;
+function tokenField(where: string, secret: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secret);
+  } catch {
+    // Not echoing the parse error: its message quotes the secret.
+    throw new TokenMalformedError(`${where} starts with "{" but is not valid JSON`);
   }
-
-  #fromJson(secret: string): string {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(secret);
-    } catch {
-      // Not echoing the parse error: its message quotes the secret.
-      throw new TokenMalformedError(`${this.describe()} starts with "{" but is not valid JSON`);
-    }
-    const token = (parsed as { token?: unknown } | null)?.token;
-    if (typeof token !== 'string') {
-      throw new TokenMalformedError(`${this.describe()} is JSON without a string "token" field`);
-    }
-    return token;
+  const token = (parsed as { token?: unknown } | null)?.token;
+  if (typeof token !== 'string') {
+    throw new TokenMalformedError(`${where} is JSON without a string "token" field`);
   }
-
-  protected describe(): string {
-    return `secret ${this.#secretId}`;
-  }
+  return token;
 }
 
 // The SDK's error name (ParameterNotFound, AccessDeniedException, ...) says what went wrong; its

@@ -18,7 +18,7 @@ import {
   type TiffPage,
   unsupportedFormatOf,
 } from './image-formats.ts';
-import { addJpegPage, addPngPage, addTiffPages, type PageSize } from './image-pages.ts';
+import { addPicturePage, addTiffPages, type PageSize } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 
 export interface PdfFile {
@@ -339,10 +339,8 @@ async function mergeIntoOne(files: Measured[], pageSize: PageSize): Promise<Uint
     if (m.kind === 'pdf') {
       const pages = await merged.copyPages(m.doc, m.doc.getPageIndices());
       for (const page of pages) merged.addPage(page);
-    } else if (m.kind === 'jpeg') {
-      await addJpegPage(merged, m.file.bytes, m.size, pageSize);
-    } else if (m.kind === 'png') {
-      await addPngPage(merged, m.file.bytes, m.size, pageSize);
+    } else if (m.kind === 'jpeg' || m.kind === 'png') {
+      await addPicturePage(merged, m.kind, m.file.bytes, m.size, pageSize);
     } else {
       addTiffPages(merged, m.file.bytes, m.tiff, pageSize);
     }

@@ -100,23 +100,15 @@ function addPictureAsPage(doc: PDFDocument, size: ImageSize, bands: Band[], page
   return page;
 }
 
-export async function addJpegPage(
+/** A JPEG or PNG as one page: embedded as it is (JPEG) or as the library decodes it (PNG). */
+export async function addPicturePage(
   doc: PDFDocument,
+  kind: 'jpeg' | 'png',
   bytes: Uint8Array,
   size: ImageSize,
   pageSize: PageSize,
 ): Promise<void> {
-  const image = await doc.embedJpg(bytes);
-  addPictureAsPage(doc, size, [{ ref: image.ref, firstRow: 0, rows: size.height }], pageSize);
-}
-
-export async function addPngPage(
-  doc: PDFDocument,
-  bytes: Uint8Array,
-  size: ImageSize,
-  pageSize: PageSize,
-): Promise<void> {
-  const image = await doc.embedPng(bytes);
+  const image = kind === 'jpeg' ? await doc.embedJpg(bytes) : await doc.embedPng(bytes);
   addPictureAsPage(doc, size, [{ ref: image.ref, firstRow: 0, rows: size.height }], pageSize);
 }
 

@@ -5,46 +5,21 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
-import { documentClient } from '../adapters/document-client.ts';
-import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
-import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
-import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
-import { S3MailStore, S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
+import { S3MailStore } from '../adapters/s3-mail-store.ts';
 import { SqsMessageRetries } from '../adapters/sqs-message-retries.ts';
-import {
-  ConfigError,
-  type GatewayPolicy,
-  gatewayPolicyFromEnv,
-  optionalString,
-  requireString,
-} from '../config.ts';
+import { resourceNamesFromEnv } from '../config.ts';
+import { ConfigError } from '../errors.ts';
 import type { InboundBatchDeps } from '../inbound/inbound-batch.ts';
 import type { InboundDeps } from '../inbound/process-mail.ts';
-import {
-  type Clock,
-  type DailyUsage,
-  type FaxApi,
-  type JobLedger,
-  type Log,
-  type Mailer,
-  type MailStore,
-  type MessageRetries,
-  type MetricsSink,
-  type PreparedDocuments,
-  type SenderList,
-  systemClock,
-} from '../ports.ts';
+import type { MessageRetries } from '../ports.ts';
+import { type Env, type SharedSettings, sharedDeps, sharedSettingsFromEnv } from './shared-deps.ts';
 
 export type { InboundBatchDeps, InboundDeps };
 
 /** The inbound function's configuration (the local runtime's LocalConfig is one too). */
-export interface InboundSettings {
-  policy: GatewayPolicy;
-  jobsTable: string;
+export interface InboundSettings extends SharedSettings {
   sendersTable: string;
-  /** The mail bucket, where documents for later attempts are kept (MAIL_BUCKET). */
-  bucket?: string;
   /** The inbound queue's receives before a dead letter (INBOUND_MAX_RECEIVE_COUNT): the last gives up. */
   maxReceiveCount?: number;
   /** The inbound queue's URL (INBOUND_QUEUE_URL); without it each record's eventSourceARN names it. */
@@ -59,49 +34,27 @@ export interface InboundClients extends FunctionClients {
   retries?: MessageRetries;
 }
 
-type Env = Record<string, string | undefined>;
-
-/**
- * FAX_DOMAIN and the policy variables, JOBS_TABLE, SENDERS_TABLE, MAIL_BUCKET, INBOUND_MAX_RECEIVE_COUNT,
- * INBOUND_QUEUE_URL. Throws ConfigError naming what is wrong.
- */
+/** The shared settings, SENDERS_TABLE and the queue's. Throws ConfigError naming what is wrong. */
 export function inboundSettingsFromEnv(env: Env = process.env): InboundSettings {
-  const bucket = optionalString(env, 'MAIL_BUCKET');
-  const queueUrl = optionalString(env, 'INBOUND_QUEUE_URL');
-  const receives = optionalString(env, 'INBOUND_MAX_RECEIVE_COUNT');
-  const maxReceiveCount = receives === undefined ? undefined : Number(receives);
-  if (maxReceiveCount !== undefined && !(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1)) {
-    throw new ConfigError(`INBOUND_MAX_RECEIVE_COUNT must be a whole number of 1 or more, not "${receives}"`);
-  }
+  const { sendersTable, maxReceiveCount, queueUrl } = resourceNamesFromEnv(env);
+  if (!sendersTable) throw new ConfigError('SENDERS_TABLE must be set');
   return {
-    policy: gatewayPolicyFromEnv(env),
-    jobsTable: requireString(env, 'JOBS_TABLE'),
-    sendersTable: requireString(env, 'SENDERS_TABLE'),
-    ...(bucket ? { bucket } : {}),
+    ...sharedSettingsFromEnv(env),
+    sendersTable,
     ...(maxReceiveCount !== undefined ? { maxReceiveCount } : {}),
     ...(queueUrl ? { queueUrl } : {}),
   };
 }
 
 export function buildInboundDeps(settings: InboundSettings, clients: InboundClients): InboundBatchDeps {
-  const { policy, jobsTable, sendersTable, bucket } = settings;
-  const { log, metrics, mailer } = clients;
-  const clock = clients.clock ?? systemClock;
-  const documents = documentClient(clients.dynamo);
+  const { documentClient, ...shared } = sharedDeps(settings, clients);
   const retries =
     clients.retries ?? (clients.sqs ? new SqsMessageRetries(clients.sqs, settings.queueUrl) : undefined);
   return {
+    ...shared,
     mailStore: new S3MailStore(clients.s3),
-    ...(bucket ? { documents: new S3PreparedDocuments(clients.s3, bucket) } : {}),
-    senders: new DynamoSenderList(documents, sendersTable),
-    ledger: new DynamoJobLedger(documents, jobsTable, { clock, claimRetentionDays: policy.jobRetentionDays }),
-    faxApi: new FaxrocksClient({ ...clients.faxrocks, log }),
-    mailer,
-    policy,
-    clock,
-    log,
-    metrics,
-    usage: new DynamoDailyUsage(documents, jobsTable),
+    senders: new DynamoSenderList(documentClient, settings.sendersTable),
+    policy: settings.policy,
     ...(retries ? { retries } : {}),
     ...(settings.maxReceiveCount !== undefined ? { maxReceiveCount: settings.maxReceiveCount } : {}),
   };

@@ -1,7 +1,6 @@
 // Lambda edge for the inbound queue: build the dependencies once per container, hand each batch to
 // the use case, report partial batch failures.
 
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
@@ -9,17 +8,13 @@ import { warmDocumentWorkers } from '../inbound/document-budget.ts';
 import { handleInboundBatch } from '../inbound/inbound-batch.ts';
 import { buildInboundDeps, type InboundBatchDeps, inboundSettingsFromEnv } from './inbound-deps.ts';
 
-type Env = Record<string, string | undefined>;
-
 /** The deployed function's dependencies, from its environment and the AWS clients. */
 export function deployedInboundDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides & { s3?: S3Client; sqs?: SQSClient } = {},
+  env = process.env,
+  overrides: DeployedClientOverrides & { sqs?: SQSClient } = {},
 ): InboundBatchDeps {
-  const settings = inboundSettingsFromEnv(env);
-  return buildInboundDeps(settings, {
+  return buildInboundDeps(inboundSettingsFromEnv(env), {
     ...deployedClients(env, 'faxgate-inbound', overrides),
-    s3: overrides.s3 ?? new S3Client({}),
     sqs: overrides.sqs ?? new SQSClient({}),
   });
 }

@@ -8,15 +8,13 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import { gatewayPolicyFromEnv } from '../config.ts';
 import { type ResendDeps, type ResendRequest, type ResendResult, resendJob } from '../delivery/resend-job.ts';
+import { ConfigError } from '../errors.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
 import { buildPollerDeps, pollerSettingsFromEnv, resendDepsFrom } from './status-poller-deps.ts';
-
-type Env = Record<string, string | undefined>;
 
 /**
  * The deployed function's dependencies from its environment: JOBS_TABLE, FAX_DOMAIN (and
@@ -24,15 +22,11 @@ type Env = Record<string, string | undefined>;
  * poller policy variables, and SES_CONFIGURATION_SET (optional). Throws ConfigError naming what is
  * missing. Tests may hand in loopback clients.
  */
-export function deployedPollerDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
-): PollerDeps {
-  const settings = pollerSettingsFromEnv(env);
-  return buildPollerDeps(settings, {
-    ...deployedClients(env, 'faxgate-status-poller', overrides),
-    s3: overrides.s3 ?? new S3Client({}),
-  });
+export function deployedPollerDeps(env = process.env, overrides: DeployedClientOverrides = {}): PollerDeps {
+  return buildPollerDeps(
+    pollerSettingsFromEnv(env),
+    deployedClients(env, 'faxgate-status-poller', overrides),
+  );
 }
 
 /**
@@ -69,7 +63,7 @@ export function createPollerHandler(
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ) => {
     if (isResendEvent(event)) {
-      if (!buildResend) throw new Error('this poller takes no resend requests');
+      if (!buildResend) throw new ConfigError('this poller takes no resend requests');
       resendDeps ??= buildResend();
       try {
         return { resend: await resendJob(resendDeps, event.faxgateResend) };
@@ -92,10 +86,7 @@ export function createPollerHandler(
 }
 
 /** The resend's dependencies from the same environment (its own clients, made on first use). */
-export function deployedResendDeps(
-  env: Env = process.env,
-  overrides: DeployedClientOverrides & { s3?: S3Client } = {},
-): ResendDeps {
+export function deployedResendDeps(env = process.env, overrides: DeployedClientOverrides = {}): ResendDeps {
   return resendDepsFrom(deployedPollerDeps(env, overrides), gatewayPolicyFromEnv(env));
 }
 

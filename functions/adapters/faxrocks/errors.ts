@@ -6,15 +6,7 @@
 import { FaxgateError, ProviderUnavailableError } from '../../errors.ts';
 
 /** A failure that is no port error: an answer that is not what the API page promises, an unreadable token. */
-export class FaxrocksError extends FaxgateError {
-  /** The HTTP status, when an answer arrived. */
-  readonly status?: number;
-
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    if (options.status !== undefined) this.status = options.status;
-  }
-}
+export class FaxrocksError extends FaxgateError {}
 
 /** An answer that is not what the API page promises (missing field, wrong type, not a PDF). */
 export class FaxrocksResponseError extends FaxrocksError {}
