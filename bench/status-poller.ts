@@ -4,15 +4,19 @@
 // later one (every job holding its fax), beside the floor of reading the same pages with
 // the client alone and beside a naive poller that reads the whole history. The job ledger is the
 // in-memory one, so the time is the poller's and the HTTP's, not an emulator's. Then the matching
-// step alone at 1,000 and 10,000 jobs, to show its n log n growth.
+// step alone at 1,000 and 10,000 jobs, to show its n log n growth. And polls with attempts in play
+// (issue 12): a share of the jobs waiting to be re-dialled (some due now, so those polls also send),
+// ambiguous sends found in /faxes and ambiguous sends proven never created: still the fewest /faxes
+// requests per poll.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import type { FaxJob } from '../functions/domain/fax-job.ts';
 import { matchFaxesToJobs } from '../functions/domain/fax-matching.ts';
-import type { FaxRecord } from '../functions/ports.ts';
-import { pollFaxStatuses } from '../functions/status-poller/poll-fax-statuses.ts';
+import type { FaxRecord, PreparedDocuments } from '../functions/ports.ts';
+import { type PollerDeps, pollFaxStatuses } from '../functions/status-poller/poll-fax-statuses.ts';
+import { testFaxPdf } from '../local/test-fax-pdf.ts';
 import { startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
 import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';
 import { CountingMailer, MemoryJobLedger } from './in-memory-ports.ts';
@@ -49,6 +53,8 @@ export interface PollerResult {
   floorMs: number;
   ratio: number;
   naiveListMs: number;
+  /** Consecutive polls with attempts in play: GET /faxes and POST /send requests of each. */
+  attempts: AttemptsInPlay;
   /** Median ms per match, and ns per n log2 n (flat when the growth is n log n). */
   matching: { jobs: number; faxes: number; medianMs: number; nsPerNLogN: number }[];
   /** Time growth from the smallest to the largest size, and what n log n predicts. */
@@ -58,6 +64,18 @@ export interface PollerResult {
 /** A valid Berlin number per index (never one of the sandbox's test numbers, which end in 60x). */
 function numberFor(index: number): string {
   return `+4930${String(20_000_000 + index)}`;
+}
+
+export interface AttemptsInPlay {
+  /** How the open jobs stood before the first of these polls. */
+  jobs: {
+    queued: number;
+    retryDueNow: number;
+    retryDueLater: number;
+    ambiguousFound: number;
+    ambiguousAbsent: number;
+  };
+  polls: { faxesRequests: number; fewestPossible: number; sends: number; retriesScheduled: number }[];
 }
 
 function openJob(index: number, sendStartedAt: number): FaxJob {
@@ -157,6 +175,8 @@ export async function measureStatusPoller(options: PollerOptions): Promise<Polle
     );
     const naiveRequests = (sandbox.stats.requests['GET /faxes'] ?? 0) / naiveTimes.length;
 
+    const attempts = await pollsWithAttemptsInPlay(sandbox, client, jobs, faxIds, pageSize);
+
     const pollMs = median(pollTimes);
     const floorMs = median(floorTimes);
     const steadyMs = median(steadyTimes);
@@ -184,6 +204,7 @@ export async function measureStatusPoller(options: PollerOptions): Promise<Polle
         ratio: round(steadyMs / steadyFloorMs, 2),
       },
       naiveListMs: round(median(naiveTimes)),
+      attempts,
       matching: matching.map((m) => ({
         ...m,
         medianMs: round(m.medianMs, 2),
@@ -201,6 +222,124 @@ export async function measureStatusPoller(options: PollerOptions): Promise<Polle
   } finally {
     await sandbox.close();
   }
+}
+
+const ATTEMPTS_POLICY: PollerDeps['policy'] = {
+  clockSkewSeconds: 120,
+  unknownSendAfterMinutes: 30,
+  pendingTimeoutMinutes: 24 * 60,
+  pageSize: 1000,
+  maxPages: 20,
+  settleWindowMinutes: 10,
+  resendAmbiguous: true,
+  redial: {
+    busyMinutes: [5, 5, 15, 40],
+    noAnswerMinutes: [5, 30],
+    brokenOffMinutes: [2, 10],
+    maxAttempts: 6,
+    windowMinutes: 180,
+  },
+};
+
+/**
+ * Three polls in a row over the same jobs, one in twenty of each kind: a busy fax's re-dial due now
+ * (sent by the first poll, followed by the next), one due in half an hour, an ambiguous send whose
+ * fax is in /faxes, and one that never reached faxrocks (its number has no fax). Each poll still
+ * reads only the pages back to the oldest followed send.
+ */
+async function pollsWithAttemptsInPlay(
+  sandbox: Awaited<ReturnType<typeof startFaxrocksSandbox>>,
+  client: FaxrocksClient,
+  jobs: FaxJob[],
+  faxIds: string[],
+  pageSize: number,
+): Promise<AttemptsInPlay> {
+  const now = Date.now();
+  const ledger = new MemoryJobLedger();
+  const document = await testFaxPdf();
+  const documents: PreparedDocuments = { keep: async () => undefined, get: async () => document };
+  const counts = { queued: 0, retryDueNow: 0, retryDueLater: 0, ambiguousFound: 0, ambiguousAbsent: 0 };
+  for (const [i, job] of jobs.entries()) {
+    const faxId = faxIds[i] as string;
+    const failedBusy = {
+      attempt: 1,
+      attemptId: job.attemptId,
+      cause: 'first' as const,
+      startedAt: job.sendStartedAt,
+      sendAnswer: 'queued' as const,
+      faxId,
+      outcome: 'failed' as const,
+      error: 'Busy',
+      endedAt: job.sendStartedAt,
+    };
+    const base = { ...job, firstSentAt: job.sendStartedAt, attempt: 1 };
+    switch (i % 20) {
+      case 0:
+      case 1: {
+        const dueAt = new Date(i % 20 === 0 ? now - 60_000 : now + 30 * 60_000).toISOString();
+        ledger.seedJob({
+          ...base,
+          state: 'RETRY_DUE',
+          queuedAt: undefined,
+          dueAt,
+          retryCause: 'busy',
+          attempts: [failedBusy],
+          attemptId: `${job.attemptId}-next`,
+        });
+        if (i % 20 === 0) counts.retryDueNow++;
+        else counts.retryDueLater++;
+        break;
+      }
+      case 2:
+        ledger.seedJob({
+          ...base,
+          state: 'SENDING',
+          queuedAt: undefined,
+          outcomeUnknown: 'faxrocks /send answered 500',
+        });
+        counts.ambiguousFound++;
+        break;
+      case 3:
+        // A number no fax was ever created for: it stays absent from every read.
+        ledger.seedJob({
+          ...base,
+          number: `+4930${String(30_000_000 + i)}`,
+          state: 'SENDING',
+          queuedAt: undefined,
+          outcomeUnknown: 'faxrocks /send answered 500',
+        });
+        counts.ambiguousAbsent++;
+        break;
+      default:
+        ledger.seedJob({ ...base, faxId });
+        counts.queued++;
+    }
+  }
+  const polls: AttemptsInPlay['polls'] = [];
+  const oldest = Math.min(...jobs.map((job) => Date.parse(job.sendStartedAt))) - 120_000;
+  for (let poll = 0; poll < 3; poll++) {
+    const listedSince = sandbox.faxes().filter((f) => Date.parse(f.created_at) >= oldest).length;
+    sandbox.stats.reset();
+    const report = await pollFaxStatuses({
+      ledger,
+      faxApi: client,
+      mailer: new CountingMailer(),
+      policy: { ...ATTEMPTS_POLICY, pageSize },
+      replyFrom: 'fax@fax.bench.example',
+      clock: { now: () => new Date() },
+      log: silentLog,
+      metrics: new CountingMetrics(),
+      documents,
+    });
+    polls.push({
+      faxesRequests: sandbox.stats.requests['GET /faxes'] ?? 0,
+      // Every fax since the oldest followed send, and one older to know the read reached back.
+      fewestPossible: Math.ceil((listedSince + 1) / pageSize),
+      sends: sandbox.stats.requests['POST /send'] ?? 0,
+      retriesScheduled: report.retriesScheduled,
+    });
+  }
+  return { jobs: counts, polls };
 }
 
 /** A full garbage collection, through V8's gc() made reachable at run time (no node flag needed). */

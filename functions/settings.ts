@@ -523,7 +523,7 @@ export const gatewaySettings = settingGroup({
       kind: whole(1, 5760),
       env: 'GIVE_UP_AFTER_MINUTES',
       default: 120,
-      doc: 'A mail faxrocks will not take (429, 5xx before anything was sent, unreachable) is retried with backoff, honouring `Retry-After`, for this long after it was first received; then it is recorded `FAILED` and the sender told that nothing was faxed and sending again is safe',
+      doc: 'A mail faxrocks will not take (429, token refused, unreachable) is retried with backoff, honouring `Retry-After`, for this long after it was first received; then it is recorded `FAILED` and the sender told that nothing was faxed and sending again is safe',
     },
     redialBusyMinutes: {
       kind: minutesList,

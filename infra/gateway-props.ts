@@ -157,7 +157,7 @@ export const deploySettings = settingGroup({
     maxReceiveCount: {
       kind: whole(2, 100),
       default: 30,
-      doc: 'Receipts of a queue message before it moves to the dead-letter queue; the inbound function backs off between them (5 s doubling to 15 min) and gives the mail up on the last, so they must cover `giveUpAfterMinutes` (30 cover about 5 hours)',
+      doc: 'Receipts of a queue message before it moves to the dead-letter queue; the inbound function backs off between them (5 s doubling to 15 min), so they must cover `giveUpAfterMinutes`, after which it gives the mail up (30 cover about 5 hours)',
     },
     pollMinutes: {
       kind: whole(1, 60),

@@ -140,9 +140,9 @@ export const localSettings = settingGroup({
     queueMaxReceiveCount: {
       kind: whole(1, 1000),
       env: 'FAXGATE_QUEUE_MAX_RECEIVE_COUNT',
-      // As on AWS: the handler spreads its tries over GIVE_UP_AFTER_MINUTES, and gives up on the last.
+      // As on AWS: enough receives, with the handler's backoff, to reach GIVE_UP_AFTER_MINUTES.
       default: 30,
-      doc: 'Receives before a record becomes a dead letter (the handler gives a mail up, with a reply, on its last receive or after `GIVE_UP_AFTER_MINUTES`)',
+      doc: 'Receives before a record becomes a dead letter; the handler backs off between them and gives a mail up, with a reply, after `GIVE_UP_AFTER_MINUTES` (30 cover about 5 hours)',
     },
     inboundConcurrency: {
       kind: whole(1, 64),

@@ -52,7 +52,7 @@ export function banner(gateway: LocalGateway): string {
     `  DynamoDB       ${gateway.dynamodbEndpoint}  tables ${c.jobsTable}, ${c.sendersTable}`,
     `  faxrocks API   ${faxrocks}`,
     `  Outbox         ${shown(gateway.outboxDir)}/  replies as .eml${c.smtpRelay ? `, relayed to ${c.smtpRelay.host}` : ''}`,
-    `  Dead letters   ${shown(gateway.deadLetterDir)}/  after ${c.queue.maxReceiveCount} failed attempts`,
+    `  Dead letters   ${shown(gateway.deadLetterDir)}/  after ${c.queue.maxReceiveCount} failed receives, when a mail cannot give up`,
     `  Status poll    every ${c.pollSeconds} s`,
     `  Data folder    ${shown(c.dataDir)}/`,
     '',

@@ -148,7 +148,8 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
     const sandbox = gateway.sandbox;
     if (!sandbox) throw new Error('the sandbox runs');
     const number = SANDBOX_TEST_NUMBERS.busyOnce;
-    // faxrocks throttles both receives: the queue retries once, then dead-letters the mail.
+    // faxrocks throttles both receives, long before GIVE_UP_AFTER_MINUTES: the queue retries once,
+    // then dead-letters the mail (two receives cannot cover the give-up time).
     sandbox.faults.rateLimit = { count: 2, retryAfterSeconds: 0 };
     const sesId = await mail('Alice <alice@example.com>', number, '<retried@example.com>');
     const letter = await eventually(async () => {
@@ -166,9 +167,9 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
     const first = job.attempts?.[0];
     expectInOrder(show.out, [
       /received \(SES message id/,
-      /processing failed \(receive 1\), the queue retries it: TransientError: faxrocks did not take the fax/,
+      /processing failed \(receive 1\), the queue retries it: faxrocks answered 429 \(too many requests\)/,
       /processing failed \(receive 2\)/,
-      /dead-lettered: TransientError/,
+      /dead-lettered: faxrocks answered 429/,
       /redriven from the dead-letter queue/,
       /trusted: alice@example\.com is authenticated and on the senders list/,
       /\+493012345901: attempt 1 \(first\): POST \/send \(1 pages\), answered queued/,

@@ -35,6 +35,7 @@ import {
   type NewFaxJob,
 } from '../domain/fax-job.ts';
 import { jobReference } from '../domain/job-reference.ts';
+import { storedItem } from '../domain/record-limits.ts';
 import { ConflictError, FaxgateError } from '../errors.ts';
 import { type Clock, type JobLedger, type MailFailure, systemClock } from '../ports.ts';
 import { held, isConditionalCheckFailed } from './dynamo-conditions.ts';
@@ -146,7 +147,7 @@ export class DynamoJobLedger implements JobLedger {
 
   async openMail(mail: MailRecord): Promise<{ created: boolean; record: MailRecord }> {
     const wrote = await this.putIfAbsent({
-      ...withoutUndefined(mail),
+      ...storedItem(withoutUndefined(mail)),
       ...mailKey(mail.messageId),
       ref: jobReference(mail.messageId),
       receivedDay: mail.receivedAt.slice(0, 10),
@@ -214,7 +215,7 @@ export class DynamoJobLedger implements JobLedger {
   }
 
   async recordMailFailure(messageId: string, failure: MailFailure): Promise<void> {
-    const entry = withoutUndefined({ ...failure, error: failure.error.slice(0, 2000) });
+    const entry = storedItem(withoutUndefined(failure));
     const base = {
       TableName: this.tableName,
       Key: mailKey(messageId),
@@ -264,7 +265,7 @@ export class DynamoJobLedger implements JobLedger {
 
   async claimSend(job: NewFaxJob): Promise<boolean> {
     const item: Item = {
-      ...withoutUndefined(job),
+      ...storedItem(withoutUndefined(job)),
       ...jobKey(job.messageId, job.number),
       state: 'SENDING',
       attempt: 1,
@@ -727,13 +728,14 @@ export class DynamoJobLedger implements JobLedger {
       appendEarlierReport?: string;
     },
   ): Promise<void> {
-    const expression = updateExpression(fields, options.remove);
+    // Whatever a caller passes, an item stays far below DynamoDB's 400 KB (record-limits.ts).
+    const expression = updateExpression(storedItem(fields), options.remove);
     const extraSets: string[] = [];
     if (options.appendAttempt) {
       extraSets.push('#attempts = list_append(if_not_exists(#attempts, :noAttempts), :finished)');
       expression.names['#attempts'] = 'attempts';
       expression.values[':noAttempts'] = [];
-      expression.values[':finished'] = [withoutUndefined(options.appendAttempt)];
+      expression.values[':finished'] = [storedItem(withoutUndefined(options.appendAttempt))];
     }
     if (options.decrementAttempt) {
       extraSets.push('#attempt = if_not_exists(#attempt, :one) - :one');

@@ -2,8 +2,7 @@
 // up. A provider outage must not push mail into the dead letters within seconds: each failed try
 // waits longer (doubling from BASE_DELAY_SECONDS up to MAX_DELAY_SECONDS), never less than
 // faxrocks' Retry-After, and never past the give-up time. Once GIVE_UP_AFTER_MINUTES has passed
-// since the mail was first received, or on the queue's last receive, the mail gives up (recorded
-// FAILED, and the sender is told). The queue's receive count must cover the give-up time
+// since the mail was first received, the mail gives up (recorded FAILED, and the sender is told). The queue's receive count must cover the give-up time
 // (receivesToCover); the stack refuses to deploy one that does not.
 
 export const BASE_DELAY_SECONDS = 5;
@@ -22,9 +21,12 @@ export interface FailedTry {
   retryAfterSeconds?: number;
 }
 
-/** True when this failed try is the mail's last: its time is up, or the queue will not deliver it again. */
+/**
+ * True when this failed try is the mail's last: its time is up. A queue whose receives run out
+ * sooner (a receive count too small to cover the give-up time, which the stack refuses) dead-letters
+ * the mail first, with its cause.
+ */
 export function isLastTry(attempt: FailedTry): boolean {
-  if (attempt.maxReceiveCount !== undefined && attempt.receiveCount >= attempt.maxReceiveCount) return true;
   return secondsLeft(attempt) <= 0;
 }
 

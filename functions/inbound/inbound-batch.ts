@@ -3,9 +3,10 @@
 //
 // A failed message is not left to the queue's fixed receive count: it is given its own delay
 // (backoff, faxrocks' Retry-After; functions/domain/inbound-retries.ts) through MessageRetries, and
-// once GIVE_UP_AFTER_MINUTES has passed since the mail was first received, or on the queue's last
-// receive, the mail gives up: recorded FAILED with the cause, and its authenticated sender told that
-// nothing was faxed and sending again is safe (only when nothing of it was handed to faxrocks).
+// once GIVE_UP_AFTER_MINUTES has passed since the mail was first received, the mail gives up:
+// recorded FAILED with the cause, and its authenticated sender told that nothing was faxed and
+// sending again is safe (only when nothing of it was handed to faxrocks). A message the queue
+// dead-letters first keeps the cause (the mail record's lastError; the local queue's letter).
 
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { duration, type FailedTry, isLastTry, retryDelaySeconds } from '../domain/inbound-retries.ts';
@@ -18,7 +19,7 @@ import { giveUpOnStoredMail, messageIdOf, processStoredMail } from './process-ma
 export interface InboundBatchDeps extends InboundDeps {
   /** Each failed message's own retry delay; without it the queue's visibility timeout applies. */
   retries?: MessageRetries;
-  /** Receives before the queue dead-letters a message: the last one gives the mail up. */
+  /** Receives before the queue dead-letters a message (INBOUND_MAX_RECEIVE_COUNT). */
   maxReceiveCount?: number;
 }
 
@@ -69,8 +70,8 @@ export async function handleInboundBatch(event: SQSEvent, deps: InboundBatchDeps
 }
 
 /**
- * A failed message: noted on its mail record, then either given up (its time is up or this was its
- * last receive, and the give-up could be recorded and answered) or given its own retry delay.
+ * A failed message: noted on its mail record, then either given up (its time is up, and the give-up
+ * could be recorded and answered) or given its own retry delay.
  */
 async function afterFailure(
   deps: InboundBatchDeps,

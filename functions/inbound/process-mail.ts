@@ -21,6 +21,7 @@ import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
 import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
+import { storedReferences } from '../domain/record-limits.ts';
 import { redialPromise } from '../domain/redial-policy.ts';
 import { gaveUpReply } from '../domain/replies/gave-up.ts';
 import {
@@ -239,7 +240,11 @@ function decideTrust(mail: InboundMail, policy: InboundDeps['policy']): TrustDec
       sender,
       subject: mail.subject,
       originalMessageId: mail.messageIdHeader,
-      references: [...mail.references, ...(mail.messageIdHeader ? [mail.messageIdHeader] : [])],
+      // Bounded as stored (record-limits.ts), so every reply threads the same way.
+      references: storedReferences([
+        ...mail.references,
+        ...(mail.messageIdHeader ? [mail.messageIdHeader] : []),
+      ]),
       ...(silent ? { silent } : {}),
     },
   };
@@ -469,7 +474,13 @@ function estimatedCost(deps: InboundDeps, pages: number): number {
 function isSettled(record: MailRecord): boolean {
   // A mail that was answered (or dropped) is done; anything else is re-run, and the job claims
   // keep the re-run from faxing anything twice.
-  return record.outcome === 'DROPPED' || record.outcome === 'SKIPPED' || record.repliedAt !== undefined;
+  // A mail that gave up (FAILED) stays given up, answered or not: it must not fax after all.
+  return (
+    record.outcome === 'DROPPED' ||
+    record.outcome === 'SKIPPED' ||
+    record.outcome === 'FAILED' ||
+    record.repliedAt !== undefined
+  );
 }
 
 interface SendBatchInput {

@@ -491,7 +491,8 @@ describe('DynamoJobLedger open-jobs index', () => {
       newJob({
         messageId: `bulk-${String(i).padStart(3, '0')}`,
         sendStartedAt: `2026-11-28T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`,
-        subject: 'x'.repeat(8_000),
+        // 8 KB a job (a subject is kept to 1,000 characters; References to 20 ids of at most 998).
+        references: Array.from({ length: 8 }, (_, k) => `<${'x'.repeat(980)}${k}@example.com>`),
       }),
     );
     for (const job of many) await ledger.claimSend(job);

@@ -259,14 +259,17 @@ describe('giving up', () => {
     expect(faxesTo(number)).toHaveLength(0);
   });
 
-  it("on the queue's last receive, even before the time is up", async () => {
+  it("on the queue's last receive before the time is up: left to the dead letters with the cause", async () => {
     const number = freshNumber();
     const { id, key } = await storedMail([number]);
     sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
     const response = await handleInboundBatch(eventFor(key, 5), depsWith({ maxReceiveCount: 5 }));
-    expect(response.batchItemFailures).toEqual([]);
-    expect((await ledger.getMail(id))?.outcome).toBe('FAILED');
-    expect(mailer.sent.map((m) => m.subject)).toEqual(['Fax not sent: Contract']);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await ledger.getMail(id)).toMatchObject({
+      outcome: 'RECEIVED',
+      lastError: expect.stringMatching(/^faxrocks answered 429/),
+    });
+    expect(mailer.sent).toHaveLength(0);
   });
 
   it('an unreachable faxrocks is named as such', async () => {

@@ -8,6 +8,7 @@ import {
   headerBlockOverLimits,
   MAX_HEADER_BYTES,
   MAX_HEADER_LINES,
+  MAX_PART_HEADER_LINES,
 } from '../../functions/mail/header-limits.ts';
 import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
@@ -85,5 +86,28 @@ describe('header limits before parsing', () => {
     );
     const parsed = await parseInboundMail(raw);
     expect(parsed.parts.map((p) => p.contentType)).toEqual(['message/rfc822']);
+  });
+
+  it('drops a mail with 100,000 lines in one MIME part header without invoking the parser', async () => {
+    const ordinary = await buildSesMail({
+      from: 'alice@example.com',
+      to: '+4930123456@fax.example.com',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
+    const text = ordinary.toString('latin1');
+    const at = text.indexOf('Content-Type: application/pdf');
+    const hostile = Buffer.from(
+      `${text.slice(0, at)}${'X-A: a\r\n'.repeat(100_000)}${text.slice(at)}`,
+      'latin1',
+    );
+    const parse = vi.spyOn(PostalMime, 'parse');
+    await expect(parseInboundMail(hostile)).rejects.toThrow(
+      `a part's header block has more than ${MAX_PART_HEADER_LINES} lines`,
+    );
+    expect(parse).not.toHaveBeenCalled();
+    // The same mail without them, and one whose epilogue runs long, are read.
+    await expect(parseInboundMail(ordinary)).resolves.toMatchObject({ parts: [{ filename: 'a.pdf' }] });
+    const epilogue = Buffer.concat([ordinary, Buffer.from('epilogue line\r\n'.repeat(2000), 'latin1')]);
+    await expect(parseInboundMail(epilogue)).resolves.toMatchObject({ parts: [{ filename: 'a.pdf' }] });
   });
 });

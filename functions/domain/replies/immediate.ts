@@ -64,12 +64,28 @@ export type RejectionReason =
   /** The options at the end of the subject could not be read (or not be followed). */
   | { kind: 'options'; problems: OptionProblem[]; defaultTimeZone: string };
 
+/** Names or lines a reply lists at most; a mail with 3,000 attachments gets a count for the rest. */
+const LISTED_IN_REPLY = 20;
+
+/** The first entries of a list, and what to say about the rest. */
+function firstOf<T>(items: readonly T[]): { shown: T[]; rest: string | undefined } {
+  if (items.length <= LISTED_IN_REPLY) return { shown: [...items], rest: undefined };
+  const shown = items.slice(0, LISTED_IN_REPLY - 1);
+  return { shown, rest: `and ${(items.length - shown.length).toLocaleString('en-US')} more` };
+}
+
 function names(files: string[]): string {
-  return files.map((file) => shownFileName(file)).join(', ');
+  const { shown, rest } = firstOf(files);
+  return [...shown.map((file) => shownFileName(file)), ...(rest ? [rest] : [])].join(', ');
 }
 
 function recipientLine(r: RejectedRecipient): string {
   return `  ${shownText(r.recipient)}: ${shownText(r.detail)}`;
+}
+
+function recipientLines(recipients: RejectedRecipient[]): string[] {
+  const { shown, rest } = firstOf(recipients);
+  return [...shown.map(recipientLine), ...(rest ? [`  ${rest}`] : [])];
 }
 
 export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_REPLY_STYLE): ReplyText {
@@ -135,7 +151,7 @@ export function queuedReply(summary: QueuedSummary, style: ReplyStyle = DEFAULT_
 
   if (summary.rejectedRecipients.length > 0) {
     lines.push('', 'These recipients are not fax numbers faxgate can dial, so nothing was sent to them:', '');
-    for (const r of summary.rejectedRecipients) lines.push(recipientLine(r));
+    lines.push(...recipientLines(summary.rejectedRecipients));
   }
 
   const pagesOf = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
@@ -225,7 +241,7 @@ function rejectionBody(reason: RejectionReason): string {
         `Write the fax number in international form as the address, for example +4930123456@${reason.faxDomain}`,
       ];
       if (reason.rejectedRecipients.length > 0) {
-        lines.push('', 'What was wrong:', ...reason.rejectedRecipients.map(recipientLine));
+        lines.push('', 'What was wrong:', ...recipientLines(reason.rejectedRecipients));
       }
       return lines.join('\n');
     }
