@@ -41,6 +41,8 @@ export interface CliOptions {
   aws?: AwsClientSettings;
   /** The doctor's DNS servers and time limits (tests use a loopback DNS server). */
   doctor?: DoctorOptions;
+  /** Parses the arguments as the command would, and stops before acting (the README's examples). */
+  parseOnly?: boolean;
 }
 
 const version = (
@@ -96,7 +98,7 @@ function buildProgram(io: CliIo, options: CliOptions, result: { code: number }):
   let current = 'faxgate';
   const context = (command: Command): CliContext => cliContext(io, aws, targetOf(command.opts()));
   const run = (work: () => Promise<number>) => async () => {
-    result.code = await work();
+    result.code = options.parseOnly ? exitCodes.ok : await work();
   };
   program
     .description('Admin commands for the faxgate email-to-fax gateway.')

@@ -223,7 +223,7 @@ describe('faxgate doctor --stack', () => {
       : jsonError('com.amazonaws.sqs#InvalidAction', request.action);
 
   beforeAll(async () => {
-    sandbox = await startFaxrocksSandbox({ token: 'sandbox-token' });
+    sandbox = await startFaxrocksSandbox({ port: 0, token: 'sandbox-token' });
     dns = await startDnsStandIn();
     dns.mx.set(domain, [{ exchange: `inbound-smtp.${region}.amazonaws.com`, preference: 10 }]);
     const outputs = {

@@ -144,7 +144,10 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
     return mails.filter((m) => m.inReplyTo === originalId && !/queued/i.test(m.subject ?? ''));
   }
 
-  it('shows every step of a mail that was dead-lettered, redriven and re-dialled', async () => {
+  // The queue's own retry delays (faxrocks' Retry-After, backoff) take some seconds before the dead letter.
+  it('shows every step of a mail that was dead-lettered, redriven and re-dialled', {
+    timeout: 120_000,
+  }, async () => {
     const sandbox = gateway.sandbox;
     if (!sandbox) throw new Error('the sandbox runs');
     const number = SANDBOX_TEST_NUMBERS.busyOnce;
