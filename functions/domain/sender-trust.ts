@@ -49,12 +49,14 @@ const SES_BLOCK_ORDER = new Map(
  * not a Received line of anyone else. So the block ends at the first non-SES Received, after
  * X-SES-RECEIPT (and X-SES-DKIM-SIGNATURE), and at any header SES would not write there: a
  * sender's own `X-SES-Spam-Verdict` directly below a block that lacks one is not SES's. One pass,
- * stopping at the block's end. Empty when the mail does not start with SES's block.
+ * stopping at the block's end. Empty when the mail does not start with SES's block, or when that
+ * block has no X-SES-RECEIPT (SES always writes one).
  */
 export function sesHeaderBlock(headerLines: HeaderLine[]): HeaderLine[] {
   let rank = -1;
   let end = 0;
   let sesReceived = false;
+  let receipt = false;
   for (const h of headerLines) {
     const next = SES_BLOCK_ORDER.get(h.key);
     if (next === undefined || next <= rank) break;
@@ -62,10 +64,13 @@ export function sesHeaderBlock(headerLines: HeaderLine[]): HeaderLine[] {
       if (!SES_RECEIVED.test(h.line)) break;
       sesReceived = true;
     }
+    if (h.key === 'x-ses-receipt') receipt = true;
     rank = next;
     end++;
   }
-  return sesReceived ? headerLines.slice(0, end) : [];
+  // SES writes X-SES-RECEIPT on every mail it receives: a block without one is not SES's, and what
+  // stands where its missing lines would be came from the sender.
+  return sesReceived && receipt ? headerLines.slice(0, end) : [];
 }
 
 /**

@@ -639,6 +639,16 @@ describe('properties', () => {
     );
   });
 
+  it("a block without X-SES-RECEIPT (SES writes one on every mail) is not SES's, whatever stands below", () => {
+    const block = sesLines(auth('dmarc=pass header.from=example.com;')).filter(
+      (l) => !l.startsWith('X-SES-RECEIPT:'),
+    );
+    expect(trust([...block, 'From: alice@example.com'])).toMatchObject({
+      kind: 'drop',
+      reason: 'no-ses-headers',
+    });
+  });
+
   it('copies of SES headers directly below a block that lacks them never stand in for them', () => {
     const copies = fc.subarray([
       'X-SES-Spam-Verdict: PASS',
@@ -648,11 +658,11 @@ describe('properties', () => {
       'X-SES-RECEIPT: forged',
       'X-SES-DKIM-SIGNATURE: forged',
     ]);
+    // X-SES-RECEIPT is never missing from SES's block (the test above: without it there is no block).
     const omitted = fc.subarray([
       'X-SES-Spam-Verdict',
       'X-SES-Virus-Verdict',
       'Authentication-Results',
-      'X-SES-RECEIPT',
       'X-SES-DKIM-SIGNATURE',
     ]);
     fc.assert(

@@ -119,6 +119,7 @@ describe('a fax address only in Bcc', () => {
     ` by inbound-smtp.eu-west-1.amazonaws.com with SMTP id abc123 for ${rcpt};`,
     ' Fri, 27 Nov 2026 09:15:42 +0000 (UTC)',
     'X-SES-Spam-Verdict: PASS',
+    'X-SES-RECEIPT: AEFBQUFBQUFBQUFHbG5mVTZ2b3dpeWJvc2xnNnJ6c1FjR2hPZnBwZjZIa0hGdXJhVHBzN0Y5a1BzbWhSeDJ4S0V',
     'Received: from [10.0.0.2] by mail.example.com with ESMTPSA id 77 for <forged@fax.example.org>;',
     ' Fri, 27 Nov 2026 09:15:41 +0000',
   ];
@@ -132,7 +133,7 @@ describe('a fax address only in Bcc', () => {
       raw([...sesReceived('<+4930123456@fax.example.org>'), 'From: a@x']),
     );
     expect(sesEnvelopeRecipients(bracketed.headerLines)).toEqual(['+4930123456@fax.example.org']);
-    const none = await parseInboundMail(raw(['From: a@example.com', ...sesReceived('x@y').slice(5)]));
+    const none = await parseInboundMail(raw(['From: a@example.com', ...sesReceived('x@y').slice(6)]));
     expect(sesEnvelopeRecipients(none.headerLines)).toEqual([]);
   });
 
