@@ -173,6 +173,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     rejectedRecipients: recipients.rejected,
     document,
     ignoredAttachments: documents.ignored,
+    ...(options.cover !== undefined ? { coverPage: cover !== undefined } : {}),
   });
 }
 
@@ -416,6 +417,8 @@ interface AcceptedMail {
   ignoredAttachments: string[];
   schedule?: ScheduledSend;
   scheduleMissed?: boolean;
+  /** Whether a cover page was made, when the sender asked for or against one (/cover, /nocover). */
+  coverPage?: boolean;
 }
 
 /** The mail's outcome for the audit trail, then the one "queued" reply. */
@@ -454,6 +457,7 @@ async function recordAndReply(context: ReplyContext, accepted: AcceptedMail): Pr
         ignoredAttachments,
         ...(accepted.schedule ? { schedule: accepted.schedule } : {}),
         ...(accepted.scheduleMissed ? { scheduleMissed: true } : {}),
+        ...(accepted.coverPage !== undefined ? { coverPage: accepted.coverPage } : {}),
         redialPromise: redialPromise(redialScheduleOf(deps.policy)),
       },
       { currency: deps.policy.priceCurrency },

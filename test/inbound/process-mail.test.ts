@@ -1057,6 +1057,8 @@ describe('a cover page (COVER_PAGE, /cover and /nocover)', () => {
     expect(plain.pages).toBe(2);
     expect(Buffer.from(plain.bytes as Uint8Array).equals(Buffer.from(pdf))).toBe(true);
     expect(plain.reply.subject).toBe('Fax queued: Vertrag');
+    expect(plain.reply.text).toContain('Options: no cover page');
+    expect(covered.reply.text).not.toContain('Options:');
   });
 
   it('always: a mail with text and no attachment is a one-page memo', async () => {
@@ -1069,6 +1071,7 @@ describe('a cover page (COVER_PAGE, /cover and /nocover)', () => {
     const asked = await fax(deps, { subject: 'Rückruf /cover' });
     expect(asked.pages).toBe(1);
     expect(asked.reply.subject).toBe('Fax queued: Rückruf');
+    expect(asked.reply.text).toContain('Options: cover page');
     const notAsked = await fax(deps, { subject: 'Rückruf' });
     expect(notAsked.pages).toBeUndefined();
     expect(notAsked.reply.text).toContain('no PDF or picture to fax');
@@ -1078,5 +1081,7 @@ describe('a cover page (COVER_PAGE, /cover and /nocover)', () => {
     const pdf = await samplePdf(1);
     const sent = await fax(coverDeps('never'), { subject: 'Vertrag /cover', pdf });
     expect(Buffer.from(sent.bytes as Uint8Array).equals(Buffer.from(pdf))).toBe(true);
+    // The reply says it was not followed rather than leaving the sender to wonder.
+    expect(sent.reply.text).toContain('Options: no cover page');
   });
 });

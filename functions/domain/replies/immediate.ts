@@ -188,7 +188,10 @@ function scheduledText(schedule: ScheduledSend): string {
 /** The options the sender asked for, as followed: `cover page; send at 24 Dec 2026 09:00 UTC`. */
 function optionsEcho(summary: QueuedSummary): string {
   const options: string[] = [];
-  if (summary.coverPage !== undefined) options.push(summary.coverPage ? 'cover page' : 'no cover page');
+  if (summary.coverPage !== undefined) {
+    // A /cover this gateway does not follow (COVER_PAGE=never) shows as no cover page.
+    options.push(summary.coverPage ? 'cover page' : 'no cover page');
+  }
   if (summary.schedule)
     options.push(`send at ${shownSendTime(summary.schedule.at, summary.schedule.timeZone)}`);
   return options.join('; ');
