@@ -6,7 +6,6 @@
 // succeeded.
 
 import { createHash } from 'node:crypto';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
@@ -17,6 +16,7 @@ import { type DeadLetter, type DeadLetterQueue, FolderDeadLetters, SqsDeadLetter
 import { JobHistory, type MailHistory } from './job-history.ts';
 import { renderShow } from './jobs-command.ts';
 import { localInboundDeps } from './local-deps.ts';
+import { invokeStackFunction } from './stack-function.ts';
 import { type Target, UnreachableError, UsageError, unreachableMessage } from './target.ts';
 
 type Action = 'list' | 'show' | 'redrive' | 'purge';
@@ -83,32 +83,16 @@ async function processAgain(target: Target, letter: DeadLetter): Promise<string 
       local.close();
     }
   }
-  const functionName = await target.output('InboundFunctionName');
-  if (!functionName) {
-    throw new UnreachableError(
-      `The ${target.where} has no InboundFunctionName output: deploy this version of faxgate.`,
-    );
+  const answer = await invokeStackFunction(target, 'InboundFunctionName', (region) =>
+    sqsEventOf(letter, region),
+  );
+  if (answer.functionError) {
+    return `the inbound function failed (${answer.functionError}): ${answer.payload.slice(0, 500)}`;
   }
-  const client = new LambdaClient(target.clientConfig('lambda'));
-  try {
-    const region = String(await client.config.region());
-    const answer = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(sqsEventOf(letter, region))),
-      }),
-    );
-    const payload = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
-    if (answer.FunctionError)
-      return `the inbound function failed (${answer.FunctionError}): ${payload.slice(0, 500)}`;
-    const result = payload ? (JSON.parse(payload) as { batchItemFailures?: unknown[] }) : {};
-    return (result.batchItemFailures ?? []).length === 0
-      ? undefined
-      : 'the inbound function reported it failed again (see the mail record below)';
-  } finally {
-    client.destroy();
-  }
+  const result = answer.payload ? (JSON.parse(answer.payload) as { batchItemFailures?: unknown[] }) : {};
+  return (result.batchItemFailures ?? []).length === 0
+    ? undefined
+    : 'the inbound function reported it failed again (see the mail record below)';
 }
 
 function find(letters: DeadLetter[], id: string): DeadLetter | undefined {

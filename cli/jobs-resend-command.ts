@@ -5,7 +5,6 @@
 // token, cost guards and destination rules decide. The poller then follows the new attempt and
 // reports it to the sender.
 
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { ResendRequest, ResendResult } from '../functions/delivery/resend-job.ts';
 import { attemptOf, type FaxJob } from '../functions/domain/fax-job.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
@@ -22,6 +21,7 @@ import {
 } from './job-history.ts';
 import { parseSince } from './jobs-command.ts';
 import { localResendDeps } from './local-deps.ts';
+import { invokeStackFunction } from './stack-function.ts';
 import { type Target, UnreachableError, unreachableMessage } from './target.ts';
 
 export interface ResendValues {
@@ -87,37 +87,21 @@ async function resend(target: Target, request: ResendRequest): Promise<ResendRes
       local.close();
     }
   }
-  const functionName = await target.output('StatusPollerFunctionName');
-  if (!functionName) {
+  const answer = await invokeStackFunction(target, 'StatusPollerFunctionName', () => ({
+    faxgateResend: request,
+  }));
+  if (answer.functionError) {
     throw new UnreachableError(
-      `The ${target.where} has no StatusPollerFunctionName output: deploy this version of faxgate.`,
+      `The status poller function failed (${answer.functionError}): ${answer.payload.slice(0, 500)}`,
     );
   }
-  const client = new LambdaClient(target.clientConfig('lambda'));
-  try {
-    const answer = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify({ faxgateResend: request })),
-      }),
+  const parsed = answer.payload ? (JSON.parse(answer.payload) as { resend?: ResendResult }) : {};
+  if (!parsed.resend) {
+    throw new UnreachableError(
+      'The status poller function did not answer the resend: deploy this version of faxgate.',
     );
-    const payload = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
-    if (answer.FunctionError) {
-      throw new UnreachableError(
-        `The status poller function failed (${answer.FunctionError}): ${payload.slice(0, 500)}`,
-      );
-    }
-    const parsed = payload ? (JSON.parse(payload) as { resend?: ResendResult }) : {};
-    if (!parsed.resend) {
-      throw new UnreachableError(
-        'The status poller function did not answer the resend: deploy this version of faxgate.',
-      );
-    }
-    return parsed.resend;
-  } finally {
-    client.destroy();
   }
+  return parsed.resend;
 }
 
 function resultLine(number: string, result: ResendResult): string {

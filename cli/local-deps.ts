@@ -38,20 +38,15 @@ function localClients(place: LocalTarget, clientConfig: ClientConfig, log: Log) 
   };
 }
 
-export function localInboundDeps(
-  place: LocalTarget,
-  clientConfig: ClientConfig,
-  log: Log,
-): { deps: InboundDeps; close(): void } {
-  const { clients, close } = localClients(place, clientConfig, log);
-  return { deps: buildInboundDeps(place.config, clients), close };
+/** The local runtime's dependencies of one kind, from its configuration and its stand-ins' clients. */
+function localDeps<D>(
+  build: (config: LocalTarget['config'], clients: ReturnType<typeof localClients>['clients']) => D,
+) {
+  return (place: LocalTarget, clientConfig: ClientConfig, log: Log): { deps: D; close(): void } => {
+    const { clients, close } = localClients(place, clientConfig, log);
+    return { deps: build(place.config, clients), close };
+  };
 }
 
-export function localResendDeps(
-  place: LocalTarget,
-  clientConfig: ClientConfig,
-  log: Log,
-): { deps: ResendDeps; close(): void } {
-  const { clients, close } = localClients(place, clientConfig, log);
-  return { deps: buildResendDeps(place.config, clients), close };
-}
+export const localInboundDeps = localDeps<InboundDeps>(buildInboundDeps);
+export const localResendDeps = localDeps<ResendDeps>(buildResendDeps);

@@ -61,6 +61,11 @@ Target (one of):
 
 Exit codes: 0 done, 1 nothing to do or not found, 2 usage or bad input, 3 unreachable.`;
 
+/** The help's closing examples, one command a line. */
+function examples(...commands: string[]): string {
+  return `\n${commands.length === 1 ? 'Example' : 'Examples'}:\n${commands.map((c) => `  ${c}`).join('\n')}`;
+}
+
 function withTargetOptions(command: Command): Command {
   return command
     .option('--local', 'the one-machine runtime (npm start)')
@@ -100,6 +105,11 @@ function buildProgram(io: CliIo, options: CliOptions, result: { code: number }):
   const run = (work: () => Promise<number>) => async () => {
     result.code = options.parseOnly ? exitCodes.ok : await work();
   };
+  // A command's action: its handler, loaded only when it runs (so --help loads none of them).
+  const act =
+    (work: (command: Command, ...args: string[]) => Promise<number>) =>
+    (...args: unknown[]) =>
+      run(() => work(args.at(-1) as Command, ...(args.slice(0, -2) as string[])))();
   program
     .description('Admin commands for the faxgate email-to-fax gateway.')
     .version(version, '-V, --version', 'print the version')
@@ -159,29 +169,40 @@ Examples:
       .argument('<entry>', 'address or @domain')
       .option('--note <text>', 'why, for whom (shown by list)')
       .option('--by <who>', 'who added it (default: $USER@hostname)'),
-  ).action(function (this: Command, entry: string) {
-    const values = this.opts<{ note?: string; by?: string }>();
-    return run(async () =>
-      (await senderCommands()).runSenders(context(this), 'add', entry, values, await makeList()),
-    )();
-  });
+  ).action(
+    act(async (command, entry) =>
+      (await senderCommands()).runSenders(
+        context(command),
+        'add',
+        entry,
+        command.opts<{ note?: string; by?: string }>(),
+        await makeList(),
+      ),
+    ),
+  );
   withTargetOptions(
     senders
       .command('remove')
       .description('stop allowing a sender (exit 1 if it was not on the list)')
       .argument('<entry>', 'address or @domain'),
-  ).action(function (this: Command, entry: string) {
-    return run(async () =>
-      (await senderCommands()).runSenders(context(this), 'remove', entry, {}, await makeList()),
-    )();
-  });
+  ).action(
+    act(async (command, entry) =>
+      (await senderCommands()).runSenders(context(command), 'remove', entry, {}, await makeList()),
+    ),
+  );
   withTargetOptions(
     senders.command('list').description('print the list as a table').option('--json', 'print JSON instead'),
-  ).action(function (this: Command) {
-    return run(async () =>
-      (await senderCommands()).runSenders(context(this), 'list', undefined, this.opts(), await makeList()),
-    )();
-  });
+  ).action(
+    act(async (command) =>
+      (await senderCommands()).runSenders(
+        context(command),
+        'list',
+        undefined,
+        command.opts(),
+        await makeList(),
+      ),
+    ),
+  );
 
   // ---- jobs ----
   const jobs = program
@@ -206,15 +227,15 @@ Examples:
       .option('--json', 'print JSON instead')
       .addHelpText(
         'after',
-        `
-Examples:
-  npx faxgate jobs list --local
-  npx faxgate jobs list --since 30d --status FAILED --stack Faxgate
-  npx faxgate jobs list --sender @example.com --number +4930123456 --json --local`,
+        examples(
+          'npx faxgate jobs list --local',
+          'npx faxgate jobs list --since 30d --status FAILED --stack Faxgate',
+          'npx faxgate jobs list --sender @example.com --number +4930123456 --json --local',
+        ),
       ),
-  ).action(function (this: Command) {
-    return run(async () => (await import('./jobs-command.ts')).runJobsList(context(this), this.opts()))();
-  });
+  ).action(
+    act(async (command) => (await import('./jobs-command.ts')).runJobsList(context(command), command.opts())),
+  );
   withTargetOptions(
     jobs
       .command('show')
@@ -224,16 +245,16 @@ Examples:
       .option('--json', 'print JSON instead')
       .addHelpText(
         'after',
-        `
-Examples:
-  npx faxgate jobs show FG-7K2M-9QXA --local
-  npx faxgate jobs show +4930123456 --stack Faxgate`,
+        examples(
+          'npx faxgate jobs show FG-7K2M-9QXA --local',
+          'npx faxgate jobs show +4930123456 --stack Faxgate',
+        ),
       ),
-  ).action(function (this: Command, ref: string) {
-    return run(async () =>
-      (await import('./jobs-command.ts')).runJobsShow(context(this), ref, this.opts()),
-    )();
-  });
+  ).action(
+    act(async (command, ref) =>
+      (await import('./jobs-command.ts')).runJobsShow(context(command), ref, command.opts()),
+    ),
+  );
 
   withTargetOptions(
     jobs
@@ -259,11 +280,11 @@ Examples:
   npx faxgate jobs resend FG-7K2M-9QXA --local
   npx faxgate jobs resend FG-7K2M-9QXA --number +4930123456 --yes --stack Faxgate`,
       ),
-  ).action(function (this: Command, ref: string) {
-    return run(async () =>
-      (await import('./jobs-resend-command.ts')).runJobsResend(context(this), ref, this.opts()),
-    )();
-  });
+  ).action(
+    act(async (command, ref) =>
+      (await import('./jobs-resend-command.ts')).runJobsResend(context(command), ref, command.opts()),
+    ),
+  );
 
   // ---- dead letters ----
   const deadLetters = program
@@ -284,17 +305,17 @@ Examples:
     }
     if (name === 'list' || name === 'show') command.option('--json', 'print JSON instead');
     if (name === 'purge') command.option('--yes', 'do not ask first');
-    command.addHelpText('after', `\nExample:\n  ${example}`);
-    withTargetOptions(command).action(function (this: Command, id?: string) {
-      return run(async () =>
+    command.addHelpText('after', examples(example));
+    withTargetOptions(command).action(
+      act(async (invoked, id) =>
         (await import('./dead-letters-command.ts')).runDeadLetters(
-          context(this),
+          context(invoked),
           name,
           typeof id === 'string' ? id : undefined,
-          this.opts(),
+          invoked.opts(),
         ),
-      )();
-    });
+      ),
+    );
   };
   letterCommand(
     'list',
@@ -327,14 +348,11 @@ Examples:
       .option('--json', 'print JSON instead')
       .addHelpText(
         'after',
-        `
-Examples:
-  npx faxgate usage --local
-  npx faxgate usage --month 2026-11 --stack Faxgate`,
+        examples('npx faxgate usage --local', 'npx faxgate usage --month 2026-11 --stack Faxgate'),
       ),
-  ).action(function (this: Command) {
-    return run(async () => (await import('./usage-command.ts')).runUsage(context(this), this.opts()))();
-  });
+  ).action(
+    act(async (command) => (await import('./usage-command.ts')).runUsage(context(command), command.opts())),
+  );
 
   // ---- doctor ----
   withTargetOptions(
@@ -358,11 +376,11 @@ Examples:
   npx faxgate doctor --local
   npx faxgate doctor --stack Faxgate --region eu-west-1`,
       ),
-  ).action(function (this: Command) {
-    return run(async () =>
-      (await import('./doctor-command.ts')).runDoctor(context(this), this.opts(), options.doctor ?? {}),
-    )();
-  });
+  ).action(
+    act(async (command) =>
+      (await import('./doctor-command.ts')).runDoctor(context(command), command.opts(), options.doctor ?? {}),
+    ),
+  );
 
   // Options must be known to the command they follow, so `senders list --bogus` names its command.
   for (const command of [program, senders, jobs, deadLetters]) {
