@@ -482,14 +482,11 @@ async function checkCostGuards(
     const limit = policy.senderDailyPageLimit;
     const counted = await usage.countSenderPages(mail.day, mail.sender, mail.messageId, mail.pages, limit);
     if (!counted.allowed) {
-      return {
-        reason: 'sender-daily-page-limit',
-        why: {
-          kind: 'cost-guard',
-          guard: 'daily page limit per sender',
-          detail: `This email needs ${mail.pages} pages (pages times numbers); you have sent ${counted.pagesToday} of your ${limit} pages today. Send it again tomorrow (UTC), to fewer numbers, or ask your administrator to raise SENDER_DAILY_PAGE_LIMIT.`,
-        },
-      };
+      return overGuard(
+        'sender-daily-page-limit',
+        'daily page limit per sender',
+        `This email needs ${mail.pages} pages (pages times numbers); you have sent ${counted.pagesToday} of your ${limit} pages today. Send it again tomorrow (UTC), to fewer numbers, or ask your administrator to raise SENDER_DAILY_PAGE_LIMIT.`,
+      );
     }
   }
   if (policy.dailyCostCeiling > 0) {
@@ -497,17 +494,19 @@ async function checkCostGuards(
     const estimate = estimatedCost(deps, mail.pages);
     const reserved = await usage.reserveGatewayCost(mail.day, mail.messageId, estimate, ceiling);
     if (!reserved.allowed) {
-      return {
-        reason: 'daily-cost-ceiling',
-        why: {
-          kind: 'cost-guard',
-          guard: "gateway's daily cost ceiling",
-          detail: `This email is estimated at ${estimate.toFixed(2)}; faxes estimated at ${reserved.costToday.toFixed(2)} have been sent today and the ceiling is ${ceiling.toFixed(2)}. Send the email again tomorrow (UTC), or ask your administrator to raise DAILY_COST_CEILING.`,
-        },
-      };
+      return overGuard(
+        'daily-cost-ceiling',
+        "gateway's daily cost ceiling",
+        `This email is estimated at ${estimate.toFixed(2)}; faxes estimated at ${reserved.costToday.toFixed(2)} have been sent today and the ceiling is ${ceiling.toFixed(2)}. Send the email again tomorrow (UTC), or ask your administrator to raise DAILY_COST_CEILING.`,
+      );
     }
   }
   return undefined;
+}
+
+/** The rejection a cost guard gives: which guard, and what the sender can do. */
+function overGuard(reason: string, guard: string, detail: string): { reason: string; why: RejectionReason } {
+  return { reason, why: { kind: 'cost-guard', guard, detail } };
 }
 
 /** Pages (times numbers) at the configured price per page, to the cent. */
