@@ -1,4 +1,4 @@
-// The configuration tables, generated from the settings schema: those of the gateway in README.md,
+// The configuration tables, generated from the settings schema: those of the gateway in docs/configuration.md,
 // those only `npm start` has in docs/local-runtime.md. `npm run docs:config` rewrites them,
 // `npm run docs:config -- --check` fails when they are out of date (as test/docs/config-table.test.ts).
 
@@ -61,7 +61,7 @@ function localTable(group: SettingGroup): string[] {
 
 /** The files that hold generated tables, and what each holds. */
 export const TABLE_FILES = {
-  'README.md': () =>
+  'docs/configuration.md': () =>
     DEPLOYED_GROUPS.map((group) => [`### ${group.title}`, '', ...deployedTable(group)].join('\n')).join(
       '\n\n',
     ),

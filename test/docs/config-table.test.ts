@@ -1,4 +1,4 @@
-// The README's configuration tables are generated from the settings schema; this fails when a
+// The configuration tables (docs/configuration.md, docs/local-runtime.md) are generated from the settings schema; this fails when a
 // setting was added or changed without `npm run docs:config`.
 
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ describe('configuration tables', () => {
   );
 
   it('name every environment variable and context key of the schema once', () => {
-    const tables = configTables('README.md') + configTables('docs/local-runtime.md');
+    const tables = configTables('docs/configuration.md') + configTables('docs/local-runtime.md');
     for (const name of ['`FAX_DOMAIN`', '`domain`', '`FAXGATE_SMTP_PORT`', '`pollMinutes`', '`LOG_LEVEL`']) {
       expect(tables.split(`| ${name} |`).length - 1, name).toBe(1);
     }
