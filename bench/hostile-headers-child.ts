@@ -4,19 +4,9 @@
 // The real use case runs on the mail, from raw bytes to its outcome, against in-memory ports.
 
 import { readFile } from 'node:fs/promises';
-import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { gatewayPolicyFromEnv } from '../functions/config.ts';
-import type { InboundDeps } from '../functions/handlers/inbound-deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
-import { systemClock } from '../functions/ports.ts';
-import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';
-import {
-  CountingMailer,
-  MemoryDailyUsage,
-  MemoryJobLedger,
-  MemoryMailStore,
-  MemorySenderList,
-} from './in-memory-ports.ts';
+import { benchInboundDeps, faxrocksFetch } from './bench-inbound-deps.ts';
 import { timeRuns } from './measure.ts';
 
 export interface HeadersChildInput {
@@ -37,31 +27,10 @@ export interface HeadersChildOutput {
 const input = JSON.parse(process.argv[2] ?? '{}') as HeadersChildInput;
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
-const faxrocksFetch: typeof fetch = async () =>
-  new Response(JSON.stringify({ number: '+4930123456', pages: 1, estimated_costs: 0.09 }), {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-  });
-
-const mailStore = new MemoryMailStore();
-const senders = new MemorySenderList();
-await senders.add({ entry: 'alice@example.com', addedBy: 'bench', addedAt: new Date().toISOString() });
-const deps: InboundDeps = {
-  mailStore,
-  senders,
-  ledger: new MemoryJobLedger(),
-  faxApi: new FaxrocksClient({
-    baseUrl: 'http://127.0.0.1:9/api',
-    token: staticToken('bench'),
-    fetch: faxrocksFetch,
-  }),
-  mailer: new CountingMailer(),
-  policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.bench.example', DEFAULT_COUNTRY: 'DE' }),
-  clock: systemClock,
-  log: silentLog,
-  metrics: new CountingMetrics(),
-  usage: new MemoryDailyUsage(),
-};
+const { deps, mailStore } = await benchInboundDeps(
+  gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.bench.example', DEFAULT_COUNTRY: 'DE' }),
+  faxrocksFetch(),
+);
 
 const rssAfterImportMiB = peakRssMiB();
 const raw = await readFile(input.mailPath);

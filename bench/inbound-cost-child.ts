@@ -8,19 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { simpleParser } from 'mailparser';
-import { FaxrocksClient, staticToken } from '../functions/adapters/faxrocks/client.ts';
 import { gatewayPolicyFromEnv } from '../functions/config.ts';
-import type { InboundDeps } from '../functions/handlers/inbound-deps.ts';
 import { processStoredMail } from '../functions/inbound/process-mail.ts';
-import { systemClock } from '../functions/ports.ts';
-import { CountingMetrics, silentLog } from '../test/support/telemetry.ts';
-import {
-  CountingMailer,
-  MemoryDailyUsage,
-  MemoryJobLedger,
-  MemoryMailStore,
-  MemorySenderList,
-} from './in-memory-ports.ts';
+import { benchInboundDeps, faxrocksFetch } from './bench-inbound-deps.ts';
 import { timeRuns } from './measure.ts';
 
 export interface ChildInput {
@@ -58,34 +48,12 @@ const policy = gatewayPolicyFromEnv({
 });
 
 let sendBodyBytes = 0;
-const faxrocksFetch: typeof fetch = async (_url, init) => {
-  const body = init?.body;
-  sendBodyBytes = typeof body === 'string' ? body.length : body instanceof Uint8Array ? body.byteLength : -1;
-  return new Response(JSON.stringify({ number: '+4930123456', pages: 1, estimated_costs: 0.09 }), {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-  });
-};
-
-const mailStore = new MemoryMailStore();
-const senders = new MemorySenderList();
-await senders.add({ entry: 'alice@example.com', addedBy: 'bench', addedAt: new Date().toISOString() });
-const deps: InboundDeps = {
-  mailStore,
-  senders,
-  ledger: new MemoryJobLedger(),
-  faxApi: new FaxrocksClient({
-    baseUrl: 'http://127.0.0.1:9/api',
-    token: staticToken('bench'),
-    fetch: faxrocksFetch,
-  }),
-  mailer: new CountingMailer(),
+const { deps, mailStore } = await benchInboundDeps(
   policy,
-  clock: systemClock,
-  log: silentLog,
-  metrics: new CountingMetrics(),
-  usage: new MemoryDailyUsage(),
-};
+  faxrocksFetch((bytes) => {
+    sendBodyBytes = bytes;
+  }),
+);
 
 const rssAfterImportMiB = peakRssMiB();
 const raw = await readFile(input.mailPath);
