@@ -1,0 +1,536 @@
+// Issue 11 items 6 and 7 across every reply the gateway sends, through the one-machine runtime
+// (`npm start`): crafted mails go in over SMTP, and every message the gateway writes to its outbox
+// is read back raw and with mailparser. Whatever a mail's subject, file names, options, recipients
+// or From display name hold (CR LF, control characters, bidi controls, forged header and reply
+// lines, megabytes), no reply gains a header, a recipient or a line the gateway did not write, and
+// mailing-list and automatic mail gets no reply at all: neither the immediate one, nor the final
+// report, nor a resend's report, nor the give-up reply.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import fc from 'fast-check';
+import { simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resendJob } from '../../functions/delivery/resend-job.ts';
+import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
+import { resendDepsFrom } from '../../functions/handlers/status-poller-deps.ts';
+import { giveUpOnStoredMail } from '../../functions/inbound/process-mail.ts';
+import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import { newSesMessageId, stampAsSes } from '../../local/ses-inbound-smtp.ts';
+import { testFaxPdf } from '../../local/test-fax-pdf.ts';
+import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
+import { tempDir } from '../support/stand-ins.ts';
+import { silentLog } from '../support/telemetry.ts';
+
+const sender = 'alice@example.com';
+const FAX = 'fax.localhost';
+let gateway: LocalGateway;
+let pdf: Buffer;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  const dir = tempDir('faxgate-hostile-replies-');
+  cleanups.push(() => dir.remove());
+  gateway = await startLocalGateway({
+    dataDir: dir.path,
+    ports: 0,
+    sandboxDeliveryDelayMs: 0,
+    pollOnTimer: false,
+    log: silentLog,
+    pollerPolicy: { redial: NO_REDIAL },
+  });
+  cleanups.push(() => gateway.close());
+  await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
+  pdf = Buffer.from(await testFaxPdf());
+}, 60_000);
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+// ---- Hostile text ----
+
+/** What a hostile sender puts into every field a reply may echo. */
+const FRAGMENTS = [
+  '\r\n',
+  '\r',
+  '\n',
+  '\r\n\r\n',
+  '\u0000',
+  '\u001b[2J',
+  '\u0007',
+  '\u007f',
+  '\u0085',
+  '\u202e',
+  '\u2066',
+  '\u200f',
+  '\u2028',
+  '\u2029',
+  'X-Injected: yes',
+  '\r\nBcc: victim@target.test',
+  '\nReference: FG-FORGED-0000',
+  '\r\nContent-Type: text/html',
+  '=?UTF-8?B?QQ==?=',
+  '%0D%0A',
+  '"',
+  '\\',
+  ';',
+  ' ',
+  'Invoice',
+  'ü',
+  '😀',
+  'x'.repeat(400),
+];
+
+const hostileText = fc
+  .array(fc.constantFrom(...FRAGMENTS), { minLength: 2, maxLength: 8 })
+  .map((parts) => `${parts.join('')}`);
+
+/** Hidden in every line a reply shows: control characters, line separators, bidi controls. */
+const HIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** The headers a reply is made of (mime-message.ts); a sender cannot add any. */
+const REPLY_HEADERS = new Set([
+  'from',
+  'to',
+  'subject',
+  'message-id',
+  'date',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'in-reply-to',
+  'references',
+  'auto-submitted',
+  'x-auto-response-suppress',
+]);
+
+// ---- Crafted mail ----
+
+/** `text` as RFC 2047 encoded words of a few characters each, folded: any text, CR LF included. */
+function encodedWords(text: string): string {
+  const chars = [...text];
+  const words: string[] = [];
+  for (let i = 0; i < chars.length; i += 20) {
+    words.push(`=?UTF-8?B?${Buffer.from(chars.slice(i, i + 20).join(''), 'utf8').toString('base64')}?=`);
+  }
+  return words.length > 0 ? words.join('\r\n ') : '""';
+}
+
+/** A Content-Disposition file name as RFC 2231 continuations: any bytes, %0D%0A included. */
+function rfc2231Name(name: string): string {
+  const bytes = [...Buffer.from(name, 'utf8')].map(
+    (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 20) {
+    lines.push(
+      ` filename*${lines.length}*=${lines.length === 0 ? "UTF-8''" : ''}${bytes.slice(i, i + 20).join('')}`,
+    );
+  }
+  return lines.join(';\r\n');
+}
+
+interface Part {
+  name: string;
+  type: string;
+  content: Buffer;
+}
+
+interface Crafted {
+  from?: string;
+  envelopeFrom?: string;
+  to: string[];
+  subject: string;
+  parts: Part[];
+  extraHeaders?: string[];
+  /** The Message-ID header's value as written. */
+  messageId?: string;
+}
+
+let counter = 0;
+
+/** A raw mail as a mail program would write it, with the crafted fields in place. */
+function craft(mail: Crafted): { raw: Buffer; messageId: string } {
+  const messageId = mail.messageId ?? `<hostile-${++counter}-${Date.now()}@example.com>`;
+  const boundary = `b-${counter}-boundary`;
+  const lines = [
+    `From: ${mail.from ?? sender}`,
+    `To: ${mail.to.join(',\r\n ')}`,
+    `Subject: ${encodedWords(mail.subject)}`,
+    `Message-ID: ${messageId}`,
+    'Date: Tue, 01 Dec 2026 09:00:00 +0000',
+    'MIME-Version: 1.0',
+    ...(mail.extraHeaders ?? []),
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Please fax this.',
+  ];
+  for (const part of mail.parts) {
+    lines.push(
+      `--${boundary}`,
+      `Content-Type: ${part.type}`,
+      'Content-Transfer-Encoding: base64',
+      `Content-Disposition: attachment;\r\n${rfc2231Name(part.name)}`,
+      '',
+      ...(part.content.toString('base64').match(/.{1,76}/g) ?? []),
+    );
+  }
+  lines.push(`--${boundary}--`, '');
+  return { raw: Buffer.from(lines.join('\r\n'), 'utf8'), messageId };
+}
+
+async function send(mail: Crafted): Promise<string> {
+  const { raw, messageId } = craft(mail);
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: gateway.smtpPort,
+    ignoreTLS: true,
+  });
+  try {
+    const envelopeFrom = mail.envelopeFrom ?? sender;
+    const rcpt = mail.to.map((t) => /<([^<>]+)>\s*$/.exec(t)?.[1] ?? t);
+    await transport.sendMail({
+      envelope: { from: envelopeFrom, to: rcpt.filter((r) => r.endsWith(FAX)) },
+      raw,
+    });
+  } finally {
+    transport.close();
+  }
+  return messageId;
+}
+
+// ---- The outbox ----
+
+interface Reply {
+  file: string;
+  raw: string;
+  inReplyTo?: string;
+  subject: string;
+  text: string;
+}
+
+async function outbox(): Promise<Reply[]> {
+  const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
+  return Promise.all(
+    files.map(async (file) => {
+      const raw = readFileSync(join(gateway.outboxDir, file));
+      const parsed = await simpleParser(raw);
+      return {
+        file,
+        raw: raw.toString('latin1'),
+        ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+        subject: parsed.subject ?? '',
+        text: parsed.text ?? '',
+      };
+    }),
+  );
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+const repliesTo = async (messageId: string) => (await outbox()).filter((r) => r.inReplyTo === messageId);
+
+async function replyTo(messageId: string, subject: RegExp): Promise<Reply> {
+  return eventually(
+    async () => (await repliesTo(messageId)).find((r) => subject.test(r.subject)),
+    `a reply "${subject}" to ${messageId}`,
+  );
+}
+
+/** Every reply holds only the gateway's headers, one recipient, and lines without hidden characters. */
+function expectWellFormed(reply: Reply, to: string): void {
+  const headerBlock = reply.raw.slice(0, reply.raw.indexOf('\r\n\r\n'));
+  const headers = headerBlock.replace(/\r\n[ \t]/g, ' ').split('\r\n');
+  for (const line of headers) {
+    expect(line, `${reply.file}: a header line`).toMatch(/^[\x20-\x7e\t]+$/);
+    expect(REPLY_HEADERS, `${reply.file}: header ${line.slice(0, 60)}`).toContain(
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+    );
+  }
+  const toLines = headers.filter((l) => /^to:/i.test(l));
+  expect(toLines).toEqual([`To: ${to}`]);
+  expect(reply.subject).not.toMatch(HIDDEN);
+  expect(reply.subject.length).toBeLessThan(260);
+  for (const line of reply.text.split('\n')) {
+    expect(line, `${reply.file}: a body line`).not.toMatch(HIDDEN);
+    expect(line.length, `${reply.file}: a body line's length`).toBeLessThan(1100);
+    // Forged lines stay inside the line that quotes them.
+    expect(line).not.toMatch(/^(X-Injected|Bcc|Reference: FG-FORGED|Content-Type)/);
+  }
+}
+
+const number = SANDBOX_TEST_NUMBERS.delivered;
+const busy = SANDBOX_TEST_NUMBERS.busy;
+
+describe('replies to hostile mail through npm start', () => {
+  it('echo subjects, file names, options and recipients escaped, and no header can be injected', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileText, hostileText, async (text, other) => {
+        const ascii = text.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '');
+        const sent = {
+          queued: await send({
+            to: [
+              `<${number}@${FAX}>`,
+              `${encodedWords(other)} <9${ascii.slice(0, 40).replace(/[^a-z0-9]/gi, '')}x@${FAX}>`,
+            ],
+            subject: `${text} /cover`,
+            parts: [
+              { name: `${text}.pdf`, type: 'application/pdf', content: pdf },
+              { name: `${other}.heic`, type: 'image/heic', content: Buffer.from('not a picture') },
+            ],
+          }),
+          options: await send({ to: [`<${number}@${FAX}>`], subject: `Order /at ${text}`, parts: [] }),
+          badNumber: await send({
+            to: [
+              `"${ascii.slice(0, 60)}" <+49${ascii.length}x${encodeURIComponent(ascii).slice(0, 30)}@${FAX}>`,
+            ],
+            subject: other,
+            parts: [{ name: 'a.pdf', type: 'application/pdf', content: pdf }],
+          }),
+          formats: await send({
+            to: [`<${number}@${FAX}>`],
+            subject: text,
+            parts: [
+              { name: `${text}.heic`, type: 'image/heic', content: Buffer.from('heic') },
+              {
+                name: `${other}.docx`,
+                type: 'application/octet-stream',
+                content: Buffer.from('PK\u0003\u0004'),
+              },
+            ],
+          }),
+          notAllowed: await send({
+            from: `${encodedWords(text)} <mallory@example.org>`,
+            envelopeFrom: 'mallory@example.org',
+            to: [`<${number}@${FAX}>`],
+            subject: other,
+            parts: [{ name: 'a.pdf', type: 'application/pdf', content: pdf }],
+          }),
+          failing: await send({
+            to: [`<${busy}@${FAX}>`],
+            subject: `${other} /nocover`,
+            parts: [{ name: `${other}.pdf`, type: 'application/pdf', content: pdf }],
+          }),
+        };
+        const immediate = [
+          await replyTo(sent.queued, /^Fax queued/),
+          await replyTo(sent.options, /^Fax not sent/),
+          await replyTo(sent.badNumber, /^Fax not sent/),
+          await replyTo(sent.formats, /^Fax not sent/),
+          await replyTo(sent.failing, /^Fax queued/),
+        ];
+        for (const reply of immediate) expectWellFormed(reply, sender);
+        expectWellFormed(await replyTo(sent.notAllowed, /^Fax not sent/), 'mallory@example.org');
+        expect((await replyTo(sent.formats, /^Fax not sent/)).text).toMatch(/HEIC|Office|Word/i);
+
+        // The final reports, then an admin's resend of the failed number and its report.
+        await gateway.pollNow();
+        const delivered = await replyTo(sent.queued, /^Fax delivered/);
+        expectWellFormed(delivered, sender);
+        const failed = await replyTo(sent.failing, /^Fax failed/);
+        expectWellFormed(failed, sender);
+        const failingId = await sesIdOf(sent.failing);
+        const resent = await resendJob(resendDepsFrom(gateway.pollerDeps, gateway.config.policy), {
+          messageId: failingId,
+          number: busy,
+        });
+        expect(resent.status).toBe('queued');
+        await eventually(async () => {
+          await gateway.pollNow();
+          const reports = (await repliesTo(sent.failing)).filter((r) => /^Fax failed/.test(r.subject));
+          return reports.length >= 2 ? reports : undefined;
+        }, 'the resend report');
+        for (const reply of await repliesTo(sent.failing)) expectWellFormed(reply, sender);
+      }),
+      { numRuns: 3, seed: 11_6, endOnFailure: true },
+    );
+  }, 240_000);
+
+  it('gives up with a "nothing was faxed" reply that echoes the subject escaped', async () => {
+    const subject = `${'\r\nX-Injected: yes'.repeat(3)}\u202e${'y'.repeat(2_000)}`;
+    const { raw, messageId } = craft({ to: [`<${number}@${FAX}>`], subject, parts: [] });
+    const key = await storeAsSes(raw);
+    expect(
+      await giveUpOnStoredMail({ bucket: gateway.config.bucket, key }, gateway.deps, {
+        forAdmin: 'test',
+        forSender: 'faxrocks answered 429 (too many requests)\r\nX-Injected: yes for 2 hours',
+      }),
+    ).toBe('gave-up');
+    expectWellFormed(await replyTo(messageId, /^Fax not sent/), sender);
+  });
+});
+
+describe('threading headers from hostile mail through npm start', () => {
+  it.each([
+    [
+      'non-ASCII and bidi controls',
+      '<th\u00fcread-\u202e-1@example.com>',
+      '<a@example.com> <\u00e4\u2066@example.com>',
+    ],
+    [
+      'a forged header',
+      '<thread-2@example.com>\tX-Injected: yes',
+      '<a@example.com>\t\tBcc: victim@target.test',
+    ],
+    [
+      'encoded words',
+      '=?UTF-8?B?PGluamVjdGVkQGV4YW1wbGUuY29tPg0KQmNjOiB2aWN0aW1AdGFyZ2V0LnRlc3Q=?=',
+      '=?UTF-8?Q?=0D=0ABcc:_victim@target.test?=',
+    ],
+    [
+      'an over-long id',
+      `<${'l'.repeat(3_000)}@example.com>`,
+      Array.from({ length: 500 }, (_, i) => `<r${i}@example.com>`).join(' '),
+    ],
+  ])('keep In-Reply-To and References one line of ASCII each (%s)', async (what, messageId, references) => {
+    const token = `thread ${what.replace(/\W/g, '')}`;
+    const { raw } = craft({
+      to: [`<${number}@${FAX}>`],
+      subject: token,
+      parts: [],
+      messageId,
+      extraHeaders: [`References: ${references}`],
+    });
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: gateway.smtpPort,
+      ignoreTLS: true,
+    });
+    await transport.sendMail({ envelope: { from: sender, to: [`${number}@${FAX}`] }, raw });
+    transport.close();
+    const reply = await eventually(
+      async () => (await outbox()).find((r) => r.subject.includes(token)),
+      `the reply to "${token}"`,
+    );
+    expectWellFormed(reply, sender);
+  });
+});
+
+describe('mailing-list and automatic mail through npm start', () => {
+  const kinds = [
+    ['List-Id', 'List-Id: News <news.example.com>'],
+    ['List-Unsubscribe', 'List-Unsubscribe: <mailto:leave@example.com>'],
+    ['Precedence: bulk', 'Precedence: bulk'],
+    ['Precedence: list', 'Precedence: List'],
+    ['Precedence: junk', 'Precedence: junk'],
+    ['Auto-Submitted: auto-generated', 'Auto-Submitted: auto-generated'],
+    ['Auto-Submitted: auto-notified', 'Auto-Submitted: auto-notified; owner-email="x@example.com"'],
+  ] as const;
+
+  it.each(kinds)(
+    'is faxed, but %s mail gets no reply: not queued, not the report, not a resend report',
+    async (_kind, header) => {
+      const queued = await send({
+        to: [`<${number}@${FAX}>`],
+        subject: 'Newsletter',
+        parts: [{ name: 'a.pdf', type: 'application/pdf', content: pdf }],
+        extraHeaders: [header],
+      });
+      const failing = await send({
+        to: [`<${busy}@${FAX}>`],
+        subject: 'Newsletter',
+        parts: [{ name: 'a.pdf', type: 'application/pdf', content: pdf }],
+        extraHeaders: [header],
+      });
+      const rejected = await send({
+        to: [`<${number}@${FAX}>`],
+        subject: 'No PDF',
+        parts: [],
+        extraHeaders: [header],
+      });
+      for (const id of [queued, failing, rejected]) {
+        const sesId = await sesIdOf(id);
+        await eventually(async () => {
+          const mail = await gateway.deps.ledger.getMail(sesId);
+          return mail && mail.outcome !== 'RECEIVED' ? mail : undefined;
+        }, 'the mail decided');
+      }
+      await gateway.pollNow();
+      const failingId = await sesIdOf(failing);
+      await eventually(async () => {
+        const job = await gateway.deps.ledger.getJob(failingId, busy);
+        return job?.state === 'FAILED' && job.notifiedAt ? job : undefined;
+      }, 'the failed job closed');
+      const resent = await resendJob(resendDepsFrom(gateway.pollerDeps, gateway.config.policy), {
+        messageId: failingId,
+        number: busy,
+      });
+      expect(resent.status).toBe('queued');
+      await eventually(async () => {
+        await gateway.pollNow();
+        const job = await gateway.deps.ledger.getJob(failingId, busy);
+        return job?.state === 'FAILED' && job.notifiedAt && (job.attempts?.length ?? 0) > 0 ? job : undefined;
+      }, 'the resent job closed');
+      expect((await gateway.deps.ledger.getJob(await sesIdOf(queued), number))?.state).toBe('DELIVERED');
+      for (const id of [queued, failing, rejected]) expect(await repliesTo(id)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('gets no give-up reply either', async () => {
+    const { raw, messageId } = craft({
+      to: [`<${number}@${FAX}>`],
+      subject: 'Newsletter',
+      parts: [],
+      extraHeaders: ['List-Id: <news.example.com>'],
+    });
+    const key = await storeAsSes(raw);
+    expect(
+      await giveUpOnStoredMail({ bucket: gateway.config.bucket, key }, gateway.deps, {
+        forAdmin: 'test',
+        forSender: 'faxrocks answered 429 (too many requests) for 2 hours',
+      }),
+    ).toBe('gave-up');
+    expect(await repliesTo(messageId)).toEqual([]);
+  });
+});
+
+const headerOfKey = new Map<string, string>();
+
+/** The SES message id the runtime gave a mail sent over SMTP: the key of the object holding it. */
+async function sesIdOf(messageIdHeader: string): Promise<string> {
+  return eventually(async () => {
+    const listed = await gateway.s3Client.send(
+      new ListObjectsV2Command({ Bucket: gateway.config.bucket, Prefix: 'inbound/' }),
+    );
+    for (const { Key: key } of listed.Contents ?? []) {
+      if (!key || headerOfKey.has(key)) continue;
+      const object = await gateway.s3Client.send(
+        new GetObjectCommand({ Bucket: gateway.config.bucket, Key: key }),
+      );
+      const text = (await object.Body?.transformToString('latin1')) ?? '';
+      headerOfKey.set(key, /^Message-ID: (\S+)/im.exec(text)?.[1] ?? '');
+    }
+    const found = [...headerOfKey].find(([, header]) => header === messageIdHeader);
+    return found ? (found[0].split('/').pop() as string) : undefined;
+  }, `the stored ${messageIdHeader}`);
+}
+
+/** Stores a crafted mail in the bucket as SES would, without queueing it; its object key. */
+async function storeAsSes(raw: Buffer): Promise<string> {
+  const sesId = newSesMessageId();
+  const stamped = stampAsSes(
+    raw,
+    { mailFrom: sender, rcptTo: [`${number}@${FAX}`], helo: 'mx.example.com', clientIp: '192.0.2.1' },
+    sesId,
+    gateway.config.sesStamp,
+  );
+  const key = `stored-only/${sesId}`;
+  await gateway.s3Client.send(
+    new PutObjectCommand({ Bucket: gateway.config.bucket, Key: key, Body: stamped }),
+  );
+  return key;
+}
