@@ -21,6 +21,7 @@ import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
 import { newSesMessageId, stampAsSes } from '../../local/ses-inbound-smtp.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
+import { deeplyNestedMail } from '../fixtures/mail-builder.ts';
 import { tempDir } from '../support/stand-ins.ts';
 import { silentLog } from '../support/telemetry.ts';
 
@@ -261,7 +262,8 @@ function expectWellFormed(reply: Reply, to: string): void {
     );
   }
   const toLines = headers.filter((l) => /^to:/i.test(l));
-  expect(toLines).toEqual([`To: ${to}`]);
+  expect(toLines).toHaveLength(1);
+  expect([`To: ${to}`, `To: <${to}>`]).toContain(toLines[0]);
   expect(reply.subject).not.toMatch(HIDDEN);
   expect(reply.subject.length).toBeLessThan(260);
   for (const line of reply.text.split('\n')) {
@@ -416,6 +418,178 @@ describe('threading headers from hostile mail through npm start', () => {
       `the reply to "${token}"`,
     );
     expectWellFormed(reply, sender);
+  });
+});
+
+describe('odd senders, recipients and structures through npm start', () => {
+  /** Sends raw mail text and waits until its record is decided; the record and the replies to it. */
+  async function decided(
+    text: string,
+    envelope: { from: string; to: string[] } = { from: sender, to: [`${number}@${FAX}`] },
+  ) {
+    const messageId = `<odd-${++counter}-${Date.now()}@example.com>`;
+    const raw = Buffer.from(text.replace('MESSAGE-ID', messageId), 'utf8');
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: gateway.smtpPort,
+      ignoreTLS: true,
+    });
+    await transport.sendMail({ envelope, raw });
+    transport.close();
+    const sesId = await sesIdOf(messageId);
+    const record = await eventually(async () => {
+      const mail = await gateway.deps.ledger.getMail(sesId);
+      // Answered mail is marked replied after its reply was written to the outbox.
+      return mail && (mail.outcome === 'DROPPED' || mail.repliedAt) ? mail : undefined;
+    }, `the outcome of ${messageId}`);
+    // A dropped mail has no reply to wait for; a replied one is marked before the file is read.
+    const replies = record.repliedAt ? [await replyTo(messageId, /^Fax/)] : await repliesTo(messageId);
+    for (const reply of replies) expectWellFormed(reply, replies[0] ? (record.sender ?? sender) : sender);
+    expect(readdirSync(gateway.deadLetterDir)).toEqual([]);
+    return { record, replies, sesId };
+  }
+
+  const plain = (from: string, extra: string[] = [], to = `<${number}@${FAX}>`) =>
+    [
+      `From: ${from}`,
+      `To: ${to}`,
+      'Subject: Odd',
+      'Message-ID: MESSAGE-ID',
+      'MIME-Version: 1.0',
+      ...extra,
+      'Content-Type: text/plain',
+      '',
+      'No PDF here.',
+      '',
+    ].join('\r\n');
+
+  beforeAll(async () => {
+    await gateway.deps.senders.add({
+      entry: '@example.net',
+      addedBy: 'test',
+      addedAt: new Date().toISOString(),
+    });
+  });
+
+  it.each([
+    [
+      'an encoded-word name holding addresses',
+      '=?UTF-8?B?dmljdGltQHRhcmdldC50ZXN0LCB4QGV2aWwudGVzdA==?= <alice@example.com>',
+    ],
+    ['a quoted name holding addresses', '"victim@target.test, x@evil.test" <alice@example.com>'],
+    ['a comment holding an address', 'alice@example.com (=?UTF-8?B?Ym9iQGV2aWwudGVzdA==?=)'],
+  ])('answers only the From mailbox for %s', async (_what, from) => {
+    const { record, replies } = await decided(plain(from));
+    expect(record).toMatchObject({ outcome: 'REJECTED', sender });
+    expect(replies).toHaveLength(1);
+  });
+
+  it('answers a quoted local part holding a comma as one mailbox', async () => {
+    const from = '"victim@target.test,x"@example.net';
+    const { record, replies } = await decided(plain(from), {
+      from: 'bounce@example.net',
+      to: [`${number}@${FAX}`],
+    });
+    expect(record).toMatchObject({ outcome: 'REJECTED', sender: from });
+    expect(replies).toHaveLength(1);
+  });
+
+  it.each([
+    ['a UTF-8 local part', '\u00e5lice@example.net'],
+    ['an IDN domain written in UTF-8', 'alice@ex\u00e4mple.net'],
+    ['an address literal', 'alice@[192.0.2.1]'],
+    ['a group', 'team: alice@example.com, bob@example.com;'],
+    ['two mailboxes', 'alice@example.com, bob@example.com'],
+    ['an encoded word for the address', '=?UTF-8?B?YWxpY2VAZXhhbXBsZS5jb20=?='],
+    ['a local part of 3,000 characters', `"${'a'.repeat(3_000)}"@example.net`],
+  ])('drops a From with %s: recorded, not answered, not dead-lettered', async (_what, from) => {
+    const { record, replies } = await decided(plain(from));
+    expect(record.outcome).toBe('DROPPED');
+    expect(replies).toEqual([]);
+  });
+
+  it('rejects a mail to 2,000 fax numbers with one reply', async () => {
+    const numbers = Array.from({ length: 2_000 }, (_, i) => `+4930555${String(i).padStart(5, '0')}@${FAX}`);
+    // Ten to a line: a header block of more than 2,000 lines is not read at all.
+    const lines = Array.from({ length: 200 }, (_, i) => numbers.slice(i * 10, i * 10 + 10).join(', '));
+    const { record, replies } = await decided(plain(sender, [], lines.join(',\r\n ')), {
+      from: sender,
+      to: numbers.slice(0, 50),
+    });
+    expect(record).toMatchObject({ outcome: 'REJECTED', reason: 'too-many-numbers' });
+    expect(replies).toHaveLength(1);
+    expect(gateway.sandbox?.faxes().some((f) => f.number === '+493055500000')).toBe(false);
+  });
+
+  it('faxes the PDF of a mail with 2,000 other attachments, and names 19 of them', async () => {
+    const boundary = 'many-parts';
+    const parts = Array.from({ length: 2_000 }, (_, i) =>
+      [
+        `--${boundary}`,
+        `Content-Type: text/plain; name="note-${i}\u202e.txt"`,
+        'Content-Disposition: attachment',
+        '',
+        `note ${i}`,
+      ].join('\r\n'),
+    );
+    const text = [
+      `From: ${sender}`,
+      `To: <${number}@${FAX}>`,
+      'Subject: Many parts',
+      'Message-ID: MESSAGE-ID',
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      ...parts,
+      `--${boundary}`,
+      'Content-Type: application/pdf; name="letter.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...(pdf.toString('base64').match(/.{1,76}/g) ?? []),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    const { record, replies } = await decided(text);
+    expect(record.outcome).toBe('ACCEPTED');
+    expect(replies[0]?.text).toMatch(/and 1,981 more/);
+  });
+
+  it.each([
+    ['multipart nested 300 levels deep', 300],
+    ['multipart nested 200 levels deep', 200],
+  ])('ends a mail with %s in a recorded outcome', async (_what, levels) => {
+    const text = deeplyNestedMail(levels, [
+      `From: ${sender}`,
+      `To: <${number}@${FAX}>`,
+      'Subject: Nested',
+      'Message-ID: MESSAGE-ID',
+    ]);
+    const { record } = await decided(text);
+    expect(['DROPPED', 'REJECTED']).toContain(record.outcome);
+  });
+
+  it('ends a mail of forwarded mails nested 50 deep in a recorded outcome', async () => {
+    let inner = plain(sender).replace('MESSAGE-ID', '<innermost@example.com>');
+    for (let level = 0; level < 50; level++) {
+      inner = [
+        `From: ${sender}`,
+        `To: <${number}@${FAX}>`,
+        `Subject: level ${level}`,
+        'MIME-Version: 1.0',
+        `Content-Type: multipart/mixed; boundary="f${level}"`,
+        '',
+        `--f${level}`,
+        'Content-Type: message/rfc822',
+        '',
+        inner,
+        `--f${level}--`,
+        '',
+      ].join('\r\n');
+    }
+    const { record } = await decided(
+      inner.replace(`Subject: level 49`, 'Subject: level 49\r\nMessage-ID: MESSAGE-ID'),
+    );
+    expect(['DROPPED', 'REJECTED']).toContain(record.outcome);
   });
 });
 
