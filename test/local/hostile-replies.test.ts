@@ -8,48 +8,37 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resendJob } from '../../functions/delivery/resend-job.ts';
 import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
 import { resendDepsFrom } from '../../functions/handlers/status-poller-deps.ts';
 import { giveUpOnStoredMail } from '../../functions/inbound/process-mail.ts';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import { newSesMessageId, stampAsSes } from '../../local/ses-inbound-smtp.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
 import { deeplyNestedMail } from '../fixtures/mail-builder.ts';
-import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
+import { eventually } from '../support/eventually.ts';
+import { mailTo, sesIdOfResponse, startTestGateway } from '../support/local-gateway.ts';
 
 const sender = 'alice@example.com';
 const FAX = 'fax.localhost';
 let gateway: LocalGateway;
 let pdf: Buffer;
-const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  const dir = tempDir('faxgate-hostile-replies-');
-  cleanups.push(() => dir.remove());
-  gateway = await startLocalGateway({
-    dataDir: dir.path,
-    ports: 0,
-    sandboxDeliveryDelayMs: 0,
-    pollOnTimer: false,
-    log: silentLog,
+  gateway = await startTestGateway({
+    dirPrefix: 'faxgate-hostile-replies-',
     pollerPolicy: { redial: NO_REDIAL },
+    senders: [sender, '@example.net'],
   });
-  cleanups.push(() => gateway.close());
-  await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
   pdf = Buffer.from(await testFaxPdf());
 }, 60_000);
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+afterAll(async () => gateway?.close());
 
 // ---- Hostile text ----
 
@@ -186,24 +175,34 @@ function craft(mail: Crafted): { raw: Buffer; messageId: string } {
   return { raw: Buffer.from(lines.join('\r\n'), 'utf8'), messageId };
 }
 
+/** The SES message id the gateway gave each mail sent here, by its Message-ID. */
+const sesIds = new Map<string, string>();
+
+/** Sends raw mail over SMTP as a mail client would; the SES message id the gateway answered. */
+async function sendRaw(
+  raw: Buffer,
+  messageId: string,
+  envelope: { from: string; to: string[] },
+): Promise<string> {
+  const sesId = sesIdOfResponse(await mailTo(gateway, { envelope, raw }));
+  sesIds.set(messageId, sesId);
+  return sesId;
+}
+
 async function send(mail: Crafted): Promise<string> {
   const { raw, messageId } = craft(mail);
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: gateway.smtpPort,
-    ignoreTLS: true,
+  const rcpt = mail.to.map((t) => /<([^<>]+)>\s*$/.exec(t)?.[1] ?? t);
+  await sendRaw(raw, messageId, {
+    from: mail.envelopeFrom ?? sender,
+    to: rcpt.filter((r) => r.endsWith(FAX)),
   });
-  try {
-    const envelopeFrom = mail.envelopeFrom ?? sender;
-    const rcpt = mail.to.map((t) => /<([^<>]+)>\s*$/.exec(t)?.[1] ?? t);
-    await transport.sendMail({
-      envelope: { from: envelopeFrom, to: rcpt.filter((r) => r.endsWith(FAX)) },
-      raw,
-    });
-  } finally {
-    transport.close();
-  }
   return messageId;
+}
+
+function sesIdOf(messageId: string): string {
+  const sesId = sesIds.get(messageId);
+  if (!sesId) throw new Error(`${messageId} was not sent here`);
+  return sesId;
 }
 
 // ---- The outbox ----
@@ -231,15 +230,6 @@ async function outbox(): Promise<Reply[]> {
       };
     }),
   );
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 const repliesTo = async (messageId: string) => (await outbox()).filter((r) => r.inReplyTo === messageId);
@@ -344,17 +334,8 @@ describe('replies to hostile mail through npm start', () => {
         expectWellFormed(delivered, sender);
         const failed = await replyTo(sent.failing, /^Fax failed/);
         expectWellFormed(failed, sender);
-        const failingId = await sesIdOf(sent.failing);
-        const resent = await resendJob(resendDepsFrom(gateway.pollerDeps, gateway.config.policy), {
-          messageId: failingId,
-          number: busy,
-        });
-        expect(resent.status).toBe('queued');
-        await eventually(async () => {
-          await gateway.pollNow();
-          const reports = (await repliesTo(sent.failing)).filter((r) => /^Fax failed/.test(r.subject));
-          return reports.length >= 2 ? reports : undefined;
-        }, 'the resend report');
+        await resendBusy(sent.failing);
+        expect((await repliesTo(sent.failing)).filter((r) => /^Fax failed/.test(r.subject))).toHaveLength(2);
         for (const reply of await repliesTo(sent.failing)) expectWellFormed(reply, sender);
       }),
       { numRuns: 3, seed: 11_6, endOnFailure: true },
@@ -406,13 +387,7 @@ describe('threading headers from hostile mail through npm start', () => {
       messageId,
       extraHeaders: [`References: ${references}`],
     });
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
-    });
-    await transport.sendMail({ envelope: { from: sender, to: [`${number}@${FAX}`] }, raw });
-    transport.close();
+    await sendRaw(raw, messageId, { from: sender, to: [`${number}@${FAX}`] });
     const reply = await eventually(
       async () => (await outbox()).find((r) => r.subject.includes(token)),
       `the reply to "${token}"`,
@@ -429,14 +404,7 @@ describe('odd senders, recipients and structures through npm start', () => {
   ) {
     const messageId = `<odd-${++counter}-${Date.now()}@example.com>`;
     const raw = Buffer.from(text.replace('MESSAGE-ID', messageId), 'utf8');
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
-    });
-    await transport.sendMail({ envelope, raw });
-    transport.close();
-    const sesId = await sesIdOf(messageId);
+    const sesId = await sendRaw(raw, messageId, envelope);
     const record = await eventually(async () => {
       const mail = await gateway.deps.ledger.getMail(sesId);
       // Answered mail is marked replied after its reply was written to the outbox.
@@ -462,14 +430,6 @@ describe('odd senders, recipients and structures through npm start', () => {
       'No PDF here.',
       '',
     ].join('\r\n');
-
-  beforeAll(async () => {
-    await gateway.deps.senders.add({
-      entry: '@example.net',
-      addedBy: 'test',
-      addedAt: new Date().toISOString(),
-    });
-  });
 
   it.each([
     [
@@ -626,29 +586,15 @@ describe('mailing-list and automatic mail through npm start', () => {
         extraHeaders: [header],
       });
       for (const id of [queued, failing, rejected]) {
-        const sesId = await sesIdOf(id);
+        const sesId = sesIdOf(id);
         await eventually(async () => {
           const mail = await gateway.deps.ledger.getMail(sesId);
           return mail && mail.outcome !== 'RECEIVED' ? mail : undefined;
         }, 'the mail decided');
       }
       await gateway.pollNow();
-      const failingId = await sesIdOf(failing);
-      await eventually(async () => {
-        const job = await gateway.deps.ledger.getJob(failingId, busy);
-        return job?.state === 'FAILED' && job.notifiedAt ? job : undefined;
-      }, 'the failed job closed');
-      const resent = await resendJob(resendDepsFrom(gateway.pollerDeps, gateway.config.policy), {
-        messageId: failingId,
-        number: busy,
-      });
-      expect(resent.status).toBe('queued');
-      await eventually(async () => {
-        await gateway.pollNow();
-        const job = await gateway.deps.ledger.getJob(failingId, busy);
-        return job?.state === 'FAILED' && job.notifiedAt && (job.attempts?.length ?? 0) > 0 ? job : undefined;
-      }, 'the resent job closed');
-      expect((await gateway.deps.ledger.getJob(await sesIdOf(queued), number))?.state).toBe('DELIVERED');
+      await resendBusy(failing);
+      expect((await gateway.deps.ledger.getJob(sesIdOf(queued), number))?.state).toBe('DELIVERED');
       for (const id of [queued, failing, rejected]) expect(await repliesTo(id)).toEqual([]);
     },
     60_000,
@@ -672,25 +618,26 @@ describe('mailing-list and automatic mail through npm start', () => {
   });
 });
 
-const headerOfKey = new Map<string, string>();
-
-/** The SES message id the runtime gave a mail sent over SMTP: the key of the object holding it. */
-async function sesIdOf(messageIdHeader: string): Promise<string> {
-  return eventually(async () => {
-    const listed = await gateway.s3Client.send(
-      new ListObjectsV2Command({ Bucket: gateway.config.bucket, Prefix: 'inbound/' }),
-    );
-    for (const { Key: key } of listed.Contents ?? []) {
-      if (!key || headerOfKey.has(key)) continue;
-      const object = await gateway.s3Client.send(
-        new GetObjectCommand({ Bucket: gateway.config.bucket, Key: key }),
-      );
-      const text = (await object.Body?.transformToString('latin1')) ?? '';
-      headerOfKey.set(key, /^Message-ID: (\S+)/im.exec(text)?.[1] ?? '');
-    }
-    const found = [...headerOfKey].find(([, header]) => header === messageIdHeader);
-    return found ? (found[0].split('/').pop() as string) : undefined;
-  }, `the stored ${messageIdHeader}`);
+/**
+ * An admin's resend (`faxgate jobs resend`) of the busy number of a mail, once its first attempt is
+ * closed; returns when the poller has closed (and reported, unless silent) the second attempt too.
+ */
+async function resendBusy(messageId: string): Promise<void> {
+  const sesId = sesIdOf(messageId);
+  const closed = (attempts: number) => async () => {
+    await gateway.pollNow();
+    const job = await gateway.deps.ledger.getJob(sesId, busy);
+    return job?.state === 'FAILED' && job.notifiedAt && (job.attempts?.length ?? 0) >= attempts
+      ? job
+      : undefined;
+  };
+  await eventually(closed(0), 'the failed job closed');
+  const resent = await resendJob(resendDepsFrom(gateway.pollerDeps, gateway.config.policy), {
+    messageId: sesId,
+    number: busy,
+  });
+  expect(resent.status).toBe('queued');
+  await eventually(closed(1), 'the resent job closed');
 }
 
 /** Stores a crafted mail in the bucket as SES would, without queueing it; its object key. */
