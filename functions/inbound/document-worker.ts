@@ -14,8 +14,13 @@ import {
 } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 
+/** A part as it travels: its bytes are `length` bytes at `offset` of the request's scratch buffer. */
+export type TravellingPart = Omit<MailPart, 'content'> & { offset: number; length: number };
+
 export interface InspectRequest {
-  parts: MailPart[];
+  parts: TravellingPart[];
+  /** Every part's bytes, one after the other (a buffer the parent reuses: no fresh copy per mail). */
+  scratch: ArrayBuffer;
   limits: DocumentLimits;
   /** Bytes all PDF stream decoders together may allocate. */
   maxDecodedBytes: number;
@@ -23,7 +28,27 @@ export interface InspectRequest {
   cover?: CoverRequest;
 }
 
-export type InspectAnswer = { decision: DocumentDecision } | { overBudget: 'decoded-bytes' };
+/**
+ * Where a file's bytes are: the part it came from as it was (the parent has those bytes already,
+ * so they do not travel back), or bytes made here.
+ */
+export type Origin = { part: number } | { bytes: Uint8Array };
+
+export type InspectAnswer = {
+  /** The scratch buffer, given back for the next mail. */
+  scratch: ArrayBuffer;
+  /** What the stream decoders allocated. */
+  inflatedBytes: number;
+} & (
+  | { decision: Exclude<DocumentDecision, { ok: true }> }
+  | {
+      /** The decision with its bytes left out; `document` and `files` say where they are. */
+      decision: Extract<DocumentDecision, { ok: true }>;
+      document: Origin;
+      files: Origin[];
+    }
+  | { overBudget: 'decoded-bytes' }
+);
 
 /** What the worker posts on its answer port: once that it is ready, then one answer per request. */
 export type WorkerMessage = InspectAnswer | { ready: true };
@@ -36,12 +61,13 @@ class DecodedBytesExceeded extends Error {
 }
 
 let decodedBytesLeft = Number.POSITIVE_INFINITY;
+let inflatedBytes = 0;
 let exceeded = false;
 
 /**
  * pdf-lib grows each stream decoder's output buffer through one method of their common base class
  * (DecodeStream.ensureBuffer), which it does not export; a decoder made here leads to it. Every
- * growth is charged; past the budget the decoder throws, and pdf-lib's load fails.
+ * growth is charged; past the budget the decoder throws before it allocates, and pdf-lib's load fails.
  */
 function chargeStreamDecoders(): void {
   const probe = decodePDFRawStream(
@@ -60,11 +86,12 @@ function chargeStreamDecoders(): void {
       // What the base class will allocate: its minimum, doubled until the request fits.
       let size = this.minBufferLength ?? 512;
       while (size < requested) size *= 2;
-      decodedBytesLeft -= size - had;
-      if (decodedBytesLeft < 0) {
+      if (decodedBytesLeft - (size - had) < 0) {
         exceeded = true;
         throw new DecodedBytesExceeded('the document inflates to more than its decoding budget');
       }
+      decodedBytesLeft -= size - had;
+      inflatedBytes += size - had;
     }
     return grow.call(this, requested);
   };
@@ -72,27 +99,54 @@ function chargeStreamDecoders(): void {
 
 chargeStreamDecoders();
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Where each file's bytes are: a part's own bytes by index, else the bytes themselves. */
+function originOf(bytes: Uint8Array, parts: MailPart[], scratch: ArrayBuffer): Origin {
+  const part = parts.findIndex((p) => p.content === bytes);
+  if (part >= 0) return { part };
+  // Any other view of the scratch buffer would arrive empty: copied out.
+  return { bytes: bytes.buffer === scratch ? bytes.slice() : bytes };
 }
 
 parentPort?.on('message', async (request: InspectRequest) => {
   decodedBytesLeft = request.maxDecodedBytes;
+  inflatedBytes = 0;
   exceeded = false;
-  // Structured cloning hands the parts over as Uint8Arrays; the domain reads Buffers (no copy).
-  const parts = request.parts.map((p) => ({ ...p, content: asBuffer(p.content) }));
+  const { scratch } = request;
+  // Views of the scratch buffer, as Buffers (the domain reads Buffers): no copy.
+  const parts: MailPart[] = request.parts.map(({ offset, length, ...p }) => ({
+    ...p,
+    content: Buffer.from(scratch, offset, length),
+  }));
   const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
-    answers?.postMessage({ overBudget: 'decoded-bytes' } satisfies WorkerMessage);
+    answers?.postMessage({ overBudget: 'decoded-bytes', scratch, inflatedBytes } satisfies WorkerMessage, [
+      scratch,
+    ]);
     return;
   }
-  // The document and the files' bytes go back without a copy (they are this thread's buffers).
-  const buffers = new Set<ArrayBuffer>();
-  if (decision.ok) {
-    buffers.add(decision.document.bytes.buffer as ArrayBuffer);
-    for (const file of decision.document.files) buffers.add(file.bytes.buffer as ArrayBuffer);
+  if (!decision.ok) {
+    answers?.postMessage({ decision, scratch, inflatedBytes } satisfies WorkerMessage, [scratch]);
+    return;
   }
-  answers?.postMessage({ decision } satisfies WorkerMessage, [...buffers]);
+  // Bytes made here (a merged document) go back without a copy; a part's bytes do not go back at
+  // all (once the scratch buffer is handed back, views of it are empty here).
+  const document = originOf(decision.document.bytes, parts, scratch);
+  const files = decision.document.files.map((f) => originOf(f.bytes, parts, scratch));
+  const made = new Set<ArrayBuffer>();
+  for (const o of [document, ...files]) if ('bytes' in o) made.add(o.bytes.buffer as ArrayBuffer);
+  const empty = new Uint8Array(0);
+  const bare: typeof decision = {
+    ...decision,
+    document: {
+      ...decision.document,
+      bytes: empty,
+      files: decision.document.files.map((f) => ({ ...f, bytes: empty })),
+    },
+  };
+  answers?.postMessage({ decision: bare, document, files, scratch, inflatedBytes } satisfies WorkerMessage, [
+    scratch,
+    ...made,
+  ]);
 });
 
 // Everything is loaded: from here on, the parent's deadline counts.
