@@ -55,7 +55,7 @@ export type CheckedDocuments = DocumentDecision & { inflatedBytes?: number };
  * this many times the documents' own size, so refusing it costs a few times reading a normal
  * document of that size, not the whole budget.
  */
-export const INFLATE_RATIO = 20;
+export const INFLATE_RATIO = 24;
 /** Small documents may always inflate this much (a 100 KB form with many fields). */
 export const INFLATE_FLOOR_MB = 16;
 
@@ -66,7 +66,7 @@ export function inflateCapOf(documentBytes: number, budget: DocumentBudget): num
 
 /**
  * For the inbound function's 1024 MB and 120 s: a 20 MB scanned PDF merged with pictures takes a
- * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 20 times
+ * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 24 times
  * its own size (inflateCapOf), and never past 256 MB.
  */
 export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = { timeoutMs: 30_000, heapMb: 384, decodedMb: 256 };
@@ -311,8 +311,10 @@ function inspect(
       if (answer.scratch.byteLength <= MAX_KEPT_SCRATCH_BYTES) w.scratch = answer.scratch;
       const { inflatedBytes } = answer;
       if ('overBudget' in answer) {
+        // The worker stopped the decoder before it allocated past the cap, and answered: it is
+        // kept (starting another would cost more than the refusal).
         const mb = Math.floor(maxDecodedBytes / MiB);
-        settle({ ...tooComplex(names, `it inflates to more than ${mb} MB`), inflatedBytes }, false);
+        settle({ ...tooComplex(names, `it inflates to more than ${mb} MB`), inflatedBytes }, true);
         return;
       }
       if (!answer.decision.ok) return settle({ ...answer.decision, inflatedBytes }, true);

@@ -9,7 +9,7 @@ import {
   MAX_WORKERS,
   prepareFaxDocumentWithinBudget,
 } from '../../functions/inbound/document-budget.ts';
-import { objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
+import { manyObjectStreamsBomb, objectStreamBomb, pageTreeBomb } from '../fixtures/hostile-pdfs.ts';
 import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
 
 const MiB = 1024 * 1024;
@@ -58,6 +58,20 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['contract.pdf'] });
     expect(decision.inflatedBytes).toBeGreaterThan(0);
     expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
+  });
+
+  it('refuses many object streams that only add up, at the same cap', async () => {
+    // 64 streams of 4 MB each: no one stream is large, together they pass the cap.
+    const bomb = manyObjectStreamsBomb(64, 4);
+    const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'pieces.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['pieces.pdf'] });
+    expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
+  });
+
+  it('refuses a page tree that names its nodes twice as damaged, without walking every path', async () => {
+    // 2^40 paths in a few kilobytes: walked path by path, the check would run into its deadline.
+    const decision = await prepareFaxDocumentWithinBudget([part(pageTreeBomb(40), 'tree.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'damaged', files: ['tree.pdf'] });
   });
 
   it('stops a check that takes longer than its time', async () => {
