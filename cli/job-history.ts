@@ -1,40 +1,25 @@
 // The admin's view of the job ledger: mails by day and by reference, each with its jobs, read
 // through the mails-by-day and mail-reference indexes and the mail's own partition. Never a scan.
 
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { DynamoJobLedger, mailKey } from '../functions/adapters/dynamo-job-ledger.ts';
-import { jobsTableSchema } from '../functions/adapters/table-schema.ts';
+  type DaysQuery,
+  DynamoMailHistory,
+  type MailHistory,
+} from '../functions/adapters/dynamo-mail-history.ts';
 import {
   type AttemptCause,
   type AttemptRecord,
   attemptOf,
   type FaxJob,
-  type MailRecord,
 } from '../functions/domain/fax-job.ts';
 import { parseJobReference } from '../functions/domain/job-reference.ts';
 
-export interface MailHistory {
-  mail: MailRecord & Record<string, unknown>;
-  jobs: (FaxJob & Record<string, unknown>)[];
-}
+export type { MailHistory };
 
-export interface ListQuery {
-  /** UTC days to read, newest first (yyyy-mm-dd). */
-  days: string[];
-  /** Mails received at or after this instant only. */
-  since?: string;
-  limit: number;
-  /** An address, or `@domain` for everyone at that domain. */
-  sender?: string;
+export interface ListQuery extends Omit<DaysQuery, 'keep'> {
   /** A mail outcome (ACCEPTED, REJECTED, DROPPED, ...) or a job state (DELIVERED, FAILED, ...). */
   status?: string;
-  /** E.164. */
-  number?: string;
 }
 
 /** Days from `until` back to `since` (UTC), newest first; at most `maxDays`. */
@@ -73,67 +58,16 @@ export function asFaxNumber(text: string): string | undefined {
 }
 
 export class JobHistory {
-  private readonly ledger: DynamoJobLedger;
+  private readonly store: DynamoMailHistory;
 
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {
-    this.ledger = new DynamoJobLedger(client, tableName);
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.store = new DynamoMailHistory(client, tableName);
   }
 
-  /** Newest first, at most `limit`, reading one day of the index at a time. */
-  async list(query: ListQuery): Promise<MailHistory[]> {
-    const { mailsByDayIndex } = jobsTableSchema;
-    const found: MailHistory[] = [];
-    for (const day of query.days) {
-      const filters: string[] = [];
-      const names: Record<string, string> = { '#day': mailsByDayIndex.partitionKey };
-      const values: Record<string, unknown> = { ':day': day };
-      let keyCondition = '#day = :day';
-      if (query.since && query.since.slice(0, 10) === day) {
-        names['#at'] = mailsByDayIndex.sortKey;
-        values[':since'] = query.since;
-        keyCondition += ' AND #at >= :since';
-      }
-      if (query.sender) {
-        names['#sender'] = 'sender';
-        values[':sender'] = query.sender.toLowerCase();
-        // A whole domain: the address ends in it; DynamoDB has begins_with only, contains is enough
-        // with the @ in front.
-        filters.push(query.sender.startsWith('@') ? 'contains(#sender, :sender)' : '#sender = :sender');
-      }
-      if (query.number) {
-        names['#numbers'] = 'numbers';
-        values[':number'] = query.number;
-        filters.push('contains(#numbers, :number)');
-      }
-      const input: QueryCommandInput = {
-        TableName: this.tableName,
-        IndexName: mailsByDayIndex.name,
-        KeyConditionExpression: keyCondition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-      };
-      let startKey: Record<string, unknown> | undefined;
-      // Bounded: a day of 1,000 pages is far beyond any gateway's mail.
-      for (let page = 0; page < 1000; page++) {
-        const result = await this.client.send(
-          new QueryCommand({ ...input, ExclusiveStartKey: startKey, Limit: Math.max(query.limit * 2, 25) }),
-        );
-        for (const item of result.Items ?? []) {
-          const history = await this.withJobs(item as MailRecord & Record<string, unknown>);
-          if (query.status && !matchesStatus(history, query.status)) continue;
-          found.push(history);
-          if (found.length >= query.limit) return found;
-        }
-        startKey = result.LastEvaluatedKey;
-        if (!startKey) break;
-      }
-    }
-    return found;
+  /** Newest first, at most `limit`. */
+  list(query: ListQuery): Promise<MailHistory[]> {
+    const { status, ...days } = query;
+    return this.store.byDays(status ? { ...days, keep: (history) => matchesStatus(history, status) } : days);
   }
 
   /**
@@ -142,65 +76,19 @@ export class JobHistory {
    */
   async find(what: string, days: string[]): Promise<MailHistory[]> {
     const ref = /^fg/i.test(what.trim()) ? parseJobReference(what) : undefined;
-    if (ref) {
-      const { mailReferenceIndex } = jobsTableSchema;
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: mailReferenceIndex.name,
-          KeyConditionExpression: '#ref = :ref',
-          ExpressionAttributeNames: { '#ref': mailReferenceIndex.partitionKey },
-          ExpressionAttributeValues: { ':ref': ref },
-          ScanIndexForward: false,
-        }),
-      );
-      const histories: MailHistory[] = [];
-      for (const item of result.Items ?? []) {
-        const mail = await this.ledger.getMail(String(item.messageId));
-        if (mail) histories.push(await this.withJobs(mail as MailRecord & Record<string, unknown>));
-      }
-      return histories;
-    }
+    if (ref) return this.store.byReference(ref);
     const number = asFaxNumber(what);
     if (number) return this.list({ days, limit: 1, number });
-    const mail = await this.ledger.getMail(what.trim());
-    return mail ? [await this.withJobs(mail as MailRecord & Record<string, unknown>)] : [];
+    const history = await this.store.byMessageId(what.trim());
+    return history ? [history] : [];
   }
 
-  /** Notes a redrive on the mail record (bounded list), so its timeline shows the dead letter. */
-  async noteRedrive(
+  /** Notes a redrive on the mail record, so its timeline shows the dead letter. */
+  noteRedrive(
     messageId: string,
     redrive: { at: string; deadLetteredAt: string; cause?: string },
   ): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: mailKey(messageId),
-          UpdateExpression: 'SET #redrives = list_append(if_not_exists(#redrives, :none), :entry)',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(#redrives) OR size(#redrives) < :max)',
-          ExpressionAttributeNames: { '#redrives': 'redrives' },
-          ExpressionAttributeValues: {
-            ':none': [],
-            ':entry': [{ ...redrive, ...(redrive.cause ? { cause: redrive.cause.slice(0, 2000) } : {}) }],
-            ':max': 20,
-          },
-        }),
-      );
-    } catch (error) {
-      // No record (it failed before openMail) or already 20 redrives: the redrive goes on regardless.
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    }
-  }
-
-  private async withJobs(item: MailRecord & Record<string, unknown>): Promise<MailHistory> {
-    const jobs = (await this.ledger.listJobs(item.messageId)) as MailHistory['jobs'];
-    const mail = { ...item };
-    for (const internal of ['pk', 'sk', 'receivedDay', 'openShard', 'openSince', 'replyClaimUntil']) {
-      delete mail[internal];
-    }
-    return { mail, jobs };
+    return this.store.ledger.noteRedrive(messageId, redrive);
   }
 }
 

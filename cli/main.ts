@@ -110,6 +110,15 @@ function buildProgram(io: CliIo, options: CliOptions, result: { code: number }):
     (work: (command: Command, ...args: string[]) => Promise<number>) =>
     (...args: unknown[]) =>
       run(() => work(args.at(-1) as Command, ...(args.slice(0, -2) as string[])))();
+  // A command with subcommands; a mistake below it names the subcommand in "Run ... --help".
+  const group = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .exitOverride()
+      .hook('preSubcommand', (_parent, sub) => {
+        current = `faxgate ${name} ${sub.name()}`;
+      });
   program
     .description('Admin commands for the faxgate email-to-fax gateway.')
     .version(version, '-V, --version', 'print the version')
@@ -139,13 +148,7 @@ Run "faxgate <command> --help" for each command's options.`,
     );
 
   // ---- senders ----
-  const senders = program
-    .command('senders')
-    .description('who may send faxes: an exact address or a whole domain (@example.com)')
-    .exitOverride()
-    .hook('preSubcommand', (_parent, sub) => {
-      current = `faxgate senders ${sub.name()}`;
-    });
+  const senders = group('senders', 'who may send faxes: an exact address or a whole domain (@example.com)');
   senders.addHelpText(
     'after',
     `
@@ -205,13 +208,7 @@ Examples:
   );
 
   // ---- jobs ----
-  const jobs = program
-    .command('jobs')
-    .description('the mails faxgate received and what became of each number')
-    .exitOverride()
-    .hook('preSubcommand', (_parent, sub) => {
-      current = `faxgate jobs ${sub.name()}`;
-    });
+  const jobs = group('jobs', 'the mails faxgate received and what became of each number');
   withTargetOptions(
     jobs
       .command('list')
@@ -287,13 +284,10 @@ Examples:
   );
 
   // ---- dead letters ----
-  const deadLetters = program
-    .command('dead-letters')
-    .description('mails the inbound queue gave up on: the SQS dead-letter queue, or the local folder')
-    .exitOverride()
-    .hook('preSubcommand', (_parent, sub) => {
-      current = `faxgate dead-letters ${sub.name()}`;
-    });
+  const deadLetters = group(
+    'dead-letters',
+    'mails the inbound queue gave up on: the SQS dead-letter queue, or the local folder',
+  );
   const letterCommand = (
     name: 'list' | 'show' | 'redrive' | 'purge',
     description: string,

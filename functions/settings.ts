@@ -59,8 +59,8 @@ export type AnySetting = Setting<any>;
 export interface SettingGroup<S extends Record<string, AnySetting> = Record<string, AnySetting>> {
   /** Heading of the group in the README. */
   readonly title: string;
-  /** The functions whose environment the construct puts these settings in. */
-  readonly functions: readonly FunctionName[];
+  /** The functions whose environment the construct puts these settings in; both unless named. */
+  readonly functions?: readonly FunctionName[];
   /** `npm start` only: no construct prop, no context key. */
   readonly localOnly?: boolean;
   readonly settings: S;
@@ -370,7 +370,6 @@ export const MAX_SES_MAIL_BYTES = 40 * MiB;
 /** What the inbound function and the poller both read: the mail and fax rules. */
 export const gatewaySettings = settingGroup({
   title: 'Gateway',
-  functions: ['inbound', 'poller'],
   settings: {
     faxDomain: {
       kind: domainName,
@@ -603,7 +602,6 @@ const resourceName = text({ must: 'be the name of a resource' });
  */
 export const resourceSettings = settingGroup({
   title: 'Resources (set by the construct)',
-  functions: ['inbound', 'poller'],
   settings: {
     jobsTable: {
       kind: resourceName,

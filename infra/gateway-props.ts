@@ -351,7 +351,7 @@ export function functionEnvironment(
       : { tokenSecretName: settings.token.secretName };
   const environment: Record<string, string> = {};
   for (const group of DEPLOYED_GROUPS) {
-    if (!group.functions.includes(fn)) continue;
+    if (group.functions && !group.functions.includes(fn)) continue;
     for (const [key, setting] of Object.entries(group.settings)) {
       const prop = deployKey(group, key);
       if (prop === undefined || setting.env === undefined) continue;

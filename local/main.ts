@@ -2,7 +2,9 @@
 // local-config.ts); a bad value is one line on stderr and exit code 2, a port or data folder in use
 // exit code 3.
 
+import { realpathSync } from 'node:fs';
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from '../functions/adapters/faxrocks/client.ts';
 import { ConfigError } from '../functions/errors.ts';
 import { SANDBOX_TEST_NUMBERS } from '../sandbox/faxrocks-sandbox.ts';
@@ -79,7 +81,7 @@ export function banner(gateway: LocalGateway): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   // The SDK's "Node 22 soon" notice would sit in the middle of the banner; engines allows Node 20.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let config: LocalConfig;
@@ -107,8 +109,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  console.log(banner(gateway));
-
+  // The handlers first, the banner after: whoever waits for the banner and then sends SIGTERM gets
+  // the clean stop, not a process killed before it could listen.
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -128,6 +130,19 @@ async function main(): Promise<void> {
       );
     });
   }
+  console.log(banner(gateway));
 }
 
-await main();
+/** True when node was started on this file (`npm start`); false when it is imported (tests). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// Importing this module (for its banner) starts nothing: only `npm start` runs the gateway.
+if (isEntryPoint()) await main();

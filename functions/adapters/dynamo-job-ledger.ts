@@ -38,8 +38,8 @@ import { jobReference } from '../domain/job-reference.ts';
 import { storedItem } from '../domain/record-limits.ts';
 import { ConflictError, FaxgateError } from '../errors.ts';
 import { type Clock, type JobLedger, type MailFailure, systemClock } from '../ports.ts';
-import { held, isConditionalCheckFailed } from './dynamo-conditions.ts';
-import { jobsTableSchema } from './table-schema.ts';
+import { held, orConflict } from './dynamo-conditions.ts';
+import { indexPartition, jobsTableSchema } from './table-schema.ts';
 
 const OPEN_SHARD = 'OPEN';
 /** What belongs to the current attempt only: cleared when a new attempt is scheduled. */
@@ -71,6 +71,8 @@ type Item = Record<string, unknown>;
 
 /** Failures kept on a mail record (a mail the queue retries a few times, then dead-letters). */
 const MAX_FAILURES_KEPT = 10;
+/** Redrives kept on a mail record. */
+const MAX_REDRIVES_KEPT = 20;
 
 export interface DynamoJobLedgerOptions {
   /** Stamps markRefused's finishedAt/notifiedAt and the fax claims' expiry. */
@@ -216,49 +218,61 @@ export class DynamoJobLedger implements JobLedger {
 
   async recordMailFailure(messageId: string, failure: MailFailure): Promise<void> {
     const entry = storedItem(withoutUndefined(failure));
-    const base = {
-      TableName: this.tableName,
-      Key: mailKey(messageId),
-      ExpressionAttributeNames: {
-        '#lastError': 'lastError',
-        '#lastErrorAt': 'lastErrorAt',
-        '#failures': 'failures',
-      },
-    };
-    // The list keeps the first MAX_FAILURES_KEPT failures; lastError is always the latest.
+    // lastError is always the latest; the list keeps the first MAX_FAILURES_KEPT failures.
+    await this.appendToMail(messageId, 'failures', entry, MAX_FAILURES_KEPT, {
+      lastError: entry.error,
+      lastErrorAt: failure.at,
+    });
+  }
+
+  /** Notes a redrive on the mail record (bounded list), so its timeline shows the dead letter. */
+  async noteRedrive(
+    messageId: string,
+    redrive: { at: string; deadLetteredAt: string; cause?: string },
+  ): Promise<void> {
+    await this.appendToMail(messageId, 'redrives', storedItem(withoutUndefined(redrive)), MAX_REDRIVES_KEPT);
+  }
+
+  /**
+   * Appends `entry` to a list on the mail record while it holds fewer than `max`, and sets `also`
+   * either way. A mail with no record yet (it failed before openMail) has nothing to note it on.
+   */
+  private async appendToMail(
+    messageId: string,
+    list: string,
+    entry: Item,
+    max: number,
+    also: Item = {},
+  ): Promise<void> {
+    const set = updateExpression(also);
+    const appended = set.UpdateExpression
+      ? `${set.UpdateExpression}, #list = list_append(if_not_exists(#list, :none), :entry)`
+      : 'SET #list = list_append(if_not_exists(#list, :none), :entry)';
     const wrote = await held(
       this.client.send(
         new UpdateCommand({
-          ...base,
-          UpdateExpression:
-            'SET #lastError = :error, #lastErrorAt = :at, #failures = list_append(if_not_exists(#failures, :none), :entry)',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(#failures) OR size(#failures) < :max)',
-          ExpressionAttributeValues: {
-            ':error': entry.error,
-            ':at': failure.at,
-            ':none': [],
-            ':entry': [entry],
-            ':max': MAX_FAILURES_KEPT,
-          },
+          TableName: this.tableName,
+          Key: mailKey(messageId),
+          UpdateExpression: appended,
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#list) OR size(#list) < :max)',
+          ExpressionAttributeNames: { ...set.names, '#list': list },
+          ExpressionAttributeValues: { ...set.values, ':none': [], ':entry': [entry], ':max': max },
         }),
       ),
     );
-    if (wrote) return;
-    try {
-      await this.client.send(
+    if (wrote || !set.UpdateExpression) return;
+    await held(
+      this.client.send(
         new UpdateCommand({
-          ...base,
-          ExpressionAttributeNames: { '#lastError': 'lastError', '#lastErrorAt': 'lastErrorAt' },
-          UpdateExpression: 'SET #lastError = :error, #lastErrorAt = :at',
+          TableName: this.tableName,
+          Key: mailKey(messageId),
+          UpdateExpression: set.UpdateExpression,
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':error': entry.error, ':at': failure.at },
+          ExpressionAttributeNames: set.names,
+          ExpressionAttributeValues: set.values,
         }),
-      );
-    } catch (error) {
-      // No record yet (it failed before openMail): nothing to note it on.
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+      ),
+    );
   }
 
   // ---- sending ----
@@ -289,8 +303,8 @@ export class DynamoJobLedger implements JobLedger {
   }
 
   async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
-    try {
-      await this.client.send(
+    const released = await held(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: jobKey(messageId, number),
@@ -298,15 +312,11 @@ export class DynamoJobLedger implements JobLedger {
           ExpressionAttributeNames: { '#attemptId': 'attemptId', '#state': 'state' },
           ExpressionAttributeValues: { ':attemptId': attemptId, ':sending': 'SENDING' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // Already gone is what release wants; anything else belongs to another attempt or moved on.
-      if ((await this.getJob(messageId, number)) === undefined) return;
-      throw new ConflictError(`Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`, {
-        cause: error,
-      });
-    }
+      ),
+    );
+    // Already gone is what release wants; anything else belongs to another attempt or moved on.
+    if (released || (await this.getJob(messageId, number)) === undefined) return;
+    throw new ConflictError(`Job ${messageId}/${number} is not a SENDING job of attempt ${attemptId}`);
   }
 
   async markQueued(
@@ -434,8 +444,8 @@ export class DynamoJobLedger implements JobLedger {
     next: { attemptId: string; sendStartedAt: string; finished?: AttemptRecord; reportedAt?: string },
   ): Promise<boolean> {
     const { sendStartedAt } = next;
-    try {
-      await this.update(
+    return held(
+      this.update(
         jobKey(messageId, number),
         {
           state: 'SENDING',
@@ -464,12 +474,8 @@ export class DynamoJobLedger implements JobLedger {
           condition: '#attemptId = :from AND (#state = :failed OR #state = :unknown)',
           values: { ':from': fromAttemptId, ':failed': 'FAILED', ':unknown': 'UNKNOWN' },
         },
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async deferRetry(
@@ -490,8 +496,8 @@ export class DynamoJobLedger implements JobLedger {
   }
 
   async noteAbsent(messageId: string, number: string, attemptId: string, at: string): Promise<FaxJob> {
-    try {
-      const result = await this.client.send(
+    const result = await orConflict(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(messageId, number),
@@ -508,14 +514,10 @@ export class DynamoJobLedger implements JobLedger {
           ExpressionAttributeValues: { ':at': at, ':one': 1, ':attemptId': attemptId, ':sending': 'SENDING' },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return withoutInternal(result.Attributes ?? {}) as unknown as FaxJob;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      throw new ConflictError(`Job ${messageId}/${number} is not an unsettled attempt ${attemptId}`, {
-        cause: error,
-      });
-    }
+      ),
+      () => `Job ${messageId}/${number} is not an unsettled attempt ${attemptId}`,
+    );
+    return withoutInternal(result.Attributes ?? {}) as unknown as FaxJob;
   }
 
   async getJob(messageId: string, number: string): Promise<FaxJob | undefined> {
@@ -535,15 +537,9 @@ export class DynamoJobLedger implements JobLedger {
   // ---- polling ----
 
   async listOpenJobs(): Promise<FaxJob[]> {
-    const { openJobsIndex } = jobsTableSchema;
-    return this.queryAll({
-      TableName: this.tableName,
-      IndexName: openJobsIndex.name,
-      KeyConditionExpression: '#shard = :open',
-      ExpressionAttributeNames: { '#shard': openJobsIndex.partitionKey },
-      ExpressionAttributeValues: { ':open': OPEN_SHARD },
-      ScanIndexForward: true,
-    });
+    return this.queryAll(
+      indexPartition(this.tableName, jobsTableSchema.openJobsIndex, OPEN_SHARD, 'ascending'),
+    );
   }
 
   async claimFax(
@@ -659,8 +655,8 @@ export class DynamoJobLedger implements JobLedger {
   async markNotified(messageId: string, number: string, at: string): Promise<void> {
     const finals = FINAL_STATES.map((_, i) => `:final${i}`);
     const values: Record<string, unknown> = Object.fromEntries(FINAL_STATES.map((s, i) => [`:final${i}`, s]));
-    try {
-      await this.client.send(
+    await orConflict(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(messageId, number),
@@ -674,13 +670,9 @@ export class DynamoJobLedger implements JobLedger {
           },
           ExpressionAttributeValues: { ...values, ':at': at },
         }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      throw new ConflictError(`Job ${messageId}/${number} is missing or has no final outcome to notify`, {
-        cause: error,
-      });
-    }
+      ),
+      () => `Job ${messageId}/${number} is missing or has no final outcome to notify`,
+    );
   }
 
   // ---- plumbing ----
@@ -779,23 +771,17 @@ export class DynamoJobLedger implements JobLedger {
     const usedValues = Object.fromEntries(
       Object.entries(values).filter(([name]) => new RegExp(`${name}(?![A-Za-z0-9_])`).test(text)),
     );
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: expression.UpdateExpression,
-          ConditionExpression: options.condition,
-          ExpressionAttributeNames: usedNames,
-          ...(Object.keys(usedValues).length > 0 ? { ExpressionAttributeValues: usedValues } : {}),
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error) && options.conflict) {
-        throw new ConflictError(options.conflict(), { cause: error });
-      }
-      throw error;
-    }
+    const write = this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: expression.UpdateExpression,
+        ConditionExpression: options.condition,
+        ExpressionAttributeNames: usedNames,
+        ...(Object.keys(usedValues).length > 0 ? { ExpressionAttributeValues: usedValues } : {}),
+      }),
+    );
+    await (options.conflict ? orConflict(write, options.conflict) : write);
   }
 }
 

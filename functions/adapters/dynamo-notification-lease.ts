@@ -7,7 +7,7 @@
 
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationLease } from '../ports.ts';
-import { held, isConditionalCheckFailed } from './dynamo-conditions.ts';
+import { held } from './dynamo-conditions.ts';
 
 /** Lease items are only needed while a job is open; a day later TTL removes them. */
 const LEASE_RETENTION_SECONDS = 86_400;

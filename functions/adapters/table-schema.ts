@@ -19,3 +19,20 @@ export const jobsTableSchema = {
 export const sendersTableSchema = {
   partitionKey: 'entry',
 } as const;
+
+/** One partition of an index: the items whose partition key is `value`, in sort-key order. */
+export function indexPartition(
+  tableName: string,
+  index: { name: string; partitionKey: string },
+  value: string,
+  order: 'ascending' | 'descending',
+) {
+  return {
+    TableName: tableName,
+    IndexName: index.name,
+    KeyConditionExpression: '#partition = :value',
+    ExpressionAttributeNames: { '#partition': index.partitionKey },
+    ExpressionAttributeValues: { ':value': value },
+    ScanIndexForward: order === 'ascending',
+  };
+}

@@ -2,19 +2,17 @@
 // the subject, faxed through the sandbox over HTTP, and the PDF the sandbox gives back from
 // /faxes/{id}/fax checked page by page (count, size, orientation), rendered and read back.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDFDocument } from '@cantoo/pdf-lib';
-import { simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import { pngOf, testPicture } from '../fixtures/images.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
+import { faxPdf, faxTo, mailTo, replyTo, startTestGateway } from '../support/local-gateway.ts';
 import { inkBox, pageText, renderPage } from '../support/render-pdf.ts';
 import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
 
 const sender = 'eleni@example.gr';
 let gateway: LocalGateway;
@@ -26,62 +24,32 @@ beforeAll(async () => {
   // The admin's logo: a solid black block, unlike anything a sender's mail holds here.
   const logo = join(dir.path, 'company-logo.png');
   writeFileSync(logo, pngOf({ width: 300, height: 90, pixels: new Uint8Array(300 * 90) }));
-  gateway = await startLocalGateway({
+  gateway = await startTestGateway({
     dataDir: dir.path,
-    ports: 0,
-    sandboxDeliveryDelayMs: 0,
-    pollOnTimer: false,
-    log: silentLog,
+    senders: [sender],
     env: { COVER_LOGO: logo, COVER_COMPANY: 'ACME Rechtsanwälte, Berlin' },
   });
   cleanups.push(() => gateway.close());
-  await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 /** Mails `mail` to `to` over SMTP; the PDF the sandbox serves for the fax to `number`, and the queued reply's text. */
 async function faxed(
   number: string,
   mail: Omit<Mail.Options, 'from'> & { messageId: string },
 ): Promise<{ pdf: Uint8Array; reply: { subject: string; text: string } }> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: gateway.smtpPort,
-    ignoreTLS: true,
-  });
-  await transport.sendMail({
+  await mailTo(gateway, {
     from: `Ελένη Παπαδοπούλου <${sender}>`,
     to: `${number}@fax.localhost`,
     ...mail,
   });
-  transport.close();
-  const fax = await eventually(
-    () => gateway.sandbox?.faxes().find((f) => f.number === number),
-    `the fax to ${number}`,
-  );
-  const response = await fetch(`${gateway.faxrocksUrl}/faxes/${fax.id}/fax`, {
-    headers: { authorization: `Bearer ${gateway.config.sandboxToken}` },
-  });
-  expect(response.status).toBe(200);
-  const reply = await eventually(async () => {
-    const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-    const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
-    const found = mails.find((m) => m.inReplyTo === mail.messageId);
-    return found && { subject: found.subject ?? '', text: found.text ?? '' };
-  }, 'the queued reply');
-  return { pdf: new Uint8Array(await response.arrayBuffer()), reply };
+  const fax = await faxTo(gateway, number);
+  const pdf = await faxPdf(gateway, fax.id);
+  const found = await replyTo(gateway, mail.messageId, /./);
+  return { pdf, reply: { subject: found.subject ?? '', text: found.text ?? '' } };
 }
 
 /** Width and height of each page, rounded to points; portrait pages are taller than wide. */

@@ -2,69 +2,32 @@
 // sandbox over HTTP, and the PDF the sandbox gives back from /faxes/{id}/fax checked page by page
 // (count, size, orientation) and rendered against the picture that was mailed.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PDFDocument } from '@cantoo/pdf-lib';
-import { simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import { type Grey, jpegOf, pngOf, storedFor, testPicture, tiffOf } from '../fixtures/images.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
+import { faxPdf, faxTo, mailTo, replyTo, startTestGateway } from '../support/local-gateway.ts';
 import { differenceFrom, renderPage } from '../support/render-pdf.ts';
-import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
 
 const sender = 'alice@example.com';
 let gateway: LocalGateway;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  const dir = tempDir('faxgate-documents-');
-  cleanups.push(() => dir.remove());
-  gateway = await startLocalGateway({
-    dataDir: dir.path,
-    ports: 0,
-    sandboxDeliveryDelayMs: 0,
-    pollOnTimer: false,
-    log: silentLog,
-  });
+  gateway = await startTestGateway({ dirPrefix: 'faxgate-documents-', senders: [sender] });
   cleanups.push(() => gateway.close());
-  await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 /** Mails `mail` to `number` over SMTP and returns the PDF the sandbox serves for that fax. */
 async function faxedPdf(number: string, mail: Omit<Mail.Options, 'from' | 'to'>): Promise<Uint8Array> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: gateway.smtpPort,
-    ignoreTLS: true,
-  });
-  await transport.sendMail({ from: `Alice <${sender}>`, to: `${number}@fax.localhost`, ...mail });
-  transport.close();
-  const fax = await eventually(
-    () => gateway.sandbox?.faxes().find((f) => f.number === number),
-    `the fax to ${number}`,
-  );
-  const response = await fetch(`${gateway.faxrocksUrl}/faxes/${fax.id}/fax`, {
-    headers: { authorization: `Bearer ${gateway.config.sandboxToken}` },
-  });
-  expect(response.status).toBe(200);
-  return new Uint8Array(await response.arrayBuffer());
+  await mailTo(gateway, { from: `Alice <${sender}>`, to: `${number}@fax.localhost`, ...mail });
+  return faxPdf(gateway, (await faxTo(gateway, number)).id);
 }
 
 async function pageSizes(pdf: Uint8Array): Promise<[number, number][]> {
@@ -132,13 +95,7 @@ describe('pictures and scans through npm start', () => {
     });
     const sizes = await pageSizes(pdf);
     expect(sizes).toHaveLength(3);
-    const queued = await eventually(async () => {
-      const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-      const mails = await Promise.all(
-        files.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))),
-      );
-      return mails.find((m) => m.inReplyTo === '<mixed@example.com>');
-    }, 'the queued reply');
+    const queued = await replyTo(gateway, '<mixed@example.com>', /queued/i);
     expect(queued.text).toContain(
       'Documents (3 pages in all): contract.pdf (2 pages), signed-page.jpg (1 page)',
     );

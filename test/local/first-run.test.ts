@@ -3,62 +3,30 @@
 // `kill -INT` / `kill -TERM` on the PID of `npm start`. CI installs swaks (.ci/run); a machine
 // without it skips only the swaks step.
 
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SAMPLE_PDF } from '../../local/main.ts';
-import { tempDir } from '../support/stand-ins.ts';
+import { eventually } from '../support/eventually.ts';
+import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const children: ChildProcess[] = [];
-const cleanups: (() => void)[] = [];
+const runs: NpmStart[] = [];
 const hasSwaks = spawnSync('sh', ['-c', 'command -v swaks']).status === 0;
 
-afterAll(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups) cleanup();
+afterAll(async () => {
+  for (const started of runs) await started.stop();
 });
 
-async function eventually<T>(probe: () => T | undefined, what: string, tries = 600): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-function npmStart() {
-  const dir = tempDir('faxgate-first-run-');
-  cleanups.push(() => dir.remove());
-  const child = spawn('npm', ['start'], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      FAXGATE_DATA_DIR: dir.path,
-      FAXGATE_SMTP_PORT: '0',
-      FAXGATE_S3_PORT: '0',
-      FAXGATE_DYNAMODB_PORT: '0',
-      FAXGATE_SANDBOX_PORT: '0',
-      SANDBOX_DELIVERY_DELAY_MS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', () => {});
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, dir: dir.path, stdout: () => stdout, exited };
+/** `npm start` itself (npm's process), every server on a port the system picks: the banner names them. */
+function npmStart(): NpmStart {
+  const started = startNpmStart({ viaNpm: true, env: { SANDBOX_DELIVERY_DELAY_MS: '0' } });
+  runs.push(started);
+  return started;
 }
 
 /** A banner line's command, as a user would copy it (after the step's label). */
@@ -78,10 +46,7 @@ describe('the first ten minutes', () => {
     timeout: 240_000,
   }, async () => {
     const gateway = npmStart();
-    const banner = await eventually(
-      () => (gateway.stdout().includes('Send a test fax') ? gateway.stdout() : undefined),
-      'the banner',
-    );
+    const banner = await gateway.printed('Send a test fax');
     expect(banner).toContain(`pid `);
     const allow = command(banner, /^\s*1\. allow yourself/);
     await run('bash', ['-c', allow], { cwd: repo });
@@ -108,24 +73,22 @@ describe('the first ten minutes', () => {
 
     // The PID of npm start itself, as `kill` from another terminal has it.
     process.kill(gateway.child.pid as number, 'SIGTERM');
-    const { code } = await gateway.exited;
-    expect(code).toBe(0);
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
     expect(gateway.stdout()).toContain('faxgate: stopped');
   });
 
   it('stops on kill -INT of npm start: the gateway itself finishes and stops', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const gateway = npmStart();
-    await eventually(() => (gateway.stdout().includes('Send a test fax') ? true : undefined), 'the banner');
+    await gateway.printed('Send a test fax');
     // Before, npm died alone and left the gateway running without a parent; now the signal reaches it.
     process.kill(gateway.child.pid as number, 'SIGINT');
     await gateway.exited;
-    await eventually(
-      () => (gateway.stdout().includes('faxgate: stopped') ? true : undefined),
-      'the stop',
-      100,
-    );
+    // npm may end before the gateway it started has written its last line.
+    await eventually(() => (gateway.stdout().includes('faxgate: stopped') ? true : undefined), 'the stop', {
+      timeoutMs: 30_000,
+    });
     expect(gateway.stdout()).toContain('faxgate: SIGINT, finishing the work in flight and stopping');
   });
 });

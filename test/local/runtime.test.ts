@@ -2,10 +2,9 @@
 // S3 and DynamoDB SDK clients against s3rver and dynalite, the faxrocks sandbox over HTTP, and the
 // outbox folder. Every gateway a test starts is closed in afterAll.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,14 @@ import { type LocalGateway, PortInUseError, startLocalGateway } from '../../loca
 import { newSesMessageId, stampAsSes } from '../../local/ses-inbound-smtp.ts';
 import { DataFolderInUseError, startS3StandIn } from '../../local/stand-ins.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
+import { eventually } from '../support/eventually.ts';
+import {
+  mailTo,
+  outboxMails as outbox,
+  replyTo,
+  startTestGateway,
+  type TestGatewayOptions,
+} from '../support/local-gateway.ts';
 import { tempDir } from '../support/stand-ins.ts';
 import { silentLog } from '../support/telemetry.ts';
 
@@ -25,42 +32,10 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function gatewayIn(dataDir: string, extra: Parameters<typeof startLocalGateway>[0] = {}) {
-  const gateway = await startLocalGateway({
-    dataDir,
-    ports: 0,
-    sandboxDeliveryDelayMs: 0,
-    pollOnTimer: false,
-    log: silentLog,
-    ...extra,
-  });
+async function gatewayIn(options: TestGatewayOptions = {}) {
+  const gateway = await startTestGateway(options);
   cleanups.push(() => gateway.close());
   return gateway;
-}
-
-/** Waits, boundedly, until the probe returns a value. */
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-async function outbox(gateway: LocalGateway): Promise<ParsedMail[]> {
-  const files = readdirSync(gateway.outboxDir)
-    .filter((f) => f.endsWith('.eml'))
-    .sort();
-  return Promise.all(files.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
-}
-
-async function replyTo(gateway: LocalGateway, originalId: string, subject: RegExp): Promise<ParsedMail> {
-  return eventually(
-    async () =>
-      (await outbox(gateway)).find((m) => m.inReplyTo === originalId && subject.test(m.subject ?? '')),
-    `a reply matching ${subject} to ${originalId}`,
-  );
 }
 
 async function mailWithPdf(originalId: string, to = number) {
@@ -99,20 +74,11 @@ describe('npm start runtime, end to end', () => {
   let gateway: LocalGateway;
 
   beforeAll(async () => {
-    const dir = tempDir('faxgate-runtime-');
-    cleanups.push(() => dir.remove());
-    gateway = await gatewayIn(dir.path);
-    await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
+    gateway = await gatewayIn({ dirPrefix: 'faxgate-runtime-', senders: [sender] });
   });
 
   it('faxes a PDF mailed over SMTP and replies "queued", then the receipt, threaded under the original', async () => {
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
-    });
-    const info = await transport.sendMail(await mailWithPdf('<smtp-original@example.com>'));
-    transport.close();
+    const info = await mailTo(gateway, await mailWithPdf('<smtp-original@example.com>'));
     const sesId = /Ok ([a-z0-9]{20})$/.exec(info.response)?.[1];
     expect(sesId).toBeDefined();
 
@@ -201,10 +167,8 @@ describe('npm start runtime, end to end', () => {
 
 describe('npm start runtime, failures and restarts', () => {
   it('retries a failing handler and moves the message to the dead-letter folder after maxReceiveCount', async () => {
-    const dir = tempDir('faxgate-dlq-');
-    cleanups.push(() => dir.remove());
     const receiveCounts: string[] = [];
-    const gateway = await gatewayIn(dir.path, {
+    const gateway = await gatewayIn({
       queue: { visibilityTimeoutMs: 0, maxReceiveCount: 3 },
       inboundHandler: async (event) => {
         receiveCounts.push(...event.Records.map((r) => r.attributes.ApproximateReceiveCount));
@@ -234,19 +198,13 @@ describe('npm start runtime, failures and restarts', () => {
   it('keeps senders, jobs and mail across a restart, and processes mail stored while it was down', async () => {
     const dir = tempDir('faxgate-restart-');
     cleanups.push(() => dir.remove());
-    const first = await gatewayIn(dir.path);
+    const first = await gatewayIn({ dataDir: dir.path });
     await first.deps.senders.add({
       entry: '@example.com',
       addedBy: 'test',
       addedAt: new Date().toISOString(),
     });
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: first.smtpPort,
-      ignoreTLS: true,
-    });
-    const info = await transport.sendMail(await mailWithPdf('<before-restart@example.com>'));
-    transport.close();
+    const info = await mailTo(first, await mailWithPdf('<before-restart@example.com>'));
     const sesId = /Ok ([a-z0-9]{20})$/.exec(info.response)?.[1] as string;
     await replyTo(first, '<before-restart@example.com>', /queued/i);
     await first.close();
@@ -265,7 +223,7 @@ describe('npm start runtime, failures and restarts', () => {
     client.destroy();
     await s3.close();
 
-    const second = await gatewayIn(dir.path);
+    const second = await gatewayIn({ dataDir: dir.path });
     expect(await second.deps.senders.isAllowed('bob@EXAMPLE.com')).toBe(true);
     expect((await second.deps.ledger.getJob(sesId, number))?.state).toBe('QUEUED');
     expect((await second.deps.ledger.getMail(sesId))?.outcome).toBe('ACCEPTED');
@@ -297,17 +255,9 @@ describe('npm start runtime, failures and restarts', () => {
     cleanups.push(() => new Promise<void>((resolve) => relay.close(() => resolve())));
     const relayPort = (relay.server.address() as { port: number }).port;
 
-    const dir = tempDir('faxgate-relay-');
-    cleanups.push(() => dir.remove());
-    const gateway = await gatewayIn(dir.path, { smtpRelay: new URL(`smtp://127.0.0.1:${relayPort}`) });
+    const gateway = await gatewayIn({ smtpRelay: new URL(`smtp://127.0.0.1:${relayPort}`) });
     // Not on the allowlist: the rejection reply goes out at once.
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
-    });
-    await transport.sendMail(await mailWithPdf('<relay-original@example.com>'));
-    transport.close();
+    await mailTo(gateway, await mailWithPdf('<relay-original@example.com>'));
 
     await replyTo(gateway, '<relay-original@example.com>', /./);
     const sent = await eventually(() => relayed[0], 'the relayed reply');

@@ -2,17 +2,16 @@
 // subject, sent to the sandbox with scheduled_at and timezone, reported pending until the time and
 // delivered after it. The gateway's clock (shared with the sandbox) is moved, not waited for.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
-import { eventually } from '../support/eventually.ts';
-import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
+import {
+  mailTo,
+  repliesTo as repliesOf,
+  replyTo as replyOf,
+  startTestGateway,
+} from '../support/local-gateway.ts';
 
 const sender = 'alice@example.com';
 const HOUR = 3_600_000;
@@ -21,18 +20,13 @@ let gateway: LocalGateway;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  const dir = tempDir('faxgate-scheduled-');
-  cleanups.push(() => dir.remove());
-  gateway = await startLocalGateway({
-    dataDir: dir.path,
-    ports: 0,
+  gateway = await startTestGateway({
+    dirPrefix: 'faxgate-scheduled-',
+    senders: [sender],
     sandboxDeliveryDelayMs: 60_000,
-    pollOnTimer: false,
-    log: silentLog,
     clock: { now: () => new Date(nowMs) },
   });
   cleanups.push(() => gateway.close());
-  await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
 });
 
 afterAll(async () => {
@@ -40,12 +34,7 @@ afterAll(async () => {
 });
 
 async function mail(number: string, subject: string, messageId: string): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: gateway.smtpPort,
-    ignoreTLS: true,
-  });
-  await transport.sendMail({
+  await mailTo(gateway, {
     from: `Alice <${sender}>`,
     to: `${number}@fax.localhost`,
     subject,
@@ -53,22 +42,10 @@ async function mail(number: string, subject: string, messageId: string): Promise
     text: 'Please fax this.',
     attachments: [{ filename: 'contract.pdf', content: Buffer.from(await testFaxPdf()) }],
   });
-  transport.close();
 }
 
-async function repliesTo(messageId: string): Promise<ParsedMail[]> {
-  const dir = gateway.outboxDir;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
-  const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(join(dir, f)))));
-  return mails.filter((m) => m.inReplyTo === messageId);
-}
-
-function replyTo(messageId: string, subject: RegExp): Promise<ParsedMail> {
-  return eventually(
-    async () => (await repliesTo(messageId)).find((m) => subject.test(m.subject ?? '')),
-    `a reply matching ${subject} to ${messageId}`,
-  );
-}
+const repliesTo = (messageId: string) => repliesOf(gateway, messageId);
+const replyTo = (messageId: string, subject: RegExp) => replyOf(gateway, messageId, subject);
 
 describe('a fax for later through npm start', () => {
   it('is sent with scheduled_at and timezone, reported pending until its time, and delivered after', async () => {
