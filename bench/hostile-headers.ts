@@ -1,16 +1,17 @@
 // Hostile mail (issue 11 items 8 and 9): the inbound use case on mails with 100,000 and 160,000
-// header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, and a 1 MB PDF
-// whose object stream inflates to 1 GB, each beside an ordinary mail of the same size (a scan-like
-// PDF), in processes of their own so each peak RSS is that mail's alone (the document worker is a
-// thread of that process, so its memory counts). A hostile header block is dropped as unreadable
-// before anything parses it; the bomb is answered "too complex to fax". The target is that a
-// hostile mail costs no more than a few times the ordinary mail, in time and in memory.
+// header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, PDFs whose object
+// streams inflate to 1 and 2 GB (one stream, or 256 small ones) and a PDF page tree of 2^40 paths,
+// each beside an ordinary mail of the same size (a scan-like PDF), in processes of their own so
+// each peak RSS is that mail's alone (the document worker is a thread of that process, so its
+// memory counts). A hostile header block is dropped as unreadable before anything parses it; a
+// bomb is answered "too complex to fax", the page tree "damaged". The target is that a hostile
+// mail costs no more than a few times the ordinary mail, in time and in memory.
 
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { objectStreamBomb } from '../test/fixtures/hostile-pdfs.ts';
+import { manyObjectStreamsBomb, objectStreamBomb, pageTreeBomb } from '../test/fixtures/hostile-pdfs.ts';
 import { buildSesMail, samplePdf } from '../test/fixtures/mail-builder.ts';
 import type { HeadersChildInput, HeadersChildOutput } from './hostile-headers-child.ts';
 import { bundle, INFRA_BUNDLE_OPTIONS } from './lambda-bundle.ts';
@@ -67,6 +68,18 @@ async function withPartHeaderLines(lines: string): Promise<Buffer> {
   return Buffer.from(`${text.slice(0, at)}${lines}${text.slice(at)}`, 'latin1');
 }
 
+/** A mail with a PDF whose text part's body is `body`, as written (7bit, no encoding). */
+async function withTextBody(body: string): Promise<Buffer> {
+  const mail = await buildSesMail({
+    from: `Alice <${SENDER}>`,
+    to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
+    subject: 'Scan',
+    text: 'TEXT-BODY-PLACEHOLDER',
+    pdfs: [{ filename: 'scan.pdf', bytes: await samplePdf(1) }],
+  });
+  return Buffer.from(mail.toString('latin1').replace('TEXT-BODY-PLACEHOLDER', body), 'latin1');
+}
+
 export const HOSTILE_CASES: Case[] = [
   {
     label: '100,000 header lines',
@@ -89,9 +102,35 @@ export const HOSTILE_CASES: Case[] = [
     mail: () => withPartHeaderLines('X-A: a\r\n'.repeat(100_000)),
   },
   {
+    // Not over any limit: a body of short lines is mail, and it must cost what its size costs.
+    label: '100,000 short lines in the body',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withTextBody('a\r\n'.repeat(100_000)),
+  },
+  {
+    label: '300,000 empty lines in the body (LF only)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withTextBody('\n'.repeat(300_000)),
+  },
+  {
     label: 'PDF bomb, 1 GB object stream in 1 MB',
     expectedOutcome: 'REJECTED too-complex',
     mail: async () => mailWithScan(objectStreamBomb(1024), 'contract.pdf'),
+  },
+  {
+    label: 'PDF bomb, 2 GB object stream in 2 MB',
+    expectedOutcome: 'REJECTED too-complex',
+    mail: async () => mailWithScan(objectStreamBomb(2048), 'contract.pdf'),
+  },
+  {
+    label: 'PDF bomb, 256 object streams of 4 MB in 1 MB',
+    expectedOutcome: 'REJECTED too-complex',
+    mail: async () => mailWithScan(manyObjectStreamsBomb(256, 4), 'contract.pdf'),
+  },
+  {
+    label: 'PDF page tree of 2^40 paths',
+    expectedOutcome: 'REJECTED damaged',
+    mail: async () => mailWithScan(pageTreeBomb(40), 'contract.pdf'),
   },
 ];
 

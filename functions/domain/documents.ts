@@ -7,7 +7,7 @@
 // and releases this year. It costs 85 KB more minified (its SVG and colour parsers), which the inbound
 // bundle can carry.
 
-import { ParseSpeeds, PDFDocument } from '@cantoo/pdf-lib';
+import { ParseSpeeds, PDFDocument, PDFPageTree } from '@cantoo/pdf-lib';
 import { type CoverAssets, type CoverPage, layoutCover } from './cover-page.ts';
 import {
   type ImageKind,
@@ -146,12 +146,36 @@ async function openPdf(bytes: Uint8Array): Promise<Opened> {
   }
   let pages: number;
   try {
+    if (!pageTreeIsATree(doc))
+      return { ok: false, problem: 'damaged', why: 'is damaged: its pages cannot be read' };
     pages = doc.getPageCount();
   } catch {
     return { ok: false, problem: 'damaged', why: 'is damaged: its pages cannot be read' };
   }
   if (pages < 1) return { ok: false, problem: 'no-pages', why: 'has no pages' };
   return { ok: true, doc, pages };
+}
+
+/**
+ * Whether each node of the page tree is named once. pdf-lib walks the tree once per path to each
+ * node, so a tree whose nodes each name the next one twice (a few hundred bytes) takes 2^depth
+ * steps to count; walked here once per node, it is found out at once.
+ */
+function pageTreeIsATree(doc: PDFDocument): boolean {
+  const root = doc.catalog.Pages();
+  const seen = new Set<PDFPageTree>([root]);
+  const open = [root];
+  for (let node = open.pop(); node; node = open.pop()) {
+    const kids = node.Kids();
+    for (let i = 0; i < kids.size(); i++) {
+      const kid = doc.context.lookup(kids.get(i));
+      if (!(kid instanceof PDFPageTree)) continue;
+      if (seen.has(kid)) return false;
+      seen.add(kid);
+      open.push(kid);
+    }
+  }
+  return true;
 }
 
 function hasEncryptEntry(bytes: Uint8Array): boolean {

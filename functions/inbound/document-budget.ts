@@ -21,23 +21,53 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { CoverRequest, DocumentDecision, DocumentLimits } from '../domain/documents.ts';
+import { type CoverRequest, type DocumentDecision, type DocumentLimits, isPdf } from '../domain/documents.ts';
+import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { TransientError } from '../errors.ts';
-import type { InspectAnswer, InspectRequest, WorkerMessage } from './document-worker.ts';
+import type {
+  InspectAnswer,
+  InspectRequest,
+  Origin,
+  TravellingPart,
+  WorkerMessage,
+} from './document-worker.ts';
+
+const MiB = 1024 * 1024;
 
 export interface DocumentBudget {
   /** Wall-clock time one mail's documents may take in a ready worker (start-up not counted). */
   timeoutMs: number;
   /** The worker's V8 old-generation heap. */
   heapMb: number;
-  /** Bytes all PDF streams of one mail may inflate to. */
+  /** Bytes all PDF streams of one mail may inflate to, whatever the documents' size (see inflateCapOf). */
   decodedMb: number;
+}
+
+/** A document decision, with the bytes the PDF streams inflated to while it was made (when known). */
+export type CheckedDocuments = DocumentDecision & { inflatedBytes?: number };
+
+/**
+ * Legitimate PDFs inflate little while they are checked: pdf-lib decodes only object and
+ * cross-reference streams (page contents, fonts and pictures are copied as they are), which hold
+ * the documents' dictionaries and never come to more than a few times the file (bench/README.md
+ * has the figures for text-heavy, drawing and scanned PDFs). A decompression bomb is stopped at
+ * this many times the documents' own size, so refusing it costs a few times reading a normal
+ * document of that size, not the whole budget.
+ */
+export const INFLATE_RATIO = 24;
+/** Small documents may always inflate this much (a 100 KB form with many fields). */
+export const INFLATE_FLOOR_MB = 16;
+
+/** Bytes the PDF streams of documents of `documentBytes` may inflate to, under `budget`. */
+export function inflateCapOf(documentBytes: number, budget: DocumentBudget): number {
+  return Math.min(budget.decodedMb * MiB, Math.max(INFLATE_FLOOR_MB * MiB, INFLATE_RATIO * documentBytes));
 }
 
 /**
  * For the inbound function's 1024 MB and 120 s: a 20 MB scanned PDF merged with pictures takes a
- * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 256 MB.
+ * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 24 times
+ * its own size (inflateCapOf), and never past 256 MB.
  */
 export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = { timeoutMs: 30_000, heapMb: 384, decodedMb: 256 };
 
@@ -46,8 +76,6 @@ export const MAX_WORKERS = 4;
 
 /** How long a worker may take to start before that is treated as a fault of ours. */
 const STARTUP_TIMEOUT_MS = 120_000;
-
-const MiB = 1024 * 1024;
 
 /** The worker's entry: the bundled file next to this one, else the source through tsx. */
 function workerEntry(): URL {
@@ -61,6 +89,8 @@ interface DocumentWorker {
   worker: Worker;
   answers: MessagePort;
   heapMb: number;
+  /** The buffer the parts travel in, handed back and forth (see inspect). */
+  scratch?: ArrayBuffer;
 }
 
 const idle: DocumentWorker[] = [];
@@ -197,7 +227,7 @@ export async function prepareFaxDocumentWithinBudget(
   limits: DocumentLimits,
   budget: DocumentBudget = DEFAULT_DOCUMENT_BUDGET,
   cover?: CoverRequest,
-): Promise<DocumentDecision> {
+): Promise<CheckedDocuments> {
   await slot();
   try {
     const w = await takeWorker(budget.heapMb);
@@ -209,6 +239,17 @@ export async function prepareFaxDocumentWithinBudget(
   }
 }
 
+/** Bytes of a part that is not a document, enough to tell what it is (isPdf reads the first 1 KiB). */
+const SNIFF_BYTES = 2048;
+
+/** Whether the check reads all of a part's bytes: a PDF or a picture; of the rest, only their start. */
+function readWhole(part: MailPart): boolean {
+  return isPdf(part.content) || imageKindOf(part.content) !== undefined;
+}
+
+/** The largest scratch buffer a warm worker keeps between mails. */
+const MAX_KEPT_SCRATCH_BYTES = 48 * MiB;
+
 function inspect(
   w: DocumentWorker,
   {
@@ -217,20 +258,43 @@ function inspect(
     budget,
     cover,
   }: { parts: MailPart[]; limits: DocumentLimits; budget: DocumentBudget; cover: CoverRequest | undefined },
-): Promise<DocumentDecision> {
+): Promise<CheckedDocuments> {
   const { worker, answers } = w;
-  // Each part's bytes copied once into a buffer of their own and handed over (not the whole mail
-  // a part may be a view of).
-  const copies = parts.map((p) => ({ ...p, content: new Uint8Array(p.content) }));
+  // Each part's bytes (only the start of those that are not documents) copied once into the
+  // worker's scratch buffer, which it hands back with its answer: a buffer already in memory is
+  // reused, where a fresh copy of every document cost more than checking it.
+  const lengths = parts.map((p) =>
+    readWhole(p) ? p.content.byteLength : Math.min(p.content.byteLength, SNIFF_BYTES),
+  );
+  const total = lengths.reduce((sum, n) => sum + n, 0);
+  const documentBytes = parts.reduce((sum, p, i) => sum + (readWhole(p) ? (lengths[i] as number) : 0), 0);
+  const scratch = w.scratch && w.scratch.byteLength >= total ? w.scratch : new ArrayBuffer(total);
+  w.scratch = undefined;
+  let offset = 0;
+  const travelling: TravellingPart[] = parts.map((p, i) => {
+    const length = lengths[i] as number;
+    new Uint8Array(scratch, offset, length).set(p.content.subarray(0, length));
+    const { content: _content, ...rest } = p;
+    const t = { ...rest, offset, length };
+    offset += length;
+    return t;
+  });
+  const maxDecodedBytes = inflateCapOf(documentBytes, budget);
   const request: InspectRequest = {
-    parts: copies as unknown as MailPart[],
+    parts: travelling,
+    scratch,
     limits,
-    maxDecodedBytes: budget.decodedMb * MiB,
+    maxDecodedBytes,
     ...(cover ? { cover } : {}),
   };
   const names = candidateNames(parts);
-  return new Promise<DocumentDecision>((resolve) => {
-    const settle = (decision: DocumentDecision, keep: boolean) => {
+  const bytesOf = (origin: Origin): Buffer => {
+    if ('part' in origin) return (parts[origin.part] as MailPart).content;
+    const b = origin.bytes;
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  };
+  return new Promise<CheckedDocuments>((resolve) => {
+    const settle = (decision: CheckedDocuments, keep: boolean) => {
       clearTimeout(deadline);
       answers.off('message', onMessage);
       worker.off('error', onError);
@@ -244,17 +308,23 @@ function inspect(
     };
     const onMessage = (answer: WorkerMessage) => {
       if ('ready' in answer) return;
+      if (answer.scratch.byteLength <= MAX_KEPT_SCRATCH_BYTES) w.scratch = answer.scratch;
+      const { inflatedBytes } = answer;
       if ('overBudget' in answer) {
-        settle(tooComplex(names, `it inflates to more than ${budget.decodedMb} MB`), false);
+        // The worker stopped the decoder before it allocated past the cap, and answered: it is
+        // kept (starting another would cost more than the refusal).
+        const mb = Math.floor(maxDecodedBytes / MiB);
+        settle({ ...tooComplex(names, `it inflates to more than ${mb} MB`), inflatedBytes }, true);
         return;
       }
-      const { decision } = answer as Extract<InspectAnswer, { decision: unknown }>;
-      if (decision.ok) {
-        // Transferred back as Uint8Arrays; the rest of the function reads Buffers.
-        const b = decision.document.bytes;
-        decision.document.bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-      }
-      settle(decision, true);
+      if (!answer.decision.ok) return settle({ ...answer.decision, inflatedBytes }, true);
+      // The parts' own bytes stay where they are; bytes the worker made were transferred back.
+      const { decision, document, files } = answer as Extract<InspectAnswer, { files: Origin[] }>;
+      decision.document.bytes = bytesOf(document);
+      decision.document.files.forEach((f, i) => {
+        f.bytes = bytesOf(files[i] as Origin);
+      });
+      settle({ ...decision, inflatedBytes }, true);
     };
     const onError = (error: Error) => {
       // Out of heap, out of stack in a deeply nested document, or an exception pdf-lib threw on
@@ -277,9 +347,6 @@ function inspect(
     answers.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage(
-      request,
-      copies.map((c) => c.content.buffer as ArrayBuffer),
-    );
+    worker.postMessage(request, [scratch]);
   });
 }

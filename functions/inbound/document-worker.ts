@@ -5,6 +5,7 @@
 // allocates, and an inspection that passes its share is stopped as too complex.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { constants, deflateSync, inflateRawSync } from 'node:zlib';
 import { decodePDFRawStream, PDFContext, PDFRawStream } from '@cantoo/pdf-lib';
 import {
   type CoverRequest,
@@ -14,8 +15,13 @@ import {
 } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 
+/** A part as it travels: its bytes are `length` bytes at `offset` of the request's scratch buffer. */
+export type TravellingPart = Omit<MailPart, 'content'> & { offset: number; length: number };
+
 export interface InspectRequest {
-  parts: MailPart[];
+  parts: TravellingPart[];
+  /** Every part's bytes, one after the other (a buffer the parent reuses: no fresh copy per mail). */
+  scratch: ArrayBuffer;
   limits: DocumentLimits;
   /** Bytes all PDF stream decoders together may allocate. */
   maxDecodedBytes: number;
@@ -23,7 +29,27 @@ export interface InspectRequest {
   cover?: CoverRequest;
 }
 
-export type InspectAnswer = { decision: DocumentDecision } | { overBudget: 'decoded-bytes' };
+/**
+ * Where a file's bytes are: the part it came from as it was (the parent has those bytes already,
+ * so they do not travel back), or bytes made here.
+ */
+export type Origin = { part: number } | { bytes: Uint8Array };
+
+export type InspectAnswer = {
+  /** The scratch buffer, given back for the next mail. */
+  scratch: ArrayBuffer;
+  /** What the stream decoders allocated. */
+  inflatedBytes: number;
+} & (
+  | { decision: Exclude<DocumentDecision, { ok: true }> }
+  | {
+      /** The decision with its bytes left out; `document` and `files` say where they are. */
+      decision: Extract<DocumentDecision, { ok: true }>;
+      document: Origin;
+      files: Origin[];
+    }
+  | { overBudget: 'decoded-bytes' }
+);
 
 /** What the worker posts on its answer port: once that it is ready, then one answer per request. */
 export type WorkerMessage = InspectAnswer | { ready: true };
@@ -36,12 +62,13 @@ class DecodedBytesExceeded extends Error {
 }
 
 let decodedBytesLeft = Number.POSITIVE_INFINITY;
+let inflatedBytes = 0;
 let exceeded = false;
 
 /**
  * pdf-lib grows each stream decoder's output buffer through one method of their common base class
  * (DecodeStream.ensureBuffer), which it does not export; a decoder made here leads to it. Every
- * growth is charged; past the budget the decoder throws, and pdf-lib's load fails.
+ * growth is charged; past the budget the decoder throws before it allocates, and pdf-lib's load fails.
  */
 function chargeStreamDecoders(): void {
   const probe = decodePDFRawStream(
@@ -60,39 +87,128 @@ function chargeStreamDecoders(): void {
       // What the base class will allocate: its minimum, doubled until the request fits.
       let size = this.minBufferLength ?? 512;
       while (size < requested) size *= 2;
-      decodedBytesLeft -= size - had;
-      if (decodedBytesLeft < 0) {
-        exceeded = true;
-        throw new DecodedBytesExceeded('the document inflates to more than its decoding budget');
-      }
+      charge(size - had);
     }
     return grow.call(this, requested);
   };
 }
 
-chargeStreamDecoders();
+/** Takes `bytes` from what the decoders may still allocate; past it, the check is stopped. */
+function charge(bytes: number): void {
+  // Throws before anything is allocated past the budget.
+  if (decodedBytesLeft - bytes < 0) {
+    exceeded = true;
+    throw new DecodedBytesExceeded('the document inflates to more than its decoding budget');
+  }
+  decodedBytesLeft -= bytes;
+  inflatedBytes += bytes;
+}
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+interface SourceStream {
+  bytes: Uint8Array;
+  pos: number;
+  end: number;
+}
+
+interface FlateDecoder {
+  stream: SourceStream | object;
+  pos: number;
+  bufferLength: number;
+  buffer: Uint8Array;
+  eof: boolean;
+}
+
+/**
+ * pdf-lib inflates Flate streams in JavaScript, at a few tens of MB/s: stopping a bomb at its cap
+ * took most of a second. A whole Flate stream read straight from the file (what object and
+ * cross-reference streams are) is inflated by zlib instead, never past what the budget has left;
+ * chained filters, predictors and data zlib refuses go pdf-lib's own way, charged as before.
+ */
+function inflateNatively(): void {
+  const probe = decodePDFRawStream(
+    PDFRawStream.of(PDFContext.create().obj({ Filter: 'FlateDecode' }), deflateSync(Buffer.alloc(0))),
+  ) as unknown as FlateDecoder;
+  const flate = Object.getPrototypeOf(probe) as { decode: (this: FlateDecoder) => Uint8Array };
+  const rawSource = Object.getPrototypeOf(probe.stream) as object;
+  const ownDecode = flate.decode;
+  flate.decode = function decode(this: FlateDecoder): Uint8Array {
+    const source = this.stream as SourceStream;
+    if (Object.getPrototypeOf(source) !== rawSource || this.bufferLength > 0 || this.eof) {
+      return ownDecode.call(this);
+    }
+    let inflated: Buffer;
+    try {
+      // After the two header bytes the constructor read: the deflate data, then its checksum.
+      inflated = inflateRawSync(source.bytes.subarray(source.pos, source.end), {
+        maxOutputLength: Math.max(1, Math.min(decodedBytesLeft, 2 ** 31 - 1)),
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return ownDecode.call(this);
+      // zlib filled what was left before it stopped.
+      inflatedBytes += decodedBytesLeft;
+      decodedBytesLeft = 0;
+      return charge(1) as never;
+    }
+    charge(inflated.byteLength);
+    this.buffer = inflated;
+    this.bufferLength = inflated.byteLength;
+    this.eof = true;
+    return inflated;
+  };
+}
+
+chargeStreamDecoders();
+inflateNatively();
+
+/** Where each file's bytes are: a part's own bytes by index, else the bytes themselves. */
+function originOf(bytes: Uint8Array, parts: MailPart[], scratch: ArrayBuffer): Origin {
+  const part = parts.findIndex((p) => p.content === bytes);
+  if (part >= 0) return { part };
+  // Any other view of the scratch buffer would arrive empty: copied out.
+  return { bytes: bytes.buffer === scratch ? bytes.slice() : bytes };
 }
 
 parentPort?.on('message', async (request: InspectRequest) => {
   decodedBytesLeft = request.maxDecodedBytes;
+  inflatedBytes = 0;
   exceeded = false;
-  // Structured cloning hands the parts over as Uint8Arrays; the domain reads Buffers (no copy).
-  const parts = request.parts.map((p) => ({ ...p, content: asBuffer(p.content) }));
+  const { scratch } = request;
+  // Views of the scratch buffer, as Buffers (the domain reads Buffers): no copy.
+  const parts: MailPart[] = request.parts.map(({ offset, length, ...p }) => ({
+    ...p,
+    content: Buffer.from(scratch, offset, length),
+  }));
   const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
-    answers?.postMessage({ overBudget: 'decoded-bytes' } satisfies WorkerMessage);
+    answers?.postMessage({ overBudget: 'decoded-bytes', scratch, inflatedBytes } satisfies WorkerMessage, [
+      scratch,
+    ]);
     return;
   }
-  // The document and the files' bytes go back without a copy (they are this thread's buffers).
-  const buffers = new Set<ArrayBuffer>();
-  if (decision.ok) {
-    buffers.add(decision.document.bytes.buffer as ArrayBuffer);
-    for (const file of decision.document.files) buffers.add(file.bytes.buffer as ArrayBuffer);
+  if (!decision.ok) {
+    answers?.postMessage({ decision, scratch, inflatedBytes } satisfies WorkerMessage, [scratch]);
+    return;
   }
-  answers?.postMessage({ decision } satisfies WorkerMessage, [...buffers]);
+  // Bytes made here (a merged document) go back without a copy; a part's bytes do not go back at
+  // all (once the scratch buffer is handed back, views of it are empty here).
+  const document = originOf(decision.document.bytes, parts, scratch);
+  const files = decision.document.files.map((f) => originOf(f.bytes, parts, scratch));
+  const made = new Set<ArrayBuffer>();
+  for (const o of [document, ...files]) if ('bytes' in o) made.add(o.bytes.buffer as ArrayBuffer);
+  const empty = new Uint8Array(0);
+  const bare: typeof decision = {
+    ...decision,
+    document: {
+      ...decision.document,
+      bytes: empty,
+      files: decision.document.files.map((f) => ({ ...f, bytes: empty })),
+    },
+  };
+  answers?.postMessage({ decision: bare, document, files, scratch, inflatedBytes } satisfies WorkerMessage, [
+    scratch,
+    ...made,
+  ]);
 });
 
 // Everything is loaded: from here on, the parent's deadline counts.

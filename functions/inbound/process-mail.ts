@@ -23,7 +23,7 @@ import { faxNumbersFromRecipients } from '../domain/fax-numbers.ts';
 import type { InboundMail } from '../domain/inbound-mail.ts';
 import { jobReference } from '../domain/job-reference.ts';
 import { type MailOptions, parseMailOptions } from '../domain/mail-options.ts';
-import { storedReferences } from '../domain/record-limits.ts';
+import { isThreadableMessageId, storedReferences } from '../domain/record-limits.ts';
 import { redialPromise } from '../domain/redial-policy.ts';
 import { gaveUpReply } from '../domain/replies/gave-up.ts';
 import {
@@ -240,17 +240,17 @@ function decideTrust(mail: InboundMail, policy: InboundDeps['policy']): TrustDec
   if (loop) return { kind: 'drop', reason: 'loop-risk', detail: loop };
   // Auto-Submitted or bulk mail from an allowed sender is faxed, but never answered (RFC 3834).
   const silent = isAutoReplyUnsafe(mail, sender, gateway);
+  // Only an id a reply's header can carry as written threads the replies (record-limits.ts).
+  const messageIdHeader =
+    mail.messageIdHeader && isThreadableMessageId(mail.messageIdHeader) ? mail.messageIdHeader : undefined;
   return {
     kind: 'trusted',
     replyTo: {
       sender,
       subject: mail.subject,
-      originalMessageId: mail.messageIdHeader,
+      ...(messageIdHeader ? { originalMessageId: messageIdHeader } : {}),
       // Bounded as stored (record-limits.ts), so every reply threads the same way.
-      references: storedReferences([
-        ...mail.references,
-        ...(mail.messageIdHeader ? [mail.messageIdHeader] : []),
-      ]),
+      references: storedReferences([...mail.references, ...(messageIdHeader ? [messageIdHeader] : [])]),
       ...(silent ? { silent } : {}),
     },
   };

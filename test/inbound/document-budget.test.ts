@@ -9,10 +9,11 @@ import {
   MAX_WORKERS,
   prepareFaxDocumentWithinBudget,
 } from '../../functions/inbound/document-budget.ts';
-import { objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
+import { manyObjectStreamsBomb, objectStreamBomb, pageTreeBomb } from '../fixtures/hostile-pdfs.ts';
 import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
 
-const limits = { maxPages: 100, maxDocumentBytes: 20 * 1024 * 1024 };
+const MiB = 1024 * 1024;
+const limits = { maxPages: 100, maxDocumentBytes: 20 * MiB };
 
 function part(content: Uint8Array, filename: string): MailPart {
   return {
@@ -47,6 +48,30 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     expect(small).toMatchObject({ ok: true });
     const next = await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'next.pdf')], limits);
     expect(next).toMatchObject({ ok: true });
+  });
+
+  it('refuses a 1 MB PDF whose object stream inflates to 1 GB after inflating a few times its size', async () => {
+    // The absolute cap (256 MB) is far away: what stops the bomb is the cap relative to the file.
+    const bomb = objectStreamBomb(1024);
+    expect(bomb.byteLength).toBeLessThan(1.2 * MiB);
+    const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'contract.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['contract.pdf'] });
+    expect(decision.inflatedBytes).toBeGreaterThan(0);
+    expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
+  });
+
+  it('refuses many object streams that only add up, at the same cap', async () => {
+    // 64 streams of 4 MB each: no one stream is large, together they pass the cap.
+    const bomb = manyObjectStreamsBomb(64, 4);
+    const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'pieces.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['pieces.pdf'] });
+    expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
+  });
+
+  it('refuses a page tree that names its nodes twice as damaged, without walking every path', async () => {
+    // 2^40 paths in a few kilobytes: walked path by path, the check would run into its deadline.
+    const decision = await prepareFaxDocumentWithinBudget([part(pageTreeBomb(40), 'tree.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'damaged', files: ['tree.pdf'] });
   });
 
   it('stops a check that takes longer than its time', async () => {
