@@ -89,14 +89,6 @@ export class MemoryDailyUsage implements DailyUsage {
     return this.cost.get(day)?.cost ?? 0;
   }
 
-  async addGatewayCost(day: string, countedFor: string, cost: number): Promise<void> {
-    const entry = this.cost.get(day) ?? { cost: 0, counted: new Set<string>() };
-    this.cost.set(day, entry);
-    if (entry.counted.has(countedFor)) return;
-    entry.counted.add(countedFor);
-    entry.cost += cost;
-  }
-
   async reserveGatewayCost(day: string, countedFor: string, cost: number, ceiling: number) {
     const entry = this.cost.get(day) ?? { cost: 0, counted: new Set<string>() };
     this.cost.set(day, entry);

@@ -366,8 +366,6 @@ export interface DailyUsage {
   ): Promise<{ allowed: boolean; pagesToday: number }>;
   /** The gateway-wide estimated cost counted for the day so far. */
   gatewayCost(day: string): Promise<number>;
-  /** Adds a mail's estimated cost to the day's total (once per mail and batch). */
-  addGatewayCost(day: string, countedFor: string, cost: number): Promise<void>;
   /**
    * Reserves `cost` for `countedFor` (a mail, or one attempt) unless the day's total would pass
    * `ceiling` (one conditional write, so concurrent reservations cannot overshoot). Idempotent: a
