@@ -82,10 +82,6 @@ export class DynamoDailyUsage implements DailyUsage {
     return Number((await this.read(gatewayKey(day)))?.cost ?? 0);
   }
 
-  async addGatewayCost(day: string, countedFor: string, cost: number): Promise<void> {
-    await this.countOnce({ counter: gatewayKey(day), field: 'cost', amount: cost, id: countedFor });
-  }
-
   async reserveGatewayCost(day: string, countedFor: string, cost: number, ceiling: number) {
     const counter = gatewayKey(day);
     // A mail costing more than the whole ceiling never fits, whatever was spent (unless reserved

@@ -39,10 +39,10 @@ describe('DynamoDailyUsage', () => {
     expect((await usage.countSenderPages('2026-11-27', 'bob@example.com', 'm4', 10, 10)).allowed).toBe(true);
   });
 
-  it('adds the gateway’s estimated cost once per mail and batch', async () => {
-    await usage.addGatewayCost('2026-11-27', 'm1#0', 0.18);
-    await usage.addGatewayCost('2026-11-27', 'm1#0', 0.18);
-    await usage.addGatewayCost('2026-11-27', 'm1#1', 0.09);
+  it('counts the gateway’s estimated cost once per mail and batch', async () => {
+    await usage.reserveGatewayCost('2026-11-27', 'm1#0', 0.18, 100);
+    await usage.reserveGatewayCost('2026-11-27', 'm1#0', 0.18, 100);
+    await usage.reserveGatewayCost('2026-11-27', 'm1#1', 0.09, 100);
     expect(await usage.gatewayCost('2026-11-27')).toBeCloseTo(0.27);
     expect(await usage.gatewayCost('2026-11-26')).toBe(0);
   });

@@ -10,7 +10,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resendJob } from '../../functions/delivery/resend-job.ts';
 import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
@@ -22,6 +21,13 @@ import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
 import { deeplyNestedMail } from '../fixtures/mail-builder.ts';
 import { eventually } from '../support/eventually.ts';
+import {
+  type ComposedReply,
+  encodedWords,
+  expectWellFormed,
+  hostileText,
+  readReply,
+} from '../support/hostile-replies.ts';
 import { mailTo, sesIdOfResponse, startTestGateway } from '../support/local-gateway.ts';
 
 const sender = 'alice@example.com';
@@ -40,74 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => gateway?.close());
 
-// ---- Hostile text ----
-
-/** What a hostile sender puts into every field a reply may echo. */
-const FRAGMENTS = [
-  '\r\n',
-  '\r',
-  '\n',
-  '\r\n\r\n',
-  '\u0000',
-  '\u001b[2J',
-  '\u0007',
-  '\u007f',
-  '\u0085',
-  '\u202e',
-  '\u2066',
-  '\u200f',
-  '\u2028',
-  '\u2029',
-  'X-Injected: yes',
-  '\r\nBcc: victim@target.test',
-  '\nReference: FG-FORGED-0000',
-  '\r\nContent-Type: text/html',
-  '=?UTF-8?B?QQ==?=',
-  '%0D%0A',
-  '"',
-  '\\',
-  ';',
-  ' ',
-  'Invoice',
-  'ü',
-  '😀',
-  'x'.repeat(400),
-];
-
-const hostileText = fc
-  .array(fc.constantFrom(...FRAGMENTS), { minLength: 2, maxLength: 8 })
-  .map((parts) => `${parts.join('')}`);
-
-/** Hidden in every line a reply shows: control characters, line separators, bidi controls. */
-const HIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
-
-/** The headers a reply is made of (mime-message.ts); a sender cannot add any. */
-const REPLY_HEADERS = new Set([
-  'from',
-  'to',
-  'subject',
-  'message-id',
-  'date',
-  'mime-version',
-  'content-type',
-  'content-transfer-encoding',
-  'in-reply-to',
-  'references',
-  'auto-submitted',
-  'x-auto-response-suppress',
-]);
-
 // ---- Crafted mail ----
-
-/** `text` as RFC 2047 encoded words of a few characters each, folded: any text, CR LF included. */
-function encodedWords(text: string): string {
-  const chars = [...text];
-  const words: string[] = [];
-  for (let i = 0; i < chars.length; i += 20) {
-    words.push(`=?UTF-8?B?${Buffer.from(chars.slice(i, i + 20).join(''), 'utf8').toString('base64')}?=`);
-  }
-  return words.length > 0 ? words.join('\r\n ') : '""';
-}
 
 /** A Content-Disposition file name as RFC 2231 continuations: any bytes, %0D%0A included. */
 function rfc2231Name(name: string): string {
@@ -207,29 +146,13 @@ function sesIdOf(messageId: string): string {
 
 // ---- The outbox ----
 
-interface Reply {
-  file: string;
-  raw: string;
+interface Reply extends ComposedReply {
   inReplyTo?: string;
-  subject: string;
-  text: string;
 }
 
 async function outbox(): Promise<Reply[]> {
   const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-  return Promise.all(
-    files.map(async (file) => {
-      const raw = readFileSync(join(gateway.outboxDir, file));
-      const parsed = await simpleParser(raw);
-      return {
-        file,
-        raw: raw.toString('latin1'),
-        ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
-        subject: parsed.subject ?? '',
-        text: parsed.text ?? '',
-      };
-    }),
-  );
+  return Promise.all(files.map((file) => readReply(file, readFileSync(join(gateway.outboxDir, file)))));
 }
 
 const repliesTo = async (messageId: string) => (await outbox()).filter((r) => r.inReplyTo === messageId);
@@ -239,29 +162,6 @@ async function replyTo(messageId: string, subject: RegExp): Promise<Reply> {
     async () => (await repliesTo(messageId)).find((r) => subject.test(r.subject)),
     `a reply "${subject}" to ${messageId}`,
   );
-}
-
-/** Every reply holds only the gateway's headers, one recipient, and lines without hidden characters. */
-function expectWellFormed(reply: Reply, to: string): void {
-  const headerBlock = reply.raw.slice(0, reply.raw.indexOf('\r\n\r\n'));
-  const headers = headerBlock.replace(/\r\n[ \t]/g, ' ').split('\r\n');
-  for (const line of headers) {
-    expect(line, `${reply.file}: a header line`).toMatch(/^[\x20-\x7e\t]+$/);
-    expect(REPLY_HEADERS, `${reply.file}: header ${line.slice(0, 60)}`).toContain(
-      line.slice(0, line.indexOf(':')).toLowerCase(),
-    );
-  }
-  const toLines = headers.filter((l) => /^to:/i.test(l));
-  expect(toLines).toHaveLength(1);
-  expect([`To: ${to}`, `To: <${to}>`]).toContain(toLines[0]);
-  expect(reply.subject).not.toMatch(HIDDEN);
-  expect(reply.subject.length).toBeLessThan(260);
-  for (const line of reply.text.split('\n')) {
-    expect(line, `${reply.file}: a body line`).not.toMatch(HIDDEN);
-    expect(line.length, `${reply.file}: a body line's length`).toBeLessThan(1100);
-    // Forged lines stay inside the line that quotes them.
-    expect(line).not.toMatch(/^(X-Injected|Bcc|Reference: FG-FORGED|Content-Type)/);
-  }
 }
 
 const number = SANDBOX_TEST_NUMBERS.delivered;
