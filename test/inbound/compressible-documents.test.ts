@@ -16,12 +16,7 @@ import { type InboundWorld, startInboundWorld } from '../support/inbound-world.t
 let world: InboundWorld;
 
 beforeAll(async () => {
-  world = await startInboundWorld();
-  await world.deps.senders.add({
-    entry: 'alice@example.com',
-    addedBy: 'test',
-    addedAt: new Date().toISOString(),
-  });
+  world = await startInboundWorld({}, { senders: ['alice@example.com'] });
 });
 afterAll(async () => world?.close());
 

@@ -31,7 +31,11 @@ export interface InboundWorld {
   close(): Promise<void>;
 }
 
-export async function startInboundWorld(env: Record<string, string> = {}): Promise<InboundWorld> {
+/** `senders` are allowed before the first mail (added straight to the senders table). */
+export async function startInboundWorld(
+  env: Record<string, string> = {},
+  { senders = [] }: { senders?: string[] } = {},
+): Promise<InboundWorld> {
   const [dynamo, s3, sandbox] = await Promise.all([
     startDynamoFixture(),
     startS3Fixture(),
@@ -54,6 +58,8 @@ export async function startInboundWorld(env: Record<string, string> = {}): Promi
       metrics: new CountingMetrics(),
     },
   );
+  for (const entry of senders)
+    await deps.senders.add({ entry, addedBy: 'test', addedAt: new Date().toISOString() });
   return {
     dynamo,
     s3,
