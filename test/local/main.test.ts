@@ -29,8 +29,9 @@ function start(env: Record<string, string>): NpmStart {
   return run;
 }
 
-// Each test starts tsx and the stand-ins in a process of its own: slow on a loaded machine.
-describe('npm start as a process', { timeout: 120_000 }, () => {
+// Each test starts tsx and the stand-ins in a process of its own (slow on a loaded machine), on its
+// own ports and data folder: they run at once.
+describe.concurrent('npm start as a process', { timeout: 120_000 }, () => {
   it('rejects a bad value with one line naming the variable and exit code 2', async () => {
     const run = start({ FAXGATE_POLL_SECONDS: 'often' });
     expect((await run.exited).code).toBe(2);
