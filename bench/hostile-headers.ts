@@ -68,6 +68,18 @@ async function withPartHeaderLines(lines: string): Promise<Buffer> {
   return Buffer.from(`${text.slice(0, at)}${lines}${text.slice(at)}`, 'latin1');
 }
 
+/** A mail with a PDF whose text part's body is `body`, as written (7bit, no encoding). */
+async function withTextBody(body: string): Promise<Buffer> {
+  const mail = await buildSesMail({
+    from: `Alice <${SENDER}>`,
+    to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
+    subject: 'Scan',
+    text: 'TEXT-BODY-PLACEHOLDER',
+    pdfs: [{ filename: 'scan.pdf', bytes: await samplePdf(1) }],
+  });
+  return Buffer.from(mail.toString('latin1').replace('TEXT-BODY-PLACEHOLDER', body), 'latin1');
+}
+
 export const HOSTILE_CASES: Case[] = [
   {
     label: '100,000 header lines',
@@ -88,6 +100,17 @@ export const HOSTILE_CASES: Case[] = [
     label: '100,000 lines in a part header',
     expectedOutcome: UNREADABLE,
     mail: () => withPartHeaderLines('X-A: a\r\n'.repeat(100_000)),
+  },
+  {
+    // Not over any limit: a body of short lines is mail, and it must cost what its size costs.
+    label: '100,000 short lines in the body',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withTextBody('a\r\n'.repeat(100_000)),
+  },
+  {
+    label: '300,000 empty lines in the body (LF only)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withTextBody('\n'.repeat(300_000)),
   },
   {
     label: 'PDF bomb, 1 GB object stream in 1 MB',

@@ -89,14 +89,6 @@ export class MemoryDailyUsage implements DailyUsage {
     return this.cost.get(day)?.cost ?? 0;
   }
 
-  async addGatewayCost(day: string, countedFor: string, cost: number): Promise<void> {
-    const entry = this.cost.get(day) ?? { cost: 0, counted: new Set<string>() };
-    this.cost.set(day, entry);
-    if (entry.counted.has(countedFor)) return;
-    entry.counted.add(countedFor);
-    entry.cost += cost;
-  }
-
   async reserveGatewayCost(day: string, countedFor: string, cost: number, ceiling: number) {
     const entry = this.cost.get(day) ?? { cost: 0, counted: new Set<string>() };
     this.cost.set(day, entry);
@@ -156,6 +148,14 @@ export class MemoryJobLedger implements JobLedger {
     const key = jobKey(job.messageId, job.number);
     if (this.jobs.has(key)) return false;
     this.jobs.set(key, { ...job, state: 'SENDING' });
+    return true;
+  }
+
+  async recordNotSent(job: NewFaxJob, notSent: { cause: string; at: string }): Promise<boolean> {
+    const key = jobKey(job.messageId, job.number);
+    if (this.jobs.has(key)) return false;
+    const { cause, at } = notSent;
+    this.jobs.set(key, { ...job, state: 'FAILED', attempt: 0, notSent: cause, error: cause, finishedAt: at });
     return true;
   }
 

@@ -52,9 +52,20 @@ export function storedList(
   return [...kept, moreEntry(values.length - kept.length)];
 }
 
-/** References as a reply may carry them: the first and the most recent, none longer than a line. */
+/**
+ * Whether a message id can be written back into a reply's In-Reply-To or References: one
+ * `<left@right>` of printable ASCII (RFC 5322 3.6.4), no longer than a header line. A sender's
+ * Message-ID with UTF-8, bidi controls or spaces would otherwise reach the reply's header raw.
+ */
+export function isThreadableMessageId(id: string): boolean {
+  return (
+    id.length <= RECORD_LIMITS.messageId && /^<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>$/.test(id)
+  );
+}
+
+/** References as a reply may carry them: the first and the most recent, each a threadable id. */
 export function storedReferences(references: readonly string[]): string[] {
-  const usable = references.filter((r) => r.length <= RECORD_LIMITS.messageId);
+  const usable = references.filter(isThreadableMessageId);
   if (usable.length <= RECORD_LIMITS.references) return usable;
   return [usable[0] as string, ...usable.slice(usable.length - (RECORD_LIMITS.references - 1))];
 }
@@ -72,7 +83,7 @@ const EXACT = new Set(['pk', 'sk', 'messageId', 'number', 'attemptId', 'faxId', 
 export function storedAttribute(name: string, value: unknown): unknown {
   if (EXACT.has(name)) return value;
   if (typeof value === 'string') {
-    if (name === 'originalMessageId') return value.length > RECORD_LIMITS.messageId ? undefined : value;
+    if (name === 'originalMessageId') return isThreadableMessageId(value) ? value : undefined;
     return storedText(value, name === 'subject' ? RECORD_LIMITS.subject : RECORD_LIMITS.text);
   }
   if (Array.isArray(value)) {

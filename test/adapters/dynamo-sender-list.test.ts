@@ -57,6 +57,20 @@ describe('DynamoSenderList', () => {
     expect(await senders.isAllowed('')).toBe(false);
   });
 
+  it('answers for addresses past DynamoDB’s 2,048-byte key limit without asking with such a key', async () => {
+    // A From of kilobytes at an allowed domain: not allowed, and no ValidationException (which the
+    // queue would retry into the dead letters).
+    await senders.add({ entry: '@long.example', ...by });
+    for (const address of [
+      `${'a'.repeat(3_000)}@long.example`,
+      `"${'a,'.repeat(1_500)}"@long.example`,
+      `alice@${'sub.'.repeat(600)}long.example`,
+    ]) {
+      expect(await senders.isAllowed(address)).toBe(false);
+    }
+    await senders.remove('@long.example');
+  });
+
   it('reports exists for a second add and keeps the first', async () => {
     await senders.add({ entry: 'carol@example.net', ...by, note: 'first' });
     expect(

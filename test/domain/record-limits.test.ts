@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isThreadableMessageId,
   RECORD_LIMITS,
   storedItem,
   storedList,
@@ -56,5 +57,28 @@ describe('record limits', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe('isThreadableMessageId', () => {
+  it('keeps message ids a reply header can carry as written, and no others', () => {
+    expect(isThreadableMessageId('<abc.123@mail.example.com>')).toBe(true);
+    expect(isThreadableMessageId('<"quoted"@[192.0.2.1]>')).toBe(true);
+    for (const id of [
+      '<th\u00fcread@example.com>',
+      '<a\u202e@example.com>',
+      '<a b@example.com>',
+      '<a@example.com> X-Injected: yes',
+      '<a@b@c>x',
+      'no-brackets@example.com',
+      '<no-at-sign>',
+      `<${'l'.repeat(1_000)}@example.com>`,
+    ]) {
+      expect(isThreadableMessageId(id), id).toBe(false);
+    }
+    expect(storedReferences(['<a@example.com>', '<\u00e4@example.com>', '<b@example.com>'])).toEqual([
+      '<a@example.com>',
+      '<b@example.com>',
+    ]);
   });
 });
