@@ -151,6 +151,14 @@ export class MemoryJobLedger implements JobLedger {
     return true;
   }
 
+  async recordNotSent(job: NewFaxJob, notSent: { cause: string; at: string }): Promise<boolean> {
+    const key = jobKey(job.messageId, job.number);
+    if (this.jobs.has(key)) return false;
+    const { cause, at } = notSent;
+    this.jobs.set(key, { ...job, state: 'FAILED', attempt: 0, notSent: cause, error: cause, finishedAt: at });
+    return true;
+  }
+
   /** Puts a job as it would stand after earlier runs (the poller benchmark's open jobs). */
   seedJob(job: FaxJob): void {
     this.jobs.set(jobKey(job.messageId, job.number), { ...job });

@@ -96,6 +96,12 @@ export interface JobLedger {
    * won and may call POST /send for the number; false when any attempt existed before.
    */
   claimSend(job: NewFaxJob): Promise<boolean>;
+  /**
+   * A number of a mail that gave up before its /send: a FAILED job with no attempt (`notSent` holds
+   * the cause), open until the mail's report. A conditional put: false when the number has a job
+   * (it may have faxed; the poller follows it).
+   */
+  recordNotSent(job: NewFaxJob, notSent: { cause: string; at: string }): Promise<boolean>;
   /** Deletes a SENDING job of this attempt: only when the provider definitely did not take the fax. */
   releaseSend(messageId: string, number: string, attemptId: string): Promise<void>;
   /** SENDING -> QUEUED after a successful /send answer (conditional on the attempt). */

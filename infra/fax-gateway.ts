@@ -69,6 +69,7 @@ export class FaxGateway extends Construct {
     statusPollerErrors: cloudwatch.Alarm;
     jobsUnknown: cloudwatch.Alarm;
     faxrocksUnreachable: cloudwatch.Alarm;
+    mailGaveUp: cloudwatch.Alarm;
   };
   /** The value of the MX record the fax domain needs: `10 inbound-smtp.<region>.amazonaws.com`. */
   declare public readonly mxRecordValue: string;

@@ -458,6 +458,7 @@ export interface GatewayAlarms {
     statusPollerErrors: cloudwatch.Alarm;
     jobsUnknown: cloudwatch.Alarm;
     faxrocksUnreachable: cloudwatch.Alarm;
+    mailGaveUp: cloudwatch.Alarm;
   };
 }
 
@@ -517,6 +518,12 @@ export function createAlarms(
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
       alarmDescription: 'faxgate: the status poller could not read GET /faxes from faxrocks for 15 minutes',
+    }),
+    // Every give-up is news: its sender was told nothing (or not all) was faxed.
+    mailGaveUp: gatewayMetric('MailGaveUp').createAlarm(scope, 'MailGaveUpAlarm', {
+      ...anyAtAll,
+      alarmDescription:
+        'faxgate: a mail gave up (faxrocks would not take it for GIVE_UP_AFTER_MINUTES, or its last receive failed); its sender was told what was not faxed',
     }),
   };
   for (const alarm of Object.values(alarms)) alarm.addAlarmAction(notify);

@@ -142,7 +142,7 @@ export const localSettings = settingGroup({
       env: 'FAXGATE_QUEUE_MAX_RECEIVE_COUNT',
       // As on AWS: enough receives, with the handler's backoff, to reach GIVE_UP_AFTER_MINUTES.
       default: 30,
-      doc: 'Receives before a record becomes a dead letter; the handler backs off between them and gives a mail up, with a reply, after `GIVE_UP_AFTER_MINUTES` (30 cover about 5 hours)',
+      doc: 'Receives before a record becomes a dead letter; the handler backs off between them and gives a mail up, with a reply, after `GIVE_UP_AFTER_MINUTES` or on the last receive (30 cover about 5 hours)',
     },
     inboundConcurrency: {
       kind: whole(1, 64),

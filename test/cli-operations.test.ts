@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { NO_REDIAL } from '../functions/domain/redial-policy.ts';
+import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
 import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';
 import { tempDir } from './support/stand-ins.ts';
@@ -38,6 +39,10 @@ describe('faxgate CLI against npm start', () => {
       pollOnTimer: false,
       log: silentLog,
       queue: { maxReceiveCount: 2, visibilityTimeoutMs: 0 },
+      // The queue's receive count was changed behind the function's back (INBOUND_MAX_RECEIVE_COUNT
+      // unset): its receives run out before the give-up time, so a failing mail is dead-lettered
+      // with its cause instead of given up on its last receive.
+      inboundHandler: (event, deps) => handleInboundBatch(event, { ...deps, maxReceiveCount: undefined }),
       // The busy number ends FAILED at its first attempt here: this test reads the history, not re-dials.
       pollerPolicy: { redial: NO_REDIAL },
     });
@@ -163,8 +168,8 @@ describe('faxgate CLI against npm start', () => {
     const sandbox = gateway.sandbox;
     if (!sandbox) throw new Error('the sandbox runs');
     // Eleven numbers: the first ten go out in one /send (held back a moment), then faxrocks
-    // throttles the eleventh on both receives. Part of the mail went out, so it cannot give up
-    // with "nothing was faxed": it is dead-lettered, with the cause.
+    // throttles the eleventh on both receives, and the queue's receives run out before the give-up
+    // time: it is dead-lettered, with the cause.
     const firstTen = Array.from({ length: 10 }, (_, i) => `+4930123456${String(20 + i)}`);
     sandbox.faults.slowMs = 500;
     const sending = mail([...firstTen, '+493012345610'], '<dead-letter@example.com>');

@@ -11,6 +11,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
+import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
 import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../sandbox/test-numbers.ts';
@@ -56,6 +57,10 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
       pollOnTimer: false,
       log: silentLog,
       queue: { maxReceiveCount: 2, visibilityTimeoutMs: 0 },
+      // The queue's receive count was changed behind the function's back (INBOUND_MAX_RECEIVE_COUNT
+      // unset): its receives run out before the give-up time, so a failing mail is dead-lettered
+      // with its cause instead of given up on its last receive.
+      inboundHandler: (event, deps) => handleInboundBatch(event, { ...deps, maxReceiveCount: undefined }),
     });
     env = {
       ...policyEnv,
@@ -152,7 +157,8 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
     if (!sandbox) throw new Error('the sandbox runs');
     const number = SANDBOX_TEST_NUMBERS.busyOnce;
     // faxrocks throttles both receives, long before GIVE_UP_AFTER_MINUTES: the queue retries once,
-    // then dead-letters the mail (two receives cannot cover the give-up time).
+    // then dead-letters the mail (two receives cannot cover the give-up time, and the function is not
+    // told the count).
     sandbox.faults.rateLimit = { count: 2, retryAfterSeconds: 0 };
     const sesId = await mail('Alice <alice@example.com>', number, '<retried@example.com>');
     const letter = await eventually(async () => {

@@ -290,6 +290,18 @@ export class DynamoJobLedger implements JobLedger {
     return this.putIfAbsent(item);
   }
 
+  async recordNotSent(job: NewFaxJob, notSent: { cause: string; at: string }): Promise<boolean> {
+    return this.putIfAbsent({
+      ...storedItem(withoutUndefined({ ...job, notSent: notSent.cause, error: notSent.cause })),
+      ...jobKey(job.messageId, job.number),
+      state: 'FAILED',
+      attempt: 0,
+      finishedAt: notSent.at,
+      openShard: OPEN_SHARD,
+      openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
+    });
+  }
+
   async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
     const released = await held(
       this.client.send(
@@ -457,6 +469,7 @@ export class DynamoJobLedger implements JobLedger {
             'notRedialled',
             'dueAt',
             'estimatedCost',
+            'notSent',
           ],
           condition: '#attemptId = :from AND (#state = :failed OR #state = :unknown)',
           values: { ':from': fromAttemptId, ':failed': 'FAILED', ':unknown': 'UNKNOWN' },

@@ -11,6 +11,7 @@
 //                                 \--resending ambiguous sends switched off, not found--> UNKNOWN
 //   RETRY_DUE --due, claimed by one poller (attempt + 1)--> SENDING
 //      \--window over, or a cost guard would be passed--> FAILED
+//   (no job) --the mail gave up before this number's /send--> FAILED, notSent (attempt 0)
 //   FAILED | UNKNOWN --an admin's resend (faxgate jobs resend), claimed once (attempt + 1)--> SENDING
 //
 // A new attempt is made only when the previous one is proven not to have faxed, or faxed and
@@ -70,6 +71,11 @@ export interface NewFaxJob extends ReplyAddress {
   expiresAt: number;
   /** A fax for later (`/at`): faxrocks holds it until then, and the poller counts from then. */
   schedule?: ScheduledSend;
+  /**
+   * How many numbers the mail has: its one report waits until each of them has a job (a mail of
+   * more than 10 numbers is sent in batches; numbers never sent get a `notSent` job on give-up).
+   */
+  mailNumbers?: number;
 }
 
 export interface FaxOutcome {
@@ -138,6 +144,11 @@ export interface FaxJob extends NewFaxJob {
   pagesSent?: number;
   error?: string;
   notifiedAt?: string;
+  /**
+   * FAILED without an attempt: the mail gave up before this number was handed to faxrocks (the
+   * cause, e.g. `faxrocks answered 429 for 2 hours`). Never set on a number that may have faxed.
+   */
+  notSent?: string;
   /** When an admin last resent the job (faxgate jobs resend): its report covers the resent jobs. */
   resentAt?: string;
   /** When the sender was told the job's outcome before an admin resent it, oldest first. */

@@ -2,7 +2,8 @@
 // up. A provider outage must not push mail into the dead letters within seconds: each failed try
 // waits longer (doubling from BASE_DELAY_SECONDS up to MAX_DELAY_SECONDS), never less than
 // faxrocks' Retry-After, and never past the give-up time. Once GIVE_UP_AFTER_MINUTES has passed
-// since the mail was first received, the mail gives up (recorded FAILED, and the sender is told). The queue's receive count must cover the give-up time
+// since the mail was first received, or on the queue's last receive, the mail gives up (recorded
+// FAILED, and the sender is told). The queue's receive count must cover the give-up time
 // (receivesToCover); the stack refuses to deploy one that does not.
 
 export const BASE_DELAY_SECONDS = 5;
@@ -22,12 +23,14 @@ export interface FailedTry {
 }
 
 /**
- * True when this failed try is the mail's last: its time is up. A queue whose receives run out
- * sooner (a receive count too small to cover the give-up time, which the stack refuses) dead-letters
- * the mail first, with its cause.
+ * True when this failed try is the mail's last: its time is up, or it is the queue's last receive
+ * (a receive count too small to cover the give-up time, which the stack refuses, or a redrive or
+ * changed count): the queue would dead-letter it next.
  */
 export function isLastTry(attempt: FailedTry): boolean {
-  return secondsLeft(attempt) <= 0;
+  const lastReceive =
+    attempt.maxReceiveCount !== undefined && attempt.receiveCount >= attempt.maxReceiveCount;
+  return lastReceive || secondsLeft(attempt) <= 0;
 }
 
 /** Seconds until the next try (at least 1): backoff and Retry-After, but not past the give-up time. */

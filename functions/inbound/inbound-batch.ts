@@ -3,10 +3,12 @@
 //
 // A failed message is not left to the queue's fixed receive count: it is given its own delay
 // (backoff, faxrocks' Retry-After; functions/domain/inbound-retries.ts) through MessageRetries, and
-// once GIVE_UP_AFTER_MINUTES has passed since the mail was first received, the mail gives up:
-// recorded FAILED with the cause, and its authenticated sender told that nothing was faxed and
-// sending again is safe (only when nothing of it was handed to faxrocks). A message the queue
-// dead-letters first keeps the cause (the mail record's lastError; the local queue's letter).
+// once GIVE_UP_AFTER_MINUTES has passed since the mail was first received, or on the queue's last
+// receive (ApproximateReceiveCount against INBOUND_MAX_RECEIVE_COUNT), the mail gives up: recorded
+// FAILED with the cause, and its authenticated sender told that nothing was faxed and sending again
+// is safe; or, when part of it was sent, its unsent numbers recorded "not sent" for the poller's one
+// report. Only a mail that cannot be given up (the ledger or mailer failing too) is dead-lettered,
+// with its cause (the mail record's lastError; the local queue's letter).
 
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { duration, type FailedTry, isLastTry, retryDelaySeconds } from '../domain/inbound-retries.ts';
@@ -121,14 +123,7 @@ async function giveUp(deps: InboundBatchDeps, refs: StoredMailRef[], cause: Caus
         forAdmin: cause.forAdmin,
         forSender: cause.forSender,
       });
-      if (done === 'partly-sent') {
-        // Something went out: the poller reports it; "nothing was faxed" would be untrue.
-        deps.log.error('Mail failed on its last try after part of it was sent; left for the dead letters', {
-          messageId: messageIdOf(ref.key),
-          cause: cause.forAdmin,
-        });
-        return false;
-      }
+      deps.log.debug('Stored mail given up', { messageId: messageIdOf(ref.key), done });
     } catch (giveUpError) {
       deps.log.error('Could not give the mail up; left for the dead letters', {
         messageId: messageIdOf(ref.key),

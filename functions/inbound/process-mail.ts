@@ -393,7 +393,15 @@ async function sendAll(deps: InboundDeps, input: SendAllInput): Promise<NumberRe
   const reports: NumberReport[] = [];
   for (let i = 0; i < numbers.length; i += SEND_BATCH_SIZE) {
     const batch = numbers.slice(i, i + SEND_BATCH_SIZE);
-    const sent = await sendBatch(deps, { messageId, replyTo, batch, document, expiresAt, schedule });
+    const sent = await sendBatch(deps, {
+      messageId,
+      replyTo,
+      batch,
+      document,
+      expiresAt,
+      mailNumbers: numbers.length,
+      schedule,
+    });
     reports.push(...sent);
   }
   if (deps.policy.dailyCostCeiling > 0) {
@@ -532,12 +540,14 @@ interface SendBatchInput {
   batch: string[];
   document: { bytes: Uint8Array; pages: number };
   expiresAt: number;
+  /** All the mail's numbers, in every batch: its report waits for each. */
+  mailNumbers: number;
   schedule?: ScheduledSend;
 }
 
 async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<NumberReport[]> {
   const { ledger, faxApi, clock, metrics } = deps;
-  const { messageId, replyTo, batch, document, expiresAt, schedule } = input;
+  const { messageId, replyTo, batch, document, expiresAt, mailNumbers, schedule } = input;
   const attemptId = randomUUID();
   const sendStartedAt = clock.now().toISOString();
 
@@ -552,6 +562,7 @@ async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<Numb
       sendStartedAt,
       pages: document.pages,
       expiresAt,
+      mailNumbers,
       ...(schedule ? { schedule } : {}),
     });
     if (won) {
@@ -740,11 +751,14 @@ export interface GiveUpCause {
 }
 
 /**
- * A mail's last try failed (GIVE_UP_AFTER_MINUTES passed, or the queue's last receive): when no
+ * A mail's last try failed (GIVE_UP_AFTER_MINUTES passed, or the queue's last receive). When no
  * number of it was handed to faxrocks, it is recorded FAILED with the cause and its authenticated
- * sender is told that nothing was faxed and sending again is safe. `partly-sent` when something
- * may have gone out (the poller reports that; "nothing was faxed" would be untrue), `settled` when
- * the mail was decided meanwhile (or cannot be read: that is recorded as usual).
+ * sender is told that nothing was faxed and sending again is safe (`gave-up`). When part of it
+ * went out (a mail of more than 10 numbers, a later batch throttled to the end), the numbers never
+ * sent get a final "not sent" job with the cause and the mail is recorded FAILED `partly-sent`;
+ * the numbers that were (or may have been) sent are followed by the poller, whose one report lists
+ * every number (`partly-sent`). `settled` when the mail was decided meanwhile (or cannot be read:
+ * that is recorded as usual).
  */
 export async function giveUpOnStoredMail(
   ref: StoredMailRef,
@@ -757,11 +771,7 @@ export async function giveUpOnStoredMail(
   const expiresAt = Math.floor(now.getTime() / 1000) + policy.jobRetentionDays * 86_400;
   const record = await openRecord(deps, messageId, now, expiresAt);
   if (isSettled(record)) return 'settled';
-  // Only numbers faxrocks refused outright (422) are certainly not sent; any other job may have faxed.
   const jobs = await ledger.listJobs(messageId);
-  if (jobs.some((job) => !(job.state === 'FAILED' && !job.faxId && !job.queuedAt && !job.outcomeUnknown))) {
-    return 'partly-sent';
-  }
   const read = await readMail(deps, ref, messageId);
   if ('finished' in read) return 'settled';
   // Quoted as every reply quotes it: without the options it ended with.
@@ -772,6 +782,11 @@ export async function giveUpOnStoredMail(
     return 'settled';
   }
   const { replyTo } = trust;
+  // Only numbers faxrocks refused outright (422) are certainly not sent; any other job may have faxed.
+  if (jobs.some((job) => !(job.state === 'FAILED' && !job.faxId && !job.queuedAt && !job.outcomeUnknown))) {
+    await giveUpTheRest(deps, { messageId, mail, replyTo, jobs, expiresAt }, cause);
+    return 'partly-sent';
+  }
   log.error('Mail given up: nothing was faxed', { messageId, cause: cause.forAdmin });
   metrics.count('MailGaveUp');
   await ledger.recordMailOutcome(messageId, {
@@ -789,6 +804,71 @@ export async function giveUpOnStoredMail(
     }),
   );
   return 'gave-up';
+}
+
+/**
+ * Part of the mail went out: every number without a job is recorded as final "not sent" (a
+ * conditional put, so a number another run claimed meanwhile stays that run's), then the mail is
+ * recorded FAILED `partly-sent`. No reply here: the poller sends the one report once every number
+ * is final, saying which were not faxed. In that order, so a crash in between gives up again.
+ */
+async function giveUpTheRest(
+  deps: InboundDeps,
+  mail: { messageId: string; mail: InboundMail; replyTo: ReplyAddress; jobs: FaxJob[]; expiresAt: number },
+  cause: GiveUpCause,
+): Promise<void> {
+  const { ledger, clock, policy, log, metrics } = deps;
+  const { messageId, replyTo, jobs, expiresAt } = mail;
+  const numbers = faxNumbersFromRecipients([...mail.mail.to, ...mail.mail.cc], policy).accepted.map(
+    (a) => a.number,
+  );
+  const sent = new Set(jobs.map((job) => job.number));
+  const missing = numbers.filter((number) => !sent.has(number));
+  const at = clock.now().toISOString();
+  const pages = jobs[0]?.pages ?? 0;
+  const notSent: string[] = [];
+  for (const number of missing) {
+    const recorded = await ledger.recordNotSent(
+      {
+        ...replyTo,
+        messageId,
+        number,
+        attemptId: randomUUID(),
+        sendStartedAt: at,
+        pages,
+        expiresAt,
+        // The jobs there will then be: the report waits until each is written.
+        mailNumbers: jobs.length + missing.length,
+      },
+      { cause: cause.forSender, at },
+    );
+    if (recorded) notSent.push(number);
+  }
+  metrics.count('MailGaveUp');
+  if (missing.length === 0) {
+    // Every number has its job (what failed came after the sends, e.g. the queued reply): the
+    // poller's report answers the sender, and the mail's record stays as it was.
+    log.error('Mail given up after every number was sent; the status poller reports them', {
+      messageId,
+      cause: cause.forAdmin,
+    });
+    return;
+  }
+  log.error('Mail given up after part of it was sent; the numbers never sent are recorded as not sent', {
+    messageId,
+    cause: cause.forAdmin,
+    notSent,
+    numbers: numbers.length,
+  });
+  await ledger.recordMailOutcome(messageId, {
+    outcome: 'FAILED',
+    sender: replyTo.sender,
+    reason: 'partly-sent',
+    detail: `${cause.forAdmin}; ${missing.length} of ${numbers.length} numbers not sent (${missing.join(', ')}), the others were handed to faxrocks and the status poller reports them`,
+    decidedAt: at,
+    numbers,
+    pages,
+  });
 }
 
 export type { InboundMail };

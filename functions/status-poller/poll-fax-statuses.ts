@@ -13,7 +13,8 @@
 //   6. Final faxes: delivered, or failed; a failure worth re-dialling becomes RETRY_DUE with a due
 //      time (the re-dial table decides). An ambiguous send missing from complete reads over the
 //      settle window was never created: RETRY_DUE at once. Faxes pending too long: UNKNOWN.
-//   7. Each mail whose jobs are now all final gets its one report (receipts attached), then its
+//   7. Each mail whose jobs are now all final (a job for every number of it: numbers a mail that
+//      gave up never sent are final "not sent") gets its one report (receipts attached), then its
 //      jobs are marked notified. Email before the write: a crash repeats it, never loses it.
 // Transient faxrocks faults while reading /faxes leave every job as it was for the next run.
 
@@ -568,6 +569,7 @@ async function reportMail(run: PollRun, messageId: string): Promise<void> {
   const jobs = await deps.ledger.listJobs(messageId);
   if (jobs.length === 0 || !jobs.every((job) => isFinalState(job.state))) return;
   if (jobs.every((job) => job.notifiedAt)) return;
+  if (!everyNumberHasItsJob(jobs)) return;
   // An admin's resend reopens some jobs of a mail that was reported before: its report speaks of
   // those only, not again of the numbers the sender already heard about.
   const reported = jobs.some((job) => job.resentAt && !job.notifiedAt)
@@ -651,6 +653,16 @@ async function reportMail(run: PollRun, messageId: string): Promise<void> {
       });
     }
   }
+}
+
+/**
+ * A mail sent in batches has a job per number only once every batch was sent, or once the mail
+ * gave up and recorded the numbers never sent: until then its report waits.
+ */
+function everyNumberHasItsJob(jobs: readonly FaxJob[]): boolean {
+  const notSent = jobs.find((job) => job.notSent !== undefined);
+  const expected = notSent?.mailNumbers ?? Math.max(0, ...jobs.map((job) => job.mailNumbers ?? 0));
+  return jobs.length >= expected;
 }
 
 /** The lease key of a mail's report (a job key no number can take). */

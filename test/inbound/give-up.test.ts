@@ -14,10 +14,12 @@ import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { staticToken } from '../../functions/adapters/faxrocks/client.ts';
 import { queueUrlOfArn } from '../../functions/adapters/sqs-message-retries.ts';
-import { gatewayPolicyFromEnv } from '../../functions/config.ts';
+import { gatewayPolicyFromEnv, pollerPolicyFromEnv } from '../../functions/config.ts';
 import { buildInboundDeps, type InboundBatchDeps } from '../../functions/handlers/inbound-deps.ts';
+import { buildPollerDeps } from '../../functions/handlers/status-poller-deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { Clock, Mailer, OutgoingMail } from '../../functions/ports.ts';
+import { pollFaxStatuses } from '../../functions/status-poller/poll-fax-statuses.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
 import { buildSesMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
@@ -57,7 +59,12 @@ beforeAll(async () => {
   [dynamo, s3, sandbox, sqsEndpoint] = await Promise.all([
     startDynamoFixture(),
     startS3Fixture(),
-    startFaxrocksSandbox({ port: 0, deliveryDelayMs: 60_000, log: (line) => onSandboxLine(line) }),
+    startFaxrocksSandbox({
+      port: 0,
+      deliveryDelayMs: 60_000,
+      now: () => clock.now(),
+      log: (line) => onSandboxLine(line),
+    }),
     startAwsEndpoint((request) =>
       request.action === 'ChangeMessageVisibility'
         ? { body: {} }
@@ -166,6 +173,43 @@ function eventFor(key: string, receiveCount: number, sqsMessageId = 'sqs-1'): SQ
   };
 }
 
+/** Polls once a minute of the test clock until the mail's one report is out (bounded). */
+async function pollUntilReported(messageId: string): Promise<OutgoingMail> {
+  const [job] = await ledger.listJobs(messageId);
+  for (let i = 0; i < 30; i++) {
+    nowMs += MINUTE;
+    await poll();
+    const report = mailer.sent.find((m) => m.inReplyTo === job?.originalMessageId);
+    if (report) return report;
+  }
+  throw new Error(`no report for ${messageId} within 30 polls`);
+}
+
+async function pollTimes(times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    nowMs += MINUTE;
+    await poll();
+  }
+}
+
+function poll() {
+  const policy = gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com', DEFAULT_COUNTRY: 'DE' });
+  const deps = buildPollerDeps(
+    { policy, pollerPolicy: pollerPolicyFromEnv({}), jobsTable: dynamo.jobsTable },
+    {
+      dynamo: dynamo.client,
+      faxrocks: { baseUrl: sandbox.url, token: staticToken(sandbox.token) },
+      mailer,
+      log: silentLog,
+      metrics,
+      clock,
+    },
+  );
+  return pollFaxStatuses(deps);
+}
+
+const escaped = (text: string) => text.replace(/[+]/g, '\\+');
+
 const faxesTo = (number: string) => sandbox.faxes().filter((f) => f.number === number);
 const visibilityChanges = () =>
   sqsEndpoint.requests.filter((r) => r.action === 'ChangeMessageVisibility').map((r) => r.params);
@@ -259,16 +303,27 @@ describe('giving up', () => {
     expect(faxesTo(number)).toHaveLength(0);
   });
 
-  it("on the queue's last receive before the time is up: left to the dead letters with the cause", async () => {
+  it("on the queue's last receive before the time is up: gives up the same way (receive count from the record)", async () => {
     const number = freshNumber();
     const { id, key } = await storedMail([number]);
     sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
     const response = await handleInboundBatch(eventFor(key, 5), depsWith({ maxReceiveCount: 5 }));
+    expect(response.batchItemFailures).toEqual([]);
+    const record = await ledger.getMail(id);
+    expect(record).toMatchObject({ outcome: 'FAILED', reason: 'gave-up' });
+    expect(record?.detail).toMatch(/^faxrocks answered 429 \(too many requests\)/);
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['Fax not sent: Contract']);
+    expect(mailer.sent[0]?.text).toContain('Nothing was faxed for your email.');
+    expect(metrics.get('MailGaveUp')).toBe(1);
+    expect(faxesTo(number)).toHaveLength(0);
+  });
+
+  it('a receive before the last one is retried, not given up', async () => {
+    const { id, key } = await storedMail([freshNumber()]);
+    sandbox.faults.rateLimit = { count: 1, retryAfterSeconds: 1 };
+    const response = await handleInboundBatch(eventFor(key, 4), depsWith({ maxReceiveCount: 5 }));
     expect(response.batchItemFailures).toHaveLength(1);
-    expect(await ledger.getMail(id)).toMatchObject({
-      outcome: 'RECEIVED',
-      lastError: expect.stringMatching(/^faxrocks answered 429/),
-    });
+    expect((await ledger.getMail(id))?.outcome).toBe('RECEIVED');
     expect(mailer.sent).toHaveLength(0);
   });
 
@@ -288,22 +343,82 @@ describe('giving up', () => {
     expect(mailer.sent[0]?.text).toContain('faxrocks could not be reached for 2 minutes');
   });
 
-  it('never says "nothing was faxed" when part of the mail was sent', async () => {
+  it('a mail part of which was sent gives up the rest: those numbers "not sent", one report for all', async () => {
+    const numbers = Array.from({ length: 11 }, () => freshNumber());
+    const eleventh = numbers[10] as string;
+    const { id, key } = await storedMail(numbers);
+    const deps = depsWith();
+    // The first batch of ten goes out; from then on faxrocks throttles every call.
+    onSandboxLine = (line) => {
+      if (/^POST \S*\/send 200$/.test(line))
+        sandbox.faults.rateLimit = { count: 100_000, retryAfterSeconds: 1 };
+    };
+    expect((await handleInboundBatch(eventFor(key, 1), deps)).batchItemFailures).toHaveLength(1);
+    nowMs += 121 * MINUTE;
+    const response = await handleInboundBatch(eventFor(key, 2), deps);
+    onSandboxLine = () => undefined;
+    sandbox.faults.rateLimit = undefined;
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(numbers.slice(0, 10).every((n) => faxesTo(n).length === 1)).toBe(true);
+    expect(faxesTo(eleventh)).toHaveLength(0);
+    const record = await ledger.getMail(id);
+    expect(record).toMatchObject({ outcome: 'FAILED', reason: 'partly-sent', sender: 'alice@example.com' });
+    expect(record?.detail).toMatch(/faxrocks answered 429 \(too many requests\) for 2 hours/);
+    expect(record?.detail).toMatch(/1 of 11 numbers not sent/);
+    const notSent = await ledger.getJob(id, eleventh);
+    expect(notSent).toMatchObject({
+      state: 'FAILED',
+      notSent: expect.stringMatching(/^faxrocks answered 429/),
+    });
+    expect(notSent?.faxId).toBeUndefined();
+    // Nothing from the inbound side: the poller's report is the one answer.
+    expect(mailer.sent).toHaveLength(0);
+    expect(metrics.get('MailGaveUp')).toBe(1);
+
+    const report = await pollUntilReported(id);
+    expect(report.subject).toBe('Fax delivered to 10 of 11 numbers: Contract');
+    expect(report.text).toMatch(new RegExp(`\\s${escaped(eleventh)}\\s+not sent`));
+    expect(report.text).toContain(`NOT faxed: ${eleventh}`);
+    expect(report.text).toContain('It is safe to send your email again to just that number');
+    expect(report.attachments).toHaveLength(10);
+    // The sent numbers are never called not sent.
+    for (const n of numbers.slice(0, 10))
+      expect(report.text).toMatch(new RegExp(`\\s${escaped(n)}\\s+delivered`));
+    await pollTimes(3);
+    expect(mailer.sent.filter((m) => m.inReplyTo === report.inReplyTo)).toHaveLength(1);
+    // A redelivery afterwards sends nothing more.
+    await handleInboundBatch(eventFor(key, 3), deps);
+    expect(faxesTo(eleventh)).toHaveLength(0);
+    expect(
+      mailer.sent.filter((m) => m.to.address === 'alice@example.com' && m.inReplyTo === report.inReplyTo),
+    ).toHaveLength(1);
+  });
+
+  it('an ambiguous send in the mail is settled by the poller, never reported as not sent', async () => {
     const numbers = Array.from({ length: 11 }, () => freshNumber());
     const { id, key } = await storedMail(numbers);
     const deps = depsWith({ maxReceiveCount: 2 });
-    // The first batch of ten goes out; from then on faxrocks throttles every /send.
-    const sendsBefore = sandbox.stats.requests['POST /send'] ?? 0;
+    // faxrocks takes the first ten and answers 500; then it throttles everything.
+    sandbox.faults.acceptThenFail = 1;
     onSandboxLine = (line) => {
-      if (/^POST \S*\/send 200$/.test(line)) sandbox.faults.rateLimit = { count: 1000, retryAfterSeconds: 1 };
+      if (/^POST \S*\/send 500$/.test(line))
+        sandbox.faults.rateLimit = { count: 100_000, retryAfterSeconds: 1 };
     };
     await handleInboundBatch(eventFor(key, 1), deps);
+    // The queue's last receive, well before the give-up time.
     const response = await handleInboundBatch(eventFor(key, 2), deps);
-    expect((sandbox.stats.requests['POST /send'] ?? 0) - sendsBefore).toBe(3);
+    onSandboxLine = () => undefined;
+    sandbox.faults.rateLimit = undefined;
+    expect(response.batchItemFailures).toEqual([]);
+    const jobs = await ledger.listJobs(id);
+    expect(jobs.filter((j) => j.notSent).map((j) => j.number)).toEqual([numbers[10]]);
+    expect(jobs.filter((j) => j.state === 'SENDING' && j.outcomeUnknown)).toHaveLength(10);
+
+    const report = await pollUntilReported(id);
+    expect(report.subject).toBe('Fax delivered to 10 of 11 numbers: Contract');
+    expect(report.text).toContain(`NOT faxed: ${numbers[10]}`);
     expect(numbers.slice(0, 10).every((n) => faxesTo(n).length === 1)).toBe(true);
-    expect(response.batchItemFailures).toHaveLength(1);
-    expect(mailer.sent.filter((m) => m.text.includes('Nothing was faxed'))).toHaveLength(0);
-    expect((await ledger.getMail(id))?.outcome).not.toBe('FAILED');
   });
 
   it('never answers an unauthenticated sender, even when giving up', async () => {

@@ -742,6 +742,21 @@ describe('FaxGateway with defaults (only the domain given)', () => {
       });
     });
 
+    it('fire when a mail gives up (the inbound metric faxgate/MailGaveUp)', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'faxgate',
+        MetricName: 'MailGaveUp',
+        Dimensions: [{ Name: 'service', Value: 'faxgate' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId() }],
+      });
+    });
+
     it('fire when faxrocks stays unreachable for the poller for 15 minutes', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'faxgate',

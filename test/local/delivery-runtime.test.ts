@@ -29,7 +29,7 @@ function fastClock(): Clock {
 }
 
 /** `giveUpAfterMinutes`: long by default, so that a slow machine's own delays never reach it. */
-async function fastGateway(giveUpAfterMinutes = 60): Promise<LocalGateway> {
+async function fastGateway(giveUpAfterMinutes = 60, maxReceiveCount?: number): Promise<LocalGateway> {
   const gateway = await startTestGateway({
     dirPrefix: 'faxgate-delivery-',
     senders: [sender],
@@ -43,6 +43,7 @@ async function fastGateway(giveUpAfterMinutes = 60): Promise<LocalGateway> {
       giveUpAfterMinutes,
     },
     pollerPolicy: { settleWindowMinutes: 1 },
+    ...(maxReceiveCount !== undefined ? { queue: { maxReceiveCount } } : {}),
   });
   cleanups.push(() => gateway.close());
   return gateway;
@@ -176,6 +177,63 @@ describe('issue 12 through npm start', { timeout: 60_000 }, () => {
     expect(await repliesTo(gateway, id)).toHaveLength(1);
     // The reply is written inside the handler; the message leaves the queue just after it returns.
     await eventually(() => (gateway.queue.size === 0 ? true : undefined), 'the message done');
+  });
+});
+
+describe('giving up through npm start', { timeout: 60_000 }, () => {
+  it('a queue whose receives run out first gives up on the last one: one "nothing was faxed" reply, no dead letter', async () => {
+    const gateway = await fastGateway(60, 3);
+    const id = '<last-receive@example.com>';
+    const number = '+493012345615';
+    if (gateway.sandbox) gateway.sandbox.faults.rateLimit = { count: 100_000, retryAfterSeconds: 0 };
+    try {
+      await mailFax(gateway, id, [number]);
+      const reply = await finalReply(gateway, id);
+      expect(reply.subject).toBe(`Fax not sent: Contract ${id}`);
+      expect(reply.text).toContain('Nothing was faxed for your email.');
+    } finally {
+      if (gateway.sandbox) gateway.sandbox.faults.rateLimit = undefined;
+    }
+    expect(await gateway.queue.deadLetters()).toEqual([]);
+    expect(faxesTo(gateway, number)).toHaveLength(0);
+    expect(gateway.queue.size).toBe(0);
+  });
+
+  it('eleven numbers, the eleventh throttled to the last receive: one report, 10 delivered and 1 NOT faxed', async () => {
+    const gateway = await fastGateway(60, 2);
+    const sandbox = gateway.sandbox;
+    if (!sandbox) throw new Error('the sandbox runs');
+    const id = '<partly-sent@example.com>';
+    const firstTen = Array.from({ length: 10 }, (_, i) => `+4930123457${String(20 + i)}`);
+    const eleventh = '+493012345730';
+    // The first /send (ten numbers) is held back a moment; faxrocks throttles everything after it.
+    sandbox.faults.slowMs = 500;
+    const sending = mailFax(gateway, id, [...firstTen, eleventh]);
+    await eventually(
+      () => (firstTen.every((n) => faxesTo(gateway, n).length === 1) ? true : undefined),
+      'the first ten faxes',
+    );
+    sandbox.faults.rateLimit = { count: 100_000, retryAfterSeconds: 0 };
+    sandbox.faults.slowMs = 0;
+    await sending;
+    try {
+      await eventually(async () => {
+        const mail = (await gateway.deps.ledger.listOpenJobs()).find((j) => j.number === eleventh);
+        return mail?.notSent ? mail : undefined;
+      }, 'the eleventh recorded as not sent');
+    } finally {
+      sandbox.faults.rateLimit = undefined;
+    }
+    const report = await finalReply(gateway, id);
+    expect(report.subject).toBe(`Fax delivered to 10 of 11 numbers: Contract ${id}`);
+    expect(report.text).toContain(`NOT faxed: ${eleventh}`);
+    expect(report.attachments.filter((a) => a.filename?.startsWith('faxrocks-receipt-'))).toHaveLength(10);
+    await settleFurther(gateway);
+    expect((await repliesTo(gateway, id)).map((m) => m.subject)).toEqual([
+      `Fax delivered to 10 of 11 numbers: Contract ${id}`,
+    ]);
+    expect(faxesTo(gateway, eleventh)).toHaveLength(0);
+    expect(await gateway.queue.deadLetters()).toEqual([]);
   });
 });
 

@@ -56,7 +56,21 @@ export function composeOutcomeReply(
 ): OutcomeReply {
   const state = job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : 'UNKNOWN';
   const lines: string[] = [];
+  const field = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(13)}${value}`);
 
+  if (isNotSent(job)) {
+    lines.push(
+      `Your fax to ${job.number} was NOT sent: faxgate gave up before handing it to faxrocks`,
+      `(${shownText(job.notSent ?? '', 200)}).`,
+      '',
+      'It is safe to send your email again to this number: nothing will be faxed twice.',
+      '',
+    );
+    field('Number', job.number);
+    if (shownSubject(job.subject)) field('Your mail', shownSubject(job.subject));
+    field('Reference', jobReference(job.messageId));
+    return { subject: replySubject('not sent', job.subject), text: withSignature(lines), attachments: [] };
+  }
   if (state === 'DELIVERED') {
     lines.push(`Your fax to ${job.number} was delivered.`, '');
   } else if (state === 'FAILED') {
@@ -76,7 +90,6 @@ export function composeOutcomeReply(
     );
   }
 
-  const field = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(13)}${value}`);
   field('Number', job.number);
   field('Pages', pagesLine(job));
   costAndAttemptFields(job, style, field);
@@ -159,22 +172,35 @@ export function composeMailReport(
   const sorted = [...jobs].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   const stateOf = (job: FaxJob) =>
     job.state === 'DELIVERED' || job.state === 'FAILED' ? job.state : ('UNKNOWN' as const);
+  const wordOf = (job: FaxJob) => (isNotSent(job) ? 'not sent' : outcomeWords[stateOf(job)]);
   const delivered = sorted.filter((j) => stateOf(j) === 'DELIVERED').length;
+  const notSent = sorted.filter(isNotSent);
   const lines: string[] = [
     delivered === sorted.length
       ? `Your fax was delivered to all ${sorted.length} numbers.`
       : `Your fax was delivered to ${delivered} of ${sorted.length} numbers.`,
     '',
   ];
+  if (notSent.length > 0) {
+    lines.push(
+      `${notSent.length === 1 ? '1 number was' : `${notSent.length} numbers were`} NOT faxed: faxgate gave up before handing ${notSent.length === 1 ? 'it' : 'them'} to faxrocks`,
+      `(${shownText(notSent[0]?.notSent ?? '', 200)}).`,
+      '',
+    );
+  }
   for (const job of sorted) {
     const attempts = attemptOf(job);
     const tries = attempts > 1 ? `, ${attempts} attempts` : '';
-    lines.push(`  ${job.number.padEnd(16)} ${outcomeWords[stateOf(job)]}${tries}`);
+    lines.push(`  ${job.number.padEnd(16)} ${wordOf(job)}${tries}`);
   }
   const attachments: MailAttachment[] = [];
   for (const job of sorted) {
     const state = stateOf(job);
-    lines.push('', `${job.number}: ${outcomeWords[state]}`);
+    lines.push('', `${job.number}: ${wordOf(job)}`);
+    if (isNotSent(job)) {
+      lines.push(`  ${'Not sent:'.padEnd(15)}${shownText(job.notSent ?? '')}`);
+      continue;
+    }
     const field = (label: string, value: string) => lines.push(`  ${`${label}:`.padEnd(15)}${value}`);
     field('Pages', pagesLine(job));
     costAndAttemptFields(job, style, field);
@@ -203,7 +229,10 @@ export function composeMailReport(
   lines.push('', 'What next:');
   if (delivered === sorted.length) {
     lines.push('Nothing to do.');
+  } else if (notSent.length === sorted.length - delivered) {
+    lines.push(...notSentAdvice(notSent));
   } else {
+    if (notSent.length > 0) lines.push(...notSentAdvice(notSent), '');
     lines.push(
       'To try the numbers that did not get the fax once more, send your mail again to those',
       'numbers only: sending it to all of them again would fax the delivered ones twice.',
@@ -211,6 +240,21 @@ export function composeMailReport(
   }
   const what = `delivered to ${delivered} of ${sorted.length} numbers`;
   return { subject: replySubject(what, only?.subject), text: withSignature(lines), attachments };
+}
+
+/** A number of a mail that gave up before sending it: never handed to faxrocks. */
+function isNotSent(job: FaxJob): boolean {
+  return job.state === 'FAILED' && job.notSent !== undefined;
+}
+
+/** Which numbers were never faxed, and that sending to just those is safe. */
+function notSentAdvice(notSent: readonly FaxJob[]): string[] {
+  const one = notSent.length === 1;
+  return [
+    `NOT faxed: ${notSent.map((job) => job.number).join(', ')}`,
+    `It is safe to send your email again to just ${one ? 'that number' : 'those numbers'}: ${one ? 'it was' : 'they were'} never`,
+    'sent, so nothing will be faxed twice. Do not send it to the other numbers again.',
+  ];
 }
 
 /** The price as charged (else the estimate) and, past the first, the attempts: both report shapes. */
