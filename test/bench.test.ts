@@ -16,7 +16,8 @@ describe('npm run bench -- --quick', () => {
   let results: BenchResults;
   const printed: string[] = [];
 
-  it('runs every figure and writes the results file', { timeout: 240_000 }, async () => {
+  // Every figure at its smallest, one after the other: some 3 minutes on a loaded machine.
+  it('runs every figure and writes the results file', { timeout: 600_000 }, async () => {
     const out = `${dir.path}/results.json`;
     results = await runBench({
       quick: true,

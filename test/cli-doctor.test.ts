@@ -6,8 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
-import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
+import { type CliOptions, exitCodes } from '../cli/main.ts';
+import type { LocalGateway } from '../local/runtime.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
 import {
   type AwsEndpoint,
@@ -18,20 +18,12 @@ import {
   queryResult,
   startAwsEndpoint,
 } from './support/aws-endpoint.ts';
+import { runFaxgate } from './support/cli.ts';
 import { type DnsStandIn, startDnsStandIn } from './support/dns-stand-in.ts';
-import { tempDir } from './support/stand-ins.ts';
-import { silentLog } from './support/telemetry.ts';
+import { cliEnvOf, startTestGateway } from './support/local-gateway.ts';
 
-async function cli(
-  env: Record<string, string | undefined>,
-  argv: string[],
-  options: Parameters<typeof runCli>[2] = {},
-) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CliIo = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), env };
-  const code = await runCli(argv, io, options);
-  return { code, out: stdout.join('\n'), err: stderr.join('\n') };
+function cli(env: Record<string, string | undefined>, argv: string[], options: CliOptions = {}) {
+  return runFaxgate(argv, env, options);
 }
 
 describe('faxgate doctor --local', () => {
@@ -39,17 +31,10 @@ describe('faxgate doctor --local', () => {
   let env: Record<string, string>;
   let other: Server;
   const sockets = new Set<Socket>();
-  const dir = tempDir('faxgate-doctor-');
 
   beforeAll(async () => {
-    gateway = await startLocalGateway({ dataDir: dir.path, ports: 0, pollOnTimer: false, log: silentLog });
-    env = {
-      FAXGATE_DATA_DIR: dir.path,
-      FAXGATE_DYNAMODB_ENDPOINT: gateway.dynamodbEndpoint,
-      FAXGATE_S3_ENDPOINT: gateway.s3Endpoint,
-      FAXGATE_SANDBOX_PORT: String(gateway.sandbox?.port),
-      FAXGATE_SMTP_PORT: String(gateway.smtpPort),
-    };
+    gateway = await startTestGateway({ dirPrefix: 'faxgate-doctor-' });
+    env = cliEnvOf(gateway);
     // Another mail server, as when something else took the SMTP port.
     other = createServer((socket) => {
       sockets.add(socket);
@@ -62,7 +47,6 @@ describe('faxgate doctor --local', () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => other.close(resolve));
     await gateway.close();
-    dir.remove();
   });
 
   it('passes on a healthy npm start, one line per check', async () => {

@@ -2,42 +2,28 @@
 // dead-letter folder, the faxrocks sandbox), started on free ports in this process: mail goes in
 // over SMTP, the CLI reads and acts through the same environment variables an admin would set.
 
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
+import { exitCodes } from '../cli/main.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { NO_REDIAL } from '../functions/domain/redial-policy.ts';
 import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
-import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
+import type { LocalGateway } from '../local/runtime.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';
-import { tempDir } from './support/stand-ins.ts';
-import { silentLog } from './support/telemetry.ts';
+import { expectInOrder, runFaxgate } from './support/cli.ts';
+import { eventually } from './support/eventually.ts';
+import { cliEnvOf, mailTo, sesIdOfResponse, startTestGateway } from './support/local-gateway.ts';
 
 const sender = 'alice@example.com';
 const delivered = '+493012345600';
 const busy = '+493012345601';
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe('faxgate CLI against npm start', () => {
   let gateway: LocalGateway;
   let env: Record<string, string>;
-  const dir = tempDir('faxgate-cli-ops-');
 
   beforeAll(async () => {
-    gateway = await startLocalGateway({
-      dataDir: dir.path,
-      ports: 0,
-      sandboxDeliveryDelayMs: 0,
-      pollOnTimer: false,
-      log: silentLog,
+    gateway = await startTestGateway({
+      dirPrefix: 'faxgate-cli-ops-',
       queue: { maxReceiveCount: 2, visibilityTimeoutMs: 0 },
       // The queue's receive count was changed behind the function's back (INBOUND_MAX_RECEIVE_COUNT
       // unset): its receives run out before the give-up time, so a failing mail is dead-lettered
@@ -46,35 +32,16 @@ describe('faxgate CLI against npm start', () => {
       // The busy number ends FAILED at its first attempt here: this test reads the history, not re-dials.
       pollerPolicy: { redial: NO_REDIAL },
     });
-    env = {
-      FAXGATE_DATA_DIR: dir.path,
-      FAXGATE_DYNAMODB_ENDPOINT: gateway.dynamodbEndpoint,
-      FAXGATE_S3_ENDPOINT: gateway.s3Endpoint,
-      FAXGATE_SANDBOX_PORT: String(gateway.sandbox?.port),
-      FAXGATE_SMTP_PORT: String(gateway.smtpPort),
-      USER: 'ops',
-    };
+    env = { ...cliEnvOf(gateway), USER: 'ops' };
   });
   afterAll(async () => {
     await gateway.close();
-    dir.remove();
   });
 
-  async function cli(...argv: string[]) {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const io: CliIo = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), env };
-    const code = await runCli(argv, io);
-    return { code, out: stdout.join('\n'), err: stderr.join('\n') };
-  }
+  const cli = (...argv: string[]) => runFaxgate(argv, env);
 
   async function mail(to: string[], originalId: string): Promise<string> {
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
-    });
-    const info = await transport.sendMail({
+    const info = await mailTo(gateway, {
       from: `Alice <${sender}>`,
       to: to.map((n) => `${n}@fax.localhost`),
       subject: 'Contract',
@@ -82,8 +49,7 @@ describe('faxgate CLI against npm start', () => {
       messageId: originalId,
       attachments: [{ filename: 'contract.pdf', content: Buffer.from(await testFaxPdf()) }],
     });
-    transport.close();
-    return /Ok ([a-z0-9]{20})$/.exec(info.response)?.[1] as string;
+    return sesIdOfResponse(info);
   }
 
   async function decided(sesId: string) {
@@ -214,12 +180,7 @@ describe('faxgate CLI against npm start', () => {
       /faxrocks queued it/,
       /DELIVERED/,
     ];
-    let at = 0;
-    for (const step of steps) {
-      const found = timeline.slice(at).search(step);
-      expect(found, `${step} after position ${at} in\n${timeline}`).toBeGreaterThanOrEqual(0);
-      at += found;
-    }
+    expectInOrder(timeline, steps);
 
     expect((await cli('dead-letters', 'redrive', letter.messageId, '--local')).code).toBe(exitCodes.notDone);
     expect((await cli('dead-letters', 'purge', '--local')).code).toBe(exitCodes.usage);
@@ -227,5 +188,5 @@ describe('faxgate CLI against npm start', () => {
       code: 0,
       out: 'Deleted 0 dead letters.',
     });
-  }, 60_000);
+  });
 });

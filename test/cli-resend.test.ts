@@ -4,19 +4,17 @@
 // minutes), two attempts per number, three pages per sender and day. Mail goes in over SMTP; the
 // CLI reads and acts; the poller runs when the test says so.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, exitCodes, runCli } from '../cli/main.ts';
+import { exitCodes } from '../cli/main.ts';
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { handleInboundBatch } from '../functions/inbound/inbound-batch.ts';
-import { type LocalGateway, startLocalGateway } from '../local/runtime.ts';
+import type { LocalGateway } from '../local/runtime.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../sandbox/test-numbers.ts';
-import { tempDir } from './support/stand-ins.ts';
-import { silentLog } from './support/telemetry.ts';
+import { expectInOrder, runFaxgate } from './support/cli.ts';
+import { eventually } from './support/eventually.ts';
+import { cliEnvOf, mailTo, repliesTo, sesIdOfResponse, startTestGateway } from './support/local-gateway.ts';
 
 const policyEnv = {
   REDIAL_BUSY_MINUTES: '0',
@@ -24,90 +22,35 @@ const policyEnv = {
   SENDER_DAILY_PAGE_LIMIT: '3',
 };
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-/** Each pattern in order, each after the one before. */
-function expectInOrder(text: string, steps: RegExp[]): void {
-  let at = 0;
-  for (const step of steps) {
-    const found = text.slice(at).search(step);
-    expect(found, `${step} after position ${at} in\n${text}`).toBeGreaterThanOrEqual(0);
-    at += found + 1;
-  }
-}
-
 describe('faxgate jobs resend and jobs show against npm start', () => {
   let gateway: LocalGateway;
   let env: Record<string, string>;
-  const dir = tempDir('faxgate-cli-resend-');
 
   beforeAll(async () => {
-    gateway = await startLocalGateway({
+    gateway = await startTestGateway({
       env: policyEnv,
-      dataDir: dir.path,
-      ports: 0,
-      sandboxDeliveryDelayMs: 0,
-      pollOnTimer: false,
-      log: silentLog,
+      dirPrefix: 'faxgate-cli-resend-',
       queue: { maxReceiveCount: 2, visibilityTimeoutMs: 0 },
       // The queue's receive count was changed behind the function's back (INBOUND_MAX_RECEIVE_COUNT
       // unset): its receives run out before the give-up time, so a failing mail is dead-lettered
       // with its cause instead of given up on its last receive.
       inboundHandler: (event, deps) => handleInboundBatch(event, { ...deps, maxReceiveCount: undefined }),
     });
-    env = {
-      ...policyEnv,
-      FAXGATE_DATA_DIR: dir.path,
-      FAXGATE_DYNAMODB_ENDPOINT: gateway.dynamodbEndpoint,
-      FAXGATE_S3_ENDPOINT: gateway.s3Endpoint,
-      FAXGATE_SANDBOX_PORT: String(gateway.sandbox?.port),
-      FAXGATE_SMTP_PORT: String(gateway.smtpPort),
-      USER: 'ops',
-    };
+    env = { ...policyEnv, ...cliEnvOf(gateway), USER: 'ops' };
     for (const sender of ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com']) {
       expect((await cli(['senders', 'add', sender, '--local'])).code).toBe(0);
     }
   });
   afterAll(async () => {
     await gateway.close();
-    dir.remove();
   });
 
-  async function cli(argv: string[], options: { answer?: boolean; env?: Record<string, string> } = {}) {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const asked: string[] = [];
-    const io: CliIo = {
-      out: (t) => stdout.push(t),
-      err: (t) => stderr.push(t),
-      env: { ...env, ...options.env },
-      ...(options.answer === undefined
-        ? {}
-        : {
-            confirm: async (question: string) => {
-              asked.push(question);
-              return options.answer as boolean;
-            },
-          }),
-    };
-    const code = await runCli(argv, io);
-    return { code, out: stdout.join('\n'), err: stderr.join('\n'), asked };
+  function cli(argv: string[], options: { answer?: boolean; env?: Record<string, string> } = {}) {
+    return runFaxgate(argv, { ...env, ...options.env }, { answer: options.answer });
   }
 
   async function mail(from: string, to: string, originalId: string): Promise<string> {
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
-    });
-    const info = await transport.sendMail({
+    const info = await mailTo(gateway, {
       from,
       to: `${to}@fax.localhost`,
       subject: 'Contract',
@@ -115,8 +58,7 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
       messageId: originalId,
       attachments: [{ filename: 'contract.pdf', content: Buffer.from(await testFaxPdf()) }],
     });
-    transport.close();
-    return /Ok ([a-z0-9]{20})$/.exec(info.response)?.[1] as string;
+    return sesIdOfResponse(info);
   }
 
   async function jobOf(sesId: string, number: string) {
@@ -144,9 +86,7 @@ describe('faxgate jobs resend and jobs show against npm start', () => {
   }
 
   async function reportsTo(originalId: string): Promise<ParsedMail[]> {
-    const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-    const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
-    return mails.filter((m) => m.inReplyTo === originalId && !/queued/i.test(m.subject ?? ''));
+    return (await repliesTo(gateway, originalId)).filter((m) => !/queued/i.test(m.subject ?? ''));
   }
 
   // The queue's own retry delays (faxrocks' Retry-After, backoff) take some seconds before the dead letter.

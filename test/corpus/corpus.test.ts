@@ -12,17 +12,17 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main.ts';
 import type { MailRecord } from '../../functions/domain/fax-job.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import type { FaxView } from '../../sandbox/faxrocks-sandbox.ts';
-import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
+import { runFaxgate } from '../support/cli.ts';
+import { faxPdf, outboxMails, startTestGateway } from '../support/local-gateway.ts';
 import { type CorpusExpectation, corpusAllowlist, corpusExpectations } from './expectations.ts';
 
 const mailDir = join(dirname(fileURLToPath(import.meta.url)), 'mail');
-const DEADLINE_MS = 60_000;
+// Generous: some 40 mails through one gateway on a machine that may be running other suites too.
+const DEADLINE_MS = 180_000;
 
 interface Sent {
   expectation: CorpusExpectation;
@@ -51,28 +51,11 @@ function sesIdOf(raw: Buffer): string {
   return id;
 }
 
-async function faxDocument(id: string): Promise<Uint8Array> {
-  const sandbox = gateway.sandbox;
-  if (!sandbox) throw new Error('no sandbox');
-  const response = await fetch(`${sandbox.url}/faxes/${id}/fax`, {
-    headers: { authorization: `Bearer ${sandbox.token}`, accept: 'application/pdf' },
-  });
-  expect(response.status).toBe(200);
-  return new Uint8Array(await response.arrayBuffer());
-}
+const faxDocument = (id: string) => faxPdf(gateway, id);
 
 describe('real-world mail corpus through npm start', () => {
   beforeAll(async () => {
-    const dir = tempDir('faxgate-corpus-');
-    cleanups.push(() => dir.remove());
-    gateway = await startLocalGateway({
-      dataDir: dir.path,
-      ports: 0,
-      sandboxDeliveryDelayMs: 0,
-      pollOnTimer: false,
-      log: silentLog,
-      policy: { defaultCountry: 'DE' },
-    });
+    gateway = await startTestGateway({ dirPrefix: 'faxgate-corpus-', policy: { defaultCountry: 'DE' } });
     cleanups.push(() => gateway.close());
 
     const env = {
@@ -80,10 +63,8 @@ describe('real-world mail corpus through npm start', () => {
       SENDERS_TABLE: gateway.config.sendersTable,
     };
     for (const entry of corpusAllowlist) {
-      const output: string[] = [];
-      const io = { out: (t: string) => output.push(t), err: (t: string) => output.push(t), env };
-      const code = await runCli(['senders', 'add', entry, '--local', '--note', 'corpus'], io);
-      expect(code, output.join('\n')).toBe(0);
+      const added = await runFaxgate(['senders', 'add', entry, '--local', '--note', 'corpus'], env);
+      expect(added.code, `${added.out}\n${added.err}`).toBe(0);
     }
 
     // Every corpus file has an expectation and the other way round.
@@ -132,9 +113,8 @@ describe('real-world mail corpus through npm start', () => {
     }
 
     faxes = gateway.sandbox?.faxes() ?? [];
-    const outbox = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-    replies = await Promise.all(outbox.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
-  }, 120_000);
+    replies = await outboxMails(gateway);
+  }, 240_000);
 
   it('sends nothing that no mail asked for, and nothing twice', async () => {
     const expected = corpusExpectations.flatMap((e) => e.numbers).sort();
@@ -152,8 +132,7 @@ describe('real-world mail corpus through npm start', () => {
       await gateway.pollNow();
     }
     expect(await gateway.deps.ledger.listOpenJobs()).toEqual([]);
-    const outbox = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-    const all = await Promise.all(outbox.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
+    const all = await outboxMails(gateway);
     // One report per mail: `Fax delivered: <original subject>` for one number (the number is in
     // the body), `Fax delivered to N of N numbers: <subject>` for several, every receipt attached.
     const reports = all.filter((m) => /^Fax delivered( to \d+ of \d+ numbers)?(: |$)/.test(m.subject ?? ''));

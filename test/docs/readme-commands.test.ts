@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, exitCodes, runCli } from '../../cli/main.ts';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
-import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
+import { exitCodes } from '../../cli/main.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
+import { runFaxgate } from '../support/cli.ts';
+import { cliEnvOf, faxTo, startTestGateway } from '../support/local-gateway.ts';
 
 const files = ['README.md', 'docs/local-runtime.md'];
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,13 +48,8 @@ function argvOf(line: string): string[] {
   return words.slice(2);
 }
 
-async function cli(argv: string[], env: Record<string, string>, options: { parseOnly?: boolean } = {}) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CliIo = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), env };
-  const code = await runCli(argv, io, options);
-  return { code, out: stdout.join('\n'), err: stderr.join('\n') };
-}
+const cli = (argv: string[], env: Record<string, string>, options: { parseOnly?: boolean } = {}) =>
+  runFaxgate(argv, env, options);
 
 const printed = files.flatMap((file) =>
   printedCommands(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')).map((line) => ({
@@ -102,22 +97,13 @@ describe('the faxgate commands the docs print', () => {
 describe('the --local commands the docs print, against npm start', () => {
   let gateway: LocalGateway;
   let env: Record<string, string>;
-  const dir = tempDir('faxgate-readme-');
 
   beforeAll(async () => {
-    gateway = await startLocalGateway({ dataDir: dir.path, ports: 0, pollOnTimer: false, log: silentLog });
-    env = {
-      FAXGATE_DATA_DIR: dir.path,
-      FAXGATE_DYNAMODB_ENDPOINT: gateway.dynamodbEndpoint,
-      FAXGATE_S3_ENDPOINT: gateway.s3Endpoint,
-      FAXGATE_SANDBOX_PORT: String(gateway.sandbox?.port),
-      FAXGATE_SMTP_PORT: String(gateway.smtpPort),
-      USER: 'ops',
-    };
+    gateway = await startTestGateway({ dirPrefix: 'faxgate-readme-' });
+    env = { ...cliEnvOf(gateway), USER: 'ops' };
   });
   afterAll(async () => {
     await gateway.close();
-    dir.remove();
   });
 
   it('run without a usage error or an unreachable store, in the order printed', async () => {
@@ -146,9 +132,7 @@ describe('the --local commands the docs print, against npm start', () => {
       // Asynchronously: the SMTP server it talks to runs in this process.
       const sent = await run('bash', ['-c', pasted], { cwd: repo, timeout: 60_000 });
       expect(sent.stdout).toMatch(/<- +250 Ok/);
-      for (let i = 0; i < 300 && !gateway.sandbox?.faxes().some((f) => f.number === '+493012345600'); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await faxTo(gateway, '+493012345600');
       expect(gateway.sandbox?.faxes().filter((f) => f.number === '+493012345600')).toHaveLength(1);
     },
   );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BatchHandler, InboundQueue } from '../../local/inbound-queue.ts';
+import { eventually } from '../support/eventually.ts';
 import { tempDir } from '../support/stand-ins.ts';
 import { silentLog } from '../support/telemetry.ts';
 
@@ -20,11 +21,7 @@ function folders() {
 
 /** Waits, boundedly, until the condition holds. */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+  await eventually(() => (condition() ? true : undefined), what, { intervalMs: 25 });
 }
 
 const settings = { batchSize: 10, visibilityTimeoutMs: 0, maxReceiveCount: 3, maxConcurrency: 1 };

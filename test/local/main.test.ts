@@ -1,8 +1,12 @@
 // `npm start` as a process: configuration errors, a port clash, and a clean stop on SIGTERM.
 
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
+import { tempDir } from '../support/stand-ins.ts';
 
 const runs: NpmStart[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -11,6 +15,13 @@ afterAll(async () => {
   for (const run of runs) await run.stop();
   for (const cleanup of cleanups) await cleanup();
 });
+
+async function blockedPort(): Promise<number> {
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  return (blocker.address() as { port: number }).port;
+}
 
 function start(env: Record<string, string>): NpmStart {
   const run = startNpmStart({ env });
@@ -35,14 +46,37 @@ describe('npm start as a process', { timeout: 120_000 }, () => {
   });
 
   it('names the variable to change when a port is in use, exit code 3', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
-    const port = (blocker.address() as { port: number }).port;
+    const port = await blockedPort();
     const run = start({ FAXGATE_SMTP_PORT: String(port) });
     expect((await run.exited).code).toBe(3);
     expect(run.stderr()).toContain(`Port ${port} on 127.0.0.1 is already in use`);
     expect(run.stderr()).toContain('FAXGATE_SMTP_PORT');
+  });
+
+  it('starts nothing when local/main.ts is imported (tests read its banner)', async () => {
+    // Were the gateway started on import, the port held here would end the process with exit code 3.
+    const dir = tempDir('faxgate-import-');
+    cleanups.push(async () => dir.remove());
+    const imported = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "const m = await import('./local/main.ts'); console.log(typeof m.banner)",
+      ],
+      {
+        cwd: join(import.meta.dirname, '..', '..'),
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          FAXGATE_DATA_DIR: dir.path,
+          FAXGATE_SMTP_PORT: String(await blockedPort()),
+        },
+      },
+    );
+    expect(imported.stdout.trim()).toBe('function');
   });
 
   it('prints the banner, then stops cleanly with exit code 0 on SIGTERM', async () => {

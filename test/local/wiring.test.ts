@@ -4,16 +4,16 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { deployedInboundDeps } from '../../functions/handlers/inbound.ts';
 import { deployedPollerDeps } from '../../functions/handlers/status-poller.ts';
 import { OutboxMailer } from '../../local/outbox-mailer.ts';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
-import { tempDir } from '../support/stand-ins.ts';
+import { eventually } from '../support/eventually.ts';
+import { mailTo, repliesTo, startTestGateway } from '../support/local-gateway.ts';
 import { silentLog } from '../support/telemetry.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -22,15 +22,9 @@ afterAll(async () => {
 });
 
 async function gatewayWith(env: Record<string, string>): Promise<LocalGateway> {
-  const dir = tempDir('faxgate-wiring-');
-  cleanups.push(() => dir.remove());
-  const gateway = await startLocalGateway({
+  const gateway = await startTestGateway({
     env,
-    dataDir: dir.path,
-    ports: 0,
-    sandboxDeliveryDelayMs: 0,
-    pollOnTimer: false,
-    log: silentLog,
+    dirPrefix: 'faxgate-wiring-',
     queue: { visibilityTimeoutMs: 100 },
   });
   cleanups.push(() => gateway.close());
@@ -105,41 +99,27 @@ describe('cost guards under npm start', () => {
   const sender = 'carol@example.com';
 
   async function mailPdf(gateway: LocalGateway, messageId: string, to: string): Promise<void> {
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: gateway.smtpPort,
-      ignoreTLS: true,
+    await mailTo(gateway, {
+      from: sender,
+      to: `${to}@fax.localhost`,
+      subject: 'Guarded',
+      text: 'Please fax this.',
+      messageId,
+      attachments: [{ filename: 'one-page.pdf', content: Buffer.from(await testFaxPdf()) }],
     });
-    try {
-      await transport.sendMail({
-        from: sender,
-        to: `${to}@fax.localhost`,
-        subject: 'Guarded',
-        text: 'Please fax this.',
-        messageId,
-        attachments: [{ filename: 'one-page.pdf', content: Buffer.from(await testFaxPdf()) }],
-      });
-    } finally {
-      transport.close();
-    }
   }
 
-  async function replyTo(gateway: LocalGateway, messageId: string): Promise<ParsedMail> {
-    // Bounded: 300 looks, 50 ms apart.
-    for (let i = 0; i < 300; i++) {
-      const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-      for (const file of files) {
-        const mail = await simpleParser(readFileSync(join(gateway.outboxDir, file)));
-        if (mail.inReplyTo === messageId) return mail;
-      }
+  function replyTo(gateway: LocalGateway, messageId: string): Promise<ParsedMail> {
+    return eventually(async () => {
+      const reply = (await repliesTo(gateway, messageId))[0];
+      if (reply) return reply;
       const dead = readdirSync(gateway.deadLetterDir);
       if (dead.length > 0) {
         const letters = dead.map((f) => readFileSync(join(gateway.deadLetterDir, f), 'utf8')).join('\n');
         throw new Error(`mail went to the dead letters instead of being answered: ${letters.slice(0, 2000)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`no reply to ${messageId}`);
+      return undefined;
+    }, `a reply to ${messageId}`);
   }
 
   it('counts pages per sender and refuses the mail over the limit with a reply, dead-lettering nothing', async () => {

@@ -2,17 +2,12 @@
 // sandbox, and the outcome in the outbox for a sandbox number that fails and for one that never
 // finishes (UNKNOWN after the configured time). The delivered case is in test/local/runtime.test.ts.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_REDIAL } from '../../functions/domain/redial-policy.ts';
-import { type LocalGateway, startLocalGateway } from '../../local/runtime.ts';
+import type { LocalGateway } from '../../local/runtime.ts';
 import { testFaxPdf } from '../../local/test-fax-pdf.ts';
 import { SANDBOX_TEST_NUMBERS } from '../../sandbox/faxrocks-sandbox.ts';
-import { tempDir } from '../support/stand-ins.ts';
-import { silentLog } from '../support/telemetry.ts';
+import { mailTo, outboxMails, replyTo, startTestGateway } from '../support/local-gateway.ts';
 
 const sender = 'carol@example.com';
 let offsetMs = 0;
@@ -20,49 +15,25 @@ const cleanups: (() => Promise<void> | void)[] = [];
 let gateway: LocalGateway;
 
 beforeAll(async () => {
-  const dir = tempDir('faxgate-poller-e2e-');
-  cleanups.push(() => dir.remove());
-  gateway = await startLocalGateway({
-    dataDir: dir.path,
-    ports: 0,
-    sandboxDeliveryDelayMs: 0,
-    pollOnTimer: false,
-    log: silentLog,
+  gateway = await startTestGateway({
+    dirPrefix: 'faxgate-poller-e2e-',
+    senders: [sender],
     // The gateway's clock can be moved ahead; the sandbox keeps real time.
     clock: { now: () => new Date(Date.now() + offsetMs) },
     // One attempt per fax here; re-dials through npm start are in test/local/attempts.test.ts.
     pollerPolicy: { pendingTimeoutMinutes: 5, redial: NO_REDIAL },
   });
   cleanups.push(() => gateway.close());
-  await gateway.deps.senders.add({ entry: sender, addedBy: 'test', addedAt: new Date().toISOString() });
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function outbox(): Promise<ParsedMail[]> {
-  const files = readdirSync(gateway.outboxDir).filter((f) => f.endsWith('.eml'));
-  return Promise.all(files.map((f) => simpleParser(readFileSync(join(gateway.outboxDir, f)))));
-}
-
-/** Waits, boundedly, until the probe returns a value. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const outbox = () => outboxMails(gateway);
 
 async function mailFax(number: string, messageId: string): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: gateway.smtpPort,
-    ignoreTLS: true,
-  });
-  await transport.sendMail({
+  await mailTo(gateway, {
     from: `Carol <${sender}>`,
     to: `${number}@fax.localhost`,
     subject: 'Order form',
@@ -70,18 +41,10 @@ async function mailFax(number: string, messageId: string): Promise<void> {
     messageId,
     attachments: [{ filename: 'order.pdf', content: Buffer.from(await testFaxPdf()) }],
   });
-  transport.close();
-  await eventually(
-    async () => (await outbox()).find((m) => m.inReplyTo === messageId && /queued/i.test(m.subject ?? '')),
-    `the queued reply to ${messageId}`,
-  );
+  await replyTo(gateway, messageId, /queued/i);
 }
 
-const outcomeFor = (messageId: string, outcome: RegExp) =>
-  eventually(
-    async () => (await outbox()).find((m) => m.inReplyTo === messageId && outcome.test(m.subject ?? '')),
-    `the outcome for ${messageId}`,
-  );
+const outcomeFor = (messageId: string, outcome: RegExp) => replyTo(gateway, messageId, outcome);
 
 describe('status outcomes through npm start', () => {
   it('mails "failed" with the provider error and the receipt for a sandbox number that fails', async () => {
