@@ -141,6 +141,8 @@ export function attemptViews(job: FaxJob): AttemptView[] {
   const views = (job.attempts ?? []).map(finishedAttemptView);
   // A job waiting for its next attempt (or ended while one was due) holds no attempt of its own.
   if ((job.attempts ?? []).some((a) => a.attemptId === job.attemptId)) return views;
+  // A number the mail gave up on before its /send: no attempt was made.
+  if (job.notSent !== undefined && job.state === 'FAILED') return views;
   const attempt = attemptOf(job);
   views.push({
     attempt,

@@ -180,6 +180,12 @@ export function timeline(history: MailHistory): TimelineEvent[] {
     if (reply.at !== mail.repliedAt) push(reply.at, `reply sent: ${reply.kind}`);
   }
   for (const job of jobs) {
+    if (job.notSent !== undefined && job.state === 'FAILED') {
+      // No attempt was ever made for this number: the mail gave up before its /send.
+      push(job.finishedAt, `${job.number}: not sent (the mail gave up before its /send): ${job.notSent}`);
+      push(job.notifiedAt, `${job.number}: outcome email sent to ${job.sender}`);
+      continue;
+    }
     // Finished attempts, each with its /send answer and how it ended (the poller's history).
     for (const attempt of job.attempts ?? []) {
       push(

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { type AttemptRecord, attemptOf, type FaxJob, MAX_RECORDED_ATTEMPTS } from '../domain/fax-job.ts';
 import { checkDestination, type NumberPolicy } from '../domain/fax-numbers.ts';
 import type { Clock, DailyUsage, FaxApi, JobLedger, Log, MetricsSink, PreparedDocuments } from '../ports.ts';
-import { type AttemptGuards, checkAttemptGuards } from './attempt-guards.ts';
+import { type AttemptGuards, checkAttemptGuards, correctAttemptReservation } from './attempt-guards.ts';
 import { sendAttempt } from './send-attempt.ts';
 
 export interface ResendDeps {
@@ -111,6 +111,7 @@ export async function resendJob(deps: ResendDeps, request: ResendRequest): Promi
     { messageId, numbers: [number], attemptId, pages: job.pages, document, laterAttempt: true },
   );
   const result = answer.get(number);
+  await correctAttemptReservation(deps.usage, deps.guards, job, now, result);
   switch (result?.status) {
     case 'queued':
       return {

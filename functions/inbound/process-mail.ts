@@ -15,6 +15,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { type GatewayPolicy, redialScheduleOf } from '../config.ts';
+import { sendAttempt } from '../delivery/send-attempt.ts';
 import type { CoverAssets } from '../domain/cover-page.ts';
 import { coverPageOf } from '../domain/cover-text.ts';
 import type { CoverRequest, DocumentDecision } from '../domain/documents.ts';
@@ -35,21 +36,14 @@ import {
   rejectionReply,
   rejectionSummary,
 } from '../domain/replies/immediate.ts';
-import { resolveSendTime, type ScheduledSend, scheduleFor, sendFields } from '../domain/send-time.ts';
+import { resolveSendTime, type ScheduledSend, scheduleFor } from '../domain/send-time.ts';
 import {
   assessSenderTrust,
   isAutoReplyUnsafe,
   loopRisk,
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
-import {
-  MailNotFoundError,
-  ProviderRateLimitedError,
-  SendOutcomeUnknownError,
-  SendRefusedError,
-  TransientError,
-  UnreadableMailError,
-} from '../errors.ts';
+import { MailNotFoundError, TransientError, UnreadableMailError } from '../errors.ts';
 import { parseInboundMail } from '../mail/parse-inbound-mail.ts';
 import type {
   Clock,
@@ -61,7 +55,6 @@ import type {
   MailStore,
   MetricsSink,
   PreparedDocuments,
-  QueuedFax,
   SenderList,
   StoredMailRef,
 } from '../ports.ts';
@@ -546,7 +539,7 @@ interface SendBatchInput {
 }
 
 async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<NumberReport[]> {
-  const { ledger, faxApi, clock, metrics } = deps;
+  const { ledger, clock } = deps;
   const { messageId, replyTo, batch, document, expiresAt, mailNumbers, schedule } = input;
   const attemptId = randomUUID();
   const sendStartedAt = clock.now().toISOString();
@@ -579,75 +572,45 @@ async function sendBatch(deps: InboundDeps, input: SendBatchInput): Promise<Numb
   }
   if (claimed.length === 0) return batch.map((n) => reports.get(n) as NumberReport);
 
-  let queued: QueuedFax[];
-  try {
-    // Also between batches a time can come: from then on, at once.
-    const later = scheduleFor(schedule, clock.now());
-    queued = await faxApi.send({ numbers: claimed, document: document.bytes, ...sendFields(later) });
-  } catch (error) {
-    await settleFailedSend(deps, { messageId, attemptId, claimed, pages: document.pages, reports }, error);
-    return batch.map((n) => reports.get(n) as NumberReport);
-  }
-
-  // faxrocks took the fax. From here on nothing may free the claims: a failed write leaves the job
-  // SENDING, which the poller settles from /faxes, and a redelivery does not send again.
-  const queuedAt = clock.now().toISOString();
-  for (const [index, number] of claimed.entries()) {
-    // The answer names each number; fall back to the request's order if it spells them otherwise.
-    const answer = queued.find((q) => q.number === number) ?? queued[index];
-    const pages = answer?.pages ?? document.pages;
-    await ledger.markQueued(messageId, number, attemptId, {
-      queuedAt,
-      pages,
-      estimatedCost: answer?.estimatedCost,
-    });
-    reports.set(number, { number, status: 'queued', pages, estimatedCost: answer?.estimatedCost });
-  }
-  metrics.count('FaxesQueued', undefined, claimed.length);
-  return batch.map((n) => reports.get(n) as NumberReport);
-}
-
-interface FailedSend {
-  messageId: string;
-  attemptId: string;
-  claimed: string[];
-  pages: number;
-  reports: Map<string, NumberReport>;
-}
-
-/** Only for errors of the /send call itself: each error class says whether the fax may have gone. */
-async function settleFailedSend(deps: InboundDeps, send: FailedSend, error: unknown): Promise<void> {
-  const { ledger, log, metrics } = deps;
-  const { messageId, attemptId, claimed, pages, reports } = send;
-  if (error instanceof SendOutcomeUnknownError) {
-    // The request may have reached faxrocks: never repeat it. The poller looks for it in /faxes.
-    log.warn('Send outcome unknown', { messageId, numbers: claimed, error: error.message });
-    metrics.count('SendOutcomeUnknown', undefined, claimed.length);
-    for (const number of claimed) {
-      await ledger.markSendOutcomeUnknown(messageId, number, attemptId, error.message);
-      reports.set(number, { number, status: 'unconfirmed', pages });
-    }
-    return;
-  }
-  if (error instanceof SendRefusedError) {
-    // faxrocks refused the request outright: nothing was sent, and sending it again would not help.
-    const reason = validationText(error);
-    log.warn('Send refused', { messageId, numbers: claimed, reason });
-    metrics.count('SendRefused', undefined, claimed.length);
-    for (const number of claimed) {
-      await ledger.markRefused(messageId, number, attemptId, reason);
-      reports.set(number, { number, status: 'refused', reason });
-    }
-    return;
-  }
-  // Definitely not accepted (throttled, unauthorised, unreachable): free the claims so the queue's
-  // retry can send them.
-  for (const number of claimed) await ledger.releaseSend(messageId, number, attemptId);
-  const retryHint =
-    error instanceof ProviderRateLimitedError ? ` (retry after ${error.retryAfterSeconds}s)` : '';
-  throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
-    cause: error,
+  // The one send step of every attempt (delivery/send-attempt.ts): /send once, the answer recorded.
+  // Also between batches a time can come: from then on, at once.
+  const later = scheduleFor(schedule, clock.now());
+  const answer = await sendAttempt(deps, {
+    messageId,
+    numbers: claimed,
+    attemptId,
+    pages: document.pages,
+    document: document.bytes,
+    ...(later ? { schedule: later } : {}),
   });
+  const notTaken = claimed.map((n) => answer.get(n)).find((r) => r?.status === 'not-taken');
+  if (notTaken?.status === 'not-taken') {
+    // Definitely not accepted (throttled, unauthorised, unreachable): free the claims so the queue's
+    // retry can send them.
+    for (const number of claimed) await deps.ledger.releaseSend(messageId, number, attemptId);
+    const error = notTaken.cause;
+    const retryHint =
+      notTaken.retryAfterSeconds !== undefined ? ` (retry after ${notTaken.retryAfterSeconds}s)` : '';
+    throw new TransientError(`faxrocks did not take the fax${retryHint}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  for (const number of claimed) {
+    const result = answer.get(number);
+    if (result?.status === 'queued') {
+      reports.set(number, {
+        number,
+        status: 'queued',
+        pages: result.pages,
+        estimatedCost: result.estimatedCost,
+      });
+    } else if (result?.status === 'unconfirmed') {
+      reports.set(number, { number, status: 'unconfirmed', pages: result.pages });
+    } else if (result?.status === 'refused') {
+      reports.set(number, { number, status: 'refused', reason: result.reason });
+    }
+  }
+  return batch.map((n) => reports.get(n) as NumberReport);
 }
 
 /** A SENDING job without a recorded outcome that is young enough to belong to a run still going. */
@@ -666,11 +629,6 @@ function reportOfExisting(number: string, job: FaxJob | undefined): NumberReport
   if (job.state === 'FAILED' && job.error && !job.faxId)
     return { number, status: 'refused', reason: job.error };
   return { number, status: 'already-sent', state: job.state };
-}
-
-function validationText(error: SendRefusedError): string {
-  const fields = Object.values(error.fieldErrors ?? {}).flat();
-  return fields.length > 0 ? fields.join(' ') : error.message;
 }
 
 async function drop(

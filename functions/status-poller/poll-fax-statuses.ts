@@ -20,7 +20,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type { PollerPolicy } from '../config.ts';
-import { type AttemptGuards, checkAttemptGuards } from '../delivery/attempt-guards.ts';
+import {
+  type AttemptGuards,
+  checkAttemptGuards,
+  correctAttemptReservation,
+} from '../delivery/attempt-guards.ts';
 import { type AttemptAnswer, sendAttempt } from '../delivery/send-attempt.ts';
 import {
   type AttemptRecord,
@@ -544,6 +548,7 @@ async function makeAttempt(
     },
   );
   const result = answer.get(job.number);
+  await correctAttemptReservation(run.usage, run.guards, job, now, result);
   if (result?.status === 'not-taken') {
     // Certainly not accepted (throttled, unreachable): the attempt is given back, not counted.
     const waitSeconds = Math.max(60, result.retryAfterSeconds ?? 0);

@@ -10,7 +10,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { timeline } from '../../cli/jobs-command.ts';
 import { DynamoJobLedger } from '../../functions/adapters/dynamo-job-ledger.ts';
+import type { MailHistory } from '../../functions/adapters/dynamo-mail-history.ts';
 import { DynamoSenderList } from '../../functions/adapters/dynamo-sender-list.ts';
 import { staticToken } from '../../functions/adapters/faxrocks/client.ts';
 import { queueUrlOfArn } from '../../functions/adapters/sqs-message-retries.ts';
@@ -374,6 +376,14 @@ describe('giving up', () => {
     expect(notSent?.faxId).toBeUndefined();
     // Nothing from the inbound side: the poller's report is the one answer.
     expect(mailer.sent).toHaveLength(0);
+    // `faxgate jobs show` never says the unsent number was sent.
+    const steps = timeline({
+      mail: record as MailHistory['mail'],
+      jobs: (await ledger.listJobs(id)) as MailHistory['jobs'],
+    }).map((e) => e.what);
+    expect(steps.filter((w) => w.startsWith(`${eleventh}:`))).toEqual([
+      expect.stringMatching(/^\+\d+: not sent \(the mail gave up before its \/send\): faxrocks answered 429/),
+    ]);
     expect(metrics.get('MailGaveUp')).toBe(1);
 
     const report = await pollUntilReported(id);

@@ -194,9 +194,10 @@ describe('giving up through npm start', { timeout: 60_000 }, () => {
     } finally {
       if (gateway.sandbox) gateway.sandbox.faults.rateLimit = undefined;
     }
+    // The reply is written before the handler returns: wait for the message to leave the queue.
+    await eventually(() => (gateway.queue.size === 0 ? true : undefined), 'the message to leave the queue');
     expect(await gateway.queue.deadLetters()).toEqual([]);
     expect(faxesTo(gateway, number)).toHaveLength(0);
-    expect(gateway.queue.size).toBe(0);
   });
 
   it('eleven numbers, the eleventh throttled to the last receive: one report, 10 delivered and 1 NOT faxed', async () => {

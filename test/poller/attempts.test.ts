@@ -157,6 +157,21 @@ describe('re-dialling failed faxes', () => {
   });
 });
 
+describe('what an attempt costs', () => {
+  it("a re-dial's reservation under the daily cost ceiling is corrected to faxrocks' answered estimate", async () => {
+    const w = await world();
+    const usage = new DynamoDailyUsage(dynamo.docClient, `poller-jobs-${worlds.length}`);
+    const day = new Date(w.now()).toISOString().slice(0, 10);
+    await w.sendJob('ses-cost', SANDBOX_TEST_NUMBERS.busyOnce, 1);
+    // Reserved at the configured 0.50 a page; faxrocks (the sandbox) answers 0.09 a page.
+    const guards = { senderDailyPageLimit: 0, dailyCostCeiling: 100, estimatedPricePerPage: 0.5 };
+    await pollFor(w, 10, { usage, guards });
+    const job = await w.job('ses-cost', SANDBOX_TEST_NUMBERS.busyOnce);
+    expect(job).toMatchObject({ attempt: 2, estimatedCost: 0.09 });
+    expect(await usage.gatewayCost(day)).toBeCloseTo(0.09, 5);
+  });
+});
+
 describe('ambiguous sends settled both ways', () => {
   it('500 before anything happened: proven never created over the settle window, then faxed exactly once', async () => {
     const w = await world();

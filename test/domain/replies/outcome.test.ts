@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaxJob } from '../../../functions/domain/fax-job.ts';
 import { jobReference } from '../../../functions/domain/job-reference.ts';
-import { composeOutcomeReply } from '../../../functions/domain/replies/outcome.ts';
+import { composeMailReport, composeOutcomeReply } from '../../../functions/domain/replies/outcome.ts';
 
 const job: FaxJob = {
   messageId: 'ses-1',
@@ -97,5 +97,55 @@ describe('outcome reply style', () => {
     expect(reply.subject).toBe('Fax delivered: a\\r\\nBcc: x@evil.test');
     expect(reply.text).toContain('Your mail:   a\\r\\nBcc: x@evil.test\n');
     expect(reply.text).not.toMatch(/\r|\nBcc/);
+  });
+});
+
+describe('the report of a mail that gave up part way', () => {
+  const notSentCause = 'faxrocks answered 429 (too many requests) for 2 hours';
+  const delivered = (number: string): FaxJob => ({
+    ...job,
+    number,
+    state: 'DELIVERED',
+    faxId: `fax-${number}`,
+    price: '0.27',
+    pagesSent: 3,
+    finishedAt: '2026-11-27T06:02:00.000Z',
+  });
+  const notSent = (number: string): FaxJob => ({
+    ...job,
+    number,
+    state: 'FAILED',
+    attempt: 0,
+    notSent: notSentCause,
+    error: notSentCause,
+    finishedAt: '2026-11-27T08:00:00.000Z',
+  });
+
+  it('names the numbers NOT faxed, says re-sending to just those is safe, and calls no sent number not sent', () => {
+    const reply = composeMailReport([delivered('+4930100'), delivered('+4930101'), notSent('+4930102')]);
+    expect(reply.subject).toBe('Fax delivered to 2 of 3 numbers: Contract');
+    expect(reply.text).toContain('1 number was NOT faxed');
+    expect(reply.text).toContain(notSentCause);
+    expect(reply.text).toMatch(/\+4930102\s+not sent/);
+    expect(reply.text).toMatch(/\+4930100\s+delivered/);
+    expect(reply.text).toContain('NOT faxed: +4930102');
+    expect(reply.text).toContain('It is safe to send your email again to just that number');
+    // Only the advice for unsent numbers: nothing failed that a resend could fax twice.
+    expect(reply.text).not.toContain('To try the numbers that did not get the fax once more');
+  });
+
+  it('a failed number beside the unsent ones gets the usual advice too', () => {
+    const failed: FaxJob = { ...delivered('+4930103'), state: 'FAILED', error: 'Busy', pagesSent: 0 };
+    const reply = composeMailReport([
+      delivered('+4930100'),
+      failed,
+      notSent('+4930104'),
+      notSent('+4930105'),
+    ]);
+    expect(reply.text).toContain('2 numbers were NOT faxed');
+    expect(reply.text).toContain('NOT faxed: +4930104, +4930105');
+    expect(reply.text).toContain('send your email again to just those numbers');
+    expect(reply.text).toContain('To try the numbers that did not get the fax once more');
+    expect(reply.text).toMatch(/\+4930103\s+failed/);
   });
 });
