@@ -60,6 +60,7 @@ const MAIL_OUTCOME_FIELDS = [
   'sender',
   'reason',
   'detail',
+  'senderDetail',
   'numbers',
   'rejectedNumbers',
   'documents',

@@ -172,6 +172,8 @@ export interface MailOutcome {
   reason?: string;
   /** Plain words for the audit trail (no document bytes). */
   detail?: string;
+  /** A give-up's cause in the sender's words, kept until the reply that carries it went out. */
+  senderDetail?: string;
   decidedAt: string;
   numbers?: string[];
   rejectedNumbers?: string[];
@@ -190,6 +192,7 @@ export interface MailRecord {
   outcome: MailOutcomeKind;
   reason?: string;
   detail?: string;
+  senderDetail?: string;
   numbers?: string[];
   rejectedNumbers?: string[];
   documents?: string[];

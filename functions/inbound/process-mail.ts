@@ -109,6 +109,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
 
   const record = await openRecord(deps, messageId, now, expiresAt);
   // The ledger first: a duplicate event need not download the mail (up to 40 MB) again.
+  if (owesGiveUpReply(record)) return answerGiveUp(ref, deps, record);
   if (isSettled(record)) {
     log.info('Mail already processed', { messageId, outcome: record.outcome });
     metrics.count('MailDuplicate');
@@ -728,6 +729,10 @@ export async function giveUpOnStoredMail(
   const now = clock.now();
   const expiresAt = Math.floor(now.getTime() / 1000) + policy.jobRetentionDays * 86_400;
   const record = await openRecord(deps, messageId, now, expiresAt);
+  if (owesGiveUpReply(record)) {
+    await answerGiveUp(ref, deps, record);
+    return 'gave-up';
+  }
   if (isSettled(record)) return 'settled';
   const jobs = await ledger.listJobs(messageId);
   const read = await readMail(deps, ref, messageId);
@@ -752,16 +757,42 @@ export async function giveUpOnStoredMail(
     sender: replyTo.sender,
     reason: 'gave-up',
     detail: cause.forAdmin,
+    senderDetail: cause.forSender,
     decidedAt: clock.now().toISOString(),
   });
-  await replyOnce({ deps, messageId, replyTo, record }, () =>
-    gaveUpReply({
-      originalSubject: mail.subject,
-      reference: jobReference(messageId),
-      cause: cause.forSender,
-    }),
-  );
+  await replyGaveUp({ deps, messageId, replyTo, record }, mail, cause.forSender);
   return 'gave-up';
+}
+
+function replyGaveUp(context: ReplyContext, mail: InboundMail, cause: string): Promise<void> {
+  return replyOnce(context, () =>
+    gaveUpReply({ originalSubject: mail.subject, reference: jobReference(context.messageId), cause }),
+  );
+}
+
+/** A mail given up whose "nothing was faxed" reply did not go out (the mailer failed): still owed. */
+function owesGiveUpReply(record: MailRecord): boolean {
+  return record.outcome === 'FAILED' && record.reason === 'gave-up' && record.repliedAt === undefined;
+}
+
+/**
+ * Sends the owed give-up reply on a later run (a retry, or a redrive of its dead letter); the
+ * mail stays given up. Unauthenticated mail never gets here: it was dropped, not given up.
+ */
+async function answerGiveUp(
+  ref: StoredMailRef,
+  deps: InboundDeps,
+  record: MailRecord,
+): Promise<ProcessResult> {
+  const messageId = messageIdOf(ref.key);
+  const read = await readMail(deps, ref, messageId);
+  if ('finished' in read) return read.finished;
+  const mail: InboundMail = { ...read.mail, subject: parseMailOptions(read.mail.subject).subject };
+  const trust = decideTrust(mail, deps.policy);
+  if (trust.kind === 'drop') return { outcome: 'DUPLICATE', previous: record.outcome };
+  const cause = record.senderDetail ?? 'faxgate could not hand it to faxrocks in time';
+  await replyGaveUp({ deps, messageId, replyTo: trust.replyTo, record }, mail, cause);
+  return { outcome: 'DUPLICATE', previous: record.outcome };
 }
 
 /**

@@ -305,6 +305,33 @@ describe('giving up', () => {
     expect(faxesTo(number)).toHaveLength(0);
   });
 
+  it('a give-up whose reply could not go out answers on the next receive, and only once', async () => {
+    const number = freshNumber();
+    const { id, key } = await storedMail([number]);
+    const deps = depsWith();
+    sandbox.faults.rateLimit = { count: 1000, retryAfterSeconds: 60 };
+    await handleInboundBatch(eventFor(key, 1), deps);
+    nowMs += 121 * MINUTE;
+    const sesDown: Mailer = {
+      send: async () => {
+        throw new Error('SES is throttling');
+      },
+    };
+    let response = await handleInboundBatch(eventFor(key, 2), { ...deps, mailer: sesDown });
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(mailer.sent).toEqual([]);
+    expect(await ledger.getMail(id)).toMatchObject({ outcome: 'FAILED', reason: 'gave-up' });
+
+    response = await handleInboundBatch(eventFor(key, 3), deps);
+    await handleInboundBatch(eventFor(key, 4), deps);
+    sandbox.faults.rateLimit = undefined;
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['Fax not sent: Contract']);
+    expect(mailer.sent[0]?.text).toContain('faxrocks answered 429 (too many requests) for 2 hours');
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(await ledger.listJobs(id)).toEqual([]);
+  });
+
   it("on the queue's last receive before the time is up: gives up the same way (receive count from the record)", async () => {
     const number = freshNumber();
     const { id, key } = await storedMail([number]);
