@@ -51,3 +51,23 @@ describe('layering', () => {
     expect(unused).toEqual([]);
   });
 });
+
+describe('what the inbound function loads', () => {
+  it('keeps pdf-lib out of its main bundle: documents are opened in the worker, covers by the cover kit', async () => {
+    const { build } = await import('esbuild');
+    const { metafile } = await build({
+      entryPoints: [join(root, 'functions/handlers/inbound.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const pdfLib = Object.keys(metafile.inputs).filter((input) =>
+      input.includes('node_modules/@cantoo/pdf-lib/'),
+    );
+    expect(pdfLib).toEqual([]);
+  });
+});

@@ -21,6 +21,7 @@ import {
 } from './image-formats.ts';
 import { addPicturePage, addTiffPages, type PageSize } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
+import { asBuffer, isPdf } from './pdf-bytes.ts';
 
 export interface PdfFile {
   filename: string;
@@ -71,24 +72,6 @@ export interface DocumentLimits {
 
 /** 40 megapixels: a 12-megapixel phone photo or an A4 scan at 600 dpi (35 MP) passes. */
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
-
-const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
-// Readers accept the header anywhere in the first 1024 bytes (some generators write junk first).
-const HEADER_WINDOW = 1024;
-
-/** A PDF by its bytes: `%PDF-` within the first 1024 bytes, whatever the part's name or type says. */
-export function isPdf(bytes: Uint8Array): boolean {
-  return (
-    asBuffer(bytes)
-      .subarray(0, HEADER_WINDOW + PDF_MAGIC.length)
-      .indexOf(PDF_MAGIC) >= 0
-  );
-}
-
-/** A Buffer view of the same memory: no copy. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 /** Declares itself a PDF by name or type: then its bytes must be one. */
 function claimsPdf(part: MailPart): boolean {

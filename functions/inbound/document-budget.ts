@@ -21,9 +21,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { type CoverRequest, type DocumentDecision, type DocumentLimits, isPdf } from '../domain/documents.ts';
+import type { CoverRequest, DocumentDecision, DocumentLimits } from '../domain/documents.ts';
 import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
+import { isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
 import type {
   InspectAnswer,

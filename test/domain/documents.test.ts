@@ -1,8 +1,9 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DocumentDecision, isPdf, prepareFaxDocument } from '../../functions/domain/documents.ts';
+import { type DocumentDecision, prepareFaxDocument } from '../../functions/domain/documents.ts';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
+import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import { samplePdf } from '../fixtures/mail-builder.ts';
 import { fixtureMail } from './fixture-mail.ts';

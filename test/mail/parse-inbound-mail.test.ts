@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPdf } from '../../functions/domain/documents.ts';
+import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
 import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail } from '../domain/fixture-mail.ts';
