@@ -4,7 +4,6 @@
 // gateway-stateful.ts, the replaceable rest in gateway-stateless.ts.
 
 import {
-  type aws_cloudwatch as cloudwatch,
   custom_resources as customResources,
   type aws_dynamodb as dynamodb,
   type aws_events as events,
@@ -26,7 +25,7 @@ import {
   resolveProps,
 } from './gateway-props.ts';
 import { createStatefulResources } from './gateway-stateful.ts';
-import { createAlarms, createFunctions, createReceiving } from './gateway-stateless.ts';
+import { createAlarms, createFunctions, createReceiving, type GatewayAlarms } from './gateway-stateless.ts';
 
 export {
   DEFAULT_FAXROCKS_API_URL,
@@ -63,14 +62,7 @@ export class FaxGateway extends Construct {
   /** The SES domain identity, when `createDomainIdentity` is on. */
   declare public readonly domainIdentity?: ses.EmailIdentity;
   declare public readonly alarmTopic: sns.ITopic;
-  declare public readonly alarms: {
-    deadLetterQueueNotEmpty: cloudwatch.Alarm;
-    inboundErrors: cloudwatch.Alarm;
-    statusPollerErrors: cloudwatch.Alarm;
-    jobsUnknown: cloudwatch.Alarm;
-    faxrocksUnreachable: cloudwatch.Alarm;
-    mailGaveUp: cloudwatch.Alarm;
-  };
+  declare public readonly alarms: GatewayAlarms['alarms'];
   /** The value of the MX record the fax domain needs: `10 inbound-smtp.<region>.amazonaws.com`. */
   declare public readonly mxRecordValue: string;
   /** The settings in effect, defaults applied. */

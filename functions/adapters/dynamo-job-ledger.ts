@@ -99,6 +99,22 @@ function withoutUndefined<T extends object>(value: T): Item {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
 
+/** A job as first written: its fields, its key, `state`, and its place in the open-jobs index. */
+function newJobItem(job: NewFaxJob & { notSent?: string; error?: string }, state: Item): Item {
+  return {
+    ...storedItem(withoutUndefined(job)),
+    ...jobKey(job.messageId, job.number),
+    ...state,
+    openShard: OPEN_SHARD,
+    openSince: openSinceOf(job.sendStartedAt, job.messageId, job.number),
+  };
+}
+
+/** The open-jobs index's sort key: by send time, then mail and number (unique). */
+function openSinceOf(sendStartedAt: string, messageId: string, number: string): string {
+  return `${sendStartedAt}#${messageId}#${number}`;
+}
+
 function withoutInternal(item: Item): Item {
   const copy = { ...item };
   for (const name of INTERNAL_ATTRIBUTES) delete copy[name];
@@ -279,28 +295,18 @@ export class DynamoJobLedger implements JobLedger {
   // ---- sending ----
 
   async claimSend(job: NewFaxJob): Promise<boolean> {
-    const item: Item = {
-      ...storedItem(withoutUndefined(job)),
-      ...jobKey(job.messageId, job.number),
-      state: 'SENDING',
-      attempt: 1,
-      firstSentAt: job.sendStartedAt,
-      openShard: OPEN_SHARD,
-      openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
-    };
-    return this.putIfAbsent(item);
+    return this.putIfAbsent(
+      newJobItem(job, { state: 'SENDING', attempt: 1, firstSentAt: job.sendStartedAt }),
+    );
   }
 
   async recordNotSent(job: NewFaxJob, notSent: { cause: string; at: string }): Promise<boolean> {
-    return this.putIfAbsent({
-      ...storedItem(withoutUndefined({ ...job, notSent: notSent.cause, error: notSent.cause })),
-      ...jobKey(job.messageId, job.number),
-      state: 'FAILED',
-      attempt: 0,
-      finishedAt: notSent.at,
-      openShard: OPEN_SHARD,
-      openSince: `${job.sendStartedAt}#${job.messageId}#${job.number}`,
-    });
+    return this.putIfAbsent(
+      newJobItem(
+        { ...job, notSent: notSent.cause, error: notSent.cause },
+        { state: 'FAILED', attempt: 0, finishedAt: notSent.at },
+      ),
+    );
   }
 
   async releaseSend(messageId: string, number: string, attemptId: string): Promise<void> {
@@ -457,7 +463,7 @@ export class DynamoJobLedger implements JobLedger {
           retryCause: 'resend',
           resentAt: sendStartedAt,
           openShard: OPEN_SHARD,
-          openSince: `${sendStartedAt}#${messageId}#${number}`,
+          openSince: openSinceOf(sendStartedAt, messageId, number),
         },
         {
           ...(next.finished ? { appendAttempt: next.finished } : {}),

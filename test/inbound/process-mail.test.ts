@@ -20,7 +20,6 @@ import { jobReference } from '../../functions/domain/job-reference.ts';
 import { buildInboundDeps, type InboundDeps } from '../../functions/handlers/inbound-deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
-import { systemClock } from '../../functions/ports.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { ensureTables } from '../../local/stand-ins.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
