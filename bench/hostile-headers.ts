@@ -1,10 +1,12 @@
 // Hostile mail (issue 11 items 8 and 9): the inbound use case on mails with 100,000 and 160,000
 // header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, PDFs whose object
-// streams inflate to 1 and 2 GB (one stream, or 256 small ones) and a PDF page tree of 2^40 paths,
+// streams inflate to 1 and 2 GB (one stream, or 256 small ones), a PDF page tree of 2^40 paths and
+// PNG and TIFF bombs (white pictures of 16 and 36 megapixels in tens of kilobytes),
 // each beside an ordinary mail of the same size (a scan-like PDF), in processes of their own so
 // each peak RSS is that mail's alone (the document worker is a thread of that process, so its
 // memory counts). A hostile header block is dropped as unreadable before anything parses it; a
-// bomb is answered "too complex to fax", the page tree "damaged". The target is that a hostile
+// bomb is answered "too complex to fax", the page tree "damaged"; an opaque PNG is faxed with its
+// data as it came, one that must be decoded is refused past 16 megapixels. The target is that a hostile
 // mail costs no more than a few times the ordinary mail, in time and in memory.
 
 import { execFile } from 'node:child_process';
@@ -12,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { manyObjectStreamsBomb, objectStreamBomb, pageTreeBomb } from '../test/fixtures/hostile-pdfs.ts';
+import { type PngLayout, tiffOf, whitePngBomb } from '../test/fixtures/images.ts';
 import { buildSesMail, samplePdf } from '../test/fixtures/mail-builder.ts';
 import type { HeadersChildInput, HeadersChildOutput } from './hostile-headers-child.ts';
 import { bundle, INFRA_BUNDLE_OPTIONS } from './lambda-bundle.ts';
@@ -80,6 +83,18 @@ async function withTextBody(body: string): Promise<Buffer> {
   return Buffer.from(mail.toString('latin1').replace('TEXT-BODY-PLACEHOLDER', body), 'latin1');
 }
 
+/** A mail with a white PNG of `width` x `height` as `layout` says, as a picture attachment. */
+async function withPngBomb(width: number, height: number, layout: PngLayout): Promise<Buffer> {
+  return buildSesMail({
+    from: `Alice <${SENDER}>`,
+    to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
+    subject: 'Picture',
+    pdfs: [
+      { filename: 'white.png', bytes: await whitePngBomb(width, height, layout), contentType: 'image/png' },
+    ],
+  });
+}
+
 export const HOSTILE_CASES: Case[] = [
   {
     label: '100,000 header lines',
@@ -132,7 +147,49 @@ export const HOSTILE_CASES: Case[] = [
     expectedOutcome: 'REJECTED damaged',
     mail: async () => mailWithScan(pageTreeBomb(40), 'contract.pdf'),
   },
+  {
+    label: 'PNG bomb, white 36 MP grey',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withPngBomb(6000, 6000, { colourType: 0, bitDepth: 8 }),
+  },
+  {
+    label: 'PNG bomb, white 36 MP RGB',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withPngBomb(6000, 6000, { colourType: 2, bitDepth: 8 }),
+  },
+  {
+    label: 'PNG bomb, white 36 MP RGBA',
+    expectedOutcome: 'REJECTED image-too-large',
+    mail: () => withPngBomb(6000, 6000, { colourType: 6, bitDepth: 8 }),
+  },
+  {
+    label: 'PNG bomb, white 36 MP interlaced grey',
+    expectedOutcome: 'REJECTED image-too-large',
+    mail: () => withPngBomb(6000, 6000, { colourType: 0, bitDepth: 8, interlaced: true }),
+  },
+  {
+    // At the limit of what is decoded: the cost of the largest PNG with transparency faxed.
+    label: 'PNG bomb, white 16 MP RGBA (decoded)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withPngBomb(4000, 4000, { colourType: 6, bitDepth: 8 }),
+  },
+  {
+    label: 'TIFF bomb, white 36 MP RGB in Deflate strips',
+    expectedOutcome: 'ACCEPTED',
+    mail: () =>
+      buildSesMail({
+        from: `Alice <${SENDER}>`,
+        to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
+        subject: 'Scan',
+        pdfs: [{ filename: 'white.tif', bytes: whiteRgbTiff(), contentType: 'image/tiff' }],
+      }),
+  },
 ];
+
+function whiteRgbTiff(): Buffer {
+  const white = { width: 6000, height: 6000, pixels: new Uint8Array(6000 * 6000).fill(255) };
+  return tiffOf([white], { compression: 'deflate-rgb', predictor: 2, rowsPerStrip: 1000 });
+}
 
 /** An ordinary mail with one scan-like PDF, as large as `bytes` (base64 makes 4 of every 3). */
 async function ordinaryMail(bytes: number): Promise<Buffer> {

@@ -21,7 +21,7 @@ import {
   type TiffPage,
   unsupportedFormatOf,
 } from './image-formats.ts';
-import { addJpegPage, addPngPage, addTiffPages, type PageSize } from './image-pages.ts';
+import { addJpegPage, addPngPage, addTiffPages, type PageSize, tiffPageDecoding } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 import { asBuffer, isPdf } from './pdf-bytes.ts';
 
@@ -75,12 +75,13 @@ export interface DocumentLimits {
 /** 40 megapixels: a 12-megapixel phone photo or an A4 scan at 600 dpi (35 MP) passes. */
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 /**
- * Pixels of a PNG that must be decoded to be faxed (an alpha channel, or interlaced: see
- * pngNeedsDecoding): a 5K screen's screenshot (14.7 MP) passes. Other pictures go into the PDF as
- * they are, whatever their size; these are inflated and unfiltered here, which costs with their
- * pixels, not their bytes (a white 36-megapixel PNG is 160 KB).
+ * Pixels of a picture that must be decoded to 8-bit samples to be faxed (a PNG with alpha or
+ * interlacing, see pngNeedsDecoding; a TIFF page in JPEG, 16-bit or with alpha, see
+ * tiffPageDecoding): a 5K screen's screenshot (14.7 MP) passes. Other pictures go into the PDF as
+ * they are, whatever their size; these are decoded here, which costs with their pixels, not their
+ * bytes (a white 36-megapixel PNG is 160 KB).
  */
-export const MAX_DECODED_PNG_PIXELS = 16_000_000;
+export const MAX_DECODED_PIXELS = 16_000_000;
 
 /** Declares itself a PDF by name or type: then its bytes must be one. */
 function claimsPdf(part: MailPart): boolean {
@@ -372,13 +373,23 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
       `is a picture of ${largest.width} x ${largest.height} pixels (${mp(largest.width * largest.height)}); at most ${mp(maxPixels)} are faxed`,
     );
   }
-  const decodedLimit = Math.min(maxPixels, MAX_DECODED_PNG_PIXELS);
+  const decodedLimit = Math.min(maxPixels, MAX_DECODED_PIXELS);
   if (png && pngNeedsDecoding(png) && png.width * png.height > decodedLimit) {
     const what = png.interlaced ? 'an interlaced picture' : 'a picture with transparency';
     return problemWith(
       file,
       'image-too-large',
       `is ${what} of ${png.width} x ${png.height} pixels (${mp(png.width * png.height)}); such PNGs are faxed up to ${mp(decodedLimit)} (save it as JPEG, or as PNG without transparency and interlacing)`,
+    );
+  }
+  const decodedPage = tiff.find(
+    (p) => p.width * p.height > decodedLimit && tiffPageDecoding(p, file.bytes) === 'samples',
+  );
+  if (decodedPage) {
+    return problemWith(
+      file,
+      'image-too-large',
+      `has a page of ${decodedPage.width} x ${decodedPage.height} pixels (${mp(decodedPage.width * decodedPage.height)}) in a form that must be decoded (JPEG-compressed, 16-bit or with transparency); such pages are faxed up to ${mp(decodedLimit)} (scan it again as black-and-white, or save it as PDF)`,
     );
   }
   if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };

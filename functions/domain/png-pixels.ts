@@ -58,12 +58,15 @@ export class DamagedPng extends RangeError {
   override readonly name = 'DamagedPng';
 }
 
-/** Undoes the rows' filters in place: `rows` rows of a filter byte and `stride` bytes, from `at`. */
-function unfilter(raw: Uint8Array, at: number, rows: number, stride: number, bpp: number): void {
+/**
+ * Undoes the rows' filters in place: `rows` rows of a filter byte and `stride` bytes, from `at`;
+ * the first row's previous row starts at `above` (-1: none, as at the top of a pass).
+ */
+function unfilter(raw: Uint8Array, at: number, rows: number, stride: number, bpp: number, above = -1): void {
   for (let y = 0; y < rows; y++) {
     const start = at + y * (stride + 1);
     const line = start + 1;
-    const up = y > 0 ? line - (stride + 1) : -1;
+    const up = y > 0 ? line - (stride + 1) : above;
     const filter = raw[start];
     if (filter === 0) continue;
     if (filter === 1) {
@@ -101,6 +104,41 @@ function onWhite(value: number, alpha: number): number {
   return ((value * alpha + 255 * (255 - alpha) + 127) / 255) | 0;
 }
 
+/** onWhite for every alpha and value, at alpha * 256 + value: a lookup is cheaper than the sum. */
+let onWhiteTable: Uint8Array | undefined;
+function onWhiteLookup(): Uint8Array {
+  if (!onWhiteTable) {
+    onWhiteTable = new Uint8Array(256 * 256);
+    for (let a = 0; a < 256; a++) for (let v = 0; v < 256; v++) onWhiteTable[a * 256 + v] = onWhite(v, a);
+  }
+  return onWhiteTable;
+}
+
+/**
+ * Grey + alpha or RGBA, 8 bits a sample, not interlaced (screenshots): one tight loop, each row
+ * unfiltered as it is reached (while it is still in the cache) and flattened through the table.
+ */
+function flattenAlpha8(png: PngImage, raw: Uint8Array, pixels: Uint8Array): void {
+  const { width, height, channels: samples } = png;
+  const colours = samples - 1;
+  const stride = width * samples;
+  const table = onWhiteLookup();
+  let out = 0;
+  for (let y = 0; y < height; y++) {
+    const start = y * (stride + 1);
+    unfilter(raw, start, 1, stride, samples, y > 0 ? start - (stride + 1) + 1 : -1);
+    const line = start + 1;
+    for (let i = line, end = line + stride; i < end; i += samples) {
+      const a = (raw[i + colours] as number) << 8;
+      pixels[out++] = table[a | (raw[i] as number)] as number;
+      if (colours === 3) {
+        pixels[out++] = table[a | (raw[i + 1] as number)] as number;
+        pixels[out++] = table[a | (raw[i + 2] as number)] as number;
+      }
+    }
+  }
+}
+
 /** The palette as RGB, each entry's tRNS alpha flattened onto white. */
 export function paletteOnWhite(png: PngImage): Uint8Array {
   const palette = Uint8Array.from(png.palette ?? []);
@@ -122,7 +160,8 @@ export function decodePng(png: PngImage): FlatPixels {
   const expected = inflatedSizeOf(png);
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(png.idat), { maxOutputLength: expected });
+    // In chunks of a megabyte (zlib's 16 KB default makes thousands of pieces to join).
+    raw = inflateSync(Buffer.concat(png.idat), { maxOutputLength: expected, chunkSize: 1 << 20 });
   } catch {
     // More than the header says (ERR_BUFFER_TOO_LARGE), or not zlib data at all.
     throw new DamagedPng('the PNG image data does not inflate to its stated size');
@@ -132,6 +171,10 @@ export function decodePng(png: PngImage): FlatPixels {
   const { width, height, bitDepth: depth, channels: samples, colourType } = png;
   const channels: 1 | 3 = colourType === 0 || colourType === 4 ? 1 : 3;
   const pixels = new Uint8Array(width * height * channels);
+  if (!png.interlaced && depth === 8 && (colourType === 4 || colourType === 6)) {
+    flattenAlpha8(png, raw, pixels);
+    return { channels, pixels };
+  }
   const bpp = Math.max(1, (samples * depth) >> 3);
   const bytesPerSample = depth === 16 ? 2 : 1;
   const palette = colourType === 3 ? paletteOnWhite(png) : undefined;

@@ -38,6 +38,20 @@ async function imageFilters(bytes: Uint8Array): Promise<string[]> {
 
 const TOLERANCE = 0.08;
 
+/** The TIFF with the first directory's SHORT or LONG tags set to these single values. */
+function withTags(tiff: Buffer, values: Record<number, number>): Buffer {
+  const out = Buffer.from(tiff);
+  const dir = out.readUInt32LE(4);
+  for (let i = 0; i < out.readUInt16LE(dir); i++) {
+    const e = dir + 2 + i * 12;
+    const value = values[out.readUInt16LE(e)];
+    if (value === undefined) continue;
+    if (out.readUInt16LE(e + 2) === 3) out.writeUInt16LE(value, e + 8);
+    else out.writeUInt32LE(value, e + 8);
+  }
+  return out;
+}
+
 function expectPageShows(pdf: Uint8Array, page: number, picture: Grey): void {
   const difference = differenceFrom(renderPage(pdf, page), picture);
   expect(difference, `page ${page} is blank`).toBeDefined();
@@ -133,11 +147,53 @@ describe('images become pages', () => {
     expectPageShows(decision.document.bytes, 1, picture);
   });
 
-  it.each(['lzw-grey', 'lzw-bilevel'] as const)('an %s TIFF is decoded and faxed', async (compression) => {
-    const pages = [testPicture(700, 900), testPicture(900, 700)];
-    const decision = await faxed([part(tiffOf(pages, { compression, rowsPerStrip: 64 }), 'scan.tif')]);
-    expect(decision.document.pages).toBe(2);
-    for (const [i, page] of pages.entries()) expectPageShows(decision.document.bytes, i + 1, page);
+  it.each([
+    ['lzw-grey', 1, 'LZWDecode'],
+    ['lzw-grey', 2, 'LZWDecode'],
+    ['lzw-bilevel', 1, 'LZWDecode'],
+    ['deflate-grey', 1, 'FlateDecode'],
+    ['deflate-grey', 2, 'FlateDecode'],
+    ['deflate-rgb', 2, 'FlateDecode'],
+    ['packbits-bilevel', 1, 'RunLengthDecode'],
+  ] as const)(
+    'an %s TIFF (predictor %s) is faxed with its strips as they are (%s)',
+    async (compression, predictor, filter) => {
+      const pages = [testPicture(700, 900), testPicture(900, 700)];
+      const tiff = tiffOf(pages, { compression, predictor, rowsPerStrip: 64 });
+      const decision = await faxed([part(tiff, 'scan.tif')]);
+      expect(decision.document.pages).toBe(2);
+      // One image per strip (15 and 11), each the strip's own bytes: nothing decoded here.
+      const filters = await imageFilters(decision.document.bytes);
+      expect(filters).toHaveLength(15 + 11);
+      expect(new Set(filters)).toEqual(new Set([`/${filter}`]));
+      for (const [i, page] of pages.entries()) expectPageShows(decision.document.bytes, i + 1, page);
+    },
+  );
+
+  it('a TIFF page PDF cannot read as it is (16-bit grey) is decoded and faxed', async () => {
+    // The rows of an 8-bit grey page of 700 pixels read as 16-bit samples, 350 a row.
+    const tiff = withTags(
+      tiffOf([testPicture(700, 900)], { compression: 'deflate-grey', rowsPerStrip: 64 }),
+      {
+        256: 350,
+        258: 16,
+      },
+    );
+    const decision = await faxed([part(tiff, 'scan.tif')]);
+    expect(await imageFilters(decision.document.bytes)).toEqual(['/FlateDecode']);
+    expect(inkBox(renderPage(decision.document.bytes, 1))).toBeDefined();
+  });
+
+  it('a decoded TIFF page whose Deflate strips inflate to more than the page is damaged', async () => {
+    // 2000 rows under a header that says 200: zlib stops at the page's size, pako would have gone on.
+    const tiff = withTags(tiffOf([testPicture(2000, 2000)], { compression: 'deflate-grey' }), {
+      256: 1000,
+      257: 200,
+      258: 16,
+      278: 200,
+    });
+    const decision = await prepareFaxDocument([part(tiff, 'scan.tif')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'damaged', files: ['scan.tif'] });
   });
 
   it('PDFs and pictures are merged in mail order, each listed with its pages', async () => {

@@ -6,7 +6,7 @@
 // What each costs is in the hostile bench (`npm run bench -- --only=headers`).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PngLayout, whitePngBomb } from '../fixtures/images.ts';
+import { type PngLayout, tiffOf, whitePngBomb } from '../fixtures/images.ts';
 import { buildSesMail } from '../fixtures/mail-builder.ts';
 import { type InboundWorld, startInboundWorld } from '../support/inbound-world.ts';
 import { imageXObjects } from '../support/pdf-images.ts';
@@ -19,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.close());
 
-async function mailPicture(png: Buffer, filename: string) {
+async function mailPicture(png: Buffer, filename: string, contentType = 'image/png') {
   const number = `+4930555000${nextNumber++}`;
   const { id, result } = await world.process(
     await buildSesMail({
       from: 'alice@example.com',
       to: `${number}@fax.example.com`,
       subject: 'Picture',
-      pdfs: [{ filename, bytes: png, contentType: 'image/png' }],
+      pdfs: [{ filename, bytes: png, contentType }],
     }),
   );
   return { id, result, number, reply: world.mailer.sent.at(-1)?.text ?? '' };
@@ -120,6 +120,47 @@ describe('a PNG decompression bomb', () => {
     const { result, number, reply } = await mailPicture(bomb, 'liar.png');
     expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'damaged' });
     expect(reply).toMatch(/liar\.png is damaged/);
+    expect(world.sandbox.faxes().filter((f) => f.number === number)).toHaveLength(0);
+  }, 120_000);
+});
+
+describe('a TIFF decompression bomb', () => {
+  const white = { width: 6000, height: 6000, pixels: new Uint8Array(6000 * 6000).fill(255) };
+
+  it('a white RGB Deflate TIFF of 36 megapixels is faxed with its strips as they came, never inflated', async () => {
+    const bomb = tiffOf([white], { compression: 'deflate-rgb', predictor: 2, rowsPerStrip: 1000 });
+    expect(bomb.byteLength).toBeLessThan(200 * 1024);
+    const { result, number } = await mailPicture(bomb, 'white.tif', 'image/tiff');
+    expect(result).toMatchObject({ outcome: 'ACCEPTED' });
+    const images = await imageXObjects(await faxedPdf(number));
+    expect(images).toHaveLength(6);
+    for (const image of images) {
+      expect(image.entries).toMatchObject({
+        Width: 6000,
+        Height: 1000,
+        ColorSpace: 'DeviceRGB',
+        Filter: 'FlateDecode',
+        DecodeParms: { Predictor: 2, Colors: 3, BitsPerComponent: 8, Columns: 6000 },
+      });
+    }
+  }, 120_000);
+
+  it('one of 36 megapixels that would have to be decoded (16-bit) is refused from its header', async () => {
+    const bomb = tiffOf([white], { compression: 'deflate-grey', rowsPerStrip: 1000 });
+    // The same rows as 3000 16-bit samples each.
+    const dir = bomb.readUInt32LE(4);
+    for (let i = 0; i < bomb.readUInt16LE(dir); i++) {
+      const e = dir + 2 + i * 12;
+      const tag = bomb.readUInt16LE(e);
+      if (tag === 256) bomb.writeUInt32LE(3000, e + 8);
+      if (tag === 257) bomb.writeUInt32LE(6000, e + 8);
+      if (tag === 258) bomb.writeUInt16LE(16, e + 8);
+    }
+    const { result, number, reply } = await mailPicture(bomb, 'white.tif', 'image/tiff');
+    expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'image-too-large' });
+    expect(reply).toMatch(
+      /white\.tif has a page of 3000 x 6000 pixels \(18\.0 megapixels\) in a form that must be decoded/,
+    );
     expect(world.sandbox.faxes().filter((f) => f.number === number)).toHaveLength(0);
   }, 120_000);
 });
