@@ -261,13 +261,13 @@ const TIFF_FILTERS: Record<number, string | undefined> = {
   32773: 'RunLengthDecode',
 };
 
-/** Colour components a photometric interpretation has: grey (0, 1), RGB (2), palette (3), CMYK (5). */
-const TIFF_COMPONENTS: Record<number, number> = { 0: 1, 1: 1, 2: 3, 3: 1, 5: 4 };
+/** Colour components a photometric interpretation has: grey (0, 1), RGB (2), palette (3). */
+const TIFF_COMPONENTS: Record<number, number> = { 0: 1, 1: 1, 2: 3, 3: 1 };
 
 /**
  * A TIFF page whose strips PDF reads as they are: uncompressed, LZW, Deflate or PackBits, in
- * strips, chunky (no separate planes), no extra (alpha) samples, 1, 2, 4 or 8 bits a sample, the
- * horizontal predictor only on 8-bit samples, grey, RGB, palette or CMYK. Nothing of it is
+ * strips, chunky (no separate planes), no extra (alpha) samples, 1 or 8 bits a sample, the
+ * horizontal predictor only on 8-bit samples, grey, RGB or palette. Nothing of it is
  * decoded here, so a strip that inflates to far more than its page costs nothing.
  */
 function isEmbeddableStrips(page: TiffPage, bytes: Uint8Array): boolean {
@@ -283,8 +283,7 @@ function isEmbeddableStrips(page: TiffPage, bytes: Uint8Array): boolean {
     !page.tags.has(338) &&
     (page.samplesPerPixel === 1 || first(page, 284, 1) === 1) &&
     page.bitsPerSample.every((b) => b === bits) &&
-    [1, 2, 4, 8].includes(bits) &&
-    (page.photometric !== 2 && page.photometric !== 5 ? true : bits === 8) &&
+    (bits === 8 || (bits === 1 && page.photometric !== 2)) &&
     (predictor === 1 || (predictor === 2 && bits === 8)) &&
     (page.photometric !== 3 || (page.tags.get(320)?.length ?? 0) === 3 * 2 ** bits) &&
     page.fillOrder === 1 &&
@@ -314,7 +313,9 @@ function stripBands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[]
           2 ** bits - 1,
           PDFHexString.of(Buffer.from(colourMapOf(page, bits)).toString('hex')),
         ]
-      : (({ 2: 'DeviceRGB', 5: 'DeviceCMYK' } as Record<number, string>)[page.photometric] ?? 'DeviceGray');
+      : page.photometric === 2
+        ? 'DeviceRGB'
+        : 'DeviceGray';
   const predicted = first(page, 317, 1) === 2;
   const bands: Band[] = [];
   for (const [i, offset] of page.stripOffsets.entries()) {

@@ -155,11 +155,17 @@ describe('images become pages', () => {
     ['deflate-grey', 2, 'FlateDecode'],
     ['deflate-rgb', 2, 'FlateDecode'],
     ['packbits-bilevel', 1, 'RunLengthDecode'],
+    ['deflate-grey', 2, 'FlateDecode', 'palette'],
   ] as const)(
-    'an %s TIFF (predictor %s) is faxed with its strips as they are (%s)',
-    async (compression, predictor, filter) => {
+    'an %s TIFF (predictor %s) is faxed with its strips as they are (%s) %s',
+    async (compression, predictor, filter, palette?: string) => {
       const pages = [testPicture(700, 900), testPicture(900, 700)];
-      const tiff = tiffOf(pages, { compression, predictor, rowsPerStrip: 64 });
+      const tiff = tiffOf(pages, {
+        compression,
+        predictor,
+        rowsPerStrip: 64,
+        palette: palette === 'palette',
+      });
       const decision = await faxed([part(tiff, 'scan.tif')]);
       expect(decision.document.pages).toBe(2);
       // One image per strip (15 and 11), each the strip's own bytes: nothing decoded here.
