@@ -194,19 +194,28 @@ export const HOSTILE_CASES: Case[] = [
   {
     label: 'TIFF bomb, white 36 MP RGB in Deflate strips',
     expectedOutcome: 'ACCEPTED',
-    mail: () =>
-      buildSesMail({
-        from: `Alice <${SENDER}>`,
-        to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
-        subject: 'Scan',
-        pdfs: [{ filename: 'white.tif', bytes: whiteRgbTiff(), contentType: 'image/tiff' }],
-      }),
+    mail: () => whiteTiffMail(whiteRgbTiff()),
+  },
+  {
+    label: 'TIFF bomb, white 36 MP G3 fax',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => whiteTiffMail(tiffOf([white36()], { compression: 'g3-1d', rowsPerStrip: 1000 })),
   },
 ];
 
+function whiteTiffMail(tiff: Buffer): Promise<Buffer> {
+  return buildSesMail({
+    from: `Alice <${SENDER}>`,
+    to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
+    subject: 'Scan',
+    pdfs: [{ filename: 'white.tif', bytes: tiff, contentType: 'image/tiff' }],
+  });
+}
+
+const white36 = () => ({ width: 6000, height: 6000, pixels: new Uint8Array(6000 * 6000).fill(255) });
+
 function whiteRgbTiff(): Buffer {
-  const white = { width: 6000, height: 6000, pixels: new Uint8Array(6000 * 6000).fill(255) };
-  return tiffOf([white], { compression: 'deflate-rgb', predictor: 2, rowsPerStrip: 1000 });
+  return tiffOf([white36()], { compression: 'deflate-rgb', predictor: 2, rowsPerStrip: 1000 });
 }
 
 /** An ordinary mail with one scan-like PDF, as large as `bytes` (base64 makes 4 of every 3). */

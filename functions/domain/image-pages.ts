@@ -195,10 +195,13 @@ function colourKeyMask(key: Uint8Array, colours: number, depth: number): number[
   return mask;
 }
 
-/** A TIFF page PDF can carry as it is: CCITT G4, one bit per pixel, in strips. */
+/**
+ * A TIFF page PDF can carry as it is: CCITT G4, G3 (one- or two-dimensional, without T.4's
+ * uncompressed mode) or modified Huffman (TIFF compression 2), one bit per pixel, in strips.
+ */
 function isEmbeddableG4(page: TiffPage): boolean {
   return (
-    page.compression === 4 &&
+    (page.compression === 4 || page.compression === 2 || (page.compression === 3 && (page.t4Options & 2) === 0)) &&
     !page.tiled &&
     page.samplesPerPixel === 1 &&
     page.bitsPerSample[0] === 1 &&
@@ -207,6 +210,17 @@ function isEmbeddableG4(page: TiffPage): boolean {
     page.stripOffsets.length === page.stripByteCounts.length &&
     page.stripOffsets.length === Math.ceil(page.height / page.rowsPerStrip)
   );
+}
+
+/**
+ * How the strips are coded, in CCITTFaxDecode's terms: G4 is K -1; G3 is K 0 (one-dimensional) or
+ * K 1 (each line tagged one- or two-dimensional), its lines after end-of-line codes; modified
+ * Huffman (compression 2) is K 0 without them, each line starting on a byte.
+ */
+function ccittCoding(page: TiffPage): { K: number; EncodedByteAlign?: boolean } {
+  if (page.compression === 4) return { K: -1 };
+  if (page.compression === 2) return { K: 0, EncodedByteAlign: true };
+  return { K: (page.t4Options & 1) === 1 ? 1 : 0 };
 }
 
 function reversedBits(data: Uint8Array): Uint8Array {
@@ -243,7 +257,7 @@ function g4Bands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[] {
       BitsPerComponent: 1,
       ColorSpace: 'DeviceGray',
       Filter: 'CCITTFaxDecode',
-      DecodeParms: { K: -1, Columns: page.width, Rows: rows, BlackIs1: false },
+      DecodeParms: { ...ccittCoding(page), Columns: page.width, Rows: rows, BlackIs1: false },
       // CCITT codes white and black runs; BlackIsZero TIFFs show them the other way round.
       ...(page.photometric === 1 ? { Decode: [1, 0] } : {}),
     });

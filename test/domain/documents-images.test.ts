@@ -148,6 +148,25 @@ describe('images become pages', () => {
   });
 
   it.each([
+    ['g3-1d', false, 1],
+    ['g3-1d', true, 1],
+    ['g3-2d', false, 2],
+    ['g3-2d', true, 1],
+    ['mh', false, 1],
+  ] as const)(
+    'a %s TIFF (fill bits %s, fill order %s) goes in as CCITTFaxDecode, not decoded',
+    async (compression, fillBits, fillOrder) => {
+      const pages = [testPicture(700, 900), testPicture(900, 700)];
+      const tiff = tiffOf(pages, { compression, fillBits, fillOrder, rowsPerStrip: 256 });
+      const decision = await faxed([part(tiff, 'fax.tif')]);
+      const filters = await imageFilters(decision.document.bytes);
+      expect(filters).toHaveLength(4 + 3);
+      expect(new Set(filters)).toEqual(new Set(['/CCITTFaxDecode']));
+      for (const [i, page] of pages.entries()) expectPageShows(decision.document.bytes, i + 1, page);
+    },
+  );
+
+  it.each([
     ['lzw-grey', 1, 'LZWDecode'],
     ['lzw-grey', 2, 'LZWDecode'],
     ['lzw-bilevel', 1, 'LZWDecode'],

@@ -145,6 +145,16 @@ describe('a TIFF decompression bomb', () => {
     }
   }, 120_000);
 
+  it('a white G3 fax TIFF of 36 megapixels is faxed with its strips as they came, never decoded', async () => {
+    const bomb = tiffOf([white], { compression: 'g3-1d', rowsPerStrip: 1000 });
+    expect(bomb.byteLength).toBeLessThan(100 * 1024);
+    const { result, number } = await mailPicture(bomb, 'fax.tif', 'image/tiff');
+    expect(result).toMatchObject({ outcome: 'ACCEPTED' });
+    const images = await imageXObjects(await faxedPdf(number));
+    expect(images.map((i) => i.entries.Filter)).toEqual(Array(6).fill('CCITTFaxDecode'));
+    expect(images[0]?.entries).toMatchObject({ DecodeParms: { K: 0, Columns: 6000, Rows: 1000 } });
+  }, 120_000);
+
   it('one of 36 megapixels that would have to be decoded (16-bit) is refused from its header', async () => {
     const bomb = tiffOf([white], { compression: 'deflate-grey', rowsPerStrip: 1000 });
     // The same rows as 3000 16-bit samples each.
