@@ -199,9 +199,11 @@ function colourKeyMask(key: Uint8Array, colours: number, depth: number): number[
  * A TIFF page PDF can carry as it is: CCITT G4, G3 (one- or two-dimensional, without T.4's
  * uncompressed mode) or modified Huffman (TIFF compression 2), one bit per pixel, in strips.
  */
-function isEmbeddableG4(page: TiffPage): boolean {
+function isEmbeddableCcitt(page: TiffPage): boolean {
   return (
-    (page.compression === 4 || page.compression === 2 || (page.compression === 3 && (page.t4Options & 2) === 0)) &&
+    (page.compression === 4 ||
+      page.compression === 2 ||
+      (page.compression === 3 && (page.t4Options & 2) === 0)) &&
     !page.tiled &&
     page.samplesPerPixel === 1 &&
     page.bitsPerSample[0] === 1 &&
@@ -239,7 +241,7 @@ function reversedBits(data: Uint8Array): Uint8Array {
  * Each G4 strip as an image of its own: a strip is coded from a white reference line, so strips
  * cannot be joined into one stream, but drawn one under the other they make the page.
  */
-function g4Bands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[] {
+function ccittBands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[] {
   const bands: Band[] = [];
   for (const [i, offset] of page.stripOffsets.entries()) {
     const firstRow = i * page.rowsPerStrip;
@@ -440,7 +442,7 @@ function decodedBand(doc: PDFDocument, file: ArrayBuffer, page: TiffPage): Band 
  * they are), one bit per pixel, or 8-bit samples (decoding costs with the pixels, not the bytes).
  */
 export function tiffPageDecoding(page: TiffPage, bytes: Uint8Array): 'none' | 'bilevel' | 'samples' {
-  if (isEmbeddableG4(page) || isEmbeddableStrips(page, bytes)) return 'none';
+  if (isEmbeddableCcitt(page) || isEmbeddableStrips(page, bytes)) return 'none';
   return isBilevel(page) ? 'bilevel' : 'samples';
 }
 
@@ -457,8 +459,8 @@ export function addTiffPages(
 ): void {
   let file: ArrayBuffer | undefined;
   for (const page of pages) {
-    if (isEmbeddableG4(page)) {
-      addPictureAsPage(doc, page, g4Bands(doc, bytes, page), pageSize);
+    if (isEmbeddableCcitt(page)) {
+      addPictureAsPage(doc, page, ccittBands(doc, bytes, page), pageSize);
       continue;
     }
     if (isEmbeddableStrips(page, bytes)) {
