@@ -6,8 +6,8 @@
 // small picture is not blown up into a blur. It sits at the top of the page, centred across.
 //
 // Nothing is re-encoded where PDF can carry the data as it is: a JPEG goes in as DCTDecode (its
-// orientation is a transformation matrix, not a rotated copy), a CCITT G4 page's strips go in as
-// CCITTFaxDecode, LZW, Deflate and PackBits strips as LZWDecode, FlateDecode and RunLengthDecode,
+// orientation is a transformation matrix, not a rotated copy), a CCITT G4, G3 or modified Huffman
+// page's strips go in as CCITTFaxDecode, LZW, Deflate and PackBits strips as LZWDecode, FlateDecode and RunLengthDecode,
 // and an opaque PNG's IDAT data as FlateDecode with the PNG predictor. A decompression bomb (a
 // small file of many pixels) so costs what its bytes cost. Other bilevel TIFF pages are decoded to
 // one bit per pixel, never to RGBA; other colour and grey TIFF pages, and PNGs with alpha or
