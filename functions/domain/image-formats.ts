@@ -260,6 +260,8 @@ const PNG_DEPTHS: Record<number, number[]> = {
 };
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
+const MAX_PNG_DATA_CHUNKS = 100_000;
+
 /** A PNG as its chunks describe it: the header's fields, palette, transparency and image data. */
 export interface PngImage extends ImageSize {
   bitDepth: number;
@@ -302,16 +304,23 @@ export function readPng(bytes: Uint8Array): PngImage {
     interlaced: bytes[28] === 1,
     idat: [],
   };
+  // Chunk types as big-endian numbers: a file of a million empty chunks makes no strings.
+  const [IEND, IDAT, PLTE, tRNS] = ['IEND', 'IDAT', 'PLTE', 'tRNS'].map((t) =>
+    Buffer.from(t).readUInt32BE(0),
+  );
   let at = 33;
   while (at + 8 <= bytes.length) {
     const length = r.u32(at);
-    const type = name(at + 4);
+    const type = r.u32(at + 4);
     const data = at + 8;
     if (data + length + 4 > bytes.length) throw new RangeError('a PNG chunk runs past the end of the file');
-    if (type === 'IEND') break;
-    if (type === 'IDAT') png.idat.push(bytes.subarray(data, data + length));
-    else if (type === 'PLTE') png.palette = bytes.subarray(data, data + length);
-    else if (type === 'tRNS') png.transparency = bytes.subarray(data, data + length);
+    if (type === IEND) break;
+    if (type === IDAT) {
+      // Encoders write chunks of 8 KB and more; a view per tiny chunk would fill the heap.
+      if (png.idat.length === MAX_PNG_DATA_CHUNKS) throw new RangeError('too many PNG data chunks');
+      png.idat.push(bytes.subarray(data, data + length));
+    } else if (type === PLTE) png.palette = bytes.subarray(data, data + length);
+    else if (type === tRNS) png.transparency = bytes.subarray(data, data + length);
     at = data + length + 4;
   }
   if (png.idat.length === 0) throw new RangeError('no PNG image data');
