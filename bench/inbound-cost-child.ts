@@ -35,6 +35,8 @@ export interface ChildOutput {
   pipelineMs: number[];
   floorMs: number[];
   simpleParserMs: number[];
+  /** CPU time (ms) of the whole process, all threads, per pipeline run. */
+  pipelineCpuMs: number[];
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput;
@@ -96,11 +98,16 @@ for (let i = 1; i < input.warmup; i++) {
 }
 const pipelineMs: number[] = [];
 const floorMs: number[] = [];
+// CPU time of the whole process (every thread: the document worker's too) per pipeline run.
+const pipelineCpuMs: number[] = [];
 for (let i = 0; i < input.runs; i++) {
   await settled();
   floorMs.push(...(await timeRuns({ warmup: 0, runs: 1 }, floor)));
   await settled();
+  const cpuBefore = process.cpuUsage();
   pipelineMs.push(...(await timeRuns({ warmup: 0, runs: 1 }, pipeline)));
+  const cpu = process.cpuUsage(cpuBefore);
+  pipelineCpuMs.push((cpu.user + cpu.system) / 1000);
 }
 
 const simpleParserMs = input.simpleParser
@@ -117,5 +124,6 @@ const output: ChildOutput = {
   pipelineMs,
   floorMs,
   simpleParserMs,
+  pipelineCpuMs,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);

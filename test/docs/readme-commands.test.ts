@@ -14,7 +14,7 @@ import type { LocalGateway } from '../../local/runtime.ts';
 import { runFaxgate } from '../support/cli.ts';
 import { cliEnvOf, faxTo, startTestGateway } from '../support/local-gateway.ts';
 
-const files = ['README.md', 'docs/local-runtime.md'];
+const files = ['README.md', 'docs/local-runtime.md', 'docs/operations.md', 'docs/sending.md'];
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 

@@ -9,6 +9,7 @@ import {
   MAX_HEADER_BYTES,
   MAX_HEADER_LINES,
   MAX_PART_HEADER_LINES,
+  partHeadersOverLimits,
 } from '../../functions/mail/header-limits.ts';
 import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
@@ -109,5 +110,48 @@ describe('header limits before parsing', () => {
     await expect(parseInboundMail(ordinary)).resolves.toMatchObject({ parts: [{ filename: 'a.pdf' }] });
     const epilogue = Buffer.concat([ordinary, Buffer.from('epilogue line\r\n'.repeat(2000), 'latin1')]);
     await expect(parseInboundMail(epilogue)).resolves.toMatchObject({ parts: [{ filename: 'a.pdf' }] });
+  });
+  it('finds nested boundaries and their delimiters however the parameter is spaced and whatever the bodies before them hold', () => {
+    // The search goes by the `=` of the parameter and the `-` of the delimiter, and falls back to
+    // searching the words themselves where those are dense: each way must find the inner part.
+    const nested = (declare: string, body: string, headerLines: number) =>
+      Buffer.from(
+        [
+          ...head,
+          'Content-Type: multipart/mixed; boundary="outer"',
+          '',
+          '--outer',
+          'Content-Type: text/plain',
+          '',
+          body,
+          '--outer',
+          `Content-Type: multipart/alternative;${declare}`,
+          '',
+          '--inner',
+          ...repeated(headerLines),
+          '',
+          'x',
+          '--inner--',
+          '--outer--',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+    const line = (c: string) => `${c.repeat(76)}\r\n`;
+    const bodies = {
+      'base64-like': line('QUJD').slice(0, 78).repeat(20_000),
+      'dense =': line('a=3D').repeat(2_000),
+      'dense -': line('-').repeat(2_000),
+      'dense = and -': line('=-').repeat(2_000),
+    };
+    for (const declare of [' boundary=inner', ' boundary = "inner"', '\r\n\tboundary=\r\n "inner"']) {
+      for (const [name, body] of Object.entries(bodies)) {
+        const why = `${JSON.stringify(declare)} after ${name}`;
+        expect(partHeadersOverLimits(nested(declare, body, MAX_PART_HEADER_LINES + 1)), why).toMatch(
+          `more than ${MAX_PART_HEADER_LINES} lines`,
+        );
+        expect(partHeadersOverLimits(nested(declare, body, 20)), why).toBeUndefined();
+      }
+    }
   });
 });
