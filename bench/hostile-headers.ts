@@ -1,7 +1,7 @@
 // Hostile mail (issue 11 items 8 and 9): the inbound use case on mails with 100,000 and 160,000
 // header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, PDFs whose object
-// streams inflate to 1 and 2 GB (one stream, or 256 small ones) and a PDF page tree of 2^40 paths,
-// each beside an ordinary mail of the same size (a scan-like PDF), in processes of their own so
+// streams inflate to 1 and 2 GB (one stream, or 256 small ones), a PDF page tree of 2^40 paths,
+// PDFs whose streams and objects never close or that hold runs of jibberish, each beside an ordinary mail of the same size (a scan-like PDF), in processes of their own so
 // each peak RSS is that mail's alone (the document worker is a thread of that process, so its
 // memory counts). A hostile header block is dropped as unreadable before anything parses it; a
 // bomb is answered "too complex to fax", the page tree "damaged". The target is that a hostile
@@ -11,7 +11,13 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { manyObjectStreamsBomb, objectStreamBomb, pageTreeBomb } from '../test/fixtures/hostile-pdfs.ts';
+import {
+  jibberishBetweenObjects,
+  manyObjectStreamsBomb,
+  objectStreamBomb,
+  pageTreeBomb,
+  unendedStreams,
+} from '../test/fixtures/hostile-pdfs.ts';
 import { buildSesMail, samplePdf } from '../test/fixtures/mail-builder.ts';
 import type { HeadersChildInput, HeadersChildOutput } from './hostile-headers-child.ts';
 import { bundle, INFRA_BUNDLE_OPTIONS } from './lambda-bundle.ts';
@@ -177,6 +183,17 @@ export const HOSTILE_CASES: Case[] = [
     label: 'PDF page tree of 2^40 paths',
     expectedOutcome: 'REJECTED damaged',
     mail: async () => mailWithScan(pageTreeBomb(40), 'contract.pdf'),
+  },
+  {
+    // Faxed: its page is sound; the objects that never close are left out.
+    label: 'PDF of 4,000 streams and objects that never close',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(unendedStreams(4000, { closed: false }), 'contract.pdf'),
+  },
+  {
+    label: 'PDF with 400 KB of blanks and digits between objects',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(jibberishBetweenObjects(400_000), 'contract.pdf'),
   },
 ];
 

@@ -13,13 +13,15 @@ import {
   type ImageKind,
   type ImageSize,
   imageKindOf,
+  type PngImage,
+  pngNeedsDecoding,
   readJpegSize,
-  readPngSize,
+  readPng,
   readTiffPages,
   type TiffPage,
   unsupportedFormatOf,
 } from './image-formats.ts';
-import { addPicturePage, addTiffPages, type PageSize } from './image-pages.ts';
+import { addJpegPage, addPngPage, addTiffPages, type PageSize } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 import { asBuffer, isPdf } from './pdf-bytes.ts';
 
@@ -72,6 +74,13 @@ export interface DocumentLimits {
 
 /** 40 megapixels: a 12-megapixel phone photo or an A4 scan at 600 dpi (35 MP) passes. */
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
+/**
+ * Pixels of a PNG that must be decoded to be faxed (an alpha channel, or interlaced: see
+ * pngNeedsDecoding): a 5K screen's screenshot (14.7 MP) passes. Other pictures go into the PDF as
+ * they are, whatever their size; these are inflated and unfiltered here, which costs with their
+ * pixels, not their bytes (a white 36-megapixel PNG is 160 KB).
+ */
+export const MAX_DECODED_PNG_PIXELS = 16_000_000;
 
 /** Declares itself a PDF by name or type: then its bytes must be one. */
 function claimsPdf(part: MailPart): boolean {
@@ -176,7 +185,7 @@ interface Candidate {
 type Measured =
   | { kind: 'pdf'; file: Candidate; doc: PDFDocument; pages: number }
   | { kind: 'jpeg'; file: Candidate; size: ImageSize; pages: 1 }
-  | { kind: 'png'; file: Candidate; size: ImageSize; pages: 1 }
+  | { kind: 'png'; file: Candidate; png: PngImage; pages: 1 }
   | { kind: 'tiff'; file: Candidate; tiff: TiffPage[]; pages: number };
 
 type Problem = { ok: false; problem: DocumentProblem; detail: string; files: string[] };
@@ -306,7 +315,8 @@ export async function prepareFaxDocument(
   try {
     coverLayout?.draw(pages);
     merged = await mergeIntoOne(faxDoc, measured, pageSize);
-  } catch {
+  } catch (error) {
+    if (error instanceof UnreadablePicture) return problemWith(error.file, 'damaged', PICTURE_DAMAGED);
     // Each opened on its own, but a broken object deep inside one surfaced while copying its pages.
     return {
       ok: false,
@@ -334,35 +344,55 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
     return { kind: 'pdf', file, doc: opened.doc, pages: opened.pages };
   }
   const maxPixels = limits.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
-  const damaged = () => problemWith(file, 'damaged', 'is damaged: its picture cannot be read');
+  const damaged = () => problemWith(file, 'damaged', PICTURE_DAMAGED);
   let sizes: ImageSize[];
   let tiff: TiffPage[] = [];
+  let png: PngImage | undefined;
   try {
     if (file.kind === 'tiff') {
       // One page more than the limit is enough to know the limit is passed.
       tiff = readTiffPages(file.bytes, limits.maxPages + 1);
       sizes = tiff;
+    } else if (file.kind === 'png') {
+      png = readPng(file.bytes);
+      sizes = [png];
     } else {
-      sizes = [file.kind === 'jpeg' ? readJpegSize(file.bytes) : readPngSize(file.bytes)];
+      sizes = [readJpegSize(file.bytes)];
     }
   } catch {
     return damaged();
   }
   if (sizes.length === 0 || sizes.some((s) => !(s.width > 0 && s.height > 0))) return damaged();
   const largest = sizes.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b));
+  const mp = (n: number) => `${(n / 1_000_000).toFixed(1)} megapixels`;
   if (largest.width * largest.height > maxPixels) {
-    const mp = (n: number) => `${(n / 1_000_000).toFixed(1)} megapixels`;
     return problemWith(
       file,
       'image-too-large',
       `is a picture of ${largest.width} x ${largest.height} pixels (${mp(largest.width * largest.height)}); at most ${mp(maxPixels)} are faxed`,
     );
   }
+  const decodedLimit = Math.min(maxPixels, MAX_DECODED_PNG_PIXELS);
+  if (png && pngNeedsDecoding(png) && png.width * png.height > decodedLimit) {
+    const what = png.interlaced ? 'an interlaced picture' : 'a picture with transparency';
+    return problemWith(
+      file,
+      'image-too-large',
+      `is ${what} of ${png.width} x ${png.height} pixels (${mp(png.width * png.height)}); such PNGs are faxed up to ${mp(decodedLimit)} (save it as JPEG, or as PNG without transparency and interlacing)`,
+    );
+  }
   if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };
-  const size = sizes[0] as ImageSize;
-  return file.kind === 'jpeg'
-    ? { kind: 'jpeg', file, size, pages: 1 }
-    : { kind: 'png', file, size, pages: 1 };
+  if (png) return { kind: 'png', file, png, pages: 1 };
+  return { kind: 'jpeg', file, size: sizes[0] as ImageSize, pages: 1 };
+}
+
+const PICTURE_DAMAGED = 'is damaged: its picture cannot be read';
+
+/** A picture whose headers read well but whose data did not (a PNG inflating past its size). */
+class UnreadablePicture extends Error {
+  constructor(readonly file: Candidate) {
+    super('a picture could not be read');
+  }
 }
 
 /** Adds the PDFs and the pages made from images, in mail order, to `merged` (after any cover page). */
@@ -371,8 +401,14 @@ async function mergeIntoOne(merged: PDFDocument, files: Measured[], pageSize: Pa
     if (m.kind === 'pdf') {
       const pages = await merged.copyPages(m.doc, m.doc.getPageIndices());
       for (const page of pages) merged.addPage(page);
-    } else if (m.kind === 'jpeg' || m.kind === 'png') {
-      await addPicturePage(merged, m.kind, m.file.bytes, m.size, pageSize);
+    } else if (m.kind === 'jpeg') {
+      await addJpegPage(merged, m.file.bytes, m.size, pageSize);
+    } else if (m.kind === 'png') {
+      try {
+        addPngPage(merged, m.png, pageSize);
+      } catch {
+        throw new UnreadablePicture(m.file);
+      }
     } else {
       addTiffPages(merged, m.file.bytes, m.tiff, pageSize);
     }

@@ -250,10 +250,88 @@ function exifOrientation(tiff: Uint8Array): Orientation {
   }
 }
 
-/** A PNG's size from its IHDR chunk. */
-export function readPngSize(bytes: Uint8Array): ImageSize {
+/** Bit depths PNG allows for each colour type (0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA). */
+const PNG_DEPTHS: Record<number, number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** A PNG as its chunks describe it: the header's fields, palette, transparency and image data. */
+export interface PngImage extends ImageSize {
+  bitDepth: number;
+  colourType: 0 | 2 | 3 | 4 | 6;
+  /** Samples per pixel (1 grey or palette index, 2 grey + alpha, 3 RGB, 4 RGBA). */
+  channels: number;
+  interlaced: boolean;
+  /** PLTE: three bytes (R, G, B) per entry. */
+  palette?: Uint8Array;
+  /** tRNS: a colour key (grey or RGB, two bytes a sample) or an alpha byte per palette entry. */
+  transparency?: Uint8Array;
+  /** The IDAT chunks' data, in order: together, one zlib stream of the filtered rows. */
+  idat: Uint8Array[];
+}
+
+/**
+ * A PNG's header fields and where its chunks are, checked for sense (a known colour type and
+ * depth, a palette where one is needed, image data present), reading chunk headers only: nothing
+ * is inflated here. A chunk running past the end of the file makes it damaged.
+ */
+export function readPng(bytes: Uint8Array): PngImage {
   const r = new Reader(bytes, false);
-  if (Buffer.from(bytes.subarray(12, 16)).toString('latin1') !== 'IHDR')
-    throw new RangeError('no PNG header');
-  return { width: r.u32(16), height: r.u32(20), orientation: 1 };
+  const name = (at: number) => Buffer.from(bytes.subarray(at, at + 4)).toString('latin1');
+  if (name(12) !== 'IHDR' || r.u32(8) !== 13) throw new RangeError('no PNG header');
+  const width = r.u32(16);
+  const height = r.u32(20);
+  const bitDepth = bytes[24] as number;
+  const colourType = bytes[25] as number;
+  if (!PNG_DEPTHS[colourType]?.includes(bitDepth))
+    throw new RangeError('an unknown PNG colour type or depth');
+  if (bytes[26] !== 0 || bytes[27] !== 0 || (bytes[28] !== 0 && bytes[28] !== 1))
+    throw new RangeError('an unknown PNG compression, filter or interlace method');
+  const png: PngImage = {
+    width,
+    height,
+    orientation: 1,
+    bitDepth,
+    colourType: colourType as PngImage['colourType'],
+    channels: PNG_CHANNELS[colourType] as number,
+    interlaced: bytes[28] === 1,
+    idat: [],
+  };
+  let at = 33;
+  while (at + 8 <= bytes.length) {
+    const length = r.u32(at);
+    const type = name(at + 4);
+    const data = at + 8;
+    if (data + length + 4 > bytes.length) throw new RangeError('a PNG chunk runs past the end of the file');
+    if (type === 'IEND') break;
+    if (type === 'IDAT') png.idat.push(bytes.subarray(data, data + length));
+    else if (type === 'PLTE') png.palette = bytes.subarray(data, data + length);
+    else if (type === 'tRNS') png.transparency = bytes.subarray(data, data + length);
+    at = data + length + 4;
+  }
+  if (png.idat.length === 0) throw new RangeError('no PNG image data');
+  if (colourType === 3) {
+    const entries = (png.palette?.length ?? 0) / 3;
+    if (!Number.isInteger(entries) || entries < 1 || entries > 2 ** bitDepth)
+      throw new RangeError('a PNG palette that does not fit its depth');
+  }
+  const keyBytes = colourType === 0 ? 2 : colourType === 2 ? 6 : undefined;
+  if (png.transparency && keyBytes !== undefined && png.transparency.length < keyBytes)
+    delete png.transparency; // a short colour key is ignored, as decoders do
+  if (png.transparency && (colourType === 4 || colourType === 6)) delete png.transparency;
+  return png;
+}
+
+/**
+ * Whether the picture's pixels must be decoded to put it in a PDF: an alpha channel (PDF keeps it
+ * in a separate mask, so the samples must be taken apart) or Adam7 interlacing (PDF's PNG predictor
+ * reads plain rows). Everything else goes in as its own image data.
+ */
+export function pngNeedsDecoding(png: PngImage): boolean {
+  return png.interlaced || png.colourType === 4 || png.colourType === 6;
 }

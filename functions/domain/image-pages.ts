@@ -10,17 +10,27 @@
 // CCITTFaxDecode. Other bilevel TIFF pages are decoded to one bit per pixel, never to RGBA; only
 // colour and grey TIFF pages are decoded to RGB.
 
+import { deflateSync } from 'node:zlib';
 import {
   concatTransformationMatrix,
   drawObject,
   type PDFDocument,
+  PDFHexString,
   type PDFPage,
+  type PDFRawStream,
   type PDFRef,
   popGraphicsState,
   pushGraphicsState,
 } from '@cantoo/pdf-lib';
 import UTIF from 'utif2';
-import type { ImageSize, Orientation, TiffPage } from './image-formats.ts';
+import {
+  type ImageSize,
+  type Orientation,
+  type PngImage,
+  pngNeedsDecoding,
+  type TiffPage,
+} from './image-formats.ts';
+import { decodePng, paletteOnWhite } from './png-pixels.ts';
 
 export type PageSize = 'A4' | 'Letter' | 'Legal';
 
@@ -100,16 +110,78 @@ function addPictureAsPage(doc: PDFDocument, size: ImageSize, bands: Band[], page
   return page;
 }
 
-/** A JPEG or PNG as one page: embedded as it is (JPEG) or as the library decodes it (PNG). */
-export async function addPicturePage(
+/** A JPEG as one page, embedded as it is (DCTDecode). */
+export async function addJpegPage(
   doc: PDFDocument,
-  kind: 'jpeg' | 'png',
   bytes: Uint8Array,
   size: ImageSize,
   pageSize: PageSize,
 ): Promise<void> {
-  const image = kind === 'jpeg' ? await doc.embedJpg(bytes) : await doc.embedPng(bytes);
+  const image = await doc.embedJpg(bytes);
   addPictureAsPage(doc, size, [{ ref: image.ref, firstRow: 0, rows: size.height }], pageSize);
+}
+
+/**
+ * A PNG as one page. An opaque, non-interlaced PNG goes in as it is: its IDAT data is a zlib
+ * stream of rows filtered as PDF's FlateDecode with the PNG predictor (Predictor 15) reads them,
+ * so nothing is inflated here whatever its size. A palette becomes an Indexed colour space (its
+ * tRNS alphas flattened onto white), a grey or RGB colour key a colour-key Mask (paper shows
+ * through). Pictures with alpha or interlacing are decoded by zlib, bounded by the size the header
+ * gives (png-pixels.ts), flattened onto white and deflated by zlib again.
+ */
+export function addPngPage(doc: PDFDocument, png: PngImage, pageSize: PageSize): void {
+  const { width, height } = png;
+  let stream: PDFRawStream;
+  if (!pngNeedsDecoding(png)) {
+    const colours = png.colourType === 2 ? 3 : 1;
+    const colourSpace =
+      png.colourType === 3
+        ? [
+            'Indexed',
+            'DeviceRGB',
+            (png.palette?.length ?? 3) / 3 - 1,
+            PDFHexString.of(Buffer.from(paletteOnWhite(png)).toString('hex')),
+          ]
+        : colours === 3
+          ? 'DeviceRGB'
+          : 'DeviceGray';
+    const key = png.colourType === 3 ? undefined : png.transparency;
+    const mask = key ? colourKeyMask(key, colours, png.bitDepth) : undefined;
+    stream = doc.context.stream(Buffer.concat(png.idat), {
+      Type: 'XObject',
+      Subtype: 'Image',
+      Width: width,
+      Height: height,
+      BitsPerComponent: png.bitDepth,
+      ColorSpace: colourSpace,
+      Filter: 'FlateDecode',
+      DecodeParms: { Predictor: 15, Colors: colours, BitsPerComponent: png.bitDepth, Columns: width },
+      ...(mask ? { Mask: mask } : {}),
+    });
+  } else {
+    const flat = decodePng(png);
+    stream = doc.context.stream(deflateSync(flat.pixels), {
+      Type: 'XObject',
+      Subtype: 'Image',
+      Width: width,
+      Height: height,
+      BitsPerComponent: 8,
+      ColorSpace: flat.channels === 3 ? 'DeviceRGB' : 'DeviceGray',
+      Filter: 'FlateDecode',
+    });
+  }
+  addPictureAsPage(doc, png, [{ ref: doc.context.register(stream), firstRow: 0, rows: height }], pageSize);
+}
+
+/** A tRNS colour key as a PDF colour-key Mask: each sample's [min max], in the image's own depth. */
+function colourKeyMask(key: Uint8Array, colours: number, depth: number): number[] {
+  const max = 2 ** depth - 1;
+  const mask: number[] = [];
+  for (let c = 0; c < colours; c++) {
+    const v = Math.min(max, ((key[c * 2] as number) << 8) | (key[c * 2 + 1] as number));
+    mask.push(v, v);
+  }
+  return mask;
 }
 
 /** A TIFF page PDF can carry as it is: CCITT G4, one bit per pixel, in strips. */
