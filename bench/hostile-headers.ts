@@ -1,7 +1,7 @@
 // Hostile mail (issue 11 items 8 and 9): the inbound use case on mails with 100,000 and 160,000
 // header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, PDFs whose object
-// streams inflate to 1 and 2 GB (one stream, or 256 small ones) and a PDF page tree of 2^40 paths,
-// each beside an ordinary mail of the same size (a scan-like PDF), in processes of their own so
+// streams inflate to 1 and 2 GB (one stream, or 256 small ones), a PDF page tree of 2^40 paths,
+// PDFs whose streams and objects never close or that hold runs of jibberish, each beside an ordinary mail of the same size (a scan-like PDF), in processes of their own so
 // each peak RSS is that mail's alone (the document worker is a thread of that process, so its
 // memory counts). A hostile header block is dropped as unreadable before anything parses it; a
 // bomb is answered "too complex to fax", the page tree "damaged". The target is that a hostile
@@ -11,7 +11,13 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { manyObjectStreamsBomb, objectStreamBomb, pageTreeBomb } from '../test/fixtures/hostile-pdfs.ts';
+import {
+  jibberishBetweenObjects,
+  manyObjectStreamsBomb,
+  objectStreamBomb,
+  pageTreeBomb,
+  unendedStreams,
+} from '../test/fixtures/hostile-pdfs.ts';
 import { buildSesMail, samplePdf } from '../test/fixtures/mail-builder.ts';
 import type { HeadersChildInput, HeadersChildOutput } from './hostile-headers-child.ts';
 import { bundle, INFRA_BUNDLE_OPTIONS } from './lambda-bundle.ts';
@@ -45,6 +51,8 @@ interface Case {
   label: string;
   expectedOutcome: string;
   mail: () => Promise<Buffer>;
+  /** Left out of a quick run (`--quick`): a large mail. */
+  fullOnly?: boolean;
 }
 
 const UNREADABLE = 'DROPPED unreadable-mime';
@@ -80,6 +88,49 @@ async function withTextBody(body: string): Promise<Buffer> {
   return Buffer.from(mail.toString('latin1').replace('TEXT-BODY-PLACEHOLDER', body), 'latin1');
 }
 
+/** The same with `body` written in `encoding` (the text part's header says so). */
+async function withEncodedTextBody(encoding: string, body: string): Promise<Buffer> {
+  const text = (await withTextBody('TEXT-BODY-PLACEHOLDER')).toString('latin1');
+  const at = text.indexOf('TEXT-BODY-PLACEHOLDER');
+  const header = text.lastIndexOf('Content-Transfer-Encoding: 7bit', at);
+  return Buffer.from(
+    `${text.slice(0, header)}Content-Transfer-Encoding: ${encoding}${text.slice(header + 31, at)}${body}${text.slice(at + 21)}`,
+    'latin1',
+  );
+}
+
+/** Body text of short lines filling about `mib` MiB of mail, for a few sizes up to the largest mail. */
+function shortLineCases(mib: number): Case[] {
+  const bytes = mib * MiB - 64 * 1024; // the rest of the mail, within SES's 40 MiB at the largest
+  const size = `${mib} MiB`;
+  return [
+    {
+      label: `base64 body in 1-character lines, ${size}`,
+      expectedOutcome: 'ACCEPTED',
+      mail: () => {
+        const text = Buffer.from('Bitte faxen. '.repeat(Math.ceil(bytes / 4 / 13)));
+        return withEncodedTextBody(
+          'base64',
+          text
+            .toString('base64', 0, bytes / 4)
+            .split('')
+            .join('\r\n'),
+        );
+      },
+      ...(mib > 1 ? { fullOnly: true } : {}),
+    },
+    {
+      label: `quoted-printable body in 1-character lines, ${size}`,
+      expectedOutcome: 'ACCEPTED',
+      mail: () => withEncodedTextBody('quoted-printable', 'a\r\n'.repeat(Math.floor(bytes / 3))),
+      ...(mib > 1 ? { fullOnly: true } : {}),
+    },
+  ];
+}
+
+/** The short-line bodies, beside an ordinary mail of the same size (issue 11 item 8). */
+export const SHORT_LINE_CASES: Case[] = [1, 10, 39].flatMap(shortLineCases);
+
 export const HOSTILE_CASES: Case[] = [
   {
     label: '100,000 header lines',
@@ -112,6 +163,7 @@ export const HOSTILE_CASES: Case[] = [
     expectedOutcome: 'ACCEPTED',
     mail: () => withTextBody('\n'.repeat(300_000)),
   },
+  ...SHORT_LINE_CASES,
   {
     label: 'PDF bomb, 1 GB object stream in 1 MB',
     expectedOutcome: 'REJECTED too-complex',
@@ -132,6 +184,17 @@ export const HOSTILE_CASES: Case[] = [
     expectedOutcome: 'REJECTED damaged',
     mail: async () => mailWithScan(pageTreeBomb(40), 'contract.pdf'),
   },
+  {
+    // Faxed: its page is sound; the objects that never close are left out.
+    label: 'PDF of 4,000 streams and objects that never close',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(unendedStreams(4000, { closed: false }), 'contract.pdf'),
+  },
+  {
+    label: 'PDF with 400 KB of blanks and digits between objects',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(jibberishBetweenObjects(400_000), 'contract.pdf'),
+  },
 ];
 
 /** An ordinary mail with one scan-like PDF, as large as `bytes` (base64 makes 4 of every 3). */
@@ -145,6 +208,7 @@ export async function measureHostileHeaders(options: {
   tmpDir: string;
   runs: number;
   cases?: Case[];
+  quick?: boolean;
 }): Promise<HostileHeadersResult> {
   const child = await bundle(
     new URL('./hostile-headers-child.ts', import.meta.url).pathname,
@@ -161,7 +225,8 @@ export async function measureHostileHeaders(options: {
     return JSON.parse(stdout) as HeadersChildOutput;
   };
   const rows: HostileHeadersRow[] = [];
-  for (const [i, c] of (options.cases ?? HOSTILE_CASES).entries()) {
+  const cases = (options.cases ?? HOSTILE_CASES).filter((c) => !(options.quick && c.fullOnly));
+  for (const [i, c] of cases.entries()) {
     const hostile = await measure(`hostile-${i}`, await c.mail());
     const normal = await measure(`ordinary-${i}`, await ordinaryMail(hostile.mailBytes));
     if (normal.outcome !== 'ACCEPTED')

@@ -1,0 +1,242 @@
+// Issue 11 item 9: pdf-lib's parser, patched (patches/@cantoo+pdf-lib+*.patch), reads a PDF in a
+// bounded number of passes however its streams and objects fail to close, and reads every PDF,
+// well-formed or damaged, to the same objects as upstream's byte-by-byte scans. Cost is counted in
+// bytes read, not timed.
+
+import { type PDFContext, PDFDocument, PDFInvalidObject, PDFRawStream } from '@cantoo/pdf-lib';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { unendedStreams } from '../fixtures/hostile-pdfs.ts';
+import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
+import { countingReads, pdfParser } from '../support/upstream-pdf-scans.ts';
+
+const PAGE_OBJECTS = [
+  '<< /Type /Catalog /Pages 2 0 R >>',
+  '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+  '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] >>',
+];
+
+/** Bytes read per byte of the file while pdf-lib parses it (the patched parser unless `upstream`). */
+async function readsPerByte(pdf: Uint8Array, upstream = false): Promise<number> {
+  const { bytes, reads } = countingReads(pdf);
+  await pdfParser(bytes, upstream).parseDocument();
+  return reads() / pdf.byteLength;
+}
+
+/** Everything a parse gives, written out: each object, stream contents and invalid bytes included. */
+function described(context: PDFContext): string[] {
+  const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+  const objects = context.enumerateIndirectObjects().map(([ref, object]) => {
+    if (object instanceof PDFRawStream) return `${ref} ${object.dict} stream[${latin1(object.contents)}]`;
+    if (object instanceof PDFInvalidObject) {
+      const bytes = new Uint8Array(object.sizeInBytes());
+      object.copyBytesInto(bytes, 0);
+      return `${ref} invalid[${latin1(bytes)}]`;
+    }
+    return `${ref} ${object}`;
+  });
+  const { Root, Size } = context.trailerInfo;
+  return [...objects, `trailer Root=${Root} Size=${Size}`];
+}
+
+/** What the patched parser and upstream's scans each make of `pdf`: objects, or the error. */
+async function bothReadings(pdf: Uint8Array): Promise<{ patched: string[]; upstream: string[] }> {
+  const read = async (upstream: boolean) => {
+    try {
+      return described(await pdfParser(pdf, upstream).parseDocument());
+    } catch (error) {
+      return [`threw ${(error as Error).name}`];
+    }
+  };
+  return { patched: await read(false), upstream: await read(true) };
+}
+
+/** A PDF of the page objects, then `bodies` as objects each closed by `endobj` unless it says `open`. */
+function pdfOf(bodies: { body: string; open?: boolean }[], between = ''): Uint8Array {
+  let text = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+  [...PAGE_OBJECTS.map((body) => ({ body, open: false })), ...bodies].forEach(({ body, open }, i) => {
+    text += `${i + 1} 0 obj\n${body}${open ? '\n' : '\nendobj\n'}${between}`;
+  });
+  text += `trailer\n<< /Size ${bodies.length + 4} /Root 1 0 R >>\nstartxref\n0\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}
+
+// pdf-lib warns on the console of every number past 2^53 it reads, which the generated PDFs hold.
+beforeEach(() => {
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('pdf-lib reads a PDF in a bounded number of passes', () => {
+  it('reads 100 streams that never say endstream about as often as an ordinary PDF', async () => {
+    const ordinary = classicPdf(
+      '1.4',
+      [
+        ...PAGE_OBJECTS,
+        ...Array.from({ length: 100 }, () => `<< /Length 48 >>\nstream\n${'x'.repeat(48)}\nendstream`),
+      ],
+      '',
+    );
+    const normal = await readsPerByte(ordinary);
+    // Upstream searched for each stream's end through the rest of the file: ~170 reads a byte.
+    const hostile = await readsPerByte(unendedStreams(100));
+    expect(hostile).toBeLessThan(4 * normal);
+    // Nor when no object closes: upstream also searched each one's `endobj` to the end.
+    expect(await readsPerByte(unendedStreams(100, { closed: false }))).toBeLessThan(4 * normal);
+  });
+
+  it('skips jibberish between objects reading each byte a bounded number of times', async () => {
+    const normal = await readsPerByte(pdfOf([{ body: '<< /A 1 >>' }]));
+    // Upstream tried an object header at every byte, reading on over each run of blanks, digits
+    // or comment marks: the square of the run's length.
+    for (const junk of ['x', ' ', '1', '%', '0 '].map((run) => `x${run.repeat(4000 / run.length)}\n`)) {
+      expect(
+        await readsPerByte(pdfOf([{ body: '<< /A 1 >>' }], junk)),
+        JSON.stringify(junk.slice(0, 3)),
+      ).toBeLessThan(4 * normal);
+    }
+  });
+
+  it('counts what upstream read, so the bounds above can fail', async () => {
+    expect(await readsPerByte(unendedStreams(100), true)).toBeGreaterThan(50);
+    expect(
+      await readsPerByte(pdfOf([{ body: '<< /A 1 >>' }], `x${' '.repeat(2000)}\n`), true),
+    ).toBeGreaterThan(50);
+  });
+
+  it('still opens such a PDF, its unended streams kept as invalid objects', async () => {
+    const doc = await PDFDocument.load(unendedStreams(50), { updateMetadata: false });
+    expect(doc.getPageCount()).toBe(1);
+    expect(
+      doc.context.enumerateIndirectObjects().filter(([, o]) => o instanceof PDFInvalidObject),
+    ).toHaveLength(50);
+  });
+});
+
+describe('the patched pdf-lib reads every PDF as upstream does', () => {
+  it('reads well-formed and ordinarily damaged PDFs to the same objects', async () => {
+    const content = 'BT /F1 12 Tf 72 712 Td (Hello) Tj ET';
+    const cases: Record<string, Uint8Array> = {
+      'a pdf-lib document': await samplePdf(3),
+      'a right /Length': pdfOf([{ body: `<< /Length ${content.length} >>\nstream\n${content}\nendstream` }]),
+      'a /Length too short, endstream later': pdfOf([
+        { body: `<< /Length 5 >>\nstream\n${content}\nendstream` },
+      ]),
+      'a /Length too long': pdfOf([{ body: `<< /Length 500 >>\nstream\n${content}\r\nendstream` }]),
+      'no /Length': pdfOf([{ body: `<< >>\nstream\r\n${content}\rendstream` }]),
+      'a /Length by reference': pdfOf([
+        { body: `<< /Length 9 0 R >>\nstream\n${content}\nendstream` },
+        { body: '44' },
+      ]),
+      'contents that begin with endstream': pdfOf([{ body: '<< /Length 3 >>\nstream\r\nendstream' }]),
+      'a stream nested in contents': pdfOf([
+        { body: `<< /Length 1 >>\nstream\nstream ${content} endstream\nendstream` },
+      ]),
+      'an unended stream, then good ones': pdfOf([
+        { body: `<< /Length 999 >>\nstream\n${content}` },
+        { body: `<< /Length 2 >>\nstream\n${content}\nendstream` },
+        { body: `<< /Length ${content.length} >>\nstream\n${content}\nendstream` },
+      ]),
+      'a missing endobj': pdfOf([{ body: '<< /A 1 >>', open: true }, { body: '<< /B (two) >>' }]),
+      'an object that does not parse': pdfOf([{ body: '<< /A ) >>' }, { body: '<< /B 2 >>' }]),
+      'an object that neither parses nor closes': pdfOf([
+        { body: '<< /A ) >>', open: true },
+        { body: '<< /B 2 >>' },
+      ]),
+      'jibberish between objects': pdfOf([{ body: '<< /A 1 >>' }, { body: '[1 2]' }], 'junk 7 x\n'),
+      'blanks and comments between objects': pdfOf([{ body: '<< /A 1 >>' }], 'x   % 1 0 obj\n  %%\n 0 '),
+      'a number too long to read before a header': pdfOf([{ body: '1' }], `x${'9'.repeat(400)} 0 obj\n`),
+      'a long run of zeros before a header': pdfOf([{ body: '1' }], `x${'0'.repeat(400)}5 0 obj\n`),
+      'unended streams without endobj': unendedStreams(20, { closed: false }),
+    };
+    for (const [name, pdf] of Object.entries(cases)) {
+      const { patched, upstream } = await bothReadings(pdf);
+      expect(patched, name).toEqual(upstream);
+    }
+  });
+
+  it('reads generated damaged PDFs to the same objects', async () => {
+    const word = fc.constantFrom(
+      'x',
+      ' ',
+      '\r',
+      '\n',
+      '\r\n',
+      'stream',
+      'endstream',
+      'endobj',
+      'obj',
+      '7 0 obj',
+      '(',
+      ')',
+      '>>',
+      'end',
+      'e',
+      '%',
+    );
+    const contents = fc.array(word, { maxLength: 12 }).map((w) => w.join(''));
+    const stream = fc
+      .record({
+        contents,
+        length: fc.constantFrom('right', 'short', 'long', 'none', 'ref'),
+        afterKeyword: fc.constantFrom('\n', '\r\n', '\r', ' \r\n', ''),
+        beforeEnd: fc.constantFrom('\n', '\r\n', '\r', ''),
+        ended: fc.boolean(),
+      })
+      .map(({ contents: c, length, afterKeyword, beforeEnd, ended }) => {
+        const lengths = {
+          right: `${c.length}`,
+          short: `${Math.max(0, c.length - 3)}`,
+          long: `${c.length + 5}`,
+        };
+        const entry =
+          length === 'none' ? '' : length === 'ref' ? '/Length 4 0 R' : `/Length ${lengths[length]}`;
+        return `<< ${entry} >>\nstream${afterKeyword}${c}${ended ? `${beforeEnd}endstream` : ''}`;
+      });
+    const body = fc.oneof(
+      stream,
+      fc.constantFrom('<< /A 1 >>', '[1 2 (x)]', '<< /A ) >>', '(unbalanced', '12', 'null'),
+    );
+    const object = fc.record({ body, open: fc.boolean() });
+    // What may stand between objects: blanks, comments, numbers (also past what a double holds:
+    // 309 digits either side of Number.MAX_VALUE), keywords and pieces of object headers.
+    const jibberish = fc
+      .array(
+        fc.constantFrom(
+          'x',
+          ' ',
+          '\n',
+          '\r',
+          '%',
+          '% c 2 0 obj\n',
+          '0',
+          '1',
+          '12',
+          '7 0',
+          '8 0 obj ',
+          ' obj',
+          'obj',
+          'trailer',
+          `17976931348623157${'0'.repeat(292)}`,
+          `17976931348623159${'0'.repeat(292)}`,
+          '0'.repeat(320),
+          '9'.repeat(310),
+        ),
+        { maxLength: 10 },
+      )
+      .map((w) => w.join(''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(object, { minLength: 1, maxLength: 8 }),
+        jibberish,
+        async (bodies, between) => {
+          const { patched, upstream } = await bothReadings(pdfOf(bodies, between));
+          expect(patched).toEqual(upstream);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,141 @@
+// @cantoo/pdf-lib 2.11.1's own byte-by-byte scans, as they were before patches/@cantoo+pdf-lib
+// replaced them: the oracle the patched parser must agree with on every PDF, and a way to count
+// the bytes a parse reads.
+
+import { PDFInvalidObject, PDFParser, type PDFRef, PDFStreamParsingError } from '@cantoo/pdf-lib';
+
+const codes = (text: string) => [...text].map((c) => c.charCodeAt(0));
+const STREAM = codes('stream');
+const ENDSTREAM = codes('endstream');
+const ENDSTREAM_AFTER_EOL = [codes('\r\n'), codes('\r'), codes('\n')].map((eol) => [...eol, ...ENDSTREAM]);
+const ENDOBJ = codes('endobj');
+const SECTION_KEYWORDS = [codes('xref'), codes('trailer'), codes('startxref')];
+
+interface Position {
+  line: number;
+  column: number;
+  offset: number;
+}
+
+/** The parts of pdf-lib's parser the upstream scans use (private in its types, there at run time). */
+interface ParserInside {
+  bytes: {
+    done(): boolean;
+    next(): number;
+    peek(): number;
+    offset(): number;
+    position(): Position;
+    moveTo(offset: number): void;
+    slice(start: number, end: number): Uint8Array;
+  };
+  context: { assign(ref: PDFRef, object: unknown): void };
+  throwOnInvalidObject: boolean;
+  warnOnInvalidObjects: boolean;
+  matchKeyword(keyword: number[]): boolean;
+  skipWhitespaceAndComments(): void;
+  parseIndirectObjectHeader(): PDFRef;
+  matchIndirectObjectHeader(): boolean;
+  skipJibberish(): void;
+  findEndOfStreamFallback(startPos: Position): number;
+  tryToParseInvalidIndirectObject(): PDFRef | undefined;
+}
+
+function upstreamFindEndOfStreamFallback(this: ParserInside, startPos: Position): number {
+  // Move to end of stream, while handling nested streams
+  let nestingLvl = 1;
+  let end = this.bytes.offset();
+  while (!this.bytes.done()) {
+    end = this.bytes.offset();
+    if (this.matchKeyword(STREAM)) {
+      nestingLvl += 1;
+    } else if (ENDSTREAM_AFTER_EOL.some((k) => this.matchKeyword(k)) || this.matchKeyword(ENDSTREAM)) {
+      nestingLvl -= 1;
+    } else {
+      this.bytes.next();
+    }
+    if (nestingLvl === 0) break;
+  }
+  if (nestingLvl !== 0) throw new PDFStreamParsingError(startPos);
+  return end;
+}
+
+function upstreamTryToParseInvalidIndirectObject(this: ParserInside): PDFRef | undefined {
+  const startPos = this.bytes.position();
+  const msg = `Trying to parse invalid object: ${JSON.stringify(startPos)})`;
+  if (this.throwOnInvalidObject) throw new Error(msg);
+  const ref = this.parseIndirectObjectHeader();
+  this.skipWhitespaceAndComments();
+  const start = this.bytes.offset();
+  let failed = true;
+  while (!this.bytes.done()) {
+    if (this.matchKeyword(ENDOBJ)) failed = false;
+    if (!failed) break;
+    this.bytes.next();
+  }
+  if (failed) {
+    this.bytes.moveTo(start);
+    return undefined;
+  }
+  const end = this.bytes.offset() - ENDOBJ.length;
+  this.context.assign(ref, PDFInvalidObject.of(this.bytes.slice(start, end)));
+  return ref;
+}
+
+function upstreamSkipJibberish(this: ParserInside): void {
+  this.skipWhitespaceAndComments();
+  while (!this.bytes.done()) {
+    const initialOffset = this.bytes.offset();
+    const byte = this.bytes.peek();
+    const isAlphaNumeric = byte >= 0x20 && byte <= 0x7e;
+    if (isAlphaNumeric) {
+      if (SECTION_KEYWORDS.some((k) => this.matchKeyword(k)) || this.matchIndirectObjectHeader()) {
+        this.bytes.moveTo(initialOffset);
+        break;
+      }
+    }
+    this.bytes.next();
+  }
+}
+
+/** A parser of `bytes`, with the upstream scans when `upstream` is set. */
+export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
+  const parser = PDFParser.forBytesWithOptions(bytes);
+  if (upstream) {
+    const inside = parser as unknown as ParserInside;
+    inside.findEndOfStreamFallback = upstreamFindEndOfStreamFallback;
+    inside.tryToParseInvalidIndirectObject = upstreamTryToParseInvalidIndirectObject;
+    inside.skipJibberish = upstreamSkipJibberish;
+  }
+  return parser;
+}
+
+/**
+ * `bytes` seen through a proxy that counts every byte read from it, by index or by copying
+ * (slice, subarray): what a parse of it costs, counted rather than timed.
+ */
+export function countingReads(bytes: Uint8Array): { bytes: Uint8Array; reads: () => number } {
+  let reads = 0;
+  const proxy = new Proxy(bytes, {
+    get(target, key) {
+      if (
+        typeof key === 'string' &&
+        key.length > 0 &&
+        key.charCodeAt(0) <= 0x39 &&
+        key.charCodeAt(0) >= 0x30
+      ) {
+        reads += 1;
+        return target[Number(key)];
+      }
+      const value = Reflect.get(target, key, target);
+      if (key === 'slice' || key === 'subarray') {
+        return (start?: number, end?: number) => {
+          const part = (value as (s?: number, e?: number) => Uint8Array).call(target, start, end);
+          reads += part.length;
+          return part;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { bytes: proxy, reads: () => reads };
+}
