@@ -242,16 +242,10 @@ function reversedBits(data: Uint8Array): Uint8Array {
  * cannot be joined into one stream, but drawn one under the other they make the page.
  */
 function ccittBands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[] {
-  const bands: Band[] = [];
-  for (const [i, offset] of page.stripOffsets.entries()) {
-    const firstRow = i * page.rowsPerStrip;
-    const rows = Math.min(page.rowsPerStrip, page.height - firstRow);
-    const length = page.stripByteCounts[i] as number;
-    if (offset + length > bytes.length) throw new RangeError('a strip lies outside the file');
-    const stored = bytes.subarray(offset, offset + length);
+  return eachStrip(doc, bytes, page, (stored, rows) => {
     // PDF reads CCITT data most significant bit first; FillOrder 2 stores it the other way round.
     const data = page.fillOrder === 2 ? reversedBits(stored) : stored;
-    const stream = doc.context.stream(data, {
+    return doc.context.stream(data, {
       Type: 'XObject',
       Subtype: 'Image',
       Width: page.width,
@@ -263,6 +257,23 @@ function ccittBands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[]
       // CCITT codes white and black runs; BlackIsZero TIFFs show them the other way round.
       ...(page.photometric === 1 ? { Decode: [1, 0] } : {}),
     });
+  });
+}
+
+/** One image per strip, each made by `image` from the strip's stored bytes and its rows. */
+function eachStrip(
+  doc: PDFDocument,
+  bytes: Uint8Array,
+  page: TiffPage,
+  image: (stored: Uint8Array, rows: number) => PDFRawStream,
+): Band[] {
+  const bands: Band[] = [];
+  for (const [i, offset] of page.stripOffsets.entries()) {
+    const firstRow = i * page.rowsPerStrip;
+    const rows = Math.min(page.rowsPerStrip, page.height - firstRow);
+    const length = page.stripByteCounts[i] as number;
+    if (offset + length > bytes.length) throw new RangeError('a strip lies outside the file');
+    const stream = image(bytes.subarray(offset, offset + length), rows);
     bands.push({ ref: doc.context.register(stream), firstRow, rows });
   }
   return bands;
@@ -333,13 +344,8 @@ function stripBands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[]
         ? 'DeviceRGB'
         : 'DeviceGray';
   const predicted = first(page, 317, 1) === 2;
-  const bands: Band[] = [];
-  for (const [i, offset] of page.stripOffsets.entries()) {
-    const firstRow = i * page.rowsPerStrip;
-    const rows = Math.min(page.rowsPerStrip, page.height - firstRow);
-    const length = page.stripByteCounts[i] as number;
-    if (offset + length > bytes.length) throw new RangeError('a strip lies outside the file');
-    const stream = doc.context.stream(bytes.subarray(offset, offset + length), {
+  return eachStrip(doc, bytes, page, (stored, rows) =>
+    doc.context.stream(stored, {
       Type: 'XObject',
       Subtype: 'Image',
       Width: page.width,
@@ -352,10 +358,8 @@ function stripBands(doc: PDFDocument, bytes: Uint8Array, page: TiffPage): Band[]
         : {}),
       // WhiteIsZero: 0 is white.
       ...(page.photometric === 0 ? { Decode: [1, 0] } : {}),
-    });
-    bands.push({ ref: doc.context.register(stream), firstRow, rows });
-  }
-  return bands;
+    }),
+  );
 }
 
 /** A TIFF ColorMap (all reds, then greens, then blues, 16 bits each) as PDF's RGB lookup table. */
