@@ -1,5 +1,5 @@
-// @cantoo/pdf-lib 2.11.1's own byte-by-byte scans, as they were before patches/@cantoo+pdf-lib
-// replaced them: the oracle the patched parser must agree with on every PDF, and a way to count
+// @cantoo/pdf-lib 2.11.1's own byte-by-byte scans (end of stream, endobj, jibberish, blanks and
+// comments), as they were before patches/@cantoo+pdf-lib replaced them: the oracle the patched parser must agree with on every PDF, and a way to count
 // the bytes a parse reads.
 
 import { PDFInvalidObject, PDFParser, type PDFRef, PDFStreamParsingError } from '@cantoo/pdf-lib';
@@ -36,6 +36,8 @@ interface ParserInside {
   parseIndirectObjectHeader(): PDFRef;
   matchIndirectObjectHeader(): boolean;
   skipJibberish(): void;
+  skipWhitespace(): void;
+  skipComment(): boolean;
   findEndOfStreamFallback(startPos: Position): number;
   tryToParseInvalidIndirectObject(): PDFRef | undefined;
 }
@@ -97,6 +99,30 @@ function upstreamSkipJibberish(this: ParserInside): void {
   }
 }
 
+const WHITESPACE = new Set([0, 9, 10, 12, 13, 32]);
+
+function upstreamSkipWhitespace(this: ParserInside): void {
+  while (!this.bytes.done() && WHITESPACE.has(this.bytes.peek())) this.bytes.next();
+}
+
+function upstreamSkipComment(this: ParserInside): boolean {
+  if (this.bytes.peek() !== 0x25) return false;
+  while (!this.bytes.done()) {
+    const byte = this.bytes.peek();
+    if (byte === 0x0a || byte === 0x0d) return true;
+    this.bytes.next();
+  }
+  return true;
+}
+
+/** `parser` (any of pdf-lib's parsers) skipping blanks and comments as upstream did. */
+export function withUpstreamBlanks<P extends object>(parser: P): P {
+  const inside = parser as unknown as ParserInside;
+  inside.skipWhitespace = upstreamSkipWhitespace;
+  inside.skipComment = upstreamSkipComment;
+  return parser;
+}
+
 /** A parser of `bytes`, with the upstream scans when `upstream` is set. */
 export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
   const parser = PDFParser.forBytesWithOptions(bytes);
@@ -105,6 +131,7 @@ export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
     inside.findEndOfStreamFallback = upstreamFindEndOfStreamFallback;
     inside.tryToParseInvalidIndirectObject = upstreamTryToParseInvalidIndirectObject;
     inside.skipJibberish = upstreamSkipJibberish;
+    withUpstreamBlanks(parser);
   }
   return parser;
 }
