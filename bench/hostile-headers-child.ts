@@ -28,7 +28,12 @@ const input = JSON.parse(process.argv[2] ?? '{}') as HeadersChildInput;
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
 const { deps, mailStore } = await benchInboundDeps(
-  gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.bench.example', DEFAULT_COUNTRY: 'DE' }),
+  gatewayPolicyFromEnv({
+    FAX_DOMAIN: 'fax.bench.example',
+    DEFAULT_COUNTRY: 'DE',
+    // The ordinary mail beside a hostile one of the largest size carries a PDF of ~29 MiB
+    MAX_DOCUMENT_BYTES: String(40 * 1024 * 1024),
+  }),
   faxrocksFetch(),
 );
 

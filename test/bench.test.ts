@@ -44,7 +44,7 @@ describe('npm run bench -- --quick', () => {
 
   it('drops each hostile header mail as unreadable and refuses the PDF bomb, beside an ordinary mail that is accepted', () => {
     const rows = results.headers?.rows ?? [];
-    expect(rows.map((r) => r.label)).toEqual(HOSTILE_CASES.map((c) => c.label));
+    expect(rows.map((r) => r.label)).toEqual(HOSTILE_CASES.filter((c) => !c.fullOnly).map((c) => c.label));
     for (const row of rows) {
       expect(row.outcome).toBe(row.expectedOutcome);
       expect(row.normalMs).toBeGreaterThan(0);
