@@ -108,6 +108,24 @@ describe('pdf-lib reads a PDF in a bounded number of passes', () => {
     }
   });
 
+  it('stops reading strings that never close once they have read twice the file', async () => {
+    // Each object's string read on to the end of the file: 2,000 of them (95 KB) took seconds.
+    const unclosed = classicPdf(
+      '1.4',
+      [...PAGE_OBJECTS, ...Array.from({ length: 2000 }, () => '(unclosed')],
+      '',
+    );
+    const { bytes, reads } = countingReads(unclosed);
+    await expect(pdfParser(bytes, false).parseDocument()).rejects.toThrow(/unbalanced parenthesis/);
+    expect(reads() / unclosed.byteLength).toBeLessThan(4 * (await readsPerByte(pdfOf([{ body: '(a)' }]))));
+    // A file with a few that never close is read as before.
+    const { patched, upstream } = await bothReadings(
+      pdfOf([{ body: '(one' }, { body: '<< /A (two) >>' }, { body: '(three' }, { body: '[(four) 4]' }]),
+    );
+    expect(patched).toEqual(upstream);
+    expect(patched.some((o) => o.includes('(two)'))).toBe(true);
+  });
+
   it('counts what upstream read, so the bounds above can fail', async () => {
     expect(await readsPerByte(unendedStreams(100), true)).toBeGreaterThan(50);
     expect(

@@ -1,8 +1,16 @@
 // @cantoo/pdf-lib 2.11.1's own byte-by-byte scans (end of stream, endobj, jibberish, blanks and
-// comments), as they were before patches/@cantoo+pdf-lib replaced them: the oracle the patched parser must agree with on every PDF, and a way to count
-// the bytes a parse reads.
+// comments, literal strings), as they were before patches/@cantoo+pdf-lib replaced them: the
+// oracle the patched parser must agree with on every PDF, and a way to count the bytes a parse
+// reads.
 
-import { PDFInvalidObject, PDFParser, type PDFRef, PDFStreamParsingError } from '@cantoo/pdf-lib';
+import {
+  PDFInvalidObject,
+  PDFParser,
+  type PDFRef,
+  PDFStreamParsingError,
+  PDFString,
+  UnbalancedParenthesisError,
+} from '@cantoo/pdf-lib';
 
 const codes = (text: string) => [...text].map((c) => c.charCodeAt(0));
 const STREAM = codes('stream');
@@ -38,6 +46,7 @@ interface ParserInside {
   skipJibberish(): void;
   skipWhitespace(): void;
   skipComment(): boolean;
+  parseString(): PDFString;
   findEndOfStreamFallback(startPos: Position): number;
   tryToParseInvalidIndirectObject(): PDFRef | undefined;
 }
@@ -115,6 +124,25 @@ function upstreamSkipComment(this: ParserInside): boolean {
   return true;
 }
 
+// Upstream's, for PDFs without encryption (these tests have none).
+function upstreamParseString(this: ParserInside): PDFString {
+  let nestingLvl = 0;
+  let isEscaped = false;
+  let value = '';
+  while (!this.bytes.done()) {
+    const byte = this.bytes.next();
+    value += String.fromCharCode(byte);
+    if (!isEscaped) {
+      if (byte === 0x28) nestingLvl += 1;
+      if (byte === 0x29) nestingLvl -= 1;
+    }
+    if (byte === 0x5c) isEscaped = !isEscaped;
+    else if (isEscaped) isEscaped = false;
+    if (nestingLvl === 0) return PDFString.of(value.substring(1, value.length - 1));
+  }
+  throw new UnbalancedParenthesisError(this.bytes.position());
+}
+
 /** `parser` (any of pdf-lib's parsers) skipping blanks and comments as upstream did. */
 export function withUpstreamBlanks<P extends object>(parser: P): P {
   const inside = parser as unknown as ParserInside;
@@ -132,6 +160,7 @@ export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
     inside.tryToParseInvalidIndirectObject = upstreamTryToParseInvalidIndirectObject;
     inside.skipJibberish = upstreamSkipJibberish;
     withUpstreamBlanks(parser);
+    inside.parseString = upstreamParseString;
   }
   return parser;
 }
