@@ -42,7 +42,8 @@ export interface Bundle {
 /**
  * A bundle that checks documents also gets their worker, document-worker.mjs, beside it, as infra
  * bundles it (functions/inbound/document-budget.ts loads it from there); one that can make cover
- * pages gets what they need (bundleCoverKit).
+ * pages gets what they need (bundleCoverKit); the status poller gets its resend code, resend-kit.mjs
+ * (functions/handlers/status-poller.ts loads it on the first resend).
  */
 export async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Bundle> {
   const { metafile } = await build({ ...options, entryPoints: [entry], outfile, metafile: true });
@@ -51,6 +52,13 @@ export async function bundle(entry: string, outfile: string, options: BuildOptio
       ...options,
       entryPoints: [fileURLToPath(new URL('../functions/inbound/document-worker.ts', import.meta.url))],
       outfile: join(dirname(outfile), 'document-worker.mjs'),
+    });
+  }
+  if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/handlers/status-poller.ts'))) {
+    await build({
+      ...options,
+      entryPoints: [fileURLToPath(new URL('../functions/handlers/status-poller-resend.ts', import.meta.url))],
+      outfile: join(dirname(outfile), 'resend-kit.mjs'),
     });
   }
   if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/domain/cover-kit.ts'))) {

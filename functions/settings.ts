@@ -6,7 +6,7 @@
 //
 // Plain data and small functions only: this module is bundled into both Lambda functions.
 
-import { COSTLY_NUMBER_KINDS } from './domain/fax-numbers.ts';
+import { COSTLY_NUMBER_KINDS } from './domain/costly-numbers.ts';
 import { canonicalTimeZone } from './domain/mail-options.ts';
 
 /** The deployed functions; a group names which of them read its settings. */

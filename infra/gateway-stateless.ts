@@ -186,7 +186,7 @@ export function createFunctions(
   );
 
   const statusPollerFunction = gatewayFunction(scope, 'StatusPoller', {
-    entry: 'functions/handlers/status-poller.ts',
+    entry: POLLER_ENTRY,
     description: 'faxgate: settles fax jobs from faxrocks and emails the outcomes',
     // Finishes before the next run starts, so two polls never overlap.
     timeout: Duration.seconds(Math.min(300, settings.pollMinutes * 60 - 10)),
@@ -352,6 +352,7 @@ function secretArn(stack: Stack, nameOrArn: string): string {
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const INBOUND_ENTRY = 'functions/handlers/inbound.ts';
+const POLLER_ENTRY = 'functions/handlers/status-poller.ts';
 
 /** esbuild as CDK runs it for the handler (keep in step with `bundling` below). */
 function esbuildCommand(inputDir: string, entry: string, outfile: string): string {
@@ -376,6 +377,15 @@ const documentWorkerHooks: nodejs.ICommandHooks = {
     ...COVER_FONT_FILES.map(
       (f) => `cp "${inputDir}/node_modules/dejavu-fonts-ttf/ttf/${f}" "${outputDir}/${f}"`,
     ),
+  ],
+};
+
+/** The status poller loads its resend code from beside the handler on the first resend. */
+const resendKitHooks: nodejs.ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    esbuildCommand(inputDir, 'functions/handlers/status-poller-resend.ts', `${outputDir}/resend-kit.mjs`),
   ],
 };
 
@@ -444,6 +454,7 @@ function gatewayFunction(
       // The inbound function checks documents in a worker thread (functions/inbound/document-budget.ts),
       // which loads document-worker.mjs from beside the handler: bundled the same way.
       ...(options.entry === INBOUND_ENTRY ? { commandHooks: documentWorkerHooks } : {}),
+      ...(options.entry === POLLER_ENTRY ? { commandHooks: resendKitHooks } : {}),
     },
   });
 }

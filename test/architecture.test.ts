@@ -52,20 +52,36 @@ describe('layering', () => {
   });
 });
 
+/** The inputs of an entry's bundle (the way infra bundles it, without writing it). */
+async function bundleInputs(entry: string): Promise<string[]> {
+  const { build } = await import('esbuild');
+  const { metafile } = await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(metafile.inputs);
+}
+
+describe('what the status poller loads', () => {
+  it('keeps the resend code out of its main bundle: the scheduled poll never parses it', async () => {
+    const resendOnly = (input: string) =>
+      input.includes('node_modules/libphonenumber-js/') || input.endsWith('functions/delivery/resend-job.ts');
+    expect((await bundleInputs('functions/handlers/status-poller.ts')).filter(resendOnly)).toEqual([]);
+    // It is in the bundle loaded on the first resend.
+    const kit = await bundleInputs('functions/handlers/status-poller-resend.ts');
+    expect(kit.filter(resendOnly).length).toBeGreaterThan(1);
+  });
+});
+
 describe('what the inbound function loads', () => {
   it('keeps pdf-lib out of its main bundle: documents are opened in the worker, covers by the cover kit', async () => {
-    const { build } = await import('esbuild');
-    const { metafile } = await build({
-      entryPoints: [join(root, 'functions/handlers/inbound.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const pdfLib = Object.keys(metafile.inputs).filter((input) =>
+    const pdfLib = (await bundleInputs('functions/handlers/inbound.ts')).filter((input) =>
       input.includes('node_modules/@cantoo/pdf-lib/'),
     );
     expect(pdfLib).toEqual([]);

@@ -14,6 +14,7 @@ import { gatewayPolicyFromEnv, pollerPolicyFromEnv } from '../functions/config.t
 import { jobReference } from '../functions/domain/job-reference.ts';
 import { createPollerHandler } from '../functions/handlers/status-poller.ts';
 import { buildResendDeps } from '../functions/handlers/status-poller-deps.ts';
+import { resendRunner } from '../functions/handlers/status-poller-resend.ts';
 import type { Mailer } from '../functions/ports.ts';
 import { testFaxPdf } from '../local/test-fax-pdf.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../sandbox/faxrocks-sandbox.ts';
@@ -79,7 +80,7 @@ describe('faxgate CLI against a stack: SQS dead letters, Lambda redrive and rese
       () => {
         throw new Error('no scheduled poll in this test');
       },
-      () =>
+      resendRunner(() =>
         buildResendDeps(
           {
             policy: gatewayPolicyFromEnv({ FAX_DOMAIN: 'fax.example.com' }),
@@ -96,6 +97,7 @@ describe('faxgate CLI against a stack: SQS dead letters, Lambda redrive and rese
             metrics: new CountingMetrics(),
           },
         ),
+      ),
     );
     const seed: SqsStandInMessage[] = [
       { body: s3Event(s3.bucket, deadId), receiveCount: 5 },

@@ -5,6 +5,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 // The full metadata checks numbers against each country's number plan, not only their length, so a
 // digit too many or too few is caught before a fax is paid for.
 import { isSupportedCountry, ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import type { CostlyNumberKind } from './costly-numbers.ts';
 
 export type NumberProblem =
   | 'not-a-number'
@@ -13,19 +14,6 @@ export type NumberProblem =
   | 'not-allowed-destination'
   | 'blocked-destination'
   | 'costly-number';
-
-/**
- * Kinds of number a fax to which costs far more than a fax should, or reaches no fax machine:
- * refused unless an administrator allows the kind (ALLOW_NUMBER_TYPES). The first three are
- * libphonenumber's types; `global-service` is ITU's shared country codes for global services.
- */
-export const COSTLY_NUMBER_KINDS = [
-  'premium-rate',
-  'shared-cost',
-  'personal-number',
-  'global-service',
-] as const;
-export type CostlyNumberKind = (typeof COSTLY_NUMBER_KINDS)[number];
 
 /** ITU-T E.164 country codes shared by global services (satellite, international networks and the like). */
 const GLOBAL_SERVICES: Record<string, string> = {

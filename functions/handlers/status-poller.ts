@@ -8,13 +8,15 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
-import { gatewayPolicyFromEnv } from '../config.ts';
-import { type ResendDeps, type ResendRequest, type ResendResult, resendJob } from '../delivery/resend-job.ts';
+import type { ResendRequest, ResendResult } from '../delivery/resend-job.ts';
 import { ConfigError } from '../errors.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
-import { buildPollerDeps, pollerSettingsFromEnv, resendDepsFrom } from './status-poller-deps.ts';
+import { buildPollerDeps, pollerSettingsFromEnv } from './status-poller-deps.ts';
+import type { ResendRunner } from './status-poller-resend.ts';
 
 /**
  * The deployed function's dependencies from its environment: JOBS_TABLE, FAX_DOMAIN (and
@@ -47,29 +49,24 @@ export const DEADLINE_MARGIN_MS = 15_000;
 
 /**
  * A handler over lazily built dependencies: built on the first invocation, kept for the container.
- * It stops starting new work DEADLINE_MARGIN_MS before the Lambda would be cut off.
+ * It stops starting new work DEADLINE_MARGIN_MS before the Lambda would be cut off. Resend events
+ * go to `resend` (status-poller-resend.ts).
  */
 export function createPollerHandler(
   build: () => PollerDeps,
-  buildResend?: () => ResendDeps,
+  resend?: ResendRunner,
 ): {
   (event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PollReport>;
   (event: ResendEvent, context?: unknown): Promise<{ resend: ResendResult }>;
 } {
   let deps: PollerDeps | undefined;
-  let resendDeps: ResendDeps | undefined;
   return (async (
     event?: ScheduledEvent | ResendEvent,
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ) => {
     if (isResendEvent(event)) {
-      if (!buildResend) throw new ConfigError('this poller takes no resend requests');
-      resendDeps ??= buildResend();
-      try {
-        return { resend: await resendJob(resendDeps, event.faxgateResend) };
-      } finally {
-        resendDeps.metrics.flush();
-      }
+      if (!resend) throw new ConfigError('this poller takes no resend requests');
+      return { resend: await resend(event.faxgateResend) };
     }
     deps ??= build();
     const remaining = context?.getRemainingTimeInMillis();
@@ -85,12 +82,23 @@ export function createPollerHandler(
   }) as ReturnType<typeof createPollerHandler>;
 }
 
-/** The resend's dependencies from the same environment (its own clients, made on first use). */
-export function deployedResendDeps(env = process.env, overrides: DeployedClientOverrides = {}): ResendDeps {
-  return resendDepsFrom(deployedPollerDeps(env, overrides), gatewayPolicyFromEnv(env));
+type ResendKit = typeof import('./status-poller-resend.ts');
+let resendKit: Promise<ResendKit> | undefined;
+
+/**
+ * The resend code (status-poller-resend.ts), imported on the first resend: deployed, the bundle
+ * beside this one (resend-kit.mjs); run from source, the module itself. The specifier is computed,
+ * so the bundler leaves the import alone instead of inlining it.
+ */
+function loadResendKit(): Promise<ResendKit> {
+  const bundled = new URL('./resend-kit.mjs', import.meta.url);
+  const source = new URL('./status-poller-resend.ts', import.meta.url);
+  const where = existsSync(fileURLToPath(bundled)) ? bundled.href : source.href;
+  resendKit ??= import(/* @vite-ignore */ where) as Promise<ResendKit>;
+  return resendKit;
 }
 
 export const handler = createPollerHandler(
   () => deployedPollerDeps(),
-  () => deployedResendDeps(),
+  async (request) => (await loadResendKit()).deployedResend(request),
 );
