@@ -131,6 +131,19 @@ function shortLineCases(mib: number): Case[] {
 /** The short-line bodies, beside an ordinary mail of the same size (issue 11 item 8). */
 export const SHORT_LINE_CASES: Case[] = [1, 10, 39].flatMap(shortLineCases);
 
+/** A mail with a PDF and, before it, a nested multipart of `count` one-line text parts. */
+async function withParts(count: number): Promise<Buffer> {
+  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+  const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
+  const parts = Array.from(
+    { length: count },
+    (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\nline ${i}\r\n`,
+  );
+  const nested = `--${boundary}\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n${parts.join('')}--p--\r\n`;
+  const first = text.indexOf(`--${boundary}\r\n`);
+  return Buffer.from(`${text.slice(0, first)}${nested}${text.slice(first)}`, 'latin1');
+}
+
 export const HOSTILE_CASES: Case[] = [
   {
     label: '100,000 header lines',
@@ -164,6 +177,22 @@ export const HOSTILE_CASES: Case[] = [
     mail: () => withTextBody('\n'.repeat(300_000)),
   },
   ...SHORT_LINE_CASES,
+  {
+    // At the part limit, and past it (dropped before parsing).
+    label: '4,990 one-line MIME parts',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withParts(4_990),
+  },
+  {
+    label: '20,000 one-line MIME parts',
+    expectedOutcome: UNREADABLE,
+    mail: () => withParts(20_000),
+  },
+  {
+    label: 'Cc of 100,000 nested group openers',
+    expectedOutcome: 'REJECTED no-pdf',
+    mail: () => withHeaderLines(`Cc: ${'g:'.repeat(100_000)} a@example.org\r\n`),
+  },
   {
     label: 'PDF bomb, 1 GB object stream in 1 MB',
     expectedOutcome: 'REJECTED too-complex',

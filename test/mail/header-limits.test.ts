@@ -8,6 +8,7 @@ import {
   headerBlockOverLimits,
   MAX_HEADER_BYTES,
   MAX_HEADER_LINES,
+  MAX_MIME_PARTS,
   MAX_PART_HEADER_LINES,
   partHeadersOverLimits,
 } from '../../functions/mail/header-limits.ts';
@@ -153,5 +154,36 @@ describe('header limits before parsing', () => {
         expect(partHeadersOverLimits(nested(declare, body, 20)), why).toBeUndefined();
       }
     }
+  });
+
+  it('drops a mail of more MIME parts than any real one without invoking the parser, and reads one at the limit', async () => {
+    // Each part costs the parser a node, a header block and a decoder: 20,000 one-line parts
+    // (700 KB) took seconds, and a 40 MB mail of them would outlast the function.
+    const withParts = (count: number, eol = '\r\n') =>
+      Buffer.from(
+        [
+          ...head,
+          'Content-Type: multipart/mixed; boundary="b"',
+          '',
+          ...Array.from(
+            { length: count },
+            (_, i) => `--b${eol}Content-Type: text/plain${eol}${eol}part ${i}`,
+          ),
+          '--b--',
+          '',
+        ].join(eol),
+        'latin1',
+      );
+    const parse = vi.spyOn(PostalMime, 'parse');
+    for (const eol of ['\r\n', '\n']) {
+      await expect(parseInboundMail(withParts(MAX_MIME_PARTS + 1, eol))).rejects.toThrow(
+        `more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`,
+      );
+      expect(parse).not.toHaveBeenCalled();
+      expect(partHeadersOverLimits(withParts(MAX_MIME_PARTS, eol))).toBeUndefined();
+    }
+    // A closing delimiter is not a part; parts of nested multiparts count alike.
+    expect(MAX_MIME_PARTS).toBeGreaterThan(3_001);
+    expect((await parseInboundMail(withParts(3_001))).subject).toBe('x');
   });
 });

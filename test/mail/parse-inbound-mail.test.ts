@@ -83,6 +83,18 @@ describe('parseInboundMail: headers', () => {
     expect(mail.cc).toEqual([`+44 20 7946 0958@${fax}`, 'b@example.com']);
   });
 
+  it('reads a group and one group nested in it, and nothing nested deeper (each level re-reads the header)', async () => {
+    // Groups do not nest (RFC 5322 3.4); the parser reads one nested level, flattened. Deeper,
+    // each level parsed the rest of the header again: 100,000 colons, inside the header limit,
+    // took 50 passes over it.
+    const to = async (field: string) =>
+      (await parseInboundMail(rawMail(['From: a@example.com', `To: ${field}`]))).to;
+    expect(await to(`Office: +4930123456@${fax};`)).toEqual([`+4930123456@${fax}`]);
+    expect(await to(`Outer: Inner: +4930123456@${fax};;`)).toEqual([`+4930123456@${fax}`]);
+    expect(await to(`L1: L2: L3: +4930123456@${fax};;;`)).toEqual([]);
+    expect(await to(`${'g:'.repeat(50_000)} +4930123456@${fax}`)).toEqual([]);
+  });
+
   it('reads header text the parser leaves undecodable: split encoded words, raw 8-bit', async () => {
     // Outlook splits "ü" (C3 BC) across two encoded words; an old mail program writes Latin-1 raw.
     const split = await parseInboundMail(
