@@ -1,8 +1,16 @@
-// @cantoo/pdf-lib 2.11.1's own byte-by-byte scans, as they were before patches/@cantoo+pdf-lib
-// replaced them: the oracle the patched parser must agree with on every PDF, and a way to count
-// the bytes a parse reads.
+// @cantoo/pdf-lib 2.11.1's own byte-by-byte scans (end of stream, endobj, jibberish, blanks and
+// comments, literal strings), as they were before patches/@cantoo+pdf-lib replaced them: the
+// oracle the patched parser must agree with on every PDF, and a way to count the bytes a parse
+// reads.
 
-import { PDFInvalidObject, PDFParser, type PDFRef, PDFStreamParsingError } from '@cantoo/pdf-lib';
+import {
+  PDFInvalidObject,
+  PDFParser,
+  type PDFRef,
+  PDFStreamParsingError,
+  PDFString,
+  UnbalancedParenthesisError,
+} from '@cantoo/pdf-lib';
 
 const codes = (text: string) => [...text].map((c) => c.charCodeAt(0));
 const STREAM = codes('stream');
@@ -36,6 +44,9 @@ interface ParserInside {
   parseIndirectObjectHeader(): PDFRef;
   matchIndirectObjectHeader(): boolean;
   skipJibberish(): void;
+  skipWhitespace(): void;
+  skipComment(): boolean;
+  parseString(): PDFString;
   findEndOfStreamFallback(startPos: Position): number;
   tryToParseInvalidIndirectObject(): PDFRef | undefined;
 }
@@ -97,6 +108,49 @@ function upstreamSkipJibberish(this: ParserInside): void {
   }
 }
 
+const WHITESPACE = new Set([0, 9, 10, 12, 13, 32]);
+
+function upstreamSkipWhitespace(this: ParserInside): void {
+  while (!this.bytes.done() && WHITESPACE.has(this.bytes.peek())) this.bytes.next();
+}
+
+function upstreamSkipComment(this: ParserInside): boolean {
+  if (this.bytes.peek() !== 0x25) return false;
+  while (!this.bytes.done()) {
+    const byte = this.bytes.peek();
+    if (byte === 0x0a || byte === 0x0d) return true;
+    this.bytes.next();
+  }
+  return true;
+}
+
+// Upstream's, for PDFs without encryption (these tests have none).
+function upstreamParseString(this: ParserInside): PDFString {
+  let nestingLvl = 0;
+  let isEscaped = false;
+  let value = '';
+  while (!this.bytes.done()) {
+    const byte = this.bytes.next();
+    value += String.fromCharCode(byte);
+    if (!isEscaped) {
+      if (byte === 0x28) nestingLvl += 1;
+      if (byte === 0x29) nestingLvl -= 1;
+    }
+    if (byte === 0x5c) isEscaped = !isEscaped;
+    else if (isEscaped) isEscaped = false;
+    if (nestingLvl === 0) return PDFString.of(value.substring(1, value.length - 1));
+  }
+  throw new UnbalancedParenthesisError(this.bytes.position());
+}
+
+/** `parser` (any of pdf-lib's parsers) skipping blanks and comments as upstream did. */
+export function withUpstreamBlanks<P extends object>(parser: P): P {
+  const inside = parser as unknown as ParserInside;
+  inside.skipWhitespace = upstreamSkipWhitespace;
+  inside.skipComment = upstreamSkipComment;
+  return parser;
+}
+
 /** A parser of `bytes`, with the upstream scans when `upstream` is set. */
 export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
   const parser = PDFParser.forBytesWithOptions(bytes);
@@ -105,6 +159,8 @@ export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
     inside.findEndOfStreamFallback = upstreamFindEndOfStreamFallback;
     inside.tryToParseInvalidIndirectObject = upstreamTryToParseInvalidIndirectObject;
     inside.skipJibberish = upstreamSkipJibberish;
+    withUpstreamBlanks(parser);
+    inside.parseString = upstreamParseString;
   }
   return parser;
 }
