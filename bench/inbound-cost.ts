@@ -29,6 +29,8 @@ export interface InboundCostRow {
   mailMiB: number;
   sendBodyMiB: number;
   medianMs: number;
+  /** Median CPU time of a pipeline run, all threads of the process (the document worker's too). */
+  cpuMs: number;
   floorMs: number;
   /** medianMs / floorMs. */
   ratio: number;
@@ -100,6 +102,7 @@ export async function measureInboundCost(options: InboundCostOptions): Promise<I
       mailMiB: round(out.mailBytes / MiB, 2),
       sendBodyMiB: round(out.sendBodyBytes / MiB, 2),
       medianMs: round(medianMs, 2),
+      cpuMs: round(median(out.pipelineCpuMs), 2),
       floorMs: round(floorMs, 2),
       ratio: round(medianMs / floorMs, 2),
       ...(simple === undefined

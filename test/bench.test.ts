@@ -39,6 +39,7 @@ describe('npm run bench -- --quick', () => {
       expect(row.sendBodyMiB).toBeGreaterThan(((QUICK_SPECS[i]?.bytes ?? 0) / 1024 / 1024) * 1.3);
       expect(row.peakRssMiB).toBeGreaterThan(0);
       expect(row.floorMs).toBeGreaterThan(0);
+      expect(row.cpuMs).toBeGreaterThan(0);
     }
   });
 

@@ -159,11 +159,11 @@ describe('header limits before parsing', () => {
   it('drops a mail of more MIME parts than any real one without invoking the parser, and reads one at the limit', async () => {
     // Each part costs the parser a node, a header block and a decoder: 20,000 one-line parts
     // (700 KB) took seconds, and a 40 MB mail of them would outlast the function.
-    const withParts = (count: number, eol = '\r\n') =>
+    const withParts = (count: number, eol = '\r\n', declare = 'boundary="b"') =>
       Buffer.from(
         [
           ...head,
-          'Content-Type: multipart/mixed; boundary="b"',
+          `Content-Type: multipart/mixed; ${declare}`,
           '',
           ...Array.from(
             { length: count },
@@ -182,6 +182,19 @@ describe('header limits before parsing', () => {
       expect(parse).not.toHaveBeenCalled();
       expect(partHeadersOverLimits(withParts(MAX_MIME_PARTS, eol))).toBeUndefined();
     }
+    // Parameter names are case-insensitive, for the parser as for the count; and a body dense
+    // with `=` (quoted-printable) is searched the other way.
+    const qp = 'a=3D'.repeat(19).concat('\r\n').repeat(2_000);
+    for (const declare of ['BOUNDARY=b', 'BoUnDaRy = "b"', 'charset=us-ascii; Boundary=b']) {
+      expect(partHeadersOverLimits(withParts(MAX_MIME_PARTS + 1, '\r\n', declare)), declare).toMatch(
+        'MIME parts',
+      );
+    }
+    const denseFirst = Buffer.concat([
+      Buffer.from(qp, 'latin1'),
+      withParts(MAX_MIME_PARTS + 1, '\r\n', 'BOUNDARY=b'),
+    ]);
+    expect(partHeadersOverLimits(denseFirst)).toMatch('MIME parts');
     // A closing delimiter is not a part; parts of nested multiparts count alike.
     expect(MAX_MIME_PARTS).toBeGreaterThan(3_001);
     expect((await parseInboundMail(withParts(3_001))).subject).toBe('x');
