@@ -143,7 +143,7 @@ function declaredBoundaries(raw: Buffer): string[] {
  * stands (100,000 lines in one part took seconds). Each byte is looked at once per boundary,
  * natively.
  */
-export function partHeadersOverLimits(raw: Buffer): string | undefined {
+export function partsOverLimits(raw: Buffer): string | undefined {
   let parts = 0;
   for (const boundary of declaredBoundaries(raw)) {
     const delimiter = Buffer.from(`\n--${boundary}`, 'latin1');

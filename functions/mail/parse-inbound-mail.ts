@@ -16,7 +16,7 @@ import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/
 import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
-import { headerBlockOverLimits, partHeadersOverLimits } from './header-limits.ts';
+import { headerBlockOverLimits, partsOverLimits } from './header-limits.ts';
 import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
@@ -46,7 +46,7 @@ async function parseMime(
   raw: Buffer,
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
-  const overLimits = headerBlockOverLimits(raw) ?? partHeadersOverLimits(raw);
+  const overLimits = headerBlockOverLimits(raw) ?? partsOverLimits(raw);
   if (overLimits) throw new UnreadableMailError(`the mail is not read: ${overLimits}`);
   const aside = setAsideLargeBodies(raw);
   let parsed: Email;

@@ -10,7 +10,7 @@ import {
   MAX_HEADER_LINES,
   MAX_MIME_PARTS,
   MAX_PART_HEADER_LINES,
-  partHeadersOverLimits,
+  partsOverLimits,
 } from '../../functions/mail/header-limits.ts';
 import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
@@ -148,10 +148,10 @@ describe('header limits before parsing', () => {
     for (const declare of [' boundary=inner', ' boundary = "inner"', '\r\n\tboundary=\r\n "inner"']) {
       for (const [name, body] of Object.entries(bodies)) {
         const why = `${JSON.stringify(declare)} after ${name}`;
-        expect(partHeadersOverLimits(nested(declare, body, MAX_PART_HEADER_LINES + 1)), why).toMatch(
+        expect(partsOverLimits(nested(declare, body, MAX_PART_HEADER_LINES + 1)), why).toMatch(
           `more than ${MAX_PART_HEADER_LINES} lines`,
         );
-        expect(partHeadersOverLimits(nested(declare, body, 20)), why).toBeUndefined();
+        expect(partsOverLimits(nested(declare, body, 20)), why).toBeUndefined();
       }
     }
   });
@@ -180,21 +180,19 @@ describe('header limits before parsing', () => {
         `more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`,
       );
       expect(parse).not.toHaveBeenCalled();
-      expect(partHeadersOverLimits(withParts(MAX_MIME_PARTS, eol))).toBeUndefined();
+      expect(partsOverLimits(withParts(MAX_MIME_PARTS, eol))).toBeUndefined();
     }
     // Parameter names are case-insensitive, for the parser as for the count; and a body dense
     // with `=` (quoted-printable) is searched the other way.
     const qp = 'a=3D'.repeat(19).concat('\r\n').repeat(2_000);
     for (const declare of ['BOUNDARY=b', 'BoUnDaRy = "b"', 'charset=us-ascii; Boundary=b']) {
-      expect(partHeadersOverLimits(withParts(MAX_MIME_PARTS + 1, '\r\n', declare)), declare).toMatch(
-        'MIME parts',
-      );
+      expect(partsOverLimits(withParts(MAX_MIME_PARTS + 1, '\r\n', declare)), declare).toMatch('MIME parts');
     }
     const denseFirst = Buffer.concat([
       Buffer.from(qp, 'latin1'),
       withParts(MAX_MIME_PARTS + 1, '\r\n', 'BOUNDARY=b'),
     ]);
-    expect(partHeadersOverLimits(denseFirst)).toMatch('MIME parts');
+    expect(partsOverLimits(denseFirst)).toMatch('MIME parts');
     // A closing delimiter is not a part; parts of nested multiparts count alike.
     expect(MAX_MIME_PARTS).toBeGreaterThan(3_001);
     expect((await parseInboundMail(withParts(3_001))).subject).toBe('x');

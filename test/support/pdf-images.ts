@@ -3,9 +3,7 @@
 // poppler-utils, as render-pdf.ts uses) decoding each image's data through its filters and
 // predictor as a fax service's renderer would.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   PDFArray,
@@ -16,6 +14,7 @@ import {
   PDFNumber,
   PDFRawStream,
 } from '@cantoo/pdf-lib';
+import { withPoppler } from './render-pdf.ts';
 
 export interface ImageXObject {
   entries: Record<string, unknown>;
@@ -57,21 +56,13 @@ export interface RgbPicture {
  * image of any colour space written as black (1) and white (0), as pdfimages does.
  */
 export function decodedImage(pdf: Uint8Array): RgbPicture {
-  const dir = mkdtempSync(join(tmpdir(), 'faxgate-images-'));
-  try {
-    writeFileSync(join(dir, 'in.pdf'), pdf);
-    execFileSync('pdfimages', ['-f', '1', '-l', '1', 'in.pdf', 'img'], {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+  return withPoppler(pdf, 'pdfimages', ['-f', '1', '-l', '1', 'in.pdf', 'img'], (dir) => {
     const name = readdirSync(dir)
       .filter((f) => f.startsWith('img-'))
       .sort()[0];
     if (!name) throw new Error('pdfimages found no image');
     return readNetpbm(readFileSync(join(dir, name)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function readNetpbm(file: Buffer): RgbPicture {

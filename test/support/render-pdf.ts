@@ -9,20 +9,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Grey } from '../fixtures/images.ts';
 
-/** Page `page` (1-based) of `pdf` as grey pixels at `dpi`. */
-export function renderPage(pdf: Uint8Array, page: number, dpi = 50): Grey {
-  const dir = mkdtempSync(join(tmpdir(), 'faxgate-render-'));
+/**
+ * Runs a poppler tool on `pdf` (written as `in.pdf` in a fresh folder, its working directory) and
+ * gives `read` that folder before it is removed.
+ */
+export function withPoppler<T>(pdf: Uint8Array, tool: string, args: string[], read: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), `faxgate-${tool}-`));
   try {
     writeFileSync(join(dir, 'in.pdf'), pdf);
-    execFileSync(
-      'pdftoppm',
-      ['-gray', '-r', String(dpi), '-f', String(page), '-l', String(page), '-singlefile', 'in.pdf', 'out'],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    return readPgm(readFileSync(join(dir, 'out.pgm')));
+    execFileSync(tool, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    return read(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Page `page` (1-based) of `pdf` as grey pixels at `dpi`. */
+export function renderPage(pdf: Uint8Array, page: number, dpi = 50): Grey {
+  const args = [
+    '-gray',
+    '-r',
+    String(dpi),
+    '-f',
+    String(page),
+    '-l',
+    String(page),
+    '-singlefile',
+    'in.pdf',
+    'out',
+  ];
+  return withPoppler(pdf, 'pdftoppm', args, (dir) => readPgm(readFileSync(join(dir, 'out.pgm'))));
 }
 
 function readPgm(file: Buffer): Grey {
