@@ -46,7 +46,7 @@ export interface DocumentBudget {
 }
 
 /** A document decision, with the bytes the PDF streams inflated to while it was made (when known). */
-export type CheckedDocuments = DocumentDecision & { inflatedBytes?: number };
+export type CheckedDocuments = DocumentDecision & { inflatedBytes?: number; streamsDecoded?: number };
 
 /**
  * Legitimate PDFs inflate little while they are checked: pdf-lib decodes only object and
@@ -310,22 +310,25 @@ function inspect(
     const onMessage = (answer: WorkerMessage) => {
       if ('ready' in answer) return;
       if (answer.scratch.byteLength <= MAX_KEPT_SCRATCH_BYTES) w.scratch = answer.scratch;
-      const { inflatedBytes } = answer;
+      const { inflatedBytes, streamsDecoded } = answer;
       if ('overBudget' in answer) {
         // The worker stopped the decoder before it allocated past the cap, and answered: it is
         // kept (starting another would cost more than the refusal).
         const mb = Math.floor(maxDecodedBytes / MiB);
-        settle({ ...tooComplex(names, `it inflates to more than ${mb} MB`), inflatedBytes }, true);
+        settle(
+          { ...tooComplex(names, `it inflates to more than ${mb} MB`), inflatedBytes, streamsDecoded },
+          true,
+        );
         return;
       }
-      if (!answer.decision.ok) return settle({ ...answer.decision, inflatedBytes }, true);
+      if (!answer.decision.ok) return settle({ ...answer.decision, inflatedBytes, streamsDecoded }, true);
       // The parts' own bytes stay where they are; bytes the worker made were transferred back.
       const { decision, document, files } = answer as Extract<InspectAnswer, { files: Origin[] }>;
       decision.document.bytes = bytesOf(document);
       decision.document.files.forEach((f, i) => {
         f.bytes = bytesOf(files[i] as Origin);
       });
-      settle({ ...decision, inflatedBytes }, true);
+      settle({ ...decision, inflatedBytes, streamsDecoded }, true);
     };
     const onError = (error: Error) => {
       // Out of heap, out of stack in a deeply nested document, or an exception pdf-lib threw on

@@ -40,6 +40,8 @@ export type InspectAnswer = {
   scratch: ArrayBuffer;
   /** What the stream decoders allocated. */
   inflatedBytes: number;
+  /** Object and cross-reference streams the parser decoded. */
+  streamsDecoded: number;
 } & (
   | { decision: Exclude<DocumentDecision, { ok: true }> }
   | {
@@ -59,10 +61,14 @@ const answers = (workerData as { answers?: MessagePort } | null)?.answers ?? par
 
 class DecodedBytesExceeded extends Error {
   override readonly name = 'DecodedBytesExceeded';
+  // The patched parser stops at this (it backs out of any other object's error and reads on):
+  // past the cap, every object stream after it would be inflated only to be refused again.
+  readonly parseBudgetExceeded = true;
 }
 
 let decodedBytesLeft = Number.POSITIVE_INFINITY;
 let inflatedBytes = 0;
+let streamsDecoded = 0;
 let exceeded = false;
 
 /**
@@ -136,6 +142,8 @@ function inflateNatively(): void {
     if (Object.getPrototypeOf(source) !== rawSource || this.bufferLength > 0 || this.eof) {
       return ownDecode.call(this);
     }
+    // Nothing left: refused before zlib is started at all.
+    if (decodedBytesLeft <= 0) return charge(1) as never;
     let inflated: Buffer;
     try {
       // After the two header bytes the constructor read: the deflate data, then its checksum.
@@ -173,6 +181,16 @@ function viewStreamsInPlace(): void {
   byteStream.slice = function view(start: number, end: number): Uint8Array {
     return this.bytes.subarray(start, end);
   };
+  // The object and cross-reference stream parsers read a stream's objects through this: counted.
+  const ByteStream = (byteStream as { constructor: { fromPDFRawStream?: (s: unknown) => unknown } })
+    .constructor;
+  const fromStream = ByteStream.fromPDFRawStream;
+  if (typeof fromStream !== 'function')
+    throw new Error('pdf-lib no longer reads object streams through ByteStream.fromPDFRawStream');
+  ByteStream.fromPDFRawStream = (stream: unknown) => {
+    streamsDecoded++;
+    return fromStream(stream);
+  };
 }
 
 chargeStreamDecoders();
@@ -190,6 +208,7 @@ function originOf(bytes: Uint8Array, parts: MailPart[], scratch: ArrayBuffer): O
 parentPort?.on('message', async (request: InspectRequest) => {
   decodedBytesLeft = request.maxDecodedBytes;
   inflatedBytes = 0;
+  streamsDecoded = 0;
   exceeded = false;
   const { scratch } = request;
   // Views of the scratch buffer, as Buffers (the domain reads Buffers): no copy.
@@ -199,13 +218,16 @@ parentPort?.on('message', async (request: InspectRequest) => {
   }));
   const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
-    answers?.postMessage({ overBudget: 'decoded-bytes', scratch, inflatedBytes } satisfies WorkerMessage, [
-      scratch,
-    ]);
+    answers?.postMessage(
+      { overBudget: 'decoded-bytes', scratch, inflatedBytes, streamsDecoded } satisfies WorkerMessage,
+      [scratch],
+    );
     return;
   }
   if (!decision.ok) {
-    answers?.postMessage({ decision, scratch, inflatedBytes } satisfies WorkerMessage, [scratch]);
+    answers?.postMessage({ decision, scratch, inflatedBytes, streamsDecoded } satisfies WorkerMessage, [
+      scratch,
+    ]);
     return;
   }
   // Bytes made here (a merged document) go back without a copy; a part's bytes do not go back at
@@ -223,10 +245,10 @@ parentPort?.on('message', async (request: InspectRequest) => {
       files: decision.document.files.map((f) => ({ ...f, bytes: empty })),
     },
   };
-  answers?.postMessage({ decision: bare, document, files, scratch, inflatedBytes } satisfies WorkerMessage, [
-    scratch,
-    ...made,
-  ]);
+  answers?.postMessage(
+    { decision: bare, document, files, scratch, inflatedBytes, streamsDecoded } satisfies WorkerMessage,
+    [scratch, ...made],
+  );
 });
 
 // Everything is loaded: from here on, the parent's deadline counts.

@@ -79,6 +79,10 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'pieces.pdf')], limits);
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['pieces.pdf'] });
     expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
+    // The parse stops at the stream that passes the cap (16 MB for this file): pdf-lib went on
+    // to inflate and read every one of the 64, each refused in turn, which cost more than the cap.
+    expect(decision.streamsDecoded).toBeGreaterThan(0);
+    expect(decision.streamsDecoded).toBeLessThanOrEqual(16 / 4 + 1);
   });
 
   it('refuses a page tree that names its nodes twice as damaged, without walking every path', async () => {

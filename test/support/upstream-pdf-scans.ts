@@ -169,8 +169,14 @@ export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
  * `bytes` seen through a proxy that counts every byte read from it, by index or by copying
  * (slice, subarray): what a parse of it costs, counted rather than timed.
  */
-export function countingReads(bytes: Uint8Array): { bytes: Uint8Array; reads: () => number } {
+export function countingReads(bytes: Uint8Array): {
+  bytes: Uint8Array;
+  reads: () => number;
+  /** Of those, the bytes read one at a time (by index). */
+  indexReads: () => number;
+} {
   let reads = 0;
+  let indexReads = 0;
   const proxy = new Proxy(bytes, {
     get(target, key) {
       if (
@@ -180,6 +186,7 @@ export function countingReads(bytes: Uint8Array): { bytes: Uint8Array; reads: ()
         key.charCodeAt(0) >= 0x30
       ) {
         reads += 1;
+        indexReads += 1;
         return target[Number(key)];
       }
       const value = Reflect.get(target, key, target);
@@ -193,5 +200,5 @@ export function countingReads(bytes: Uint8Array): { bytes: Uint8Array; reads: ()
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { bytes: proxy, reads: () => reads };
+  return { bytes: proxy, reads: () => reads, indexReads: () => indexReads };
 }
