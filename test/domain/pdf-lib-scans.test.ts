@@ -3,6 +3,7 @@
 // well-formed or damaged, to the same objects as upstream's byte-by-byte scans. Cost is counted in
 // bytes read, not timed.
 
+import { createHook } from 'node:async_hooks';
 import { PDFContext, PDFDocument, PDFInvalidObject, PDFObjectParser, PDFRawStream } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -239,6 +240,33 @@ describe('the patched pdf-lib reads every PDF as upstream does', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('parses thousands of objects, sound or broken, without a promise for each', async () => {
+    // Upstream made a generator and a promise for every object, and a rejected promise for each
+    // that did not parse: for PDFs of thousands of small objects, most of what they cost.
+    const sound = classicPdf(
+      '1.4',
+      [
+        ...PAGE_OBJECTS,
+        ...Array.from({ length: 1000 }, () => `<< /Length 48 >>\nstream\n${'x'.repeat(48)}\nendstream`),
+      ],
+      '',
+    );
+    for (const pdf of [sound, unendedStreams(1000, { closed: false })]) {
+      let promises = 0;
+      const hook = createHook({
+        init(_id, type) {
+          if (type === 'PROMISE') promises++;
+        },
+      }).enable();
+      try {
+        await pdfParser(pdf, false).parseDocument();
+      } finally {
+        hook.disable();
+      }
+      expect(promises).toBeLessThan(100);
+    }
   });
 
   it('reads a long run of one blank in blocks, not a byte at a time', () => {
