@@ -284,18 +284,20 @@ function recipientAddresses(headerLines: { key: string; line: string }[], key: '
   return addresses;
 }
 
-/** Splits on the separator where it is not inside quotes, angle brackets or comments. */
+/**
+ * Splits on the separator where it is not inside quotes, angle brackets or comments. The parts are
+ * slices of the value: a string concatenation per character cost ~10 ms on a 256 KiB header.
+ */
 function splitTopLevel(value: string, separator: string): string[] {
   const parts: string[] = [];
-  let current = '';
+  let start = 0;
   let quoted = false;
   let angle = 0;
   let comment = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value[i] as string;
     if (c === '\\' && (quoted || comment > 0)) {
-      current += c + (value[i + 1] ?? '');
-      i++;
+      i++; // the escaped character stays in the part, whatever it is
       continue;
     }
     if (!quoted && comment === 0 && c === '<') angle++;
@@ -304,13 +306,11 @@ function splitTopLevel(value: string, separator: string): string[] {
     else if (!quoted && c === ')') comment = Math.max(0, comment - 1);
     else if (comment === 0 && c === '"') quoted = !quoted;
     if (c === separator && !quoted && angle === 0 && comment === 0) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += c;
+      parts.push(value.slice(start, i));
+      start = i + 1;
     }
   }
-  parts.push(current);
+  parts.push(value.slice(start));
   return parts.filter((p) => p.trim().length > 0);
 }
 

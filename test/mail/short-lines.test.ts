@@ -259,3 +259,97 @@ describe('quoted-printable of short lines: the same bytes as mailparser', () => 
     );
   });
 });
+
+// Where the decoded bytes differ from the source: '=' (escapes, soft breaks, invalid ones) and white
+// space before a line break; and what must stay as it is around them (lone CRs, white space inside).
+const QP_TOKENS = [
+  'a',
+  'b',
+  ' ',
+  '\t',
+  '  ',
+  '=',
+  '=4',
+  '=41',
+  '=3D',
+  '=zz',
+  '=\r\n',
+  '=\n',
+  '\r',
+  '\n',
+  '\r\n',
+  '\r\r\n',
+  ' \r\n',
+  '\t\n',
+  '= \r\n',
+  '\xe9',
+];
+
+/** The lines of `src` as the parser hands them to `update` one by one (see PostalMime.readLine). */
+function linesOf(
+  src: Uint8Array<ArrayBuffer>,
+): { content: Uint8Array<ArrayBuffer>; lineBreak: Uint8Array<ArrayBuffer> }[] {
+  const lines: { content: Uint8Array<ArrayBuffer>; lineBreak: Uint8Array<ArrayBuffer> }[] = [];
+  for (let at = 0; at < src.length; ) {
+    const lf = src.indexOf(0x0a, at);
+    const breakAt = lf > at && src[lf - 1] === 0x0d ? lf - 1 : lf;
+    lines.push({ content: src.subarray(at, breakAt), lineBreak: src.subarray(breakAt, lf + 1) });
+    at = lf + 1;
+  }
+  return lines;
+}
+
+describe('quoted-printable in runs of lines: the bytes of line-by-line decoding', () => {
+  const body = fc
+    .array(fc.constantFrom(...QP_TOKENS), { maxLength: 200 })
+    .map((tokens) => `${tokens.join('')}\r\n`);
+
+  it('random lines of escapes, soft breaks, white space and lone CRs, as update decodes them', async () => {
+    await fc.assert(
+      fc.asyncProperty(body, fc.boolean(), async (text, dropLast) => {
+        // within a larger input, as the parser's runs are
+        const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
+        const start = 8;
+        const end = start + Buffer.byteLength(text, 'latin1');
+        const run = new QPDecoder();
+        run.updateRun(input, start, end, Buffer.from(input.buffer));
+        const byLine = new QPDecoder();
+        for (const line of linesOf(input.subarray(start, end))) byLine.update(line);
+        if (dropLast) {
+          run.dropLineBreak();
+          byLine.dropLineBreak();
+        }
+        expect(hexOf(new Uint8Array(await run.finalize()))).toBe(
+          hexOf(new Uint8Array(await byLine.finalize())),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a body of 1-character lines is copied, not decoded a byte at a time', async () => {
+    const proto = QPDecoder.prototype as unknown as Record<string, unknown>;
+    expect(typeof proto.decodeLines).toBe('function');
+    const original = proto.decodeLines as (src: Uint8Array, start: number, end: number) => void;
+    let bytes = 0;
+    proto.decodeLines = function (this: unknown, src: Uint8Array, start: number, end: number) {
+      bytes += end - start;
+      return original.call(this, src, start, end);
+    };
+    try {
+      const text = 'a\r\n'.repeat(LINES);
+      const raw = mailWithBody(
+        `${text}=41 \r\n${text}`,
+        'quoted-printable',
+        '\r\n',
+        'text/plain; charset=us-ascii',
+      );
+      const mail = await parseInboundMail(raw);
+      expect(mail.body?.text).toBe(`${'a\n'.repeat(LINES)}A\n${'a\n'.repeat(LINES)}`);
+      // the one line with an escape and trailing white space, and the one before the delimiter
+      expect(bytes).toBeLessThanOrEqual(16);
+    } finally {
+      proto.decodeLines = original;
+    }
+  });
+});
