@@ -75,9 +75,9 @@ export interface DocumentLimits {
 /** 40 megapixels: a 12-megapixel phone photo or an A4 scan at 600 dpi (35 MP) passes. */
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 /**
- * Pixels of a picture that must be decoded to 8-bit samples to be faxed (a PNG with alpha or
- * interlacing, see pngNeedsDecoding; a TIFF page in JPEG, 16-bit or with alpha, see
- * tiffPageDecoding): a 5K screen's screenshot (14.7 MP) passes. Other pictures go into the PDF as
+ * Pixels of a picture that must be decoded to 8-bit samples to be faxed (an interlaced PNG, see
+ * pngNeedsDecoding; a TIFF page in JPEG, 16-bit or with alpha, see tiffPageDecoding): a 5K
+ * screen's screenshot (14.7 MP) passes. Other pictures go into the PDF as
  * they are, whatever their size; these are decoded here, which costs with their pixels, not their
  * bytes (a white 36-megapixel PNG is 160 KB).
  */
@@ -375,11 +375,10 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
   }
   const decodedLimit = Math.min(maxPixels, MAX_DECODED_PIXELS);
   if (png && pngNeedsDecoding(png) && png.width * png.height > decodedLimit) {
-    const what = png.interlaced ? 'an interlaced picture' : 'a picture with transparency';
     return problemWith(
       file,
       'image-too-large',
-      `is ${what} of ${png.width} x ${png.height} pixels (${mp(png.width * png.height)}); such PNGs are faxed up to ${mp(decodedLimit)} (save it as JPEG, or as PNG without transparency and interlacing)`,
+      `is an interlaced picture of ${png.width} x ${png.height} pixels (${mp(png.width * png.height)}); such PNGs are faxed up to ${mp(decodedLimit)} (save it as PNG without interlacing, or as JPEG)`,
     );
   }
   const decodedPage = tiff.find(

@@ -337,10 +337,10 @@ export function readPng(bytes: Uint8Array): PngImage {
 }
 
 /**
- * Whether the picture's pixels must be decoded to put it in a PDF: an alpha channel (PDF keeps it
- * in a separate mask, so the samples must be taken apart) or Adam7 interlacing (PDF's PNG predictor
- * reads plain rows). Everything else goes in as its own image data.
+ * Whether the picture's pixels must be decoded to put it in a PDF: Adam7 interlacing (PDF's PNG
+ * predictor reads plain rows). Everything else goes in as its own image data, an alpha channel
+ * too (image-pages.ts composites it onto white in the colour space).
  */
 export function pngNeedsDecoding(png: PngImage): boolean {
-  return png.interlaced || png.colourType === 4 || png.colourType === 6;
+  return png.interlaced;
 }

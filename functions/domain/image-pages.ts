@@ -8,10 +8,11 @@
 // Nothing is re-encoded where PDF can carry the data as it is: a JPEG goes in as DCTDecode (its
 // orientation is a transformation matrix, not a rotated copy), a CCITT G4, G3 or modified Huffman
 // page's strips go in as CCITTFaxDecode, LZW, Deflate and PackBits strips as LZWDecode, FlateDecode and RunLengthDecode,
-// and an opaque PNG's IDAT data as FlateDecode with the PNG predictor. A decompression bomb (a
-// small file of many pixels) so costs what its bytes cost. Other bilevel TIFF pages are decoded to
-// one bit per pixel, never to RGBA; other colour and grey TIFF pages, and PNGs with alpha or
-// interlacing, are decoded to grey or RGB (documents.ts gives those a lower pixel limit).
+// and a non-interlaced PNG's IDAT data as FlateDecode with the PNG predictor (an alpha channel
+// composited onto white by the colour space). A decompression bomb (a small file of many pixels)
+// so costs what its bytes cost. Other bilevel TIFF pages are decoded to one bit per pixel, never to
+// RGBA; other colour and grey TIFF pages, and interlaced PNGs, are decoded to grey or RGB
+// (documents.ts gives those a lower pixel limit).
 
 import { deflateSync, inflateSync } from 'node:zlib';
 import {
@@ -125,18 +126,19 @@ export async function addJpegPage(
 }
 
 /**
- * A PNG as one page. An opaque, non-interlaced PNG goes in as it is: its IDAT data is a zlib
- * stream of rows filtered as PDF's FlateDecode with the PNG predictor (Predictor 15) reads them,
- * so nothing is inflated here whatever its size. A palette becomes an Indexed colour space (its
- * tRNS alphas flattened onto white), a grey or RGB colour key a colour-key Mask (paper shows
- * through). Pictures with alpha or interlacing are decoded by zlib, bounded by the size the header
- * gives (png-pixels.ts), flattened onto white and deflated by zlib again.
+ * A PNG as one page. A non-interlaced PNG goes in as it is: its IDAT data is a zlib stream of rows
+ * filtered as PDF's FlateDecode with the PNG predictor (Predictor 15) reads them, so nothing is
+ * inflated here whatever its size. A palette becomes an Indexed colour space (its tRNS alphas
+ * flattened onto white), a grey or RGB colour key a colour-key Mask (paper shows through), and an
+ * alpha channel a DeviceN colour space whose function puts each pixel onto white (alphaOnWhite).
+ * Interlaced pictures are decoded by zlib, bounded by the size the header gives (png-pixels.ts),
+ * flattened onto white and deflated by zlib again.
  */
 export function addPngPage(doc: PDFDocument, png: PngImage, pageSize: PageSize): void {
   const { width, height } = png;
   let stream: PDFRawStream;
   if (!pngNeedsDecoding(png)) {
-    const colours = png.colourType === 2 ? 3 : 1;
+    const colours = png.channels;
     const colourSpace =
       png.colourType === 3
         ? [
@@ -145,9 +147,11 @@ export function addPngPage(doc: PDFDocument, png: PngImage, pageSize: PageSize):
             (png.palette?.length ?? 3) / 3 - 1,
             PDFHexString.of(Buffer.from(paletteOnWhite(png)).toString('hex')),
           ]
-        : colours === 3
-          ? 'DeviceRGB'
-          : 'DeviceGray';
+        : png.colourType === 4 || png.colourType === 6
+          ? alphaOnWhite(doc, png.colourType)
+          : colours === 3
+            ? 'DeviceRGB'
+            : 'DeviceGray';
     const key = png.colourType === 3 ? undefined : png.transparency;
     const mask = key ? colourKeyMask(key, colours, png.bitDepth) : undefined;
     stream = doc.context.stream(Buffer.concat(png.idat), {
@@ -174,6 +178,32 @@ export function addPngPage(doc: PDFDocument, png: PngImage, pageSize: PageSize):
     });
   }
   addPictureAsPage(doc, png, [{ ref: doc.context.register(stream), firstRow: 0, rows: height }], pageSize);
+}
+
+/**
+ * Grey + alpha (colour type 4) or RGBA (6) samples as they are, seen on white paper: a DeviceN
+ * colour space (ISO 32000-1 8.6.6.5) of the PNG's own channels, whose tint transform, a PostScript
+ * calculator function (7.10.5), gives each colour c as c * a + 1 - a in DeviceGray or DeviceRGB.
+ * The renderer applies it as it draws, so no pixel is decoded here: a 16-megapixel screenshot
+ * costs what its bytes cost. The colorant names are the PNG's own, not Red, Green or Blue: a
+ * renderer may draw a colorant its device has directly, without the function.
+ */
+function alphaOnWhite(doc: PDFDocument, colourType: 4 | 6): (string | string[] | PDFRef)[] {
+  const rgb = colourType === 6;
+  // RGB: the stack holds r g b a; each colour is read from below, composited and left on top,
+  // then the four inputs are rolled over the results and dropped. Grey: g a.
+  const program = rgb
+    ? '{ 3 index 1 index mul 1 add 1 index sub 3 index 2 index mul 1 add 2 index sub 3 index 3 index mul 1 add 3 index sub 7 3 roll pop pop pop pop }'
+    : '{ exch 1 index mul 1 add exch sub }';
+  const inputs = rgb ? 4 : 2;
+  const outputs = rgb ? 3 : 1;
+  const fn = doc.context.stream(program, {
+    FunctionType: 4,
+    Domain: Array.from({ length: inputs * 2 }, (_, i) => i % 2),
+    Range: Array.from({ length: outputs * 2 }, (_, i) => i % 2),
+  });
+  const names = rgb ? ['PngRed', 'PngGreen', 'PngBlue', 'PngAlpha'] : ['PngGrey', 'PngAlpha'];
+  return ['DeviceN', names, rgb ? 'DeviceRGB' : 'DeviceGray', doc.context.register(fn)];
 }
 
 /**

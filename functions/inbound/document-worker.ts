@@ -15,13 +15,18 @@ import {
 } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 
-/** A part as it travels: its bytes are `length` bytes at `offset` of the request's scratch buffer. */
-export type TravellingPart = Omit<MailPart, 'content'> & { offset: number; length: number };
+/** A part as it travels: its bytes are `length` bytes at `offset` of the request's buffer `buffer`. */
+export type TravellingPart = Omit<MailPart, 'content'> & {
+  range: { buffer: number; offset: number; length: number };
+};
 
 export interface InspectRequest {
   parts: TravellingPart[];
-  /** Every part's bytes, one after the other (a buffer the parent reuses: no fresh copy per mail). */
-  scratch: ArrayBuffer;
+  /**
+   * First the scratch buffer (copies of parts, one after the other, in a buffer the parent reuses),
+   * then the large parts' own memory, lent: all are handed back with the answer.
+   */
+  buffers: ArrayBuffer[];
   limits: DocumentLimits;
   /** Bytes all PDF stream decoders together may allocate. */
   maxDecodedBytes: number;
@@ -36,8 +41,8 @@ export interface InspectRequest {
 export type Origin = { part: number } | { bytes: Uint8Array };
 
 export type InspectAnswer = {
-  /** The scratch buffer, given back for the next mail. */
-  scratch: ArrayBuffer;
+  /** The request's buffers, given back: the scratch buffer for the next mail, the lent ones to their parts. */
+  buffers: ArrayBuffer[];
   /** What the stream decoders allocated. */
   inflatedBytes: number;
 } & (
@@ -180,38 +185,39 @@ inflateNatively();
 viewStreamsInPlace();
 
 /** Where each file's bytes are: a part's own bytes by index, else the bytes themselves. */
-function originOf(bytes: Uint8Array, parts: MailPart[], scratch: ArrayBuffer): Origin {
+function originOf(bytes: Uint8Array, parts: MailPart[], buffers: ArrayBuffer[]): Origin {
   const part = parts.findIndex((p) => p.content === bytes);
   if (part >= 0) return { part };
-  // Any other view of the scratch buffer would arrive empty: copied out.
-  return { bytes: bytes.buffer === scratch ? bytes.slice() : bytes };
+  // Any other view of the request's buffers would arrive empty: copied out.
+  return { bytes: buffers.includes(bytes.buffer as ArrayBuffer) ? bytes.slice() : bytes };
 }
 
 parentPort?.on('message', async (request: InspectRequest) => {
   decodedBytesLeft = request.maxDecodedBytes;
   inflatedBytes = 0;
   exceeded = false;
-  const { scratch } = request;
-  // Views of the scratch buffer, as Buffers (the domain reads Buffers): no copy.
-  const parts: MailPart[] = request.parts.map(({ offset, length, ...p }) => ({
+  const { buffers } = request;
+  // Views of the request's buffers, as Buffers (the domain reads Buffers): no copy.
+  const parts: MailPart[] = request.parts.map(({ range, ...p }) => ({
     ...p,
-    content: Buffer.from(scratch, offset, length),
+    content: Buffer.from(buffers[range.buffer] as ArrayBuffer, range.offset, range.length),
   }));
   const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
-    answers?.postMessage({ overBudget: 'decoded-bytes', scratch, inflatedBytes } satisfies WorkerMessage, [
-      scratch,
-    ]);
+    answers?.postMessage(
+      { overBudget: 'decoded-bytes', buffers, inflatedBytes } satisfies WorkerMessage,
+      buffers,
+    );
     return;
   }
   if (!decision.ok) {
-    answers?.postMessage({ decision, scratch, inflatedBytes } satisfies WorkerMessage, [scratch]);
+    answers?.postMessage({ decision, buffers, inflatedBytes } satisfies WorkerMessage, buffers);
     return;
   }
   // Bytes made here (a merged document) go back without a copy; a part's bytes do not go back at
-  // all (once the scratch buffer is handed back, views of it are empty here).
-  const document = originOf(decision.document.bytes, parts, scratch);
-  const files = decision.document.files.map((f) => originOf(f.bytes, parts, scratch));
+  // all (once the buffers are handed back, views of them are empty here).
+  const document = originOf(decision.document.bytes, parts, buffers);
+  const files = decision.document.files.map((f) => originOf(f.bytes, parts, buffers));
   const made = new Set<ArrayBuffer>();
   for (const o of [document, ...files]) if ('bytes' in o) made.add(o.bytes.buffer as ArrayBuffer);
   const empty = new Uint8Array(0);
@@ -223,8 +229,8 @@ parentPort?.on('message', async (request: InspectRequest) => {
       files: decision.document.files.map((f) => ({ ...f, bytes: empty })),
     },
   };
-  answers?.postMessage({ decision: bare, document, files, scratch, inflatedBytes } satisfies WorkerMessage, [
-    scratch,
+  answers?.postMessage({ decision: bare, document, files, buffers, inflatedBytes } satisfies WorkerMessage, [
+    ...buffers,
     ...made,
   ]);
 });

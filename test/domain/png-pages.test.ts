@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
 import { encodePng, type PngLayout } from '../fixtures/images.ts';
-import { decodedImage, imageXObjects } from '../support/pdf-images.ts';
+import { decodedImage, imageXObjects, renderedRgb } from '../support/pdf-images.ts';
 
 const limits = { maxPages: 10, maxDocumentBytes: 20 * 1024 * 1024 };
 
@@ -58,12 +58,13 @@ const opaque: Case[] = [
     },
     passthrough: true,
   },
+  // The alpha channel goes in too, composited onto white by the colour space as the page is drawn.
+  { name: 'grey + alpha 8-bit', layout: { colourType: 4, bitDepth: 8 }, passthrough: true },
+  { name: 'grey + alpha 16-bit', layout: { colourType: 4, bitDepth: 16 }, passthrough: true },
+  { name: 'RGBA 8-bit', layout: { colourType: 6, bitDepth: 8 }, passthrough: true },
+  { name: 'RGBA 16-bit', layout: { colourType: 6, bitDepth: 16 }, passthrough: true },
 ];
 const decoded: Case[] = [
-  { name: 'grey + alpha 8-bit', layout: { colourType: 4, bitDepth: 8 }, passthrough: false },
-  { name: 'grey + alpha 16-bit', layout: { colourType: 4, bitDepth: 16 }, passthrough: false },
-  { name: 'RGBA 8-bit', layout: { colourType: 6, bitDepth: 8 }, passthrough: false },
-  { name: 'RGBA 16-bit', layout: { colourType: 6, bitDepth: 16 }, passthrough: false },
   {
     name: 'interlaced grey 8-bit',
     layout: { colourType: 0, bitDepth: 8, interlaced: true },
@@ -186,7 +187,7 @@ describe('PNG pictures become pages showing their pixels', () => {
       expect(others).toHaveLength(0);
       expect(image?.entries).toMatchObject({ Width: width, Height: height, Filter: 'FlateDecode' });
       if (c.passthrough) {
-        const colours = c.layout.colourType === 2 ? 3 : 1;
+        const colours = CHANNELS[c.layout.colourType];
         expect(image?.entries).toMatchObject({
           BitsPerComponent: c.layout.bitDepth,
           DecodeParms: {
@@ -199,6 +200,13 @@ describe('PNG pictures become pages showing their pixels', () => {
       } else {
         expect(image?.entries).toMatchObject({ BitsPerComponent: 8 });
         expect(image?.entries).not.toHaveProperty('DecodeParms');
+      }
+      if (c.passthrough && (c.layout.colourType === 4 || c.layout.colourType === 6)) {
+        const [family, , alternate] = (image?.entries.ColorSpace ?? []) as unknown[];
+        expect([family, alternate]).toEqual([
+          'DeviceN',
+          c.layout.colourType === 6 ? 'DeviceRGB' : 'DeviceGray',
+        ]);
       }
       if (c.passthrough && c.layout.colourType === 3) {
         const entries = (c.layout.palette?.length ?? 0) / 3;
@@ -228,6 +236,50 @@ describe('PNG pictures become pages showing their pixels', () => {
       expect(largestDifference(shown.rgb, expected)).toBeLessThanOrEqual(1);
     });
   }
+
+  it('an alpha channel passed through is composited onto white as pdftoppm draws the page', async () => {
+    // Blocks of 6 x 6 pixels, each of one colour and alpha, drawn at the picture's own 200 pixels
+    // per inch: each block's middle pixel on the page is that colour on white.
+    const [cols, rows, side] = [9, 7, 6];
+    const alphas = [0, 1, 64, 128, 200, 254, 255];
+    for (const layout of [
+      { colourType: 6, bitDepth: 8 },
+      { colourType: 6, bitDepth: 16 },
+      { colourType: 4, bitDepth: 8 },
+      { colourType: 4, bitDepth: 16 },
+    ] as PngLayout[]) {
+      const max = 2 ** layout.bitDepth - 1;
+      const colours = layout.colourType === 6 ? 3 : 1;
+      const block = (bx: number, by: number, c: number) =>
+        c === colours
+          ? ((alphas[(bx + by) % alphas.length] as number) * max) / 255
+          : Math.round((((bx * 37 + by * 91 + c * 60) % 256) * max) / 255);
+      const png = encodePng(cols * side, rows * side, layout, (x, y, c) =>
+        block(Math.floor(x / side), Math.floor(y / side), c),
+      );
+      const decision = await prepareFaxDocument([part(png)], limits);
+      if (!decision.ok) throw new Error(decision.detail);
+      const [image] = await imageXObjects(decision.document.bytes);
+      expect(image?.entries).toMatchObject({ DecodeParms: { Predictor: 15, Colors: colours + 1 } });
+
+      const page = renderedRgb(decision.document.bytes, 1, 200);
+      const left = Math.floor((page.width - cols * side) / 2);
+      const top = Math.floor((10 / 25.4) * 200);
+      let most = 0;
+      for (let by = 0; by < rows; by++) {
+        for (let bx = 0; bx < cols; bx++) {
+          const at = ((top + by * side + side / 2) * page.width + left + bx * side + side / 2) * 3;
+          const a = Math.round((block(bx, by, colours) * 255) / max);
+          for (let k = 0; k < 3; k++) {
+            const v = Math.round((block(bx, by, colours === 3 ? k : 0) * 255) / max);
+            const expected = Math.round((v * a + 255 * (255 - a)) / 255);
+            most = Math.max(most, Math.abs((page.rgb[at + k] as number) - expected));
+          }
+        }
+      }
+      expect(most, `${layout.colourType}/${layout.bitDepth}`).toBeLessThanOrEqual(1);
+    }
+  });
 
   it('a grey or RGB colour key (tRNS) becomes a colour-key mask: the paper shows through', async () => {
     for (const [layout, mask] of [

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
 import {
   DEFAULT_DOCUMENT_BUDGET,
+  LEND_MIN_BYTES,
   MAX_WORKERS,
   prepareFaxDocumentWithinBudget,
+  travelPlan,
 } from '../../functions/inbound/document-budget.ts';
 import {
   manyObjectStreamsBomb,
@@ -46,6 +48,53 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     );
     expect(decision).toMatchObject({ ok: true, document: { pages: 3 } });
     expect(decision.ok && Buffer.isBuffer(decision.document.bytes)).toBe(true);
+  });
+
+  it('lends a large part its own memory to the worker instead of copying it, and gives it back', async () => {
+    const big = part(manyObjects(3000), 'big.pdf');
+    const own = big.content;
+    expect(own.byteLength).toBeGreaterThanOrEqual(LEND_MIN_BYTES);
+    const before = Buffer.from(own);
+    const decision = await prepareFaxDocumentWithinBudget([big], limits);
+    expect(decision).toMatchObject({ ok: true, document: { pages: 1 } });
+    // The Buffer the part had was emptied by the transfer (a copy would have left it whole); the
+    // part now reads the same bytes in the memory that came back, and the document is those bytes.
+    expect(own.byteLength).toBe(0);
+    expect(big.content.equals(before)).toBe(true);
+    expect(decision.ok && decision.document.bytes.buffer).toBe(big.content.buffer);
+  });
+
+  it('lends only memory that holds one part alone; views of it travel with it, the rest is copied', async () => {
+    const lone = part(manyObjects(3000), 'lone.pdf');
+    // A PDF inside a larger buffer (as a TNEF or signed part's file is): its neighbours must keep
+    // their bytes, so it is copied.
+    const pdf = manyObjects(3000);
+    const inside: MailPart = {
+      contentType: 'application/pdf',
+      filename: 'inside.pdf',
+      content: Buffer.concat([pdf, Buffer.alloc(200_000, 0x41)]).subarray(0, pdf.byteLength),
+    };
+    // A small part in Node's shared pool, and a view of the lone part's memory.
+    const small = part(await samplePdf(1), 'small.pdf');
+    const view: MailPart = {
+      contentType: 'text/plain',
+      filename: 'view.txt',
+      content: lone.content.subarray(5000, 90_000),
+    };
+    const parts = [small, lone, view, inside];
+    const plan = travelPlan(parts);
+    expect(plan.lent).toEqual([lone.content.buffer]);
+    expect(plan.ranges.map((r) => r.buffer)).toEqual([0, 1, 1, 0]);
+    expect(plan.ranges[2]).toEqual({ buffer: 1, offset: 5000, length: 2048 });
+    expect(plan.scratchBytes).toBe(small.content.byteLength + inside.content.byteLength);
+
+    const copies = parts.map((p) => Buffer.from(p.content));
+    const decision = await prepareFaxDocumentWithinBudget(parts, limits);
+    expect(decision).toMatchObject({ ok: true, document: { pages: 3 } });
+    parts.forEach((p, i) => {
+      expect(p.content.equals(copies[i] as Buffer)).toBe(true);
+    });
+    expect(view.content.buffer).toBe(lone.content.buffer);
   });
 
   it('rejects a PDF whose object stream inflates past the budget as too complex, then checks the next', async () => {

@@ -65,12 +65,18 @@ export function decodedImage(pdf: Uint8Array): RgbPicture {
   });
 }
 
+/** Page `page` (1-based) as pdftoppm draws it, in colour, at `dpi`: what the fax service would print. */
+export function renderedRgb(pdf: Uint8Array, page: number, dpi: number): RgbPicture {
+  const args = ['-r', String(dpi), '-f', String(page), '-l', String(page), '-singlefile', 'in.pdf', 'out'];
+  return withPoppler(pdf, 'pdftoppm', args, (dir) => readNetpbm(readFileSync(join(dir, 'out.ppm'))));
+}
+
 function readNetpbm(file: Buffer): RgbPicture {
   const header = file
     .subarray(0, 64)
     .toString('latin1')
     .match(/^P([456])\s+(\d+)\s+(\d+)\s(?:(\d+)\s)?/);
-  if (!header) throw new Error('pdfimages wrote no PBM, PGM or PPM');
+  if (!header) throw new Error('poppler wrote no PBM, PGM or PPM');
   const [all, kind, w, h] = header as unknown as [string, string, string, string];
   const width = Number(w);
   const height = Number(h);
