@@ -114,7 +114,9 @@ function headerValues(block: string): Map<string, string[]> {
 }
 
 function collectBodies(raw: Buffer, range: Range, depth: number, minBodyBytes: number, out: Range[]): void {
-  if (depth > MAX_DEPTH) return;
+  // An entity smaller than a body worth setting aside holds none, whatever it is: its headers are
+  // not read (a mail of thousands of small parts cost a header parse and two strings a part here)
+  if (depth > MAX_DEPTH || range.end - range.start < minBodyBytes) return;
   const entity = splitEntity(raw, range);
   if (!entity) return;
   const headers = headerValues(entity.headers);
@@ -164,8 +166,8 @@ function multipartParts(raw: Buffer, body: Range, boundary: string): Range[] {
     if (!atLineStart) continue;
     const closing = raw[from] === 0x2d && raw[from + 1] === 0x2d;
     const lineEnd = view.indexOf(0x0a, from);
-    const rest = raw.toString('latin1', closing ? from + 2 : from, lineEnd < 0 ? body.end : lineEnd).trim();
-    if (rest !== '') continue; // `--boundaryX`: another boundary that merely starts the same way
+    // `--boundaryX`: another boundary that merely starts the same way
+    if (!blank(raw, closing ? from + 2 : from, lineEnd < 0 ? body.end : lineEnd)) continue;
     if (partStart !== undefined) {
       const before = raw[found - 2] === 0x0d ? found - 2 : found - 1;
       parts.push({ start: partStart, end: Math.max(partStart, before) });
@@ -176,6 +178,15 @@ function multipartParts(raw: Buffer, body: Range, boundary: string): Range[] {
   // No closing delimiter: the last part runs to the end, as the parser reads it.
   if (partStart !== undefined) parts.push({ start: partStart, end: body.end });
   return parts;
+}
+
+// The bytes that String.prototype.trim removes from a binary string (white space and line breaks)
+const TRIMMED = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]);
+
+/** Whether bytes [start, end) are all white space, without a string per delimiter line. */
+function blank(raw: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!TRIMMED.has(raw[i] ?? 0)) return false;
+  return true;
 }
 
 function trimmedEnd(raw: Buffer, range: Range): number {

@@ -97,6 +97,44 @@ describe('setAsideLargeBodies', () => {
     ]);
   });
 
+  it('reads no header of a part too small to be set aside: a string or two for the mail, not per part', async () => {
+    const pdf = Buffer.concat([Buffer.from(await samplePdf(1)), randomBytes(100_000)]);
+    const text = (
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: '+4930123456@fax.example.com',
+        pdfs: [{ filename: 'scan.pdf', bytes: pdf }],
+      })
+    ).toString('latin1');
+    const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
+    const parts = Array.from(
+      { length: 4_990 },
+      (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\nline ${i}\r\n`,
+    );
+    const first = text.indexOf(`--${boundary}\r\n`);
+    const raw = Buffer.from(
+      `${text.slice(0, first)}--${boundary}\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n${parts.join('')}--p--\r\n${text.slice(first)}`,
+      'latin1',
+    );
+    // every header block and delimiter line read was a string made from the mail's bytes
+    const bufferToString = Buffer.prototype.toString;
+    let strings = 0;
+    Buffer.prototype.toString = function (this: Buffer, ...args: Parameters<Buffer['toString']>) {
+      strings++;
+      return bufferToString.apply(this, args);
+    };
+    let aside: ReturnType<typeof setAsideLargeBodies>;
+    try {
+      aside = setAsideLargeBodies(raw);
+    } finally {
+      Buffer.prototype.toString = bufferToString;
+    }
+    expect(aside.count).toBe(1);
+    expect(strings).toBeLessThan(50);
+    const scan = (await partsOf(aside.mail, aside.restore)).find((p) => p.filename === 'scan.pdf');
+    expect(Buffer.from(scan?.content ?? '', 'base64').equals(pdf)).toBe(true);
+  });
+
   it('parses generated mails to the same parts either way', async () => {
     const attachment = fc.record({
       filename: fc.constantFrom(
