@@ -59,6 +59,11 @@ const SEPARATOR_WORDS = 'spaces, dashes (-), dots (.), slashes (/) and parenthes
 
 /** Reads one local part as a fax number: separators removed, `+`/`00`/leading 1-9 international. */
 export function normaliseFaxNumber(localPart: string, defaultCountry?: string): NormalisedNumber {
+  const read = readFaxNumber(localPart, defaultCountry);
+  return read.ok ? { ok: true, number: read.number } : read;
+}
+
+function readFaxNumber(localPart: string, defaultCountry?: string): ReadNumber {
   const written = unquoteLocalPart(localPart).trim();
   const compact = written.replace(SEPARATORS, '');
   if (!/^\+?[0-9]+$/.test(compact)) {
@@ -88,13 +93,26 @@ export function normaliseFaxNumber(localPart: string, defaultCountry?: string): 
   return validated(written, () => parsePhoneNumberWithError(international));
 }
 
-function validated(
-  written: string,
-  parse: () => ReturnType<typeof parsePhoneNumberWithError>,
-): NormalisedNumber {
+type PhoneNumber = ReturnType<typeof parsePhoneNumberWithError>;
+
+/** A valid number with its costly kind, when it has one, read from the one parse that validated it. */
+type ReadNumber = NormalisedNumber & { costly?: CostlyKind };
+
+interface CostlyKind {
+  kind: CostlyNumberKind;
+  words: string;
+}
+
+function validated(written: string, parse: () => PhoneNumber): ReadNumber {
   try {
     const phone = parse();
-    if (phone.isValid()) return { ok: true, number: phone.number };
+    // With the full metadata a number is valid exactly when it has a type, so the type that names the
+    // costly kinds also validates it; isValid() (the same patterns again) only decides the rest.
+    const type = phone.getType();
+    if (type !== undefined || phone.isValid()) {
+      const costly = costlyKindOfPhone(phone, type);
+      return { ok: true, number: phone.number, ...(costly ? { costly } : {}) };
+    }
     return {
       ok: false,
       problem: 'invalid',
@@ -134,17 +152,23 @@ function e164Prefix(prefix: string): string {
 }
 
 /** The costly kind of an E.164 number, with its words for the reply, if it is one. */
-export function costlyKindOf(number: string): { kind: CostlyNumberKind; words: string } | undefined {
-  let phone: ReturnType<typeof parsePhoneNumberWithError>;
+export function costlyKindOf(number: string): CostlyKind | undefined {
+  let phone: PhoneNumber;
   try {
     phone = parsePhoneNumberWithError(number);
   } catch (error) {
     if (error instanceof ParseError) return undefined;
     throw error;
   }
+  return costlyKindOfPhone(phone, phone.getType());
+}
+
+function costlyKindOfPhone(
+  phone: PhoneNumber,
+  type: ReturnType<PhoneNumber['getType']>,
+): CostlyKind | undefined {
   const global = GLOBAL_SERVICES[phone.countryCallingCode];
   if (global) return { kind: 'global-service', words: global };
-  const type = phone.getType();
   const kind =
     type === 'PREMIUM_RATE'
       ? 'premium-rate'
@@ -163,6 +187,8 @@ export function costlyKindOf(number: string): { kind: CostlyNumberKind; words: s
 export function checkDestination(
   number: string,
   policy: Pick<NumberPolicy, 'allowedPrefixes' | 'blockedPrefixes' | 'allowedNumberTypes'>,
+  /** The number's costly kind when the caller has already read it (readFaxNumber). */
+  known?: { costly?: CostlyKind },
 ): NormalisedNumber {
   const allowed = policy.allowedPrefixes.map(e164Prefix).filter((p) => p.length > 1);
   if (allowed.length > 0 && !allowed.some((p) => number.startsWith(p))) {
@@ -180,7 +206,7 @@ export function checkDestination(
       detail: `${number} is blocked on this gateway (numbers starting ${blocked} are not faxed)`,
     };
   }
-  const costly = costlyKindOf(number);
+  const costly = known ? known.costly : costlyKindOf(number);
   if (costly && !(policy.allowedNumberTypes ?? []).includes(costly.kind)) {
     return {
       ok: false,
@@ -213,8 +239,8 @@ export function faxNumbersFromRecipients(recipients: string[], policy: NumberPol
       .replace(/\.$/, '');
     if (domain !== faxDomain) continue;
     const localPart = recipient.slice(0, at);
-    const normalised = normaliseFaxNumber(localPart, policy.defaultCountry);
-    const decided = normalised.ok ? checkDestination(normalised.number, policy) : normalised;
+    const normalised = readFaxNumber(localPart, policy.defaultCountry);
+    const decided = normalised.ok ? checkDestination(normalised.number, policy, normalised) : normalised;
     if (decided.ok) {
       if (seenNumbers.has(decided.number)) continue;
       seenNumbers.add(decided.number);

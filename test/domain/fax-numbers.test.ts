@@ -179,6 +179,41 @@ describe('faxNumbersFromRecipients', () => {
     }
   });
 
+  it('decides each recipient as normalising and then checking its number alone would', () => {
+    // The recipient rules read a number's costly kind from the parse that validated it; this holds
+    // them to the two public steps, for valid, invalid, national and costly numbers alike.
+    const written = [
+      '+4930123456',
+      '030123456',
+      '+49301',
+      '+19005550123',
+      '+441632960961',
+      '+447700900123',
+      '+491371234567',
+      '+881631234567',
+      '+870773111111',
+      '+70123',
+      '+12125550100',
+      '+448449000000',
+      '+33890123456',
+    ];
+    for (const allowedNumberTypes of [[], ['premium-rate'], ['shared-cost', 'global-service']]) {
+      const rules = { ...policy, defaultCountry: 'DE', allowedNumberTypes };
+      for (const w of written) {
+        const normalised = normaliseFaxNumber(w, 'DE');
+        const expected = normalised.ok ? checkDestination(normalised.number, rules) : normalised;
+        const { accepted, rejected } = faxNumbersFromRecipients([`${w}@${FIXTURE_FAX_DOMAIN}`], rules);
+        const decided = expected.ok
+          ? accepted.map((a) => a.number)
+          : rejected.map((r) => ({ problem: r.problem, detail: r.detail }));
+        expect(decided, w).toEqual(
+          expected.ok ? [expected.number] : [{ problem: expected.problem, detail: expected.detail }],
+        );
+        expect(accepted.length + rejected.length, w).toBe(1);
+      }
+    }
+  });
+
   it('allows one costly kind without the others', () => {
     const rules = { ...policy, allowedNumberTypes: ['shared-cost'] };
     expect(checkDestination('+491371234567', rules).ok).toBe(true);
