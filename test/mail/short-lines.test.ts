@@ -14,6 +14,7 @@ import Base64Decoder from '../../node_modules/postal-mime/dist/esm/base64-decode
 import PassThroughDecoder from '../../node_modules/postal-mime/dist/esm/pass-through-decoder.js';
 import QPDecoder from '../../node_modules/postal-mime/dist/esm/qp-decoder.js';
 import { type MailLineBreak, quotedPrintable } from '../fixtures/encoded-parts.ts';
+import { countMethodCalls } from '../support/method-calls.ts';
 
 const BOUNDARY = '=_short_lines_4c1e';
 const LINE_BREAKS: MailLineBreak[] = ['\r\n', '\n'];
@@ -48,28 +49,8 @@ function mailWithBody(
 }
 
 /** What `run` gave, and how many calls handed body lines to the parser's decoders while it ran. */
-async function decoderCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
-  let calls = 0;
-  const restore: (() => void)[] = [];
-  for (const decoder of [Base64Decoder, QPDecoder, PassThroughDecoder]) {
-    const proto = decoder.prototype as unknown as Record<string, unknown>;
-    for (const name of Object.getOwnPropertyNames(proto).filter((n) => n.startsWith('update'))) {
-      const original = proto[name] as (...args: unknown[]) => unknown;
-      proto[name] = function (this: unknown, ...args: unknown[]) {
-        calls++;
-        return original.apply(this, args);
-      };
-      restore.push(() => {
-        proto[name] = original;
-      });
-    }
-  }
-  try {
-    const result = await run();
-    return { result, calls };
-  } finally {
-    for (const undo of restore) undo();
-  }
+function decoderCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
+  return countMethodCalls([Base64Decoder, QPDecoder, PassThroughDecoder], (n) => n.startsWith('update'), run);
 }
 
 const hexOf = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('hex');
