@@ -7,7 +7,7 @@ import { createHook } from 'node:async_hooks';
 import { PDFContext, PDFDocument, PDFInvalidObject, PDFObjectParser, PDFRawStream } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { unendedStreams } from '../fixtures/hostile-pdfs.ts';
+import { PAGE_OBJECTS, smallStreams, unendedStreams } from '../fixtures/hostile-pdfs.ts';
 import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
 import { countingReads, pdfParser, withUpstreamBlanks } from '../support/upstream-pdf-scans.ts';
 
@@ -16,12 +16,6 @@ interface Skipping {
   skipWhitespaceAndComments(): void;
   bytes: { done(): boolean; next(): number; position(): { line: number; column: number; offset: number } };
 }
-
-const PAGE_OBJECTS = [
-  '<< /Type /Catalog /Pages 2 0 R >>',
-  '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-  '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] >>',
-];
 
 /** Bytes read per byte of the file while pdf-lib parses it (the patched parser unless `upstream`). */
 async function readsPerByte(pdf: Uint8Array, upstream = false): Promise<number> {
@@ -81,14 +75,7 @@ afterEach(() => {
 
 describe('pdf-lib reads a PDF in a bounded number of passes', () => {
   it('reads 100 streams that never say endstream about as often as an ordinary PDF', async () => {
-    const ordinary = classicPdf(
-      '1.4',
-      [
-        ...PAGE_OBJECTS,
-        ...Array.from({ length: 100 }, () => `<< /Length 48 >>\nstream\n${'x'.repeat(48)}\nendstream`),
-      ],
-      '',
-    );
+    const ordinary = smallStreams(100);
     const normal = await readsPerByte(ordinary);
     // Upstream searched for each stream's end through the rest of the file: ~170 reads a byte.
     const hostile = await readsPerByte(unendedStreams(100));
@@ -223,14 +210,7 @@ describe('the patched pdf-lib reads every PDF as upstream does', () => {
   it('parses thousands of objects, sound or broken, without a promise for each', async () => {
     // Upstream made a generator and a promise for every object, and a rejected promise for each
     // that did not parse: for PDFs of thousands of small objects, most of what they cost.
-    const sound = classicPdf(
-      '1.4',
-      [
-        ...PAGE_OBJECTS,
-        ...Array.from({ length: 1000 }, () => `<< /Length 48 >>\nstream\n${'x'.repeat(48)}\nendstream`),
-      ],
-      '',
-    );
+    const sound = smallStreams(1000);
     for (const pdf of [sound, unendedStreams(1000, { closed: false })]) {
       let promises = 0;
       const hook = createHook({
