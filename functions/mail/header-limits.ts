@@ -6,6 +6,8 @@
 // 2,000 lines or more than 256 KiB is not mail: it is dropped as unreadable, and this check reads
 // at most that much of it, whatever the mail's size.
 
+import { indexOfByte, indexOfSequence, sequenceAt } from './byte-search.ts';
+
 export const MAX_HEADER_LINES = 2_000;
 export const MAX_HEADER_BYTES = 256 * 1024;
 
@@ -65,14 +67,14 @@ function finder(raw: Buffer, needle: Buffer, anchor: number): (from: number) => 
   let hits = 0;
   let plain = false;
   return (from) => {
-    if (plain) return raw.indexOf(needle, from);
-    for (let hit = raw.indexOf(byte, from + anchor); hit >= 0; hit = raw.indexOf(byte, hit + 1)) {
+    if (plain) return indexOfSequence(raw, needle, from);
+    for (let hit = indexOfByte(raw, byte, from + anchor); hit >= 0; hit = indexOfByte(raw, byte, hit + 1)) {
       const at = hit - anchor;
       if (at + needle.length > raw.length) return -1;
-      if (raw.compare(needle, 0, needle.length, at, at + needle.length) === 0) return at;
+      if (sequenceAt(raw, needle, at)) return at;
       if (dense(++hits, hit)) {
         plain = true;
-        return raw.indexOf(needle, from);
+        return indexOfSequence(raw, needle, from);
       }
     }
     return -1;
@@ -159,7 +161,7 @@ export function partsOverLimits(raw: Buffer): string | undefined {
       }
       if (++parts > MAX_MIME_PARTS)
         return `it has more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`;
-      let line = raw.indexOf(LF, at + 1);
+      let line = indexOfByte(raw, LF, at + 1);
       for (let lines = 0; line >= 0; lines++) {
         let content = line + 1;
         while (content < raw.length && raw[content] === CR) content++;
@@ -167,7 +169,7 @@ export function partsOverLimits(raw: Buffer): string | undefined {
         if (lines >= MAX_PART_HEADER_LINES) {
           return `a part's header block has more than ${MAX_PART_HEADER_LINES} lines`;
         }
-        line = raw.indexOf(LF, content);
+        line = indexOfByte(raw, LF, content);
       }
       scannedTo = line < 0 ? raw.length : line;
     }

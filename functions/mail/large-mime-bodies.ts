@@ -12,6 +12,7 @@
 // past the second). Anything else stays where it is, for the parser.
 
 import { randomBytes } from 'node:crypto';
+import { indexOfByte, indexOfSequence } from './byte-search.ts';
 
 export interface SetAsideBodies {
   /** The mail for the MIME parser: large base64 bodies replaced by stand-ins (the input itself when none). */
@@ -159,13 +160,13 @@ function multipartParts(raw: Buffer, body: Range, boundary: string): Range[] {
   let partStart: number | undefined;
   let from = body.start;
   for (let guard = 0; guard < 100_000; guard++) {
-    const found = view.indexOf(delimiter, from);
+    const found = indexOfSequence(view, delimiter, from);
     if (found < 0) break;
     from = found + delimiter.length;
     const atLineStart = found === body.start || raw[found - 1] === 0x0a;
     if (!atLineStart) continue;
     const closing = raw[from] === 0x2d && raw[from + 1] === 0x2d;
-    const lineEnd = view.indexOf(0x0a, from);
+    const lineEnd = indexOfByte(view, 0x0a, from);
     // `--boundaryX`: another boundary that merely starts the same way
     if (!blank(raw, closing ? from + 2 : from, lineEnd < 0 ? body.end : lineEnd)) continue;
     if (partStart !== undefined) {
