@@ -319,7 +319,7 @@ export async function measureHostileHeaders(options: {
     const mailPath = join(options.tmpDir, `headers-${name}.eml`);
     await writeFile(mailPath, mail);
     const input: HeadersChildInput = { mailPath, runs: options.runs };
-    const { stdout } = await run(process.execPath, [child.outfile, JSON.stringify(input)], {
+    const { stdout } = await run(process.execPath, ['--expose-gc', child.outfile, JSON.stringify(input)], {
       maxBuffer: 16 * MiB,
     });
     return JSON.parse(stdout) as HeadersChildOutput;
