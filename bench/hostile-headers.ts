@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import {
   jibberishBetweenObjects,
   manyObjectStreamsBomb,
+  numberArrayBomb,
   objectStreamBomb,
   pageTreeBomb,
   unendedStreams,
@@ -223,6 +224,11 @@ export const HOSTILE_CASES: Case[] = [
     label: 'PDF bomb, 256 object streams of 4 MB in 1 MB',
     expectedOutcome: 'REJECTED too-complex',
     mail: async () => mailWithScan(manyObjectStreamsBomb(256, 4), 'contract.pdf'),
+  },
+  {
+    label: 'PDF bomb, 4 million objects in an 8 KB object stream',
+    expectedOutcome: 'REJECTED too-complex',
+    mail: async () => mailWithScan(numberArrayBomb(4_000_000), 'contract.pdf'),
   },
   {
     label: 'PDF page tree of 2^40 paths',
