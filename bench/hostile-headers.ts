@@ -232,6 +232,12 @@ export const HOSTILE_CASES: Case[] = [
     mail: async () => mailWithScan(numberArrayBomb(4_000_000), 'contract.pdf'),
   },
   {
+    // Under the cap on objects (at least 20,000): what the most objects a small PDF may hold cost.
+    label: 'PDF of 19,000 objects in an object stream',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(numberArrayBomb(19_000), 'contract.pdf'),
+  },
+  {
     label: 'PDF page tree of 2^40 paths',
     expectedOutcome: 'REJECTED damaged',
     mail: async () => mailWithScan(pageTreeBomb(40), 'contract.pdf'),
