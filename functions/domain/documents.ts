@@ -24,6 +24,7 @@ import {
 import { addJpegPage, addPngPage, addTiffPages, type PageSize, tiffPageDecoding } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 import { asBuffer, isPdf } from './pdf-bytes.ts';
+import { inflatedSizeOf } from './png-pixels.ts';
 
 export interface PdfFile {
   filename: string;
@@ -82,6 +83,27 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
  * bytes (a white 36-megapixel PNG is 160 KB).
  */
 export const MAX_DECODED_PIXELS = 16_000_000;
+/**
+ * What an interlaced PNG may decode to: this much, or twice its file's size. Decoding costs far more
+ * a byte than reading a mail (about 7 ns a byte of pixels, 5 ns a byte of mail), so a picture that
+ * inflates a thousandfold (64 MB of white from 74 KB) cost 60 times an ordinary mail of its size;
+ * within this it costs at most about three times. Photos and icons pass; an interlaced screenshot
+ * past it is answered with how to save it (interlaced PNGs are rare: 2 of 4,931 on one machine).
+ */
+export const MAX_INTERLACED_DECODED_BYTES = 2 * 1024 * 1024;
+/**
+ * What the TIFF pages that must be decoded may decode to: 2 MB, or this many times the file's size.
+ * A JPEG-compressed colour scan decodes to 10 to 20 times its size and passes; a white page of 16 MB
+ * in 16 KB (a thousandfold) took seconds in utif2 and is refused from its header. The same ratio as
+ * the PDF streams' inflate cap (INFLATE_RATIO).
+ */
+export const TIFF_DECODED_RATIO = 24;
+
+/** Bytes a TIFF page's samples take once decoded. */
+function decodedBytesOf(page: TiffPage): number {
+  const bits = page.bitsPerSample.reduce((a, b) => a + b, 0) || 1;
+  return page.height * Math.ceil((page.width * bits) / 8);
+}
 
 /** Declares itself a PDF by name or type: then its bytes must be one. */
 function claimsPdf(part: MailPart): boolean {
@@ -381,6 +403,16 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
       `is an interlaced picture of ${png.width} x ${png.height} pixels (${mp(png.width * png.height)}); such PNGs are faxed up to ${mp(decodedLimit)} (save it as PNG without interlacing, or as JPEG)`,
     );
   }
+  if (png && pngNeedsDecoding(png)) {
+    const decoded = inflatedSizeOf(png);
+    if (decoded > Math.max(MAX_INTERLACED_DECODED_BYTES, 2 * file.bytes.byteLength)) {
+      return problemWith(
+        file,
+        'too-complex',
+        `is an interlaced picture of ${png.width} x ${png.height} pixels, which would be decoded to ${bytesInWords(decoded)} from a file of ${bytesInWords(file.bytes.byteLength)}; interlaced PNGs are faxed when they decode to at most ${bytesInWords(MAX_INTERLACED_DECODED_BYTES)} or twice the file's size (save it as PNG without interlacing, or as JPEG)`,
+      );
+    }
+  }
   const decodedPage = tiff.find(
     (p) => p.width * p.height > decodedLimit && tiffPageDecoding(p, file.bytes) === 'samples',
   );
@@ -389,6 +421,16 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
       file,
       'image-too-large',
       `has a page of ${decodedPage.width} x ${decodedPage.height} pixels (${mp(decodedPage.width * decodedPage.height)}) in a form that must be decoded (JPEG-compressed, 16-bit or with transparency); such pages are faxed up to ${mp(decodedLimit)} (scan it again as black-and-white, or save it as PDF)`,
+    );
+  }
+  const decodedTiff = tiff
+    .filter((p) => tiffPageDecoding(p, file.bytes) !== 'none')
+    .reduce((sum, p) => sum + decodedBytesOf(p), 0);
+  if (decodedTiff > Math.max(MAX_INTERLACED_DECODED_BYTES, TIFF_DECODED_RATIO * file.bytes.byteLength)) {
+    return problemWith(
+      file,
+      'too-complex',
+      `has pages that would be decoded to ${bytesInWords(decodedTiff)} from a file of ${bytesInWords(file.bytes.byteLength)}; such pages are faxed when they decode to at most ${TIFF_DECODED_RATIO} times the file's size (scan it again as black-and-white, or save it as PDF)`,
     );
   }
   if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };
