@@ -45,8 +45,15 @@ export interface DocumentBudget {
   decodedMb: number;
 }
 
-/** A document decision, with the bytes the PDF streams inflated to while it was made (when known). */
-export type CheckedDocuments = DocumentDecision & { inflatedBytes?: number; streamsDecoded?: number };
+/**
+ * A document decision, with the bytes the PDF streams inflated to and the PDF objects read while it
+ * was made (when known).
+ */
+export type CheckedDocuments = DocumentDecision & {
+  inflatedBytes?: number;
+  streamsDecoded?: number;
+  parsedValues?: number;
+};
 
 /**
  * Legitimate PDFs inflate little while they are checked: pdf-lib decodes only object and
@@ -63,6 +70,21 @@ export const INFLATE_FLOOR_MB = 16;
 /** Bytes the PDF streams of documents of `documentBytes` may inflate to, under `budget`. */
 export function inflateCapOf(documentBytes: number, budget: DocumentBudget): number {
   return Math.min(budget.decodedMb * MiB, Math.max(INFLATE_FLOOR_MB * MiB, INFLATE_RATIO * documentBytes));
+}
+
+/**
+ * pdf-lib makes an object of every value it reads (a number, a name, an array), at a microsecond or
+ * more each: what a document costs to open grows with its values, not its bytes. A file written out
+ * holds at most about one value a byte (`0 ` is two bytes); an object stream can hold millions in a
+ * few kilobytes (`[0 0 0 ...]` compresses a thousandfold) and still inflate to less than the inflate
+ * cap. So the documents may hold one value a byte of their size, and small ones this many: the 977
+ * PDFs of pdf.js's test corpus hold at most 0.7 values a byte, and none under 60 KB more than 10,000.
+ */
+export const MIN_PARSED_VALUES = 20_000;
+
+/** PDF values (objects, and the values inside them) documents of `documentBytes` may hold. */
+export function parsedValuesCapOf(documentBytes: number): number {
+  return Math.max(MIN_PARSED_VALUES, documentBytes);
 }
 
 /**
@@ -327,11 +349,13 @@ function inspect(
   });
   const buffers = [scratch, ...lent];
   const maxDecodedBytes = inflateCapOf(documentBytes, budget);
+  const maxParsedValues = parsedValuesCapOf(documentBytes);
   const request: InspectRequest = {
     parts: travelling,
     buffers,
     limits,
     maxDecodedBytes,
+    maxParsedValues,
     ...(cover ? { cover } : {}),
   };
   const names = candidateNames(parts);
@@ -361,25 +385,26 @@ function inspect(
       for (const { part, buffer, offset, length } of lentParts) {
         part.content = Buffer.from(returned[buffer - 1] as ArrayBuffer, offset, length);
       }
-      const { inflatedBytes, streamsDecoded } = answer;
+      const { inflatedBytes, streamsDecoded, parsedValues } = answer;
+      const counts = { inflatedBytes, streamsDecoded, parsedValues };
       if ('overBudget' in answer) {
-        // The worker stopped the decoder before it allocated past the cap, and answered: it is
-        // kept (starting another would cost more than the refusal).
-        const mb = Math.floor(maxDecodedBytes / MiB);
-        settle(
-          { ...tooComplex(names, `it inflates to more than ${mb} MB`), inflatedBytes, streamsDecoded },
-          true,
-        );
+        // The worker stopped the decoder or the parser before it passed its cap, and answered: it
+        // is kept (starting another would cost more than the refusal).
+        const why =
+          answer.overBudget === 'parsed-values'
+            ? `it holds more than ${maxParsedValues.toLocaleString('en-US')} objects`
+            : `it inflates to more than ${Math.floor(maxDecodedBytes / MiB)} MB`;
+        settle({ ...tooComplex(names, why), ...counts }, true);
         return;
       }
-      if (!answer.decision.ok) return settle({ ...answer.decision, inflatedBytes, streamsDecoded }, true);
+      if (!answer.decision.ok) return settle({ ...answer.decision, ...counts }, true);
       // The parts' own bytes stay where they are; bytes the worker made were transferred back.
       const { decision, document, files } = answer as Extract<InspectAnswer, { files: Origin[] }>;
       decision.document.bytes = bytesOf(document);
       decision.document.files.forEach((f, i) => {
         f.bytes = bytesOf(files[i] as Origin);
       });
-      settle({ ...decision, inflatedBytes, streamsDecoded }, true);
+      settle({ ...decision, ...counts }, true);
     };
     const onError = (error: Error) => {
       // Out of heap, out of stack in a deeply nested document, or an exception pdf-lib threw on

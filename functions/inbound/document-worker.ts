@@ -6,7 +6,7 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { constants, deflateSync, inflateRawSync } from 'node:zlib';
-import { decodePDFRawStream, PDFContext, PDFParser, PDFRawStream } from '@cantoo/pdf-lib';
+import { decodePDFRawStream, PDFContext, PDFObjectParser, PDFParser, PDFRawStream } from '@cantoo/pdf-lib';
 import {
   type CoverRequest,
   type DocumentDecision,
@@ -30,6 +30,8 @@ export interface InspectRequest {
   limits: DocumentLimits;
   /** Bytes all PDF stream decoders together may allocate. */
   maxDecodedBytes: number;
+  /** PDF values the parser may read, all documents together. */
+  maxParsedValues: number;
   /** The cover page to put first, when one is asked for. */
   cover?: CoverRequest;
 }
@@ -47,6 +49,8 @@ export type InspectAnswer = {
   inflatedBytes: number;
   /** Object and cross-reference streams the parser decoded. */
   streamsDecoded: number;
+  /** PDF values the parser read. */
+  parsedValues: number;
 } & (
   | { decision: Exclude<DocumentDecision, { ok: true }> }
   | {
@@ -55,7 +59,7 @@ export type InspectAnswer = {
       document: Origin;
       files: Origin[];
     }
-  | { overBudget: 'decoded-bytes' }
+  | { overBudget: OverBudget }
 );
 
 /** What the worker posts on its answer port: once that it is ready, then one answer per request. */
@@ -64,17 +68,27 @@ export type WorkerMessage = InspectAnswer | { ready: true };
 // Answers go on a port of their own (given in workerData), which the parent can read synchronously.
 const answers = (workerData as { answers?: MessagePort } | null)?.answers ?? parentPort;
 
-class DecodedBytesExceeded extends Error {
-  override readonly name = 'DecodedBytesExceeded';
+/** Which cap a check passed. */
+export type OverBudget = 'decoded-bytes' | 'parsed-values';
+
+class BudgetExceeded extends Error {
+  override readonly name = 'BudgetExceeded';
   // The patched parser stops at this (it backs out of any other object's error and reads on):
-  // past the cap, every object stream after it would be inflated only to be refused again.
+  // past the cap, every object stream after it would be read only to be refused again.
   readonly parseBudgetExceeded = true;
 }
 
 let decodedBytesLeft = Number.POSITIVE_INFINITY;
+let parsedValuesLeft = Number.POSITIVE_INFINITY;
 let inflatedBytes = 0;
 let streamsDecoded = 0;
-let exceeded = false;
+let parsedValues = 0;
+let exceeded: OverBudget | undefined;
+
+function stop(cap: OverBudget, why: string): never {
+  exceeded = cap;
+  throw new BudgetExceeded(why);
+}
 
 /**
  * pdf-lib grows each stream decoder's output buffer through one method of their common base class
@@ -107,10 +121,8 @@ function chargeStreamDecoders(): void {
 /** Takes `bytes` from what the decoders may still allocate; past it, the check is stopped. */
 function charge(bytes: number): void {
   // Throws before anything is allocated past the budget.
-  if (decodedBytesLeft - bytes < 0) {
-    exceeded = true;
-    throw new DecodedBytesExceeded('the document inflates to more than its decoding budget');
-  }
+  if (decodedBytesLeft - bytes < 0)
+    stop('decoded-bytes', 'the document inflates to more than its decoding budget');
   decodedBytesLeft -= bytes;
   inflatedBytes += bytes;
 }
@@ -198,9 +210,27 @@ function viewStreamsInPlace(): void {
   };
 }
 
+/**
+ * Every value pdf-lib reads (an indirect object, each element of an array, each value of a
+ * dictionary) comes through PDFObjectParser.parseObject, the file's own objects and those of object
+ * streams alike: each is counted, and past the cap the parse stops (see MIN_PARSED_VALUES).
+ */
+function countParsedValues(): void {
+  const parser = PDFObjectParser.prototype as unknown as { parseObject?: (...args: unknown[]) => unknown };
+  const parseObject = parser.parseObject;
+  if (typeof parseObject !== 'function')
+    throw new Error('pdf-lib no longer reads values through PDFObjectParser.parseObject');
+  parser.parseObject = function counted(this: unknown, ...args: unknown[]): unknown {
+    parsedValues++;
+    if (--parsedValuesLeft < 0) stop('parsed-values', 'the document holds more values than its budget');
+    return parseObject.apply(this, args);
+  };
+}
+
 chargeStreamDecoders();
 inflateNatively();
 viewStreamsInPlace();
+countParsedValues();
 
 /** Where each file's bytes are: a part's own bytes by index, else the bytes themselves. */
 function originOf(bytes: Uint8Array, parts: MailPart[], buffers: ArrayBuffer[]): Origin {
@@ -212,9 +242,11 @@ function originOf(bytes: Uint8Array, parts: MailPart[], buffers: ArrayBuffer[]):
 
 parentPort?.on('message', async (request: InspectRequest) => {
   decodedBytesLeft = request.maxDecodedBytes;
+  parsedValuesLeft = request.maxParsedValues;
   inflatedBytes = 0;
   streamsDecoded = 0;
-  exceeded = false;
+  parsedValues = 0;
+  exceeded = undefined;
   const { buffers } = request;
   // Views of the request's buffers, as Buffers (the domain reads Buffers): no copy.
   const parts: MailPart[] = request.parts.map(({ range, ...p }) => ({
@@ -224,14 +256,14 @@ parentPort?.on('message', async (request: InspectRequest) => {
   const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
     answers?.postMessage(
-      { overBudget: 'decoded-bytes', buffers, inflatedBytes, streamsDecoded } satisfies WorkerMessage,
+      { overBudget: exceeded, buffers, inflatedBytes, streamsDecoded, parsedValues } satisfies WorkerMessage,
       buffers,
     );
     return;
   }
   if (!decision.ok) {
     answers?.postMessage(
-      { decision, buffers, inflatedBytes, streamsDecoded } satisfies WorkerMessage,
+      { decision, buffers, inflatedBytes, streamsDecoded, parsedValues } satisfies WorkerMessage,
       buffers,
     );
     return;
@@ -252,7 +284,15 @@ parentPort?.on('message', async (request: InspectRequest) => {
     },
   };
   answers?.postMessage(
-    { decision: bare, document, files, buffers, inflatedBytes, streamsDecoded } satisfies WorkerMessage,
+    {
+      decision: bare,
+      document,
+      files,
+      buffers,
+      inflatedBytes,
+      streamsDecoded,
+      parsedValues,
+    } satisfies WorkerMessage,
     [...buffers, ...made],
   );
 });

@@ -8,11 +8,14 @@ import {
   DEFAULT_DOCUMENT_BUDGET,
   LEND_MIN_BYTES,
   MAX_WORKERS,
+  MIN_PARSED_VALUES,
+  parsedValuesCapOf,
   prepareFaxDocumentWithinBudget,
   travelPlan,
 } from '../../functions/inbound/document-budget.ts';
 import {
   manyObjectStreamsBomb,
+  numberArrayBomb,
   objectStreamBomb,
   pageTreeBomb,
   unendedStreams,
@@ -132,6 +135,35 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     // to inflate and read every one of the 64, each refused in turn, which cost more than the cap.
     expect(decision.streamsDecoded).toBeGreaterThan(0);
     expect(decision.streamsDecoded).toBeLessThanOrEqual(16 / 4 + 1);
+  });
+
+  it('refuses an object stream of millions of small objects, which inflates little, once it holds more objects than the file has bytes', async () => {
+    // 2 million zeros in a few kilobytes: 4 MB inflated, far under the inflate cap (16 MB at least),
+    // and two million objects for pdf-lib to make. Before, reading it took seconds and hundreds of
+    // megabytes; the check now stops at the cap on objects (parsedValues counts what was made).
+    const bomb = numberArrayBomb(2_000_000);
+    expect(bomb.byteLength).toBeLessThan(16 * 1024);
+    const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'numbers.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['numbers.pdf'] });
+    expect((decision as { detail: string }).detail).toMatch(
+      /numbers\.pdf is too complex to fax: it holds more than 20,000 objects/,
+    );
+    expect(decision.parsedValues).toBeGreaterThan(0);
+    expect(decision.parsedValues).toBeLessThanOrEqual(MIN_PARSED_VALUES + 1);
+
+    // Its own size in objects is always allowed: the same construction with 15,000 zeros opens.
+    const small = await prepareFaxDocumentWithinBudget([part(numberArrayBomb(15_000), 'ok.pdf')], limits);
+    expect(small).toMatchObject({ ok: true });
+    expect(small.parsedValues).toBeGreaterThan(15_000);
+  });
+
+  it('allows as many objects as a document has bytes, whatever it holds', async () => {
+    const many = manyObjects(3000);
+    const decision = await prepareFaxDocumentWithinBudget([part(many, 'forms.pdf')], limits);
+    expect(decision).toMatchObject({ ok: true });
+    // Five values an object (a dict, an array of four, a name): well under one a byte.
+    expect(decision.parsedValues).toBeGreaterThan(5 * 3000);
+    expect(parsedValuesCapOf(many.byteLength)).toBe(Math.max(MIN_PARSED_VALUES, many.byteLength));
   });
 
   it('refuses a page tree that names its nodes twice as damaged, without walking every path', async () => {

@@ -4,7 +4,7 @@
 // having held the gigabyte.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
+import { numberArrayBomb, objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 import { type InboundWorld, startInboundWorld } from '../support/inbound-world.ts';
 
@@ -48,5 +48,24 @@ describe('a PDF decompression bomb', () => {
     expect(next.result).toMatchObject({ outcome: 'ACCEPTED' });
     expect(world.sandbox.faxes().filter((f) => f.number === '+4930555000902')).toHaveLength(1);
     // Inflating up to the budget takes seconds alone, far longer beside the rest of the suite.
+  }, 120_000);
+
+  it('one whose object stream holds millions of tiny objects is answered "too complex to fax" too', async () => {
+    // 4 million zeros in 8 KB inflate to 8 MB, under the inflate cap: before, pdf-lib made every
+    // one of them (seconds, and 230 MB), and the mail was faxed; now the count of objects stops it.
+    const { id, result } = await world.process(
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: '+4930555000903@fax.example.com',
+        subject: 'Numbers',
+        pdfs: [{ filename: 'numbers.pdf', bytes: numberArrayBomb(4_000_000) }],
+      }),
+    );
+    expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'too-complex' });
+    expect(world.sandbox.faxes().filter((f) => f.number === '+4930555000903')).toHaveLength(0);
+    expect(world.mailer.sent.at(-1)?.text).toMatch(
+      /numbers\.pdf is too complex to fax: it holds more than 20,000 objects/,
+    );
+    expect((await world.deps.ledger.getMail(id))?.outcome).toBe('REJECTED');
   }, 120_000);
 });
