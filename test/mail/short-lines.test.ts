@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 // The parser's own decoders, to count the calls that hand them body lines (the work per line)
 import Base64Decoder from '../../node_modules/postal-mime/dist/esm/base64-decoder.js';
+import { dropCrInJs, dropCrNatively } from '../../node_modules/postal-mime/dist/esm/mime-node.js';
 import PassThroughDecoder from '../../node_modules/postal-mime/dist/esm/pass-through-decoder.js';
 import QPDecoder from '../../node_modules/postal-mime/dist/esm/qp-decoder.js';
 import { type MailLineBreak, quotedPrintable } from '../fixtures/encoded-parts.ts';
@@ -333,4 +334,40 @@ describe('quoted-printable in runs of lines: the bytes of line-by-line decoding'
       proto.decodeLines = original;
     }
   });
+});
+
+describe('a text body drops the CRs before each LF natively: the bytes of the JavaScript loop', () => {
+  // CRs alone, in runs, before an LF or not, at either end
+  const CR_TOKENS = ['a', '\r', '\n', '\r\n', '\r\r\n', '\r\r\r', 'xy', '\xff', '\x00'];
+
+  it('random bytes of CRs, LFs and others, at every length, as dropCrInJs drops them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...CR_TOKENS), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 400 }),
+        (tokens, repeat) => {
+          // repeated to reach past a WebAssembly page (64 KiB) at times
+          const bytes = new Uint8Array(Buffer.from(tokens.join('').repeat(repeat), 'latin1'));
+          const native = dropCrNatively(bytes);
+          expect(native).not.toBeNull();
+          expect(hexOf(native ?? undefined)).toBe(hexOf(dropCrInJs(bytes)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  const bodies: [label: string, text: string][] = [
+    ['1-character lines', 'a\r\n'.repeat(200_000)],
+    // (no run of CRs before an LF: mailparser drops one CR of such a run, this parser all of them)
+    ['lone CRs and bare LFs among them', 'a\r\nb\rc\n\r'.repeat(12_000)],
+  ];
+  for (const [label, text] of bodies) {
+    it(`a quoted-printable text body of ${label}, over 64 KiB: the text mailparser reads`, async () => {
+      const raw = mailWithBody(text, 'quoted-printable', '\r\n', 'text/plain; charset=utf-8');
+      const ours = (await parseInboundMail(raw)).body?.text;
+      expect(ours).toBe((await simpleParser(raw)).text);
+      expect(ours?.length).toBeGreaterThan(64 * 1024);
+    });
+  }
 });
