@@ -293,6 +293,18 @@ export const HOSTILE_CASES: Case[] = [
     mail: () => whiteTiffMail(whiteRgbTiff()),
   },
   {
+    label: 'TIFF bomb, white 16 MP grey to be decoded (fill order 2)',
+    expectedOutcome: 'REJECTED too-complex',
+    mail: () =>
+      whiteTiffMail(
+        tiffOf([{ width: 4000, height: 4000, pixels: new Uint8Array(4000 * 4000).fill(255) }], {
+          compression: 'deflate-grey',
+          fillOrder: 2,
+          rowsPerStrip: 1000,
+        }),
+      ),
+  },
+  {
     label: 'TIFF bomb, white 36 MP G3 fax',
     expectedOutcome: 'ACCEPTED',
     mail: () => whiteTiffMail(tiffOf([white36()], { compression: 'g3-1d', rowsPerStrip: 1000 })),

@@ -91,6 +91,19 @@ export const MAX_DECODED_PIXELS = 16_000_000;
  * past it is answered with how to save it (interlaced PNGs are rare: 2 of 4,931 on one machine).
  */
 export const MAX_INTERLACED_DECODED_BYTES = 2 * 1024 * 1024;
+/**
+ * What the TIFF pages that must be decoded may decode to: 2 MB, or this many times the file's size.
+ * A JPEG-compressed colour scan decodes to 10 to 20 times its size and passes; a white page of 16 MB
+ * in 16 KB (a thousandfold) took seconds in utif2 and is refused from its header. The same ratio as
+ * the PDF streams' inflate cap (INFLATE_RATIO).
+ */
+export const TIFF_DECODED_RATIO = 24;
+
+/** Bytes a TIFF page's samples take once decoded. */
+function decodedBytesOf(page: TiffPage): number {
+  const bits = page.bitsPerSample.reduce((a, b) => a + b, 0) || 1;
+  return page.height * Math.ceil((page.width * bits) / 8);
+}
 
 /** Declares itself a PDF by name or type: then its bytes must be one. */
 function claimsPdf(part: MailPart): boolean {
@@ -408,6 +421,16 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
       file,
       'image-too-large',
       `has a page of ${decodedPage.width} x ${decodedPage.height} pixels (${mp(decodedPage.width * decodedPage.height)}) in a form that must be decoded (JPEG-compressed, 16-bit or with transparency); such pages are faxed up to ${mp(decodedLimit)} (scan it again as black-and-white, or save it as PDF)`,
+    );
+  }
+  const decodedTiff = tiff
+    .filter((p) => tiffPageDecoding(p, file.bytes) !== 'none')
+    .reduce((sum, p) => sum + decodedBytesOf(p), 0);
+  if (decodedTiff > Math.max(MAX_INTERLACED_DECODED_BYTES, TIFF_DECODED_RATIO * file.bytes.byteLength)) {
+    return problemWith(
+      file,
+      'too-complex',
+      `has pages that would be decoded to ${bytesInWords(decodedTiff)} from a file of ${bytesInWords(file.bytes.byteLength)}; such pages are faxed when they decode to at most ${TIFF_DECODED_RATIO} times the file's size (scan it again as black-and-white, or save it as PDF)`,
     );
   }
   if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };
