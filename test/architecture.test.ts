@@ -79,6 +79,17 @@ describe('what the status poller loads', () => {
   });
 });
 
+describe('what both functions load', () => {
+  it('reads time zones through the runtime, without a date library in either bundle', async () => {
+    for (const entry of ['functions/handlers/inbound.ts', 'functions/handlers/status-poller.ts']) {
+      const dateLibrary = (await bundleInputs(entry)).filter((input) =>
+        input.includes('node_modules/luxon/'),
+      );
+      expect(dateLibrary).toEqual([]);
+    }
+  });
+});
+
 describe('what the inbound function loads', () => {
   it('keeps pdf-lib out of its main bundle: documents are opened in the worker, covers by the cover kit', async () => {
     const pdfLib = (await bundleInputs('functions/handlers/inbound.ts')).filter((input) =>

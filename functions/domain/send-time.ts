@@ -10,7 +10,6 @@
 // forward) or passes twice (clocks going back) cannot be handed over unambiguously, so it is
 // refused with a reply rather than guessed.
 
-import { DateTime } from 'luxon';
 import type { WrittenSendTime } from './mail-options.ts';
 
 export interface ScheduledSend {
@@ -35,33 +34,84 @@ export interface SendTimeRules {
 
 export type SendTimeDecision = { ok: true; send: ScheduledSend } | { ok: false; problem: string };
 
+// Zones are read through the runtime's Intl (the tz database it carries), as a date library would:
+// luxon did just this, and was 72 KB of both functions' bundles that every cold start loaded for
+// the few mails and reports that name a time.
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+// One formatter per zone: making an Intl.DateTimeFormat costs far more than formatting with it.
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock time in `zone` at the instant `ms`. */
+function wallClockAt(ms: number, zone: string): WallClock {
+  let format = zoneFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormats.set(zone, format);
+  }
+  const wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const { type, value } of format.formatToParts(ms)) {
+    if (type in wall) wall[type as keyof WallClock] = Number(value);
+  }
+  // Some runtimes write midnight as 24 even in a 23-hour cycle.
+  if (wall.hour === 24) wall.hour = 0;
+  return wall;
+}
+
+/** Minutes `zone` is ahead of UTC at the instant `ms`. */
+function offsetAt(ms: number, zone: string): number {
+  const w = wallClockAt(ms, zone);
+  const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return (wall - (ms - (((ms % 1000) + 1000) % 1000))) / 60_000;
+}
+
+// en-GB's short month names, as the runtime writes them (`Sept` in current ICU).
+const MONTHS = Array.from({ length: 12 }, (_, m) =>
+  new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' }).format(Date.UTC(2016, m, 1)),
+);
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `24 Dec 2026 09:00`. */
+function dayAndTime(w: Pick<WallClock, 'year' | 'month' | 'day' | 'hour' | 'minute'>): string {
+  return `${w.day} ${MONTHS[w.month - 1]} ${pad(w.year, 4)} ${pad(w.hour)}:${pad(w.minute)}`;
+}
+
 /** `24 Dec 2026 09:00 Europe/Berlin`: how replies write a time. */
 export function shownSendTime(at: string, timeZone: string): string {
-  const time = DateTime.fromISO(at, { zone: timeZone });
-  return `${time.setLocale('en-GB').toFormat('d LLL yyyy HH:mm')} ${timeZone}`;
+  return `${dayAndTime(wallClockAt(Date.parse(at), timeZone))} ${timeZone}`;
 }
 
 /** The wall-clock text of a written time, for messages about it: `24 Dec 2026 09:00`. */
 function wallText(w: WrittenSendTime): string {
-  return DateTime.fromObject(
-    { year: w.year, month: w.month, day: w.day, hour: w.hour, minute: w.minute },
-    { zone: 'UTC' },
-  )
-    .setLocale('en-GB')
-    .toFormat('d LLL yyyy HH:mm');
+  return dayAndTime(w);
 }
 
 /** Every instant whose wall-clock time in `zone` is the written one: none, one, or two. */
 function instantsOf(w: WrittenSendTime, zone: string): number[] {
   const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
   // The zone's offsets a few hours either side cover any transition at that wall time.
-  const offsets = new Set(
-    [-6, 0, 6].map((hours) => DateTime.fromMillis(wall + hours * 3_600_000, { zone }).offset),
-  );
+  const offsets = new Set([-6, 0, 6].map((hours) => offsetAt(wall + hours * 3_600_000, zone)));
   const found = new Set<number>();
   for (const offset of offsets) {
     const instant = wall - offset * 60_000;
-    const back = DateTime.fromMillis(instant, { zone });
+    const back = wallClockAt(instant, zone);
     if (back.year === w.year && back.month === w.month && back.day === w.day) {
       if (back.hour === w.hour && back.minute === w.minute) found.add(instant);
     }
@@ -90,9 +140,9 @@ export function resolveSendTime(written: WrittenSendTime, rules: SendTimeRules):
   const received = rules.receivedAt.getTime();
   const nowThere = shownSendTime(rules.receivedAt.toISOString(), timeZone);
   if (at <= received) {
-    const tomorrow = DateTime.fromMillis(received, { zone: timeZone })
-      .plus({ days: 1 })
-      .toFormat('yyyy-LL-dd');
+    const today = wallClockAt(received, timeZone);
+    const next = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
+    const tomorrow = `${pad(next.getUTCFullYear(), 4)}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}`;
     return {
       ok: false,
       problem: `${asked} is in the past: faxgate received the email at ${nowThere}. Write a time still ahead, for example /at ${tomorrow} 09:00, or leave /at out to send at once.`,
@@ -106,12 +156,12 @@ export function resolveSendTime(written: WrittenSendTime, rules: SendTimeRules):
       problem: `${asked} is more than ${rules.horizonDays} days ahead; faxes can be scheduled until ${last}. Send the email again closer to the time.`,
     };
   }
-  const local = DateTime.fromMillis(at, { zone: timeZone });
+  const l = wallClockAt(at, timeZone);
   return {
     ok: true,
     send: {
       at: new Date(at).toISOString(),
-      localTime: local.toFormat("yyyy-LL-dd'T'HH:mm:ss"),
+      localTime: `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)}T${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}`,
       timeZone,
       zoneGiven: written.timeZone !== undefined,
     },

@@ -26,6 +26,7 @@ import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
+import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
 import type {
   InspectAnswer,
   InspectRequest,
@@ -282,8 +283,9 @@ const LEND_SLACK_BYTES = 16;
  * How the parts' bytes travel: `lent` are the parts' own ArrayBuffers, transferred to the worker and
  * back (no copy: copying a 10 MiB scan cost ~2 ms of CPU and the scratch buffer's memory), and
  * each part is a range of one buffer, 0 the scratch buffer, 1 on the lent ones. Only memory that
- * holds one part alone (as a large decoded body has) is lent, so nothing else loses its bytes while
- * the check runs; a part inside lent memory travels as a view of it. The rest is copied into the
+ * holds one part alone is lent, so nothing else loses its bytes while the check runs: memory of
+ * the part's size, or what the mail reader decoded a large body into (holdsOneDecodedBody); a part
+ * inside lent memory travels as a view of it. The rest is copied into the
  * scratch buffer: whole documents and pictures, of other parts only their start (what tells what
  * they are).
  */
@@ -302,7 +304,7 @@ export function travelPlan(parts: MailPart[]): {
       whole[i] &&
       memory instanceof ArrayBuffer &&
       p.content.byteLength >= LEND_MIN_BYTES &&
-      memory.byteLength - p.content.byteLength <= LEND_SLACK_BYTES;
+      (memory.byteLength - p.content.byteLength <= LEND_SLACK_BYTES || holdsOneDecodedBody(memory));
     if (own && !lent.includes(memory)) lent.push(memory);
   });
   let scratchBytes = 0;

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { parseMailOptions, type WrittenSendTime } from '../../functions/domain/mail-options.ts';
 import { resolveSendTime, scheduleFor, shownSendTime } from '../../functions/domain/send-time.ts';
@@ -76,6 +77,73 @@ describe('resolveSendTime', () => {
     });
   });
 
+  it('finds the instants of a written time as luxon did, across clock changes (property)', () => {
+    // The instants as the function found them with luxon before: the zone's offsets a few hours
+    // either side of the wall-clock time, each kept when it gives that time back.
+    const luxonInstants = (w: WrittenSendTime, zone: string) => {
+      const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+      const offsets = new Set(
+        [-6, 0, 6].map((h) => DateTime.fromMillis(wall + h * 3_600_000, { zone }).offset),
+      );
+      return [...offsets]
+        .map((offset) => wall - offset * 60_000)
+        .filter((instant) => {
+          const back = DateTime.fromMillis(instant, { zone });
+          return (
+            [back.year, back.month, back.day, back.hour, back.minute].join() ===
+            [w.year, w.month, w.day, w.hour, w.minute].join()
+          );
+        });
+    };
+    const received = { ...rules, receivedAt: new Date('2026-01-01T00:00:00Z'), horizonDays: 400 };
+    // Wall-clock times a day either side of 2026's clock changes in these zones, and any other.
+    const changes = [
+      '2026-03-08',
+      '2026-03-29',
+      '2026-04-05',
+      '2026-09-27',
+      '2026-10-04',
+      '2026-10-25',
+      '2026-11-01',
+    ];
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc
+            .tuple(fc.constantFrom(...changes), fc.integer({ min: -96, max: 96 }))
+            .map(([day, quarters]) => Date.parse(`${day}T00:00:00Z`) + quarters * 900_000),
+          fc.integer({ min: 0, max: 360 * 96 }).map((quarters) => Date.UTC(2026, 0, 2) + quarters * 900_000),
+        ),
+        fc.constantFrom(
+          'Europe/Berlin',
+          'America/St_Johns',
+          'Australia/Lord_Howe',
+          'Pacific/Chatham',
+          'Europe/Dublin',
+        ),
+        (wallMs, zone) => {
+          const wall = new Date(wallMs);
+          const w = written(
+            `x /at ${wall.toISOString().slice(0, 10)} ${wall.toISOString().slice(11, 16)} ${zone}`,
+          );
+          const instants = [...new Set(luxonInstants(w, zone))];
+          const decision = resolveSendTime(w, received);
+          if (instants.length === 1) {
+            expect(decision).toMatchObject({
+              ok: true,
+              send: { at: new Date(instants[0] as number).toISOString() },
+            });
+          } else {
+            expect(decision.ok === false && decision.problem).toMatch(
+              instants.length === 0 ? /does not exist/ : /twice/,
+            );
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('gives back the written wall-clock time for every accepted time (property)', () => {
     fc.assert(
       fc.property(
@@ -110,6 +178,34 @@ describe('shownSendTime and scheduleFor', () => {
   it('writes a time as the replies show it', () => {
     expect(shownSendTime('2026-12-24T08:00:00.000Z', 'Europe/Berlin')).toBe(
       '24 Dec 2026 09:00 Europe/Berlin',
+    );
+  });
+
+  it('writes every instant in every kind of zone as luxon did, which the replies used before (property)', () => {
+    // Zones with half- and quarter-hour offsets, a 30-minute daylight saving shift, negative
+    // daylight saving time (Dublin), and zones whose rules changed over the years.
+    const zones = [
+      'Europe/Berlin',
+      'Europe/Dublin',
+      'America/St_Johns',
+      'America/Sao_Paulo',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'Pacific/Apia',
+      'UTC',
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }),
+        fc.constantFrom(...zones),
+        (ms, zone) => {
+          const at = new Date(ms).toISOString();
+          const luxon = DateTime.fromISO(at, { zone }).setLocale('en-GB').toFormat('d LLL yyyy HH:mm');
+          expect(shownSendTime(at, zone)).toBe(`${luxon} ${zone}`);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
