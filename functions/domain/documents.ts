@@ -85,14 +85,15 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 export const MAX_DECODED_PIXELS = 16_000_000;
 /**
  * What an interlaced PNG may decode to: this much, or twice its file's size. Decoding costs far more
- * a byte than reading a mail (about 7 ns a byte of pixels, 5 ns a byte of mail), so a picture that
+ * a byte than reading a mail (about 10 ns a byte of pixels, 5 ns a byte of mail), so a picture that
  * inflates a thousandfold (64 MB of white from 74 KB) cost 60 times an ordinary mail of its size;
- * within this it costs at most about three times. Photos and icons pass; an interlaced screenshot
- * past it is answered with how to save it (interlaced PNGs are rare: 2 of 4,931 on one machine).
+ * within this it costs about two to three times (2 MB of pixels cost 3.4). Photos and icons pass;
+ * an interlaced screenshot past it is answered with how to save it (interlaced PNGs are rare: 2 of
+ * 4,931 on one machine).
  */
-export const MAX_INTERLACED_DECODED_BYTES = 2 * 1024 * 1024;
+export const MAX_INTERLACED_DECODED_BYTES = 1024 * 1024;
 /**
- * What the TIFF pages that must be decoded may decode to: 2 MB, or this many times the file's size.
+ * What the TIFF pages that must be decoded may decode to: 1 MB, or this many times the file's size.
  * A JPEG-compressed colour scan decodes to 10 to 20 times its size and passes; a white page of 16 MB
  * in 16 KB (a thousandfold) took seconds in utif2 and is refused from its header. The same ratio as
  * the PDF streams' inflate cap (INFLATE_RATIO).
