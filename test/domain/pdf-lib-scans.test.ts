@@ -3,12 +3,12 @@
 // well-formed or damaged, to the same objects as upstream's byte-by-byte scans. Cost is counted in
 // bytes read, not timed.
 
-import { createHook } from 'node:async_hooks';
 import { PDFContext, PDFDocument, PDFInvalidObject, PDFObjectParser, PDFRawStream } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PAGE_OBJECTS, smallStreams, unendedStreams } from '../fixtures/hostile-pdfs.ts';
 import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
+import { promisesMade } from '../support/method-calls.ts';
 import { countingReads, pdfParser, withUpstreamBlanks } from '../support/upstream-pdf-scans.ts';
 
 /** What the blanks test reaches inside pdf-lib's parser (protected in its types). */
@@ -212,17 +212,7 @@ describe('the patched pdf-lib reads every PDF as upstream does', () => {
     // that did not parse: for PDFs of thousands of small objects, most of what they cost.
     const sound = smallStreams(1000);
     for (const pdf of [sound, unendedStreams(1000, { closed: false })]) {
-      let promises = 0;
-      const hook = createHook({
-        init(_id, type) {
-          if (type === 'PROMISE') promises++;
-        },
-      }).enable();
-      try {
-        await pdfParser(pdf, false).parseDocument();
-      } finally {
-        hook.disable();
-      }
+      const { promises } = await promisesMade(() => pdfParser(pdf, false).parseDocument());
       expect(promises).toBeLessThan(100);
     }
   });

@@ -5,12 +5,12 @@
 // was 9x the time of an ordinary mail of the same size. The fast paths must give what the
 // character loops give, which are kept here as postal-mime 4.0.0 (as patched) wrote them.
 
-import { createHook } from 'node:async_hooks';
 import fc from 'fast-check';
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { PARSER_OPTIONS } from '../../functions/mail/parse-inbound-mail.ts';
 import MimeNode from '../../node_modules/postal-mime/dist/esm/mime-node.js';
+import { promisesMade } from '../support/method-calls.ts';
 
 /** A mail of `count` one-line text parts beside one attachment. */
 function mailOfParts(count: number): Buffer {
@@ -28,22 +28,6 @@ function mailOfParts(count: number): Buffer {
     ].join(''),
     'latin1',
   );
-}
-
-/** How many promises were made while `run` ran (async_hooks sees every one). */
-async function promisesMade<T>(run: () => Promise<T>): Promise<{ result: T; promises: number }> {
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'PROMISE') promises++;
-    },
-  }).enable();
-  try {
-    const result = await run();
-    return { result, promises };
-  } finally {
-    hook.disable();
-  }
 }
 
 describe('a mail of many parts is parsed without a promise per part', () => {

@@ -1,5 +1,8 @@
-// Counts calls to the methods of some classes while a test runs: the tests that show a hostile input
-// is read in a few steps, not one call per character or per line.
+// Counts calls to the methods of some classes, or the promises made, while a test runs: the tests
+// that show a hostile input is read in a few steps, not one call (or promise) per character, line,
+// part or object.
+
+import { createHook } from 'node:async_hooks';
 
 /**
  * Runs `run` with every method of `classes` that `counts` picks wrapped in a counter, and restores
@@ -29,5 +32,21 @@ export async function countMethodCalls<T>(
     return { result: await run(), calls };
   } finally {
     for (const undo of restore) undo();
+  }
+}
+
+/** How many promises were made while `run` ran (async_hooks sees every one). */
+export async function promisesMade<T>(run: () => Promise<T>): Promise<{ result: T; promises: number }> {
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  }).enable();
+  try {
+    const result = await run();
+    return { result, promises };
+  } finally {
+    hook.disable();
   }
 }
