@@ -21,7 +21,14 @@ import {
   type TiffPage,
   unsupportedFormatOf,
 } from './image-formats.ts';
-import { addJpegPage, addPngPage, addTiffPages, type PageSize, tiffPageDecoding } from './image-pages.ts';
+import {
+  addJpegPage,
+  addPngPage,
+  addTiffPages,
+  decodedBytesOf,
+  type PageSize,
+  tiffPageDecoding,
+} from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 import { asBuffer, isPdf } from './pdf-bytes.ts';
 import { inflatedSizeOf } from './png-pixels.ts';
@@ -84,14 +91,15 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
  */
 export const MAX_DECODED_PIXELS = 16_000_000;
 /**
- * What an interlaced PNG may decode to: this much, or twice its file's size. Decoding costs far more
- * a byte than reading a mail (about 10 ns a byte of pixels, 5 ns a byte of mail), so a picture that
- * inflates a thousandfold (64 MB of white from 74 KB) cost 60 times an ordinary mail of its size;
- * within this it costs about two to three times (2 MB of pixels cost 3.4). Photos and icons pass;
+ * What a picture that must be decoded may always decode to; past it, an interlaced PNG may decode to
+ * twice its file's size, TIFF pages to TIFF_DECODED_RATIO times. Decoding an interlaced PNG costs
+ * far more a byte than reading a mail (about 10 ns a byte of pixels, 5 ns a byte of mail), so a
+ * picture that inflates a thousandfold (64 MB of white from 74 KB) cost 60 times an ordinary mail of
+ * its size; within this it costs about two to three times (2 MB of pixels cost 3.4). Photos and icons pass;
  * an interlaced screenshot past it is answered with how to save it (interlaced PNGs are rare: 2 of
  * 4,931 on one machine).
  */
-export const MAX_INTERLACED_DECODED_BYTES = 1024 * 1024;
+export const ALWAYS_DECODED_BYTES = 1024 * 1024;
 /**
  * What the TIFF pages that must be decoded may decode to: 1 MB, or this many times the file's size.
  * A JPEG-compressed colour scan decodes to 10 to 20 times its size and passes; a white page of 16 MB
@@ -99,12 +107,6 @@ export const MAX_INTERLACED_DECODED_BYTES = 1024 * 1024;
  * the PDF streams' inflate cap (INFLATE_RATIO).
  */
 export const TIFF_DECODED_RATIO = 24;
-
-/** Bytes a TIFF page's samples take once decoded. */
-function decodedBytesOf(page: TiffPage): number {
-  const bits = page.bitsPerSample.reduce((a, b) => a + b, 0) || 1;
-  return page.height * Math.ceil((page.width * bits) / 8);
-}
 
 /** Declares itself a PDF by name or type: then its bytes must be one. */
 function claimsPdf(part: MailPart): boolean {
@@ -406,17 +408,16 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
   }
   if (png && pngNeedsDecoding(png)) {
     const decoded = inflatedSizeOf(png);
-    if (decoded > Math.max(MAX_INTERLACED_DECODED_BYTES, 2 * file.bytes.byteLength)) {
+    if (decoded > Math.max(ALWAYS_DECODED_BYTES, 2 * file.bytes.byteLength)) {
       return problemWith(
         file,
         'too-complex',
-        `is an interlaced picture of ${png.width} x ${png.height} pixels, which would be decoded to ${bytesInWords(decoded)} from a file of ${bytesInWords(file.bytes.byteLength)}; interlaced PNGs are faxed when they decode to at most ${bytesInWords(MAX_INTERLACED_DECODED_BYTES)} or twice the file's size (save it as PNG without interlacing, or as JPEG)`,
+        `is an interlaced picture of ${png.width} x ${png.height} pixels, which would be decoded to ${bytesInWords(decoded)} from a file of ${bytesInWords(file.bytes.byteLength)}; interlaced PNGs are faxed when they decode to at most ${bytesInWords(ALWAYS_DECODED_BYTES)} or twice the file's size (save it as PNG without interlacing, or as JPEG)`,
       );
     }
   }
-  const decodedPage = tiff.find(
-    (p) => p.width * p.height > decodedLimit && tiffPageDecoding(p, file.bytes) === 'samples',
-  );
+  const decoding = tiff.map((p) => tiffPageDecoding(p, file.bytes));
+  const decodedPage = tiff.find((p, i) => p.width * p.height > decodedLimit && decoding[i] === 'samples');
   if (decodedPage) {
     return problemWith(
       file,
@@ -424,10 +425,8 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
       `has a page of ${decodedPage.width} x ${decodedPage.height} pixels (${mp(decodedPage.width * decodedPage.height)}) in a form that must be decoded (JPEG-compressed, 16-bit or with transparency); such pages are faxed up to ${mp(decodedLimit)} (scan it again as black-and-white, or save it as PDF)`,
     );
   }
-  const decodedTiff = tiff
-    .filter((p) => tiffPageDecoding(p, file.bytes) !== 'none')
-    .reduce((sum, p) => sum + decodedBytesOf(p), 0);
-  if (decodedTiff > Math.max(MAX_INTERLACED_DECODED_BYTES, TIFF_DECODED_RATIO * file.bytes.byteLength)) {
+  const decodedTiff = tiff.reduce((sum, p, i) => sum + (decoding[i] === 'none' ? 0 : decodedBytesOf(p)), 0);
+  if (decodedTiff > Math.max(ALWAYS_DECODED_BYTES, TIFF_DECODED_RATIO * file.bytes.byteLength)) {
     return problemWith(
       file,
       'too-complex',

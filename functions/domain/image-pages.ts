@@ -413,14 +413,19 @@ function utifDirectory(page: TiffPage): UTIF.IFD {
   return ifd as unknown as UTIF.IFD;
 }
 
+/** Bytes a TIFF page's samples take once decoded. */
+export function decodedBytesOf(page: TiffPage): number {
+  const bits = page.bitsPerSample.reduce((a, b) => a + b, 0) || 1;
+  return page.height * Math.ceil((page.width * bits) / 8);
+}
+
 /**
  * utif2 inflates Deflate strips with pako, as far as they go: a strip of a megabyte can inflate to
  * a gigabyte. zlib inflates them first, never past what the page's pixels need (tiles padded, and
  * some slack), and a page whose strips go past that is damaged.
  */
 function checkInflatedSize(file: ArrayBuffer, page: TiffPage): void {
-  const bits = page.bitsPerSample.reduce((a, b) => a + b, 0) || 1;
-  let left = 2 * page.height * Math.ceil((page.width * bits) / 8) + 1024 * 1024;
+  let left = 2 * decodedBytesOf(page) + 1024 * 1024;
   for (const [i, offset] of page.stripOffsets.entries()) {
     const length = page.stripByteCounts[i] ?? 0;
     if (length === 0) continue;
