@@ -101,7 +101,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
   if (options.only.includes('headers')) {
     results.headers = await timed('headers', () =>
-      measureHostileHeaders({ tmpDir: options.tmpDir, runs: q ? 1 : 7, quick: q }),
+      measureHostileHeaders({ tmpDir: options.tmpDir, runs: q ? 1 : 5, quick: q }),
     );
   }
   if (options.only.includes('images')) {

@@ -49,7 +49,22 @@ describe('npm run bench -- --quick', () => {
     for (const row of rows) {
       expect(row.outcome).toBe(row.expectedOutcome);
       expect(row.normalMs).toBeGreaterThan(0);
+      // One timed run of each mail in each of the row's two processes, alternating with the other.
+      expect(row.runs).toBe(2);
     }
+  });
+
+  it("takes each mail's memory in a warm process of its own, not the worker's start or the bench's RSS", () => {
+    const rows = results.headers?.rows ?? [];
+    // Starting the document worker adds ~28 MiB, which every accepted mail paid and a dropped one
+    // never did; and getrusage's peak in a child holds the RSS of the process it was forked from
+    // (here the test runner). A mail under 1 MiB adds a few MiB to a warm process.
+    const small = rows.filter((r) => r.mailMiB < 1);
+    expect(small.length).toBeGreaterThan(10);
+    for (const row of small) expect(row.normalAddedRssMiB).toBeLessThan(20);
+    const dropped = rows.filter((r) => r.outcome.startsWith('DROPPED'));
+    expect(dropped.length).toBeGreaterThan(3);
+    for (const row of dropped) expect(row.addedRssMiB).toBeLessThan(20);
   });
 
   it('turns each picture into its pages, with the floor and peak memory', () => {
