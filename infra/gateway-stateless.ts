@@ -380,12 +380,16 @@ const documentWorkerHooks: nodejs.ICommandHooks = {
   ],
 };
 
-/** The status poller loads its resend code from beside the handler on the first resend. */
+/**
+ * The status poller loads its resend code from beside the handler on the first resend, and the S3
+ * client on the first re-dial or resend (functions/adapters/s3-kit.ts).
+ */
 const resendKitHooks: nodejs.ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (inputDir: string, outputDir: string) => [
     esbuildCommand(inputDir, 'functions/handlers/status-poller-resend.ts', `${outputDir}/resend-kit.mjs`),
+    esbuildCommand(inputDir, 'functions/adapters/s3-kit.ts', `${outputDir}/s3-kit.mjs`),
   ],
 };
 
