@@ -6,8 +6,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The bundle at `bundled` when it is there, else the module at `source` (URLs beside the caller). */
-export function importSibling<Module>(bundled: URL, source: URL): Promise<Module> {
-  const where = existsSync(fileURLToPath(bundled)) ? bundled.href : source.href;
-  return import(/* @vite-ignore */ where) as Promise<Module>;
+/**
+ * A loader of the bundle at `bundled` when it is there, else of the module at `source` (URLs beside
+ * the caller's module); it imports on its first call and keeps the module.
+ */
+export function siblingModule<Module>(bundled: URL, source: URL): () => Promise<Module> {
+  let loaded: Promise<Module> | undefined;
+  return () => {
+    const where = existsSync(fileURLToPath(bundled)) ? bundled.href : source.href;
+    loaded ??= import(/* @vite-ignore */ where) as Promise<Module>;
+    return loaded;
+  };
 }

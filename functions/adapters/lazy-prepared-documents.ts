@@ -3,18 +3,12 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PreparedDocuments } from '../ports.ts';
-import { importSibling } from '../sibling-bundle.ts';
+import { siblingModule } from '../sibling-bundle.ts';
 
-type S3Kit = typeof import('./s3-kit.ts');
-let kit: Promise<S3Kit> | undefined;
-
-function loadS3Kit(): Promise<S3Kit> {
-  kit ??= importSibling<S3Kit>(
-    new URL('./s3-kit.mjs', import.meta.url),
-    new URL('./s3-kit.ts', import.meta.url),
-  );
-  return kit;
-}
+const loadS3Kit = siblingModule<typeof import('./s3-kit.ts')>(
+  new URL('./s3-kit.mjs', import.meta.url),
+  new URL('./s3-kit.ts', import.meta.url),
+);
 
 /** The documents kept in `bucket`, read through `s3`, or without it through a client of the kit's own. */
 export class LazyS3PreparedDocuments implements PreparedDocuments {

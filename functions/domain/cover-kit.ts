@@ -3,16 +3,12 @@
 // bench/lambda-bundle.ts); inlined into the handler they would add 1.3 MB that every cold start
 // parses, cover page or not.
 
-import { importSibling } from '../sibling-bundle.ts';
+import { siblingModule } from '../sibling-bundle.ts';
 
 export type CoverKit = typeof import('./cover-libraries.ts');
-let kit: Promise<CoverKit> | undefined;
 
 /** fontkit and html-to-text (cover-libraries.ts), imported on first use (see sibling-bundle.ts). */
-export function loadCoverKit(): Promise<CoverKit> {
-  kit ??= importSibling<CoverKit>(
-    new URL('./cover-kit.mjs', import.meta.url),
-    new URL('./cover-libraries.ts', import.meta.url),
-  );
-  return kit;
-}
+export const loadCoverKit = siblingModule<CoverKit>(
+  new URL('./cover-kit.mjs', import.meta.url),
+  new URL('./cover-libraries.ts', import.meta.url),
+);

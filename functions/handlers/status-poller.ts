@@ -12,7 +12,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import type { ResendRequest, ResendResult } from '../delivery/resend-job.ts';
 import { ConfigError } from '../errors.ts';
-import { importSibling } from '../sibling-bundle.ts';
+import { siblingModule } from '../sibling-bundle.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
 import { buildPollerDeps, pollerSettingsFromEnv } from './status-poller-deps.ts';
 import type { ResendRunner } from './status-poller-resend.ts';
@@ -82,16 +82,12 @@ export function createPollerHandler(
 }
 
 type ResendKit = typeof import('./status-poller-resend.ts');
-let resendKit: Promise<ResendKit> | undefined;
 
 /** The resend code (status-poller-resend.ts), imported on the first resend (see sibling-bundle.ts). */
-function loadResendKit(): Promise<ResendKit> {
-  resendKit ??= importSibling<ResendKit>(
-    new URL('./resend-kit.mjs', import.meta.url),
-    new URL('./status-poller-resend.ts', import.meta.url),
-  );
-  return resendKit;
-}
+const loadResendKit = siblingModule<ResendKit>(
+  new URL('./resend-kit.mjs', import.meta.url),
+  new URL('./status-poller-resend.ts', import.meta.url),
+);
 
 export const handler = createPollerHandler(
   () => deployedPollerDeps(),
