@@ -43,7 +43,8 @@ export interface Bundle {
  * A bundle that checks documents also gets their worker, document-worker.mjs, beside it, as infra
  * bundles it (functions/inbound/document-budget.ts loads it from there); one that can make cover
  * pages gets what they need (bundleCoverKit); the status poller gets its resend code, resend-kit.mjs
- * (functions/handlers/status-poller.ts loads it on the first resend).
+ * (functions/handlers/status-poller.ts loads it on the first resend), and its S3 code, s3-kit.mjs
+ * (functions/adapters/lazy-prepared-documents.ts loads it on the first re-dial or resend).
  */
 export async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Bundle> {
   const { metafile } = await build({ ...options, entryPoints: [entry], outfile, metafile: true });
@@ -59,6 +60,11 @@ export async function bundle(entry: string, outfile: string, options: BuildOptio
       ...options,
       entryPoints: [fileURLToPath(new URL('../functions/handlers/status-poller-resend.ts', import.meta.url))],
       outfile: join(dirname(outfile), 'resend-kit.mjs'),
+    });
+    await build({
+      ...options,
+      entryPoints: [fileURLToPath(new URL('../functions/adapters/s3-kit.ts', import.meta.url))],
+      outfile: join(dirname(outfile), 's3-kit.mjs'),
     });
   }
   if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/domain/cover-kit.ts'))) {

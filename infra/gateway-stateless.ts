@@ -365,29 +365,30 @@ function esbuildCommand(inputDir: string, entry: string, outfile: string): strin
   ].join(' ');
 }
 
-const documentWorkerHooks: nodejs.ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (inputDir: string, outputDir: string) => [
-    esbuildCommand(inputDir, 'functions/inbound/document-worker.ts', `${outputDir}/document-worker.mjs`),
-    // What only a cover page needs, loaded from beside the handler when one is made
-    // (functions/domain/cover-kit.ts, functions/adapters/cover-assets.ts): fontkit and html-to-text
-    // as a bundle of their own, and the fonts as files.
-    esbuildCommand(inputDir, 'functions/domain/cover-libraries.ts', `${outputDir}/cover-kit.mjs`),
-    ...COVER_FONT_FILES.map(
-      (f) => `cp "${inputDir}/node_modules/dejavu-fonts-ttf/ttf/${f}" "${outputDir}/${f}"`,
-    ),
-  ],
-};
+/** Commands that put a function's other files beside its bundle once CDK has bundled it. */
+function besideTheBundle(commands: (inputDir: string, outputDir: string) => string[]): nodejs.ICommandHooks {
+  return { beforeBundling: () => [], beforeInstall: () => [], afterBundling: commands };
+}
 
-/** The status poller loads its resend code from beside the handler on the first resend. */
-const resendKitHooks: nodejs.ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (inputDir: string, outputDir: string) => [
-    esbuildCommand(inputDir, 'functions/handlers/status-poller-resend.ts', `${outputDir}/resend-kit.mjs`),
-  ],
-};
+const documentWorkerHooks = besideTheBundle((inputDir, outputDir) => [
+  esbuildCommand(inputDir, 'functions/inbound/document-worker.ts', `${outputDir}/document-worker.mjs`),
+  // What only a cover page needs, loaded from beside the handler when one is made
+  // (functions/domain/cover-kit.ts, functions/adapters/cover-assets.ts): fontkit and html-to-text
+  // as a bundle of their own, and the fonts as files.
+  esbuildCommand(inputDir, 'functions/domain/cover-libraries.ts', `${outputDir}/cover-kit.mjs`),
+  ...COVER_FONT_FILES.map(
+    (f) => `cp "${inputDir}/node_modules/dejavu-fonts-ttf/ttf/${f}" "${outputDir}/${f}"`,
+  ),
+]);
+
+/**
+ * The status poller loads its resend code from beside the handler on the first resend, and the S3
+ * client on the first re-dial or resend (functions/adapters/s3-kit.ts).
+ */
+const resendKitHooks = besideTheBundle((inputDir, outputDir) => [
+  esbuildCommand(inputDir, 'functions/handlers/status-poller-resend.ts', `${outputDir}/resend-kit.mjs`),
+  esbuildCommand(inputDir, 'functions/adapters/s3-kit.ts', `${outputDir}/s3-kit.mjs`),
+]);
 
 function gatewayFunction(
   scope: Construct,

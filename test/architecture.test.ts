@@ -77,6 +77,14 @@ describe('what the status poller loads', () => {
     const kit = await bundleInputs('functions/handlers/status-poller-resend.ts');
     expect(kit.filter(resendOnly).length).toBeGreaterThan(1);
   });
+
+  it('keeps the S3 client out of its main bundle: only a re-dial reads a kept document', async () => {
+    const s3 = (input: string) => input.includes('node_modules/@aws-sdk/client-s3/');
+    expect((await bundleInputs('functions/handlers/status-poller.ts')).filter(s3)).toEqual([]);
+    expect((await bundleInputs('functions/handlers/status-poller-resend.ts')).filter(s3)).toEqual([]);
+    // It is in the bundle loaded on the first re-dial or resend.
+    expect((await bundleInputs('functions/adapters/s3-kit.ts')).filter(s3).length).toBeGreaterThan(1);
+  });
 });
 
 describe('what both functions load', () => {

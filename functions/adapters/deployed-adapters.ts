@@ -4,7 +4,7 @@
 // outbox instead; the wiring is the same.
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { optionalString, resourceNamesFromEnv } from '../config.ts';
 import type { Clock, Log, Mailer, MetricsSink } from '../ports.ts';
@@ -58,15 +58,18 @@ export function sesMailerFromEnv(env: Env, ses: SESv2Client = new SESv2Client({}
   return new SesMailer(ses, configurationSetName ? { configurationSetName } : {});
 }
 
-/** The deployed function's clients: AWS SDK clients, the token store, Powertools telemetry. */
+/**
+ * The deployed function's clients: AWS SDK clients, the token store, Powertools telemetry. S3 only
+ * when given: the inbound handler makes its own, the poller's comes with the S3 kit on first use.
+ */
 export function deployedClients(
   env: Env,
   serviceName: string,
   overrides: DeployedClientOverrides = {},
-): FunctionClients & { s3: S3Client } {
+): FunctionClients & { s3?: S3Client } {
   return {
     dynamo: overrides.dynamo ?? new DynamoDBClient({}),
-    s3: overrides.s3 ?? new S3Client({}),
+    ...(overrides.s3 ? { s3: overrides.s3 } : {}),
     faxrocks: faxrocksConnectionFromEnv(env, overrides.token),
     mailer: sesMailerFromEnv(env, overrides.ses),
     log: overrides.log ?? createLogger(serviceName),

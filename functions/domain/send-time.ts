@@ -82,15 +82,20 @@ function offsetAt(ms: number, zone: string): number {
   return (wall - (ms - (((ms % 1000) + 1000) % 1000))) / 60_000;
 }
 
-// en-GB's short month names, as the runtime writes them (`Sept` in current ICU).
-const MONTHS = Array.from({ length: 12 }, (_, m) =>
-  new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' }).format(Date.UTC(2016, m, 1)),
-);
+// en-GB's short month names, as the runtime writes them (`Sept` in current ICU). Made on first use:
+// the first Intl formatter loads ICU's data (~30 ms), which a cold start need not pay.
+let monthNames: string[] | undefined;
+function monthName(month: number): string {
+  monthNames ??= Array.from({ length: 12 }, (_, m) =>
+    new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' }).format(Date.UTC(2016, m, 1)),
+  );
+  return monthNames[month - 1] as string;
+}
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `24 Dec 2026 09:00`. */
 function dayAndTime(w: Pick<WallClock, 'year' | 'month' | 'day' | 'hour' | 'minute'>): string {
-  return `${w.day} ${MONTHS[w.month - 1]} ${pad(w.year, 4)} ${pad(w.hour)}:${pad(w.minute)}`;
+  return `${w.day} ${monthName(w.month)} ${pad(w.year, 4)} ${pad(w.hour)}:${pad(w.minute)}`;
 }
 
 /** `24 Dec 2026 09:00 Europe/Berlin`: how replies write a time. */

@@ -7,7 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { coverAssetsLoader } from '../adapters/cover-assets.ts';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { DynamoSenderList } from '../adapters/dynamo-sender-list.ts';
-import { S3MailStore } from '../adapters/s3-mail-store.ts';
+import { S3MailStore, S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
 import { SqsMessageRetries } from '../adapters/sqs-message-retries.ts';
 import { resourceNamesFromEnv } from '../config.ts';
 import { ConfigError } from '../errors.ts';
@@ -54,6 +54,7 @@ export function buildInboundDeps(settings: InboundSettings, clients: InboundClie
   return {
     ...shared,
     mailStore: new S3MailStore(clients.s3),
+    ...(settings.bucket ? { documents: new S3PreparedDocuments(clients.s3, settings.bucket) } : {}),
     senders: new DynamoSenderList(documentClient, settings.sendersTable),
     policy: settings.policy,
     coverAssets: coverAssetsLoader({

@@ -1,6 +1,7 @@
 // Lambda edge for the inbound queue: build the dependencies once per container, hand each batch to
 // the use case, report partial batch failures.
 
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
@@ -15,6 +16,7 @@ export function deployedInboundDeps(
 ): InboundBatchDeps {
   return buildInboundDeps(inboundSettingsFromEnv(env), {
     ...deployedClients(env, 'faxgate-inbound', overrides),
+    s3: overrides.s3 ?? new S3Client({}),
     sqs: overrides.sqs ?? new SQSClient({}),
   });
 }

@@ -1,13 +1,11 @@
 // What both functions' composition roots share: the settings they both read from the environment
 // and the stores and provider client they both build from them.
 
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { documentClient } from '../adapters/document-client.ts';
 import { DynamoDailyUsage } from '../adapters/dynamo-daily-usage.ts';
 import { DynamoJobLedger } from '../adapters/dynamo-job-ledger.ts';
 import { FaxrocksClient } from '../adapters/faxrocks/client.ts';
-import { S3PreparedDocuments } from '../adapters/s3-mail-store.ts';
 import { type GatewayPolicy, gatewayPolicyFromEnv, resourceNamesFromEnv } from '../config.ts';
 import { systemClock } from '../ports.ts';
 
@@ -27,10 +25,10 @@ export function sharedSettingsFromEnv(env: Env): SharedSettings {
   return { policy: gatewayPolicyFromEnv(env), jobsTable, ...(mailBucket ? { bucket: mailBucket } : {}) };
 }
 
-/** The ledger, the usage counters, faxrocks and the kept documents, as both functions use them. */
-export function sharedDeps(settings: SharedSettings, clients: FunctionClients & { s3?: S3Client }) {
-  const { policy, jobsTable, bucket } = settings;
-  const { log, metrics, mailer, s3 } = clients;
+/** The ledger, the usage counters and faxrocks, as both functions use them. */
+export function sharedDeps(settings: SharedSettings, clients: FunctionClients) {
+  const { policy, jobsTable } = settings;
+  const { log, metrics, mailer } = clients;
   const clock = clients.clock ?? systemClock;
   const documents = documentClient(clients.dynamo);
   return {
@@ -38,7 +36,6 @@ export function sharedDeps(settings: SharedSettings, clients: FunctionClients & 
     ledger: new DynamoJobLedger(documents, jobsTable, { clock, claimRetentionDays: policy.jobRetentionDays }),
     usage: new DynamoDailyUsage(documents, jobsTable),
     faxApi: new FaxrocksClient({ ...clients.faxrocks, log }),
-    ...(bucket && s3 ? { documents: new S3PreparedDocuments(s3, bucket) } : {}),
     mailer,
     clock,
     log,

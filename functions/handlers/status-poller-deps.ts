@@ -4,6 +4,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FunctionClients } from '../adapters/deployed-adapters.ts';
 import { DynamoNotificationLease } from '../adapters/dynamo-notification-lease.ts';
+import { LazyS3PreparedDocuments } from '../adapters/lazy-prepared-documents.ts';
 import type { GatewayPolicy } from '../config.ts';
 import { type PollerPolicy, pollerPolicyFromEnv, redialScheduleOf } from '../config.ts';
 import type { ResendDeps } from '../delivery/resend-job.ts';
@@ -16,7 +17,7 @@ export interface PollerSettings extends SharedSettings {
 }
 
 export interface PollerClients extends FunctionClients {
-  /** For the documents later attempts are sent with; needed with a bucket. */
+  /** For the documents later attempts are sent with (with a bucket); without it, a client of the S3 kit's own. */
   s3?: S3Client;
 }
 
@@ -30,6 +31,7 @@ export function buildPollerDeps(settings: PollerSettings, clients: PollerClients
   const { documentClient, ...shared } = sharedDeps(settings, clients);
   return {
     ...shared,
+    ...(settings.bucket ? { documents: new LazyS3PreparedDocuments(settings.bucket, clients.s3) } : {}),
     notificationLease: new DynamoNotificationLease(documentClient, settings.jobsTable),
     policy: { redial: redialScheduleOf(policy), ...pollerPolicy },
     replyFrom: policy.replyFrom,

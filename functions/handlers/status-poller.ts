@@ -8,12 +8,11 @@
 // lasts. Everything else (a wrong token, a missing table, a bad configuration) does throw, so
 // the Lambda error metric shows it.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type DeployedClientOverrides, deployedClients } from '../adapters/deployed-adapters.ts';
 import type { ResendRequest, ResendResult } from '../delivery/resend-job.ts';
 import { ConfigError } from '../errors.ts';
+import { siblingModule } from '../sibling-bundle.ts';
 import { type PollerDeps, type PollReport, pollFaxStatuses } from '../status-poller/poll-fax-statuses.ts';
 import { buildPollerDeps, pollerSettingsFromEnv } from './status-poller-deps.ts';
 import type { ResendRunner } from './status-poller-resend.ts';
@@ -83,20 +82,12 @@ export function createPollerHandler(
 }
 
 type ResendKit = typeof import('./status-poller-resend.ts');
-let resendKit: Promise<ResendKit> | undefined;
 
-/**
- * The resend code (status-poller-resend.ts), imported on the first resend: deployed, the bundle
- * beside this one (resend-kit.mjs); run from source, the module itself. The specifier is computed,
- * so the bundler leaves the import alone instead of inlining it.
- */
-function loadResendKit(): Promise<ResendKit> {
-  const bundled = new URL('./resend-kit.mjs', import.meta.url);
-  const source = new URL('./status-poller-resend.ts', import.meta.url);
-  const where = existsSync(fileURLToPath(bundled)) ? bundled.href : source.href;
-  resendKit ??= import(/* @vite-ignore */ where) as Promise<ResendKit>;
-  return resendKit;
-}
+/** The resend code (status-poller-resend.ts), imported on the first resend (see sibling-bundle.ts). */
+const loadResendKit = siblingModule<ResendKit>(
+  new URL('./resend-kit.mjs', import.meta.url),
+  new URL('./status-poller-resend.ts', import.meta.url),
+);
 
 export const handler = createPollerHandler(
   () => deployedPollerDeps(),

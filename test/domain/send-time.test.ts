@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseMailOptions, type WrittenSendTime } from '../../functions/domain/mail-options.ts';
 import { resolveSendTime, scheduleFor, shownSendTime } from '../../functions/domain/send-time.ts';
 
@@ -219,5 +219,34 @@ describe('shownSendTime and scheduleFor', () => {
     expect(scheduleFor(send, new Date('2026-12-24T07:59:59Z'))).toBe(send);
     expect(scheduleFor(send, new Date('2026-12-24T08:00:00Z'))).toBeUndefined();
     expect(scheduleFor(undefined, new Date())).toBeUndefined();
+  });
+});
+
+describe('loading send-time', () => {
+  it('makes no Intl formatter until a time is read or shown: a cold start does not pay for ICU data', async () => {
+    const Original = Intl.DateTimeFormat;
+    let made = 0;
+    const counting = new Proxy(Original, {
+      construct(target, args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+        made++;
+        return new target(...args);
+      },
+      apply(target, _this, args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+        made++;
+        return target(...args);
+      },
+    });
+    Intl.DateTimeFormat = counting;
+    try {
+      vi.resetModules();
+      const fresh = await import('../../functions/domain/send-time.ts');
+      expect(made).toBe(0);
+      expect(fresh.shownSendTime('2026-12-24T08:00:00.000Z', 'Europe/Berlin')).toBe(
+        '24 Dec 2026 09:00 Europe/Berlin',
+      );
+      expect(made).toBeGreaterThan(0);
+    } finally {
+      Intl.DateTimeFormat = Original;
+    }
   });
 });
