@@ -10,7 +10,7 @@ import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { PARSER_OPTIONS } from '../../functions/mail/parse-inbound-mail.ts';
 import MimeNode from '../../node_modules/postal-mime/dist/esm/mime-node.js';
-import { promisesMade } from '../support/method-calls.ts';
+import { countMethodCalls, promisesMade } from '../support/method-calls.ts';
 
 /** A mail of `count` one-line text parts beside one attachment. */
 function mailOfParts(count: number): Buffer {
@@ -39,6 +39,86 @@ describe('a mail of many parts is parsed without a promise per part', () => {
     expect(large.result.attachments.map((a) => a.filename)).toEqual(['a.pdf']);
     expect(large.promises).toBe(small.promises);
     expect(large.promises).toBeLessThan(20);
+  });
+
+  it('copies no byte of a part of one short ASCII header and calls no TextDecoder for it', async () => {
+    // Per part, postal-mime copied its body into a chunk and that out again (a slice, an
+    // ArrayBuffer each), and decoded its header line and its text with the TextDecoder; ASCII
+    // text of a view of the input is read as Latin-1 from its Buffer (the same text).
+    const typedArray = Object.getPrototypeOf(Uint8Array) as { prototype: unknown };
+    const work = async (count: number) => {
+      const mail = mailOfParts(count);
+      const slices = await countMethodCalls(
+        [typedArray],
+        (m) => m === 'slice',
+        () => new PostalMime(PARSER_OPTIONS).parse(mail),
+      );
+      const decodes = await countMethodCalls(
+        [TextDecoder],
+        (m) => m === 'decode',
+        () => new PostalMime(PARSER_OPTIONS).parse(mail),
+      );
+      return { slices: slices.calls, decodes: decodes.calls, parsed: slices.result };
+    };
+    const small = await work(10);
+    const large = await work(2_000);
+    expect(large.parsed.text?.split('\n')).toEqual(Array.from({ length: 2_000 }, (_, i) => `line ${i}`));
+    // the attachment's bytes are still its own ArrayBuffer
+    const [pdf] = large.parsed.attachments;
+    expect(pdf?.content).toBeInstanceOf(ArrayBuffer);
+    expect(Buffer.from(pdf?.content as ArrayBuffer).toString('latin1')).toBe('%PDF-1.4');
+    expect(large.slices - small.slices).toBe(0); // old code: 1,990
+    expect(large.decodes - small.decodes).toBe(0); // old code: 3,980
+  });
+
+  it('keeps no header lists, bytes or empty lists for a part, and one parsed empty Content-Disposition for all', async () => {
+    // What each part kept until the whole mail was parsed, which the garbage collector copied:
+    // its header lists (two lists and two objects a header line), made now only if asked for
+    // (the parser asks only the top node's); the parsed value of its empty Content-Disposition
+    // and placeholders for both parsed headers; its bytes; an empty list of child nodes.
+    const parser = new PostalMime(PARSER_OPTIONS);
+    await parser.parse(mailOfParts(2_000));
+    const parts = (parser as unknown as { root: MimeNode }).root.childNodes;
+    expect(parts).toHaveLength(2_001);
+    const texts = parts.slice(0, 2_000);
+    expect(texts.filter((p) => p.headerLists !== null)).toHaveLength(0); // old code: no such field
+    expect(new Set(texts.map((p) => p.contentDisposition.parsed)).size).toBe(1); // old code: 2,000
+    expect(new Set(texts.map((p) => p.contentType.parsed)).size).toBe(1); // old code: 2,000
+    // a text part keeps its text, read when it ended, not its bytes until the tree is collected
+    expect(texts.filter((p) => p.content !== null)).toHaveLength(0); // old code: 2,000
+    expect(texts[7]?.text).toBe('line 7');
+    // and no empty list of child nodes of its own
+    expect(new Set(texts.map((p) => p.childNodes)).size).toBe(1); // old code: 2,000
+    // asked for, a part's headers are what they always were
+    expect(texts[7]?.headers).toEqual([
+      { key: 'content-type', originalKey: 'Content-Type', value: 'text/plain' },
+    ]);
+    expect(texts[7]?.rawHeaderLines).toEqual([{ key: 'content-type', line: 'Content-Type: text/plain' }]);
+    expect(parts[2_000]?.contentDisposition.parsed).toEqual({
+      value: 'attachment',
+      params: { filename: 'a.pdf' },
+    });
+  });
+
+  it('reads text that is not plain ASCII as before: UTF-8, a charset, CRs, a BOM in a header', async () => {
+    // The Latin-1 reading is only for ASCII without CR; the rest goes the TextDecoder's way.
+    const mail = Buffer.concat([
+      Buffer.from('Content-Type: multipart/mixed; boundary=p\r\n\r\n', 'latin1'),
+      Buffer.from('--p\r\nContent-Type: text/plain\r\n\r\nGrüße\r\nzwei\r\n', 'utf8'),
+      Buffer.from('--p\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nGr\xfc\xdfe\r\n', 'latin1'),
+      Buffer.from('--p\r\nContent-Type: text/plain\r\n\r\na\rb\r\r\nc\r\n', 'latin1'),
+      Buffer.from('--p\r\n\ufeffX-Bom: 1\r\nContent-Type: text/plain\r\nX-Name: Jürgen\r\n\r\nd\r\n', 'utf8'),
+      Buffer.from('--p--\r\n', 'latin1'),
+    ]);
+    const parser = new PostalMime(PARSER_OPTIONS);
+    const parsed = await parser.parse(mail);
+    expect(parsed.text).toBe('Grüße\nzwei\nGrüße\na\rb\nc\nd');
+    const last = (parser as unknown as { root: MimeNode }).root.childNodes[3];
+    expect(last?.headers.map((h) => [h.key, h.value])).toEqual([
+      ['\ufeffx-bom', '1'],
+      ['content-type', 'text/plain'],
+      ['x-name', 'Jürgen'],
+    ]);
   });
 
   it('still reads an inline forwarded mail, in order, with the parts after it', async () => {
@@ -217,6 +297,33 @@ describe('header lines are grouped and read as the two passes did', () => {
         expect(root.contentDisposition.value).toBe(expected.content['content-disposition'] ?? '');
         expect(root.contentId).toBe(expected.content['content-id']);
         expect(root.contentDescription).toBe(expected.content['content-description']);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('the same block as a part header: the same content headers, and headers when asked for', async () => {
+    // A part's headers are read only when asked for (MimeNode.readHeaderLines), its content
+    // headers at once (readContentHeader): both as the two passes read them.
+    await fc.assert(
+      fc.asyncProperty(fc.array(headerLine, { minLength: 1, maxLength: 12 }), async (lines) => {
+        const mail = Buffer.from(
+          `Content-Type: multipart/mixed; boundary=p\r\n\r\n--p\r\n${lines.join('\r\n')}\r\n\r\nbody\r\n--p--\r\n`,
+          'utf8',
+        );
+        const parser = new PostalMime();
+        await parser.parse(mail);
+        const expected = referenceHeaders(lines);
+        const part = (parser as unknown as { root: MimeNode }).root.childNodes[0] as MimeNode;
+        expect(part.contentType.value).toBe(expected.content['content-type'] ?? 'text/plain');
+        expect(part.contentTransferEncoding.value).toBe(
+          expected.content['content-transfer-encoding'] ?? '8bit',
+        );
+        expect(part.contentDisposition.value).toBe(expected.content['content-disposition'] ?? '');
+        expect(part.contentId).toBe(expected.content['content-id']);
+        expect(part.contentDescription).toBe(expected.content['content-description']);
+        expect(part.rawHeaderLines).toEqual(expected.rawHeaderLines);
+        expect(part.headers).toEqual(expected.headers);
       }),
       { numRuns: 2_000 },
     );
