@@ -216,6 +216,72 @@ describe('base64 of unusual line lengths: the same bytes as mailparser', () => {
   }
 });
 
+describe('base64 in large runs: decoded natively, the bytes of the byte loop', () => {
+  // Plain base64 with, between its characters, what a body may hold: line breaks, white space,
+  // bytes outside the alphabet, and what makes a run not plain ('-', '_', padding mid-stream)
+  const token = fc.oneof(
+    {
+      weight: 30,
+      arbitrary: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
+    },
+    { weight: 6, arbitrary: fc.constantFrom('\r\n', '\n', ' ', '\t') },
+    { weight: 1, arbitrary: fc.constantFrom('*', '\x80', '\xff', '-', '_', '=', '==') },
+  );
+  // over 64 KiB (what is decoded natively), ending with a line break as a body before its delimiter
+  const run = fc
+    .tuple(fc.array(token, { minLength: 1, maxLength: 400 }), fc.nat(60), fc.boolean())
+    .map(([tokens, extra, padded]) => {
+      const unit = tokens.join('');
+      return `${unit.repeat(Math.ceil((66 * 1024) / unit.length) + extra)}${padded ? 'QQ==' : ''}\r\n`;
+    });
+
+  it('random runs over 64 KiB, whole or split, as update decodes them line by line', async () => {
+    await fc.assert(
+      fc.asyncProperty(run, fc.nat(), async (text, cut) => {
+        const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
+        const start = 8;
+        const end = start + Buffer.byteLength(text, 'latin1');
+        expect(end - start).toBeGreaterThan(64 * 1024);
+        // the body in one run, and in two runs split at a line break (the first held, then decoded by the loop)
+        const whole = new Base64Decoder();
+        whole.updateRun(input, start, end);
+        const lf = input.indexOf(0x0a, start + (cut % (end - start)));
+        const split = new Base64Decoder();
+        if (lf >= start && lf + 1 < end) {
+          split.updateRun(input, start, lf + 1);
+          split.updateRun(input, lf + 1, end);
+        } else split.updateRun(input, start, end);
+        const byLine = new Base64Decoder();
+        for (const line of linesOf(input.subarray(start, end))) byLine.update(line);
+        const expected = hexOf(new Uint8Array(await byLine.finalize()));
+        expect(hexOf(new Uint8Array(await whole.finalize()))).toBe(expected);
+        expect(hexOf(new Uint8Array(await split.finalize()))).toBe(expected);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('a text body of 1-character lines is decoded natively, not a byte at a time', async () => {
+    const proto = Base64Decoder.prototype as unknown as Record<string, unknown>;
+    const original = proto.decodeBytes as (src: Uint8Array, start: number, end: number) => void;
+    let bytes = 0;
+    proto.decodeBytes = function (this: unknown, src: Uint8Array, start: number, end: number) {
+      bytes += end - start;
+      return original.call(this, src, start, end);
+    };
+    try {
+      const text = 'Bitte faxen. '.repeat(20_000);
+      const body = Buffer.from(text).toString('base64').split('').join('\r\n');
+      const raw = mailWithBody(body, 'base64', '\r\n', 'text/plain; charset=utf-8');
+      const mail = await parseInboundMail(raw);
+      expect(mail.body?.text?.trim()).toBe(text.trim());
+      expect(bytes).toBeLessThan(1024);
+    } finally {
+      proto.decodeBytes = original;
+    }
+  });
+});
+
 describe('quoted-printable of short lines: the same bytes as mailparser', () => {
   it('random data with a soft break after every few characters, CRLF and LF', async () => {
     await fc.assert(
