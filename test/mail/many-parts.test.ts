@@ -185,6 +185,15 @@ function referenceHeaders(headerLines: string[]) {
   return { rawHeaderLines, headers, content };
 }
 
+/** The content headers a node read, as the reference grouping has them (defaults where absent). */
+function expectContentHeaders(node: MimeNode, content: Record<string, string | undefined>): void {
+  expect(node.contentType.value).toBe(content['content-type'] ?? 'text/plain');
+  expect(node.contentTransferEncoding.value).toBe(content['content-transfer-encoding'] ?? '8bit');
+  expect(node.contentDisposition.value).toBe(content['content-disposition'] ?? '');
+  expect(node.contentId).toBe(content['content-id']);
+  expect(node.contentDescription).toBe(content['content-description']);
+}
+
 /** MimeNode.stripComments' character loop, as stripCommentsInFull keeps it. */
 const stripCommentsInFull = (str: string): string => MimeNode.prototype.stripCommentsInFull.call(node(), str);
 
@@ -290,13 +299,7 @@ describe('header lines are grouped and read as the two passes did', () => {
         expect(parsed.headerLines).toEqual(expected.rawHeaderLines);
         expect(parsed.headers).toEqual(expected.headers);
         const root = (parser as unknown as { root: MimeNode }).root;
-        expect(root.contentType.value).toBe(expected.content['content-type'] ?? 'text/plain');
-        expect(root.contentTransferEncoding.value).toBe(
-          expected.content['content-transfer-encoding'] ?? '8bit',
-        );
-        expect(root.contentDisposition.value).toBe(expected.content['content-disposition'] ?? '');
-        expect(root.contentId).toBe(expected.content['content-id']);
-        expect(root.contentDescription).toBe(expected.content['content-description']);
+        expectContentHeaders(root, expected.content);
       }),
       { numRuns: 2_000 },
     );
@@ -315,13 +318,7 @@ describe('header lines are grouped and read as the two passes did', () => {
         await parser.parse(mail);
         const expected = referenceHeaders(lines);
         const part = (parser as unknown as { root: MimeNode }).root.childNodes[0] as MimeNode;
-        expect(part.contentType.value).toBe(expected.content['content-type'] ?? 'text/plain');
-        expect(part.contentTransferEncoding.value).toBe(
-          expected.content['content-transfer-encoding'] ?? '8bit',
-        );
-        expect(part.contentDisposition.value).toBe(expected.content['content-disposition'] ?? '');
-        expect(part.contentId).toBe(expected.content['content-id']);
-        expect(part.contentDescription).toBe(expected.content['content-description']);
+        expectContentHeaders(part, expected.content);
         expect(part.rawHeaderLines).toEqual(expected.rawHeaderLines);
         expect(part.headers).toEqual(expected.headers);
       }),
