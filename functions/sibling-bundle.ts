@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 export function siblingModule<Module>(bundled: URL, source: URL): () => Promise<Module> {
   let loaded: Promise<Module> | undefined;
   return () => {
-    const where = existsSync(fileURLToPath(bundled)) ? bundled.href : source.href;
-    loaded ??= import(/* @vite-ignore */ where) as Promise<Module>;
+    // The file system is asked once, on the first call, not on every cover page or re-dial.
+    loaded ??= import(
+      /* @vite-ignore */ existsSync(fileURLToPath(bundled)) ? bundled.href : source.href
+    ) as Promise<Module>;
     return loaded;
   };
 }
