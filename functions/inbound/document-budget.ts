@@ -26,7 +26,6 @@ import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
-import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
 import type {
   InspectAnswer,
   InspectRequest,
@@ -34,6 +33,7 @@ import type {
   TravellingPart,
   WorkerMessage,
 } from './document-worker.ts';
+import { transferable } from './transferable.ts';
 
 const MiB = 1024 * 1024;
 
@@ -280,37 +280,38 @@ export const LEND_MIN_BYTES = 64 * 1024;
 const LEND_SLACK_BYTES = 16;
 
 /**
- * How the parts' bytes travel: `lent` are the parts' own ArrayBuffers, transferred to the worker and
- * back (no copy: copying a 10 MiB scan cost ~2 ms of CPU and the scratch buffer's memory), and
- * each part is a range of one buffer, 0 the scratch buffer, 1 on the lent ones. Only memory that
- * holds one part alone is lent, so nothing else loses its bytes while the check runs: memory of
- * the part's size, or what the mail reader decoded a large body into (holdsOneDecodedBody); a part
- * inside lent memory travels as a view of it. The rest is copied into the
- * scratch buffer: whole documents and pictures, of other parts only their start (what tells what
- * they are).
+ * How the parts' bytes travel. `lent` is the parts' own memory: shared memory (what the mail reader
+ * decoded a large body into, see decodeBase64Body) is seen by the worker as it is; an ArrayBuffer
+ * that holds one part alone is transferred to the worker and back. Neither is copied (copying a
+ * 10 MiB scan cost ~2 ms of CPU and the scratch buffer's memory), and shared memory does not even
+ * move: a transferred buffer arrives in each thread as memory new to it, which counts towards that
+ * thread's next full garbage collection (one more per mail for a 10 MiB scan, more than the check
+ * cost). Each part is a range of one buffer, 0 the scratch buffer, 1 on the lent ones; a part inside
+ * lent memory travels as a view of it. The rest is copied into the scratch buffer: whole documents
+ * and pictures, of other parts only their start (what tells what they are).
  */
 export function travelPlan(parts: MailPart[]): {
-  lent: ArrayBuffer[];
+  lent: (ArrayBuffer | SharedArrayBuffer)[];
   scratchBytes: number;
   ranges: { buffer: number; offset: number; length: number }[];
   /** Bytes of the parts read whole. */
   documentBytes: number;
 } {
   const whole = parts.map(readWhole);
-  const lent: ArrayBuffer[] = [];
+  const lent: (ArrayBuffer | SharedArrayBuffer)[] = [];
   parts.forEach((p, i) => {
     const memory = p.content.buffer;
     const own =
       whole[i] &&
-      memory instanceof ArrayBuffer &&
       p.content.byteLength >= LEND_MIN_BYTES &&
-      (memory.byteLength - p.content.byteLength <= LEND_SLACK_BYTES || holdsOneDecodedBody(memory));
+      (memory instanceof SharedArrayBuffer ||
+        (memory instanceof ArrayBuffer && memory.byteLength - p.content.byteLength <= LEND_SLACK_BYTES));
     if (own && !lent.includes(memory)) lent.push(memory);
   });
   let scratchBytes = 0;
   const ranges = parts.map((p, i) => {
     const length = whole[i] ? p.content.byteLength : Math.min(p.content.byteLength, SNIFF_BYTES);
-    const at = lent.indexOf(p.content.buffer as ArrayBuffer);
+    const at = lent.indexOf(p.content.buffer);
     if (at >= 0) return { buffer: at + 1, offset: p.content.byteOffset, length };
     const range = { buffer: 0, offset: scratchBytes, length };
     scratchBytes += length;
@@ -347,7 +348,9 @@ function inspect(
   // Lent memory comes back with the answer; until then those parts' Buffers are empty.
   const lentParts = parts.flatMap((part, i) => {
     const { buffer, offset } = ranges[i] as TravellingPart['range'];
-    return buffer > 0 ? [{ part, buffer, offset, length: part.content.byteLength }] : [];
+    return buffer > 0 && lent[buffer - 1] instanceof ArrayBuffer
+      ? [{ part, buffer, offset, length: part.content.byteLength }]
+      : [];
   });
   const buffers = [scratch, ...lent];
   const maxDecodedBytes = inflateCapOf(documentBytes, budget);
@@ -382,7 +385,7 @@ function inspect(
     const onMessage = (answer: WorkerMessage) => {
       if ('ready' in answer) return;
       const [back, ...returned] = answer.buffers;
-      if (back && back.byteLength <= MAX_KEPT_SCRATCH_BYTES) w.scratch = back;
+      if (back instanceof ArrayBuffer && back.byteLength <= MAX_KEPT_SCRATCH_BYTES) w.scratch = back;
       // The lent parts get their memory back (the same bytes, in Buffers over the returned buffers).
       for (const { part, buffer, offset, length } of lentParts) {
         part.content = Buffer.from(returned[buffer - 1] as ArrayBuffer, offset, length);
@@ -429,6 +432,6 @@ function inspect(
     answers.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage(request, buffers);
+    worker.postMessage(request, transferable(buffers));
   });
 }

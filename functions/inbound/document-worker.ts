@@ -14,6 +14,7 @@ import {
   prepareFaxDocument,
 } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
+import { transferable } from './transferable.ts';
 
 /** A part as it travels: its bytes are `length` bytes at `offset` of the request's buffer `buffer`. */
 export type TravellingPart = Omit<MailPart, 'content'> & {
@@ -24,9 +25,10 @@ export interface InspectRequest {
   parts: TravellingPart[];
   /**
    * First the scratch buffer (copies of parts, one after the other, in a buffer the parent reuses),
-   * then the large parts' own memory, lent: all are handed back with the answer.
+   * then the large parts' own memory: lent (handed back with the answer), or shared, when the mail
+   * reader decoded it into a SharedArrayBuffer (see decodeBase64Body): seen here as it is, no move.
    */
-  buffers: ArrayBuffer[];
+  buffers: (ArrayBuffer | SharedArrayBuffer)[];
   limits: DocumentLimits;
   /** Bytes all PDF stream decoders together may allocate. */
   maxDecodedBytes: number;
@@ -43,8 +45,11 @@ export interface InspectRequest {
 export type Origin = { part: number } | { bytes: Uint8Array };
 
 export type InspectAnswer = {
-  /** The request's buffers, given back: the scratch buffer for the next mail, the lent ones to their parts. */
-  buffers: ArrayBuffer[];
+  /**
+   * The request's buffers, given back: the scratch buffer for the next mail, the lent ones to their
+   * parts; shared memory never left, so it is not sent back (an entry of null).
+   */
+  buffers: (ArrayBuffer | null)[];
   /** What the stream decoders allocated. */
   inflatedBytes: number;
   /** Object and cross-reference streams the parser decoded. */
@@ -233,11 +238,15 @@ viewStreamsInPlace();
 countParsedValues();
 
 /** Where each file's bytes are: a part's own bytes by index, else the bytes themselves. */
-function originOf(bytes: Uint8Array, parts: MailPart[], buffers: ArrayBuffer[]): Origin {
+function originOf(
+  bytes: Uint8Array,
+  parts: MailPart[],
+  buffers: (ArrayBuffer | SharedArrayBuffer)[],
+): Origin {
   const part = parts.findIndex((p) => p.content === bytes);
   if (part >= 0) return { part };
   // Any other view of the request's buffers would arrive empty: copied out.
-  return { bytes: buffers.includes(bytes.buffer as ArrayBuffer) ? bytes.slice() : bytes };
+  return { bytes: buffers.includes(bytes.buffer) ? bytes.slice() : bytes };
 }
 
 parentPort?.on('message', async (request: InspectRequest) => {
@@ -248,6 +257,7 @@ parentPort?.on('message', async (request: InspectRequest) => {
   parsedValues = 0;
   exceeded = undefined;
   const { buffers } = request;
+  const back = buffers.map((b) => (b instanceof ArrayBuffer ? b : null));
   // Views of the request's buffers, as Buffers (the domain reads Buffers): no copy.
   const parts: MailPart[] = request.parts.map(({ range, ...p }) => ({
     ...p,
@@ -256,15 +266,21 @@ parentPort?.on('message', async (request: InspectRequest) => {
   const decision = await prepareFaxDocument(parts, request.limits, request.cover);
   if (exceeded) {
     answers?.postMessage(
-      { overBudget: exceeded, buffers, inflatedBytes, streamsDecoded, parsedValues } satisfies WorkerMessage,
-      buffers,
+      {
+        overBudget: exceeded,
+        buffers: back,
+        inflatedBytes,
+        streamsDecoded,
+        parsedValues,
+      } satisfies WorkerMessage,
+      transferable(buffers),
     );
     return;
   }
   if (!decision.ok) {
     answers?.postMessage(
-      { decision, buffers, inflatedBytes, streamsDecoded, parsedValues } satisfies WorkerMessage,
-      buffers,
+      { decision, buffers: back, inflatedBytes, streamsDecoded, parsedValues } satisfies WorkerMessage,
+      transferable(buffers),
     );
     return;
   }
@@ -288,12 +304,12 @@ parentPort?.on('message', async (request: InspectRequest) => {
       decision: bare,
       document,
       files,
-      buffers,
+      buffers: back,
       inflatedBytes,
       streamsDecoded,
       parsedValues,
     } satisfies WorkerMessage,
-    [...buffers, ...made],
+    [...transferable(buffers), ...made],
   );
 });
 

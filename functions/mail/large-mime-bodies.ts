@@ -23,18 +23,6 @@ export interface SetAsideBodies {
   restore(content: Buffer): Buffer;
 }
 
-/**
- * The memory each set-aside body was decoded into. It holds that body alone, but is a little larger
- * than it (Node's decoder sizes it for the base64 with its line breaks, ~2.6 % more), so the document
- * check could not tell it from a view of a larger buffer and copied every such PDF (see travelPlan).
- */
-const decodedBodyMemory = new WeakSet<ArrayBufferLike>();
-
-/** Whether `memory` is what setAsideLargeBodies decoded one body into, which nothing else shares. */
-export function holdsOneDecodedBody(memory: ArrayBufferLike): boolean {
-  return decodedBodyMemory.has(memory);
-}
-
 /** Bodies smaller than this are left to the parser: the copy would save nothing. */
 export const DEFAULT_MIN_BODY_BYTES = 64 * 1024;
 
@@ -64,8 +52,7 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
   bodies.sort((a, b) => a.start - b.start);
   for (const [index, body] of bodies.entries()) {
     const marker = `${prefix}${index}`;
-    const bytes = Buffer.from(raw.toString('latin1', body.start, body.end), 'base64');
-    decodedBodyMemory.add(bytes.buffer);
+    const bytes = decodeBase64Body(raw.toString('latin1', body.start, body.end));
     decoded.set(marker, bytes);
     pieces.push(raw.subarray(at, body.start), Buffer.from(Buffer.from(marker).toString('base64')));
     at = body.end;
@@ -80,6 +67,15 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
       return decoded.get(content.toString('latin1')) ?? content;
     },
   };
+}
+
+/**
+ * A large body decoded into shared memory: the document worker reads it where it is, without a
+ * copy or a transfer (see travelPlan in functions/inbound/document-budget.ts).
+ */
+export function decodeBase64Body(base64: string): Buffer {
+  const memory = Buffer.from(new SharedArrayBuffer(Math.ceil((base64.length * 3) / 4)));
+  return memory.subarray(0, memory.write(base64, 'base64'));
 }
 
 /** A mail's top-level header block as a binary string (one character per byte); all of it without a blank line. */
