@@ -17,6 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  flatNumberArray,
   jibberishBetweenObjects,
   manyObjectStreamsBomb,
   numberArrayBomb,
@@ -237,10 +238,22 @@ export const HOSTILE_CASES: Case[] = [
     mail: async () => mailWithScan(numberArrayBomb(4_000_000), 'contract.pdf'),
   },
   {
-    // Under the cap on objects (at least 20,000): what the most objects a small PDF may hold cost.
-    label: 'PDF of 19,000 objects in an object stream',
+    // Under the cap on objects (at least 10,000): what the most objects a small PDF may hold cost.
+    label: 'PDF of 9,500 objects in an object stream',
     expectedOutcome: 'ACCEPTED',
-    mail: async () => mailWithScan(numberArrayBomb(19_000), 'contract.pdf'),
+    mail: async () => mailWithScan(numberArrayBomb(9_500), 'contract.pdf'),
+  },
+  {
+    // Uncompressed, so no inflate cap sees it: half a value a byte, as dense as real catalogues of
+    // links (see MIN_PARSED_VALUES), so it is read: what the densest PDF of its size costs.
+    label: 'PDF of 100,000 numbers in one uncompressed array (200 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(flatNumberArray(100_000), 'contract.pdf'),
+  },
+  {
+    label: 'PDF of 450,000 numbers in one uncompressed array (900 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => mailWithScan(flatNumberArray(450_000), 'contract.pdf'),
   },
   {
     label: 'PDF page tree of 2^40 paths',

@@ -457,7 +457,7 @@ export const gatewaySettings = settingGroup({
       kind: whole(1, 4096),
       env: 'DOCUMENT_INFLATE_MB',
       default: 256,
-      doc: "Megabytes the PDF streams of one mail's documents may inflate to while they are checked, at most; below that, at most 24 times the documents' own size (at least 16 MB), so a decompression bomb is refused cheaply",
+      doc: "Megabytes the PDF streams of one mail's documents may inflate to while they are checked, at most; below that, at most 1 MB and 16 times the documents' own size, so a decompression bomb is refused cheaply",
     },
     allowedPrefixes: {
       kind: list({

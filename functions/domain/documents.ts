@@ -103,8 +103,7 @@ export const ALWAYS_DECODED_BYTES = 1024 * 1024;
 /**
  * What the TIFF pages that must be decoded may decode to: 1 MB, or this many times the file's size.
  * A JPEG-compressed colour scan decodes to 10 to 20 times its size and passes; a white page of 16 MB
- * in 16 KB (a thousandfold) took seconds in utif2 and is refused from its header. The same ratio as
- * the PDF streams' inflate cap (INFLATE_RATIO).
+ * in 16 KB (a thousandfold) took seconds in utif2 and is refused from its header.
  */
 export const TIFF_DECODED_RATIO = 24;
 

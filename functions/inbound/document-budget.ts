@@ -59,18 +59,21 @@ export type CheckedDocuments = DocumentDecision & {
 /**
  * Legitimate PDFs inflate little while they are checked: pdf-lib decodes only object and
  * cross-reference streams (page contents, fonts and pictures are copied as they are), which hold
- * the documents' dictionaries and never come to more than a few times the file (bench/README.md
- * has the figures for text-heavy, drawing and scanned PDFs). A decompression bomb is stopped at
- * this many times the documents' own size, so refusing it costs a few times reading a normal
- * document of that size, not the whole budget.
+ * the documents' dictionaries. A decompression bomb is stopped at INFLATE_FLOOR_MB plus this many
+ * times the documents' own size, so refusing it costs a few times reading a normal document of that
+ * size (what it inflated is most of the memory it costs), not the whole budget. Calibrated on the
+ * 931 PDFs of pdf.js's test corpus that pdf-lib reads (bench/pdf-corpus-caps.ts, bench/README.md):
+ * under 1 MB, none inflates past 177 KB or 2.2 times its size; the most is a one-page stress test
+ * of 32,768 links, 13.4 MB from 1.5 MB (8.7 times: 1.9 times under this cap); catalogues of 20,000
+ * and 40,000 links written by pdf-lib inflate 5 times (3.4 times under it).
  */
-export const INFLATE_RATIO = 24;
-/** Small documents may always inflate this much (a 100 KB form with many fields). */
-export const INFLATE_FLOOR_MB = 16;
+export const INFLATE_RATIO = 16;
+/** What any documents may inflate to beyond INFLATE_RATIO times their size: 6 times the corpus's most under 1 MB. */
+export const INFLATE_FLOOR_MB = 1;
 
 /** Bytes the PDF streams of documents of `documentBytes` may inflate to, under `budget`. */
 export function inflateCapOf(documentBytes: number, budget: DocumentBudget): number {
-  return Math.min(budget.decodedMb * MiB, Math.max(INFLATE_FLOOR_MB * MiB, INFLATE_RATIO * documentBytes));
+  return Math.min(budget.decodedMb * MiB, INFLATE_FLOOR_MB * MiB + INFLATE_RATIO * documentBytes);
 }
 
 /**
@@ -78,10 +81,14 @@ export function inflateCapOf(documentBytes: number, budget: DocumentBudget): num
  * more each: what a document costs to open grows with its values, not its bytes. A file written out
  * holds at most about one value a byte (`0 ` is two bytes); an object stream can hold millions in a
  * few kilobytes (`[0 0 0 ...]` compresses a thousandfold) and still inflate to less than the inflate
- * cap. So the documents may hold one value a byte of their size, and small ones this many: the 977
- * PDFs of pdf.js's test corpus hold at most 0.7 values a byte, and none under 60 KB more than 10,000.
+ * cap. So the documents may hold one value a byte of their size, and small ones this many. In pdf.js's
+ * corpus (bench/README.md) no PDF under 60 KB holds more than 9,960 values (0.45 a byte, at 22 KB:
+ * 2.2 times under this cap), and the densest large ones are the 32,768-link stress test (0.68 a byte
+ * at 1.5 MB) and pdf-lib's link catalogues (0.5 a byte): one a byte is only 1.5 to 2 times their
+ * density, so the allowance a byte cannot fall without refusing such PDFs. An uncompressed array
+ * of numbers (0.5 a byte) is as dense as those catalogues and is read as they are.
  */
-export const MIN_PARSED_VALUES = 20_000;
+export const MIN_PARSED_VALUES = 10_000;
 
 /** PDF values (objects, and the values inside them) documents of `documentBytes` may hold. */
 export function parsedValuesCapOf(documentBytes: number): number {
@@ -90,8 +97,8 @@ export function parsedValuesCapOf(documentBytes: number): number {
 
 /**
  * For the inbound function's 1024 MB and 120 s: a 20 MB scanned PDF merged with pictures takes a
- * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 24 times
- * its own size (inflateCapOf), and never past 256 MB.
+ * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 1 MB plus
+ * 16 times its own size (inflateCapOf), and never past 256 MB.
  */
 export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = { timeoutMs: 30_000, heapMb: 384, decodedMb: 256 };
 

@@ -6,7 +6,13 @@
 import { PDFContext, PDFName, PDFNumber, PDFObjectParser, PDFRef } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { jibberishBetweenObjects, smallStreams, unendedStreams } from '../fixtures/hostile-pdfs.ts';
+import {
+  jibberishBetweenObjects,
+  PAGE_OBJECTS,
+  smallStreams,
+  unendedStreams,
+} from '../fixtures/hostile-pdfs.ts';
+import { classicPdf } from '../fixtures/mail-builder.ts';
 import { countingReads, pdfParser } from '../support/upstream-pdf-scans.ts';
 
 // pdf-lib warns on the console of every number past 2^53 it reads.
@@ -145,6 +151,50 @@ describe('pdf-lib spends little on each object', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('reads numbers to the same value and position as upstream', () => {
+    // Upstream's parseRawNumber: the leading run of + - . and digits up to a first period, then digits.
+    const upstream = (text: string): { value: number; length: number } | undefined => {
+      let length = 0;
+      while (length < text.length && /[-+.0-9]/.test(text[length] as string)) {
+        length++;
+        if (text[length - 1] === '.') break;
+      }
+      while (length < text.length && /[0-9]/.test(text[length] as string)) length++;
+      const value = Number(text.slice(0, length));
+      return length > 0 && Number.isFinite(value) ? { value, length } : undefined;
+    };
+    const number = fc.stringMatching(/^[-+]?[0-9]{0,20}(\.[0-9]{0,6})?$/);
+    fc.assert(
+      fc.property(number, fc.constantFrom('', ' ', ']', 'x', '\n', '.5', ' 0 R'), (text, after) => {
+        const parser = PDFObjectParser.forBytes(
+          Buffer.from(`${text}${after}`, 'latin1'),
+          PDFContext.create(),
+        ) as unknown as {
+          parseRawNumber(): number;
+          bytes: { offset(): number };
+        };
+        const expected = upstream(`${text}${after}`);
+        if (!expected) {
+          expect(() => parser.parseRawNumber()).toThrow(/Failed to parse number/);
+          return;
+        }
+        expect(parser.parseRawNumber()).toBe(expected.value);
+        expect(parser.bytes.offset()).toBe(expected.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads each digit of an array of integers once', async () => {
+    // Upstream read each digit twice (peeked, then taken) and joined the digits into a string for
+    // Number(): 6.8 reads by index a byte of this PDF (the scan for objects and keywords reads it
+    // too); now they are added up as they are read, once each: 5.5.
+    const pdf = classicPdf('1.4', [...PAGE_OBJECTS, `[${'12345 '.repeat(20_000)}]`], '');
+    const { bytes, indexReads } = countingReads(pdf);
+    await pdfParser(bytes, false).parseDocument();
+    expect(indexReads() / pdf.byteLength).toBeLessThan(6);
   });
 
   it('skips runs of blanks and digits between objects, and finds stream keywords, reading fewer bytes', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../functions/inbound/document-budget.ts';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import {
+  flatNumberArray,
   manyObjectStreamsBomb,
   numberArrayBomb,
   objectStreamBomb,
@@ -126,15 +127,16 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
   });
 
   it('rejects a PDF whose object stream inflates past the budget as too complex, then checks the next', async () => {
-    const bomb = objectStreamBomb(48);
+    // About 100 KB: the cap relative to its size (1 MB and 16 times that) is past the budget's 2 MB.
+    const bomb = objectStreamBomb(100);
     expect(bomb.byteLength).toBeLessThan(200 * 1024);
-    const budget = { ...DEFAULT_DOCUMENT_BUDGET, decodedMb: 16 };
+    const budget = { ...DEFAULT_DOCUMENT_BUDGET, decodedMb: 2 };
     const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'invoice.pdf')], limits, budget);
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['invoice.pdf'] });
-    expect((decision as { detail: string }).detail).toMatch(/invoice\.pdf is too complex to fax: .*16 MB/);
+    expect((decision as { detail: string }).detail).toMatch(/invoice\.pdf is too complex to fax: .* 2 MB/);
 
     // Under the budget the same construction opens: the cap is what refused it.
-    const small = await prepareFaxDocumentWithinBudget([part(objectStreamBomb(4), 'ok.pdf')], limits, budget);
+    const small = await prepareFaxDocumentWithinBudget([part(objectStreamBomb(1), 'ok.pdf')], limits, budget);
     expect(small).toMatchObject({ ok: true });
     const next = await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'next.pdf')], limits);
     expect(next).toMatchObject({ ok: true });
@@ -147,7 +149,9 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'contract.pdf')], limits);
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['contract.pdf'] });
     expect(decision.inflatedBytes).toBeGreaterThan(0);
-    expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
+    // 1 MB and 16 times its size (it was 24 times, 24 MB for this file).
+    expect(decision.inflatedBytes).toBeLessThanOrEqual(MiB + 16 * bomb.byteLength);
+    expect(decision.inflatedBytes).toBeLessThan(19 * MiB);
   });
 
   it('refuses many object streams that only add up, at the same cap', async () => {
@@ -155,31 +159,57 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     const bomb = manyObjectStreamsBomb(64, 4);
     const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'pieces.pdf')], limits);
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['pieces.pdf'] });
-    expect(decision.inflatedBytes).toBeLessThanOrEqual(32 * MiB);
-    // The parse stops at the stream that passes the cap (16 MB for this file): pdf-lib went on
+    expect(decision.inflatedBytes).toBeLessThanOrEqual(MiB + 16 * bomb.byteLength);
+    // The parse stops at the stream that passes the cap (about 5 MB for this file): pdf-lib went on
     // to inflate and read every one of the 64, each refused in turn, which cost more than the cap.
     expect(decision.streamsDecoded).toBeGreaterThan(0);
-    expect(decision.streamsDecoded).toBeLessThanOrEqual(16 / 4 + 1);
+    expect(decision.streamsDecoded).toBeLessThanOrEqual(
+      Math.floor((MiB + 16 * bomb.byteLength) / (4 * MiB)) + 1,
+    );
   });
 
-  it('refuses an object stream of millions of small objects, which inflates little, once it holds more objects than the file has bytes', async () => {
-    // 2 million zeros in a few kilobytes: 4 MB inflated, far under the inflate cap (16 MB at least),
-    // and two million objects for pdf-lib to make. Before, reading it took seconds and hundreds of
-    // megabytes; the check now stops at the cap on objects (parsedValues counts what was made).
+  it('refuses an object stream of millions of small objects at the inflate cap, before it reads one', async () => {
+    // 2 million zeros in a few kilobytes inflate to 4 MB: under the 16 MB the inflate cap once
+    // allowed any document, so pdf-lib read them until the cap on objects (20,000) stopped it.
+    // A small document now inflates to 1 MB and 16 times its size: the stream is refused whole.
     const bomb = numberArrayBomb(2_000_000);
     expect(bomb.byteLength).toBeLessThan(16 * 1024);
     const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'numbers.pdf')], limits);
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['numbers.pdf'] });
     expect((decision as { detail: string }).detail).toMatch(
-      /numbers\.pdf is too complex to fax: it holds more than 20,000 objects/,
+      /numbers\.pdf is too complex to fax: it inflates to more than 1 MB/,
+    );
+    expect(decision.inflatedBytes).toBeLessThanOrEqual(MiB + 16 * bomb.byteLength);
+    // Only the file's own dictionaries were read (the 2 million zeros were never parsed).
+    expect(decision.parsedValues).toBeLessThan(100);
+  });
+
+  it('refuses an object stream of more small objects than the file has bytes, though it inflates little', async () => {
+    // 200,000 zeros inflate to 400 KB, within the inflate cap; every zero is an object pdf-lib makes.
+    const bomb = numberArrayBomb(200_000);
+    const decision = await prepareFaxDocumentWithinBudget([part(bomb, 'numbers.pdf')], limits);
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['numbers.pdf'] });
+    expect((decision as { detail: string }).detail).toMatch(
+      /numbers\.pdf is too complex to fax: it holds more than 10,000 objects/,
     );
     expect(decision.parsedValues).toBeGreaterThan(0);
     expect(decision.parsedValues).toBeLessThanOrEqual(MIN_PARSED_VALUES + 1);
 
-    // Its own size in objects is always allowed: the same construction with 15,000 zeros opens.
-    const small = await prepareFaxDocumentWithinBudget([part(numberArrayBomb(15_000), 'ok.pdf')], limits);
+    // Under the floor a small document always has, the same construction opens.
+    const small = await prepareFaxDocumentWithinBudget([part(numberArrayBomb(9_000), 'ok.pdf')], limits);
     expect(small).toMatchObject({ ok: true });
-    expect(small.parsedValues).toBeGreaterThan(15_000);
+    expect(small.parsedValues).toBeGreaterThan(9_000);
+  });
+
+  it('reads an uncompressed array of 100,000 numbers, as dense as a catalogue of links', async () => {
+    // Half a value a byte: pdf-lib's catalogues of 20,000 links, and a 32,768-link page of pdf.js's
+    // corpus (0.68 a byte), are as dense, so the cap on values (one a byte) lets it be read.
+    const flat = flatNumberArray(100_000);
+    const decision = await prepareFaxDocumentWithinBudget([part(flat, 'flat.pdf')], limits);
+    expect(decision).toMatchObject({ ok: true, document: { pages: 1 } });
+    expect(decision.parsedValues).toBeGreaterThan(100_000);
+    expect(decision.parsedValues).toBeLessThanOrEqual(parsedValuesCapOf(flat.byteLength));
+    expect(decision.inflatedBytes).toBe(0);
   });
 
   it('allows as many objects as a document has bytes, whatever it holds', async () => {

@@ -51,8 +51,10 @@ describe('a PDF decompression bomb', () => {
   }, 120_000);
 
   it('one whose object stream holds millions of tiny objects is answered "too complex to fax" too', async () => {
-    // 4 million zeros in 8 KB inflate to 8 MB, under the inflate cap: before, pdf-lib made every
-    // one of them (seconds, and 230 MB), and the mail was faxed; now the count of objects stops it.
+    // 4 million zeros in 8 KB inflate to 8 MB: pdf-lib once made every one of them (seconds, and
+    // 230 MB), and the mail was faxed; then the count of objects stopped it at 20,000, after 8 MB
+    // inflated under the 16 MB the inflate cap allowed any document. Now a document of 8 KB may
+    // inflate to 1 MB and 16 times its size, and the stream is refused before a zero is read.
     const { id, result } = await world.process(
       await buildSesMail({
         from: 'alice@example.com',
@@ -64,7 +66,7 @@ describe('a PDF decompression bomb', () => {
     expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'too-complex' });
     expect(world.sandbox.faxes().filter((f) => f.number === '+4930555000903')).toHaveLength(0);
     expect(world.mailer.sent.at(-1)?.text).toMatch(
-      /numbers\.pdf is too complex to fax: it holds more than 20,000 objects/,
+      /numbers\.pdf is too complex to fax: it inflates to more than 1 MB/,
     );
     expect((await world.deps.ledger.getMail(id))?.outcome).toBe('REJECTED');
   }, 120_000);
