@@ -142,7 +142,7 @@ function collectBodies(raw: Buffer, range: Range, depth: number, minBodyBytes: n
     const boundary = /(?:^|;)\s*boundary\s*=\s*(?:"([^"]+)"|([^\s;"]+))/i.exec(types[0] ?? '');
     const name = boundary?.[1] ?? boundary?.[2];
     if (!name) return;
-    for (const part of multipartParts(raw, body, name))
+    for (const part of multipartParts(raw, body, name, minBodyBytes))
       collectBodies(raw, part, depth + 1, minBodyBytes, out);
     return;
   }
@@ -160,10 +160,12 @@ function collectBodies(raw: Buffer, range: Range, depth: number, minBodyBytes: n
 }
 
 /**
- * The parts of a multipart body: the ranges between its delimiter lines (`--boundary` at the start
- * of a line), the line break before each delimiter belonging to the delimiter (RFC 2046 5.1.1).
+ * The parts of a multipart body of at least `minBytes`: the ranges between its delimiter lines
+ * (`--boundary` at the start of a line), the line break before each delimiter belonging to the
+ * delimiter (RFC 2046 5.1.1). A smaller part holds no body worth setting aside, so it gets no
+ * range: a mail of 4,990 one-line parts made 4,990 of them here, each only to be passed over.
  */
-function multipartParts(raw: Buffer, body: Range, boundary: string): Range[] {
+export function multipartParts(raw: Buffer, body: Range, boundary: string, minBytes = 0): Range[] {
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const view = raw.subarray(0, body.end);
   const parts: Range[] = [];
@@ -181,13 +183,15 @@ function multipartParts(raw: Buffer, body: Range, boundary: string): Range[] {
     if (!blank(raw, closing ? from + 2 : from, lineEnd < 0 ? body.end : lineEnd)) continue;
     if (partStart !== undefined) {
       const before = raw[found - 2] === 0x0d ? found - 2 : found - 1;
-      parts.push({ start: partStart, end: Math.max(partStart, before) });
+      const end = Math.max(partStart, before);
+      if (end - partStart >= minBytes) parts.push({ start: partStart, end });
     }
     if (closing || lineEnd < 0) return parts;
     partStart = lineEnd + 1;
   }
   // No closing delimiter: the last part runs to the end, as the parser reads it.
-  if (partStart !== undefined) parts.push({ start: partStart, end: body.end });
+  if (partStart !== undefined && body.end - partStart >= minBytes)
+    parts.push({ start: partStart, end: body.end });
   return parts;
 }
 

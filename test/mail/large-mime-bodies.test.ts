@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import PostalMime, { type Attachment } from 'postal-mime';
 import { describe, expect, it } from 'vitest';
-import { setAsideLargeBodies } from '../../functions/mail/large-mime-bodies.ts';
+import {
+  DEFAULT_MIN_BODY_BYTES,
+  multipartParts,
+  setAsideLargeBodies,
+} from '../../functions/mail/large-mime-bodies.ts';
 import {
   attachmentBytes,
   PARSER_OPTIONS as options,
@@ -133,6 +137,20 @@ describe('setAsideLargeBodies', () => {
     expect(strings).toBeLessThan(50);
     const scan = (await partsOf(aside.mail, aside.restore)).find((p) => p.filename === 'scan.pdf');
     expect(Buffer.from(scan?.content ?? '', 'base64').equals(pdf)).toBe(true);
+  });
+
+  it('makes no range for a part too small to be set aside: none for 4,990 one-line parts', () => {
+    const lines = Array.from(
+      { length: 4_990 },
+      (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\nline ${i}\r\n`,
+    );
+    const large = `--p\r\nContent-Type: application/pdf\r\n\r\n${'A'.repeat(DEFAULT_MIN_BODY_BYTES)}\r\n`;
+    const raw = Buffer.from(`${lines.join('')}${large}--p--\r\n`, 'latin1');
+    const body = { start: 0, end: raw.length };
+    expect(multipartParts(raw, body, 'p')).toHaveLength(4_991);
+    const kept = multipartParts(raw, body, 'p', DEFAULT_MIN_BODY_BYTES);
+    expect(kept).toHaveLength(1);
+    expect(raw.toString('latin1', kept[0]?.start, kept[0]?.end)).toBe(large.slice(5, -2));
   });
 
   it('parses generated mails to the same parts either way', async () => {
