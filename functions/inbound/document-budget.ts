@@ -26,6 +26,7 @@ import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
+import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
 import type {
   InspectAnswer,
   InspectRequest,
@@ -289,7 +290,8 @@ const LEND_SLACK_BYTES = 16;
 /**
  * How the parts' bytes travel. `lent` is the parts' own memory: shared memory (what the mail reader
  * decoded a large body into, see decodeBase64Body) is seen by the worker as it is; an ArrayBuffer
- * that holds one part alone is transferred to the worker and back. Neither is copied (copying a
+ * that holds one part alone (of its size, or the largest decoded bodies: holdsOneDecodedBody) is
+ * transferred to the worker and back. Neither is copied (copying a
  * 10 MiB scan cost ~2 ms of CPU and the scratch buffer's memory), and shared memory does not even
  * move: a transferred buffer arrives in each thread as memory new to it, which counts towards that
  * thread's next full garbage collection (one more per mail for a 10 MiB scan, more than the check
@@ -312,7 +314,8 @@ export function travelPlan(parts: MailPart[]): {
       whole[i] &&
       p.content.byteLength >= LEND_MIN_BYTES &&
       (memory instanceof SharedArrayBuffer ||
-        (memory instanceof ArrayBuffer && memory.byteLength - p.content.byteLength <= LEND_SLACK_BYTES));
+        (memory instanceof ArrayBuffer &&
+          (memory.byteLength - p.content.byteLength <= LEND_SLACK_BYTES || holdsOneDecodedBody(memory))));
     if (own && !lent.includes(memory)) lent.push(memory);
   });
   let scratchBytes = 0;

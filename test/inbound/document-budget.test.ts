@@ -14,6 +14,7 @@ import {
   travelPlan,
 } from '../../functions/inbound/document-budget.ts';
 import { transferable } from '../../functions/inbound/transferable.ts';
+import { decodeBase64Body, MAX_SHARED_BODY_BYTES } from '../../functions/mail/large-mime-bodies.ts';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import {
   flatNumberArray,
@@ -304,5 +305,20 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     });
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['heavy.pdf'] });
     expect((decision as { detail: string }).detail).toMatch(/needs more than 32 MB to read/);
+  });
+});
+
+describe('how a decoded body travels to the worker', () => {
+  it('shares bodies up to MAX_SHARED_BODY_BYTES and lends larger ones, which it hands back', () => {
+    const pdfOf = (bytes: number) =>
+      Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(bytes - 9)]).toString('base64');
+    const small = decodeBase64Body(pdfOf(1024 * 1024));
+    const large = decodeBase64Body(pdfOf(MAX_SHARED_BODY_BYTES + 1024));
+    expect(small.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(large.buffer).toBeInstanceOf(ArrayBuffer);
+    const plan = travelPlan([part(small, 'small.pdf'), part(large, 'large.pdf')]);
+    expect(plan.lent).toEqual([small.buffer, large.buffer]);
+    expect(plan.scratchBytes).toBe(0);
+    expect(transferable(plan.lent)).toEqual([large.buffer]);
   });
 });
