@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_HTML_CHARS } from '../../functions/domain/cover-text.ts';
 import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
-import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
+import {
+  MAX_BODY_TEXT_BYTES,
+  parseInboundMail,
+  UnreadableMailError,
+} from '../../functions/mail/parse-inbound-mail.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail } from '../domain/fixture-mail.ts';
 import { buildSesMail, deeplyNestedMail, samplePdf } from '../fixtures/mail-builder.ts';
 
@@ -217,6 +222,60 @@ describe('parseInboundMail: parts', () => {
       ['notes.txt', 'text/plain'],
     ]);
     expect(Buffer.compare(mail.parts[0]?.content ?? Buffer.alloc(0), Buffer.from(pdf))).toBe(0);
+  });
+});
+
+describe('parseInboundMail: body text', () => {
+  it('reads at most MAX_BODY_TEXT_BYTES of a body text part, more than the cover page reads', async () => {
+    expect(MAX_BODY_TEXT_BYTES).toBeGreaterThanOrEqual(4 * MAX_HTML_CHARS); // UTF-8 and UTF-16 alike
+    const line = 'Bitte faxen.\r\n';
+    const body = line.repeat(Math.ceil((MAX_BODY_TEXT_BYTES * 2) / line.length));
+    for (const [type, encoding, written] of [
+      ['text/plain', '7bit', body],
+      ['text/html', 'quoted-printable', body],
+      ['text/plain', 'base64', Buffer.from(body).toString('base64').replace(/.{76}/g, '$&\r\n')],
+    ] as const) {
+      const raw = Buffer.from(
+        [
+          'From: alice@example.test',
+          'MIME-Version: 1.0',
+          `Content-Type: ${type}; charset=utf-8`,
+          `Content-Transfer-Encoding: ${encoding}`,
+          '',
+          written,
+        ].join('\r\n'),
+      );
+      const text = (await parseInboundMail(raw)).body?.[type === 'text/html' ? 'html' : 'text'] ?? '';
+      // Line breaks come as LF: 13 characters of each 14 bytes.
+      expect(text.length, `${type} ${encoding}`).toBeLessThanOrEqual(MAX_BODY_TEXT_BYTES);
+      expect(text.length, `${type} ${encoding}`).toBeGreaterThan(MAX_BODY_TEXT_BYTES * 0.9);
+      expect(text.startsWith('Bitte faxen.\nBitte faxen.\n'), `${type} ${encoding}`).toBe(true);
+    }
+  });
+
+  it('reads a text attachment whole', async () => {
+    const text = 'x'.repeat(MAX_BODY_TEXT_BYTES + 100);
+    const raw = Buffer.from(
+      [
+        'From: alice@example.test',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary=b',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'Hello',
+        '--b',
+        'Content-Type: text/plain; name=notes.txt',
+        'Content-Disposition: attachment; filename=notes.txt',
+        '',
+        text,
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    const mail = await parseInboundMail(raw);
+    expect(mail.parts.map((p) => [p.filename, p.content.byteLength])).toEqual([['notes.txt', text.length]]);
   });
 });
 
