@@ -3,7 +3,7 @@
 // (compared here with upstream's own functions, copied below) and does less work, counted in errors
 // made, regular expressions run or bytes read, never timed.
 
-import { PDFContext, PDFName, PDFNumber, PDFObjectParser, PDFRef } from '@cantoo/pdf-lib';
+import { type PDFArray, PDFContext, PDFName, PDFNumber, PDFObjectParser, PDFRef } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -126,9 +126,33 @@ describe('pdf-lib spends little on each object', () => {
     );
     fc.assert(
       fc.property(fc.oneof(fc.double(), fc.integer(), special), (value) => {
-        expect(PDFNumber.of(value).toString()).toBe(upstreamNumberToString(value));
+        const number = PDFNumber.of(value);
+        const written = upstreamNumberToString(value);
+        expect(number.asNumber()).toBe(value);
+        expect(number.sizeInBytes()).toBe(written.length);
+        const buffer = new Uint8Array(written.length + 2);
+        expect(number.copyBytesInto(buffer, 1)).toBe(written.length);
+        expect(Buffer.from(buffer.subarray(1, -1)).toString('latin1')).toBe(written);
+        expect(number.toString()).toBe(written);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('reads an array of small integers into one object for each value, not one for each use', () => {
+    // Upstream made a PDFNumber (and wrote its text) for every number read: an array of 100,000
+    // zeros was 100,000 objects. A PDFNumber cannot be changed, so 0 to 1023 are one object each.
+    const parse = (text: string) =>
+      (PDFObjectParser.forBytes(Buffer.from(text), PDFContext.create()).parseObject() as PDFArray).asArray();
+    const values = parse(`[${'0 1 1023 '.repeat(1000)}1024 1024 1.5 1.5 -1 -1 -0 0]`);
+    const distinct = new Set(values);
+    expect(values).toHaveLength(3008);
+    // 0, 1 and 1023 once each; 1024, 1.5, -1 and -0 a new one each time; the last 0 the first one.
+    expect(distinct.size).toBe(3 + 7);
+    expect(values.at(-1)).toBe(values[0]);
+    expect((values.at(-2) as PDFNumber).asNumber()).toBe(-0);
+    expect(values.map((v) => v.toString()).join(' ')).toBe(
+      `${'0 1 1023 '.repeat(1000)}1024 1024 1.5 1.5 -1 -1 0 0`,
     );
   });
 
