@@ -44,7 +44,7 @@ import {
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError, UnreadableMailError } from '../errors.ts';
-import { parseInboundMail } from '../mail/parse-inbound-mail.ts';
+import { headerBlockOnly, parseInboundMail } from '../mail/parse-inbound-mail.ts';
 import type {
   Clock,
   DailyUsage,
@@ -123,12 +123,19 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   const mail: InboundMail = { ...read.mail, subject: options.subject };
 
   const trust = decideTrust(mail, policy);
-  if (trust.kind === 'drop') return drop(deps, messageId, trust.reason, trust.detail);
+  if (trust.kind === 'drop') {
+    // A mail that could not be read is recorded as that, whoever its header block names.
+    if (read.unreadable !== undefined) return drop(deps, messageId, 'unreadable-mime', read.unreadable);
+    return drop(deps, messageId, trust.reason, trust.detail);
+  }
   const { replyTo } = trust;
   const context: ReplyContext = { deps, messageId, replyTo, record };
 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
+  }
+  if (read.unreadable !== undefined) {
+    return reject(context, 'unreadable-mime', { kind: 'unreadable', detail: read.unreadable });
   }
   const asked = checkOptions(options, policy, new Date(record.receivedAt));
   if (!asked.ok) return reject(context, asked.reason, asked.why);
@@ -192,7 +199,7 @@ async function readMail(
   deps: InboundDeps,
   ref: StoredMailRef,
   messageId: string,
-): Promise<{ mail: InboundMail } | { finished: ProcessResult }> {
+): Promise<{ mail: InboundMail; unreadable?: string } | { finished: ProcessResult }> {
   const { ledger, log, metrics, clock } = deps;
   let raw: Buffer;
   try {
@@ -213,8 +220,11 @@ async function readMail(
   try {
     return { mail: await parseInboundMail(raw) };
   } catch (error) {
-    // Retrying cannot help, and without its headers nobody is known to answer.
+    // Retrying cannot help. Its header block alone may still say who sent it (processStoredMail
+    // answers an allowed sender); without that nobody is known to answer.
     if (!(error instanceof UnreadableMailError)) throw error;
+    const headers = await headerBlockOnly(raw);
+    if (headers) return { mail: headers, unreadable: error.message };
     return { finished: await drop(deps, messageId, 'unreadable-mime', error.message) };
   }
 }

@@ -603,6 +603,67 @@ describe('mail faxgate will not fax', () => {
     expect(metrics.get('MailDropped')).toBe(1);
   });
 
+  it('answers an allowed sender whose mail has more MIME parts than are read, from its header block alone', async () => {
+    const number = freshNumber();
+    const mail = (
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: `${number}@fax.example.com`,
+        subject: 'Scans',
+        pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      })
+    ).toString('latin1');
+    // A nested multipart of 5,001 one-line parts before the PDF: over the 5,000 parts read.
+    const boundary = /boundary="?([^"\r\n;]+)"?/.exec(mail)?.[1] as string;
+    const parts = Array.from(
+      { length: 5001 },
+      (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\nline ${i}\r\n`,
+    );
+    const first = mail.indexOf(`--${boundary}\r\n`);
+    const raw = Buffer.from(
+      `${mail.slice(0, first)}--${boundary}\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n${parts.join('')}--p--\r\n${mail.slice(first)}`,
+      'latin1',
+    );
+    const { id, event } = await store(raw);
+    const result = await handleInboundBatch(event, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(0);
+    const record = await ledger.getMail(id);
+    expect(record?.outcome).toBe('REJECTED');
+    expect(record?.reason).toBe('unreadable-mime');
+    expect(mailer.sent).toHaveLength(1);
+    const reply = mailer.sent[0] as OutgoingMail;
+    expect(reply.to).toEqual({ address: 'alice@example.com' });
+    expect(reply.subject).toBe('Fax not sent: Scans');
+    expect(reply.text).toContain('could not be read');
+    expect(reply.text).toContain('more than 5,000 MIME parts');
+  });
+
+  it('answers an allowed sender whose mail the MIME parser refuses (300 levels deep), from its header block alone', async () => {
+    const number = freshNumber();
+    const ses = (
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: `${number}@fax.example.com`,
+        subject: 'Deep',
+        pdfs: [],
+      })
+    ).toString('latin1');
+    // SES's block and the sender's headers, up to their MIME headers; below them, 300 nested multiparts.
+    const headers = ses.slice(0, ses.indexOf('\r\nMIME-Version:')).split('\r\n');
+    const { id, event } = await store(Buffer.from(deeplyNestedMail(300, headers), 'latin1'));
+    const result = await handleInboundBatch(event, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    const record = await ledger.getMail(id);
+    expect(record).toMatchObject({ outcome: 'REJECTED', reason: 'unreadable-mime' });
+    expect(mailer.sent.map((m) => [m.to, m.subject])).toEqual([
+      [{ address: 'alice@example.com' }, 'Fax not sent: Deep'],
+    ]);
+    expect(mailer.sent[0]?.text).toMatch(
+      /could not be read: the MIME parser refused the mail: .*nesting depth/,
+    );
+  });
+
   it('drops a mail with 100,000 header lines as unreadable before reading it (issue 11 item 8)', async () => {
     const number = freshNumber();
     const mail = await buildSesMail({

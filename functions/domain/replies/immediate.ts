@@ -61,6 +61,8 @@ export type RejectionReason =
   | { kind: 'document'; problem: string; detail: string; files: string[] }
   | { kind: 'cost-guard'; guard: string; detail: string }
   | { kind: 'send-refused'; detail: string }
+  /** The mail below its header block was not read (too many parts, nested too deeply). */
+  | { kind: 'unreadable'; detail: string }
   /** The options at the end of the subject could not be read (or not be followed). */
   | { kind: 'options'; problems: OptionProblem[]; defaultTimeZone: string };
 
@@ -260,6 +262,13 @@ function rejectionBody(reason: RejectionReason): string {
       return [`The ${reason.guard} would be exceeded.`, '', reason.detail].join('\n');
     case 'send-refused':
       return ['faxrocks refused the fax:', '', `  ${shownText(reason.detail)}`].join('\n');
+    case 'unreadable':
+      return [
+        `The email could not be read: ${shownText(reason.detail.replace(/^the mail is not read: /, ''))}.`,
+        '',
+        'No mail program writes email like this. Send the document again in a new email, attached as',
+        'a PDF file.',
+      ].join('\n');
     case 'options':
       return optionsAdvice(reason.problems, reason.defaultTimeZone);
   }
