@@ -59,7 +59,7 @@ async function parseMime(
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
   const overLimits = headerBlockOverLimits(raw) ?? partsOverLimits(raw);
-  if (overLimits) throw new UnreadableMailError(`the mail is not read: ${overLimits}`);
+  if (overLimits) throw new UnreadableMailError(overLimits);
   const aside = setAsideLargeBodies(raw);
   let parsed: Email;
   const parser = new PostalMime(PARSER_OPTIONS);

@@ -264,7 +264,7 @@ function rejectionBody(reason: RejectionReason): string {
       return ['faxrocks refused the fax:', '', `  ${shownText(reason.detail)}`].join('\n');
     case 'unreadable':
       return [
-        `The email could not be read: ${shownText(reason.detail.replace(/^the mail is not read: /, ''))}.`,
+        `The email could not be read: ${shownText(reason.detail)}.`,
         '',
         'No mail program writes email like this. Send the document again in a new email, attached as',
         'a PDF file.',
