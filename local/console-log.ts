@@ -2,6 +2,7 @@
 // JSON on the same line, so they stay greppable. On AWS the same calls go to Powertools Logger (and
 // the counts to Powertools Metrics).
 
+import { visibleInLogs } from '../functions/adapters/log-text.ts';
 import type { Log, MetricsSink } from '../functions/ports.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -11,8 +12,8 @@ const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 function fieldsOf(extra: Record<string, unknown> | undefined): string {
   if (!extra || Object.keys(extra).length === 0) return '';
   try {
-    return ` ${JSON.stringify(extra, (_key, value: unknown) =>
-      value instanceof Error ? { name: value.name, message: value.message } : value,
+    return ` ${JSON.stringify(extra, (key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message } : visibleInLogs(key, value),
     )}`;
   } catch {
     return ' {"fields":"unserialisable"}';

@@ -4,11 +4,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Log, MetricsSink } from '../ports.ts';
+import { visibleInLogs } from './log-text.ts';
 
 type Extra = Exclude<Parameters<Logger['info']>[1], string | Error | undefined>;
 
 /** Structured JSON lines through Powertools Logger (level from LOG_LEVEL / POWERTOOLS_LOG_LEVEL). */
-export function createLogger(serviceName = 'faxgate', logger = new Logger({ serviceName })): Log {
+export function createLogger(
+  serviceName = 'faxgate',
+  logger = new Logger({ serviceName, jsonReplacerFn: visibleInLogs }),
+): Log {
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, extra?: Record<string, unknown>): void => {
