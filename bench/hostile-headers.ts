@@ -26,7 +26,7 @@ import {
   unendedStreams,
 } from '../test/fixtures/hostile-pdfs.ts';
 import { type PngLayout, tiffOf, whitePngBomb } from '../test/fixtures/images.ts';
-import { buildSesMail, samplePdf } from '../test/fixtures/mail-builder.ts';
+import { buildSesMail, samplePdf, withOneLineParts } from '../test/fixtures/mail-builder.ts';
 import type { HeadersChildInput, HeadersChildOutput } from './hostile-headers-child.ts';
 import { bundle, INFRA_BUNDLE_OPTIONS } from './lambda-bundle.ts';
 import { MiB, median, round } from './measure.ts';
@@ -159,15 +159,7 @@ export const SHORT_LINE_CASES: Case[] = [1, 10, 39].flatMap(shortLineCases);
 
 /** A mail with a PDF and, before it, a nested multipart of `count` one-line text parts. */
 async function withParts(count: number): Promise<Buffer> {
-  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
-  const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
-  const parts = Array.from(
-    { length: count },
-    (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\nline ${i}\r\n`,
-  );
-  const nested = `--${boundary}\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n${parts.join('')}--p--\r\n`;
-  const first = text.indexOf(`--${boundary}\r\n`);
-  return Buffer.from(`${text.slice(0, first)}${nested}${text.slice(first)}`, 'latin1');
+  return withOneLineParts(await mailWithScan(await samplePdf(1)), count);
 }
 
 export const HOSTILE_CASES: Case[] = [

@@ -23,7 +23,13 @@ import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { ensureTables } from '../../local/stand-ins.ts';
 import { type FaxrocksSandbox, startFaxrocksSandbox } from '../../sandbox/faxrocks-sandbox.ts';
-import { buildSesMail, deeplyNestedMail, samplePdf, sesMessageId } from '../fixtures/mail-builder.ts';
+import {
+  buildSesMail,
+  deeplyNestedMail,
+  samplePdf,
+  sesMessageId,
+  withOneLineParts,
+} from '../fixtures/mail-builder.ts';
 import {
   type DynamoFixture,
   type S3Fixture,
@@ -605,25 +611,14 @@ describe('mail faxgate will not fax', () => {
 
   it('answers an allowed sender whose mail has more MIME parts than are read, from its header block alone', async () => {
     const number = freshNumber();
-    const mail = (
-      await buildSesMail({
-        from: 'alice@example.com',
-        to: `${number}@fax.example.com`,
-        subject: 'Scans',
-        pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
-      })
-    ).toString('latin1');
+    const mail = await buildSesMail({
+      from: 'alice@example.com',
+      to: `${number}@fax.example.com`,
+      subject: 'Scans',
+      pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+    });
     // A nested multipart of 5,001 one-line parts before the PDF: over the 5,000 parts read.
-    const boundary = /boundary="?([^"\r\n;]+)"?/.exec(mail)?.[1] as string;
-    const parts = Array.from(
-      { length: 5001 },
-      (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\nline ${i}\r\n`,
-    );
-    const first = mail.indexOf(`--${boundary}\r\n`);
-    const raw = Buffer.from(
-      `${mail.slice(0, first)}--${boundary}\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n${parts.join('')}--p--\r\n${mail.slice(first)}`,
-      'latin1',
-    );
+    const raw = withOneLineParts(mail, 5001);
     const { id, event } = await store(raw);
     const result = await handleInboundBatch(event, deps);
     expect(result.batchItemFailures).toEqual([]);
