@@ -9,7 +9,10 @@
 // none of them, so escaping twice changes nothing. Long texts are shortened with an ellipsis;
 // a file name keeps its extension.
 
-const HIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** The bidi controls, as a regular expression's character class body (log lines escape them too). */
+export const BIDI_CONTROLS = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
+
+const HIDDEN = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}\\p{Cs}${BIDI_CONTROLS}]`, 'u');
 
 const NAMED: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
 
@@ -18,10 +21,15 @@ const ELLIPSIS = '\u2026';
 /** How many characters an echoed text may take, escapes included. */
 export const SHOWN_LIMITS = { text: 300, subject: 200, fileName: 120 } as const;
 
+/** A code point written as `\uXXXX` text. */
+export function unicodeEscape(char: string): string {
+  return `\\u${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** One code point as shown: itself, or its escape. */
 function shownCodePoint(char: string): string {
   if (!HIDDEN.test(char)) return char;
-  return NAMED[char] ?? `\\u${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return NAMED[char] ?? unicodeEscape(char);
 }
 
 /**
