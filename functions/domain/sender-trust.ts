@@ -151,21 +151,26 @@ export function assessSenderTrust(
  * PRODUCT.md section 2 step 4 on parsed results. Each result speaks only for the domain it names
  * itself (DMARC's header.from, DKIM's header.d / header.i, SPF's smtp.mailfrom or SES's
  * envelope-from); a result naming no domain, or one property twice, counts for nobody. A failing
- * DMARC result for the From domain (or one naming no domain) decides against the mail whatever
- * else passed, and a DMARC pass counts only when no other DMARC result for that domain disagrees.
+ * DMARC result for the From domain (or one naming no domain, or a header.from that is not a host
+ * name) decides against the mail whatever else passed, and a DMARC pass counts only when no other DMARC result for that domain disagrees.
  */
 export function authenticatedBy(
   results: readonly AuthResult[],
   fromDomain: string,
 ): TrustMethod | 'dmarc-fail' | undefined {
+  // A header.from that is not one host name (empty, `<example.com>`, two domains) names no domain.
+  const fromDomainOf = (r: AuthResult) => {
+    const named = r.props.get('header.from');
+    return named === undefined ? undefined : domainOf(named);
+  };
   const dmarc = results.filter((r) => {
     if (r.method !== 'dmarc') return false;
-    const domain = r.props.get('header.from');
-    return domain === undefined || r.conflicting.length > 0 || domainOf(domain) === fromDomain;
+    const domain = fromDomainOf(r);
+    return domain === undefined || r.conflicting.length > 0 || domain === fromDomain;
   });
   if (dmarc.some((r) => r.result === 'fail')) return 'dmarc-fail';
   const clean = (r: AuthResult) => r.result === 'pass' && r.conflicting.length === 0;
-  if (dmarc.length > 0 && dmarc.every((r) => clean(r) && r.props.has('header.from'))) return 'dmarc';
+  if (dmarc.length > 0 && dmarc.every((r) => clean(r) && fromDomainOf(r) === fromDomain)) return 'dmarc';
   const allAligned = (domains: (string | undefined)[]) => {
     const named = domains.filter((d): d is string => d !== undefined);
     return named.length > 0 && named.every((d) => aligned(d, fromDomain));

@@ -398,6 +398,25 @@ describe('results only speak for the domain they name (issue 11 item 2)', () => 
   it('drops when SES header cannot be read', () => {
     expect(decide('dmarc=pass header.from=example.test (')).toMatchObject({ reason: 'not-authenticated' });
   });
+
+  it.each([
+    ['empty', ''],
+    ['in angle brackets', '<example.test>'],
+    ['an address without a domain', 'example.test@'],
+    ['two domains', 'example.test,evil.test'],
+    ['not a host name', 'exämple.test'],
+  ])('counts a failing DMARC whose header.from is %s against the From, as one naming no domain', (_, named) => {
+    const decision = decide(
+      `spf=pass smtp.mailfrom=a@example.test; dkim=pass header.d=example.test; dmarc=fail header.from=${named};`,
+    );
+    expect(decision).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
+    if (decision.kind === 'drop') expect(decision.detail).toMatch(/DMARC fails for example\.test/);
+  });
+
+  it('does not count a DMARC pass whose header.from cannot be read as a domain', () => {
+    expect(decide('dmarc=pass header.from=<example.test>;')).toMatchObject({ reason: 'not-authenticated' });
+    expect(decide('dmarc=pass header.from=;')).toMatchObject({ reason: 'not-authenticated' });
+  });
 });
 
 describe('a reply goes to exactly one mailbox (issue 11 item 1)', () => {
