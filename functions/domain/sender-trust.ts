@@ -118,6 +118,13 @@ export function assessSenderTrust(
   if (!sender) {
     return drop('from-header', 'the From address cannot be written back as one mailbox to reply to');
   }
+  const fromLine = mail.headerLines.find((h) => h.key === 'from');
+  if (!fromLine || !writtenInFrom(headerValue(fromLine.line), sender)) {
+    return drop(
+      'from-header',
+      'the From header holds no address of its own (the one read came from a comment or an encoded word, or was changed in reading)',
+    );
+  }
   const fromDomain = domainOf(sender) as string;
 
   const authValue = inBlock(block, 'authentication-results');
@@ -218,6 +225,65 @@ export function writableMailbox(address: string): string | undefined {
   if (quoted) local = (quoted[1] as string).replace(/\\(.)/g, '$1');
   if (local.length === 0 || local.length > 64 || /[^\x20-\x7e]/.test(local)) return undefined;
   return DOT_ATOM.test(local) ? `${local}@${domain}` : `"${local.replace(/(["\\])/g, '\\$1')}"@${domain}`;
+}
+
+// RFC 2047 encoded words: never an address, nor part of one.
+const ENCODED_WORD = /=\?[^?\s]+\?[bq]\?[^?\s]*\?=/gi;
+// What may stand on either side of an addr-spec once comments and white space are gone.
+const BEFORE_ADDRESS = new Set(['', '<', ',', ':', ';']);
+const AFTER_ADDRESS = new Set(['', '>', ',', ';']);
+
+/**
+ * A header value without its comments, encoded words and the white space outside quoted strings.
+ * Quoted strings stay as written (escapes included), so a quoted local part can be found as such.
+ */
+function addressText(value: string): string {
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  const text = value.replace(ENCODED_WORD, ' ');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') quoted = false;
+    } else if (depth > 0) {
+      if (c === '\\') i++;
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+    } else if (c === '(') depth = 1;
+    else if (c === '"') {
+      quoted = true;
+      out += c;
+    } else if (!/\s/.test(c)) out += c;
+  }
+  return out;
+}
+
+/**
+ * Whether `sender` (the parsed From address as writableMailbox wrote it) stands in the From header
+ * value as an address, outside comments and encoded words. The address parser makes a mailbox out
+ * of a comment (`From: (alice@example.com)`) or a decoded encoded word when the header holds no
+ * address, and silently changes some it reads (a NUL dropped from a quoted local part, spaces
+ * trimmed, a source route taken as the local part): SES's DMARC judged the header as written, so a
+ * mailbox the sender did not write is not one it vouched for. A dot-atom local part may be written
+ * quoted (`"alice"@example.com`), and the domain with a trailing dot.
+ */
+function writtenInFrom(value: string, sender: string): boolean {
+  const text = addressText(value).toLowerCase();
+  const at = sender.lastIndexOf('@');
+  const local = sender.slice(0, at);
+  const forms = [sender];
+  if (!local.startsWith('"')) forms.push(`"${local}"${sender.slice(at)}`);
+  return forms.some((form) => {
+    for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1)) {
+      let end = i + form.length;
+      if (text[end] === '.' && AFTER_ADDRESS.has(text[end + 1] ?? '')) end++;
+      if (BEFORE_ADDRESS.has(text[i - 1] ?? '') && AFTER_ADDRESS.has(text[end] ?? '')) return true;
+    }
+    return false;
+  });
 }
 
 // ---- Domains ----

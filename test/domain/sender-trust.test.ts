@@ -405,13 +405,16 @@ describe('results only speak for the domain they name (issue 11 item 2)', () => 
     ['an address without a domain', 'example.test@'],
     ['two domains', 'example.test,evil.test'],
     ['not a host name', 'exämple.test'],
-  ])('counts a failing DMARC whose header.from is %s against the From, as one naming no domain', (_, named) => {
-    const decision = decide(
-      `spf=pass smtp.mailfrom=a@example.test; dkim=pass header.d=example.test; dmarc=fail header.from=${named};`,
-    );
-    expect(decision).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
-    if (decision.kind === 'drop') expect(decision.detail).toMatch(/DMARC fails for example\.test/);
-  });
+  ])(
+    'counts a failing DMARC whose header.from is %s against the From, as one naming no domain',
+    (_, named) => {
+      const decision = decide(
+        `spf=pass smtp.mailfrom=a@example.test; dkim=pass header.d=example.test; dmarc=fail header.from=${named};`,
+      );
+      expect(decision).toMatchObject({ kind: 'drop', reason: 'not-authenticated' });
+      if (decision.kind === 'drop') expect(decision.detail).toMatch(/DMARC fails for example\.test/);
+    },
+  );
 
   it('does not count a DMARC pass whose header.from cannot be read as a domain', () => {
     expect(decide('dmarc=pass header.from=<example.test>;')).toMatchObject({ reason: 'not-authenticated' });
@@ -420,12 +423,13 @@ describe('results only speak for the domain they name (issue 11 item 2)', () => 
 });
 
 describe('a reply goes to exactly one mailbox (issue 11 item 1)', () => {
-  const from = (address: string) =>
+  // `address` as the parser read it; `written`, the From header as the sender wrote it.
+  const from = (address: string, written = address) =>
     assessSenderTrust({
       headerLines: headerLinesOf([
         ...sesLines(auth('dmarc=pass header.from=evil.test;')),
         OWN_RECEIVED,
-        'From: x',
+        `From: ${written}`,
       ]),
       from: [{ address, name: '' }],
       fromHeaderCount: 1,
@@ -452,7 +456,7 @@ describe('a reply goes to exactly one mailbox (issue 11 item 1)', () => {
     ['a"b@evil.test', '"a\\"b"@evil.test'],
     ['first.last+tag@evil.test', 'first.last+tag@evil.test'],
   ])('%s -> %s', (address, sender) => {
-    expect(from(address)).toMatchObject({ kind: 'authenticated', sender });
+    expect(from(address, sender)).toMatchObject({ kind: 'authenticated', sender });
   });
 
   it.each([
@@ -466,6 +470,53 @@ describe('a reply goes to exactly one mailbox (issue 11 item 1)', () => {
   });
 });
 
+describe('the From mailbox is one the sender wrote (issue 11 item 1)', () => {
+  // Through the parser, with the From header written as given (nodemailer would rewrite it).
+  const decideFrom = async (fromValue: string, authValue: string) => {
+    const raw = await buildSesMail({
+      from: 'placeholder@example.com',
+      to: `+4930123456@${FIXTURE_FAX_DOMAIN}`,
+      auth: `amazonses.com; ${authValue}`,
+      envelopeFrom: 'bounce@example.com',
+    });
+    const text = raw.toString('latin1');
+    const at = text.indexOf('\r\nFrom: placeholder@example.com\r\n');
+    expect(at).toBeGreaterThan(0);
+    const written = `${text.slice(0, at)}\r\nFrom: ${fromValue}\r\n${text.slice(at + '\r\nFrom: placeholder@example.com\r\n'.length)}`;
+    return assessSenderTrust(await parseInboundMail(Buffer.from(written, 'latin1')));
+  };
+  const spfOnly = 'spf=pass smtp.mailfrom=bounce@example.com; dkim=none; dmarc=none;';
+
+  it.each([
+    ['a comment only', '(alice@example.com)'],
+    ['a base64 encoded word', `=?utf-8?b?${Buffer.from('<alice@example.com>').toString('base64')}?=`],
+    ['a Q encoded word', '=?utf-8?q?alice=40example.com?='],
+    ['a Q encoded word holding the @ as is', '=?utf-8?q?<alice@example.com>?='],
+    ['a quoted local part the parser changes (a NUL)', '"ali\u0000ce"@example.com'],
+    ['a quoted local part the parser trims', '" alice "@example.com'],
+    ['a source route', '<@relay.example.com:alice@example.com>'],
+  ])('drops a From whose mailbox is only %s', async (_, fromValue) => {
+    expect(await decideFrom(fromValue, spfOnly)).toMatchObject({ kind: 'drop', reason: 'from-header' });
+  });
+
+  it.each([
+    ['Alice <alice@example.com>', 'alice@example.com'],
+    ['Alice<alice@example.com>', 'alice@example.com'],
+    ['"Smith, Alice" <alice@example.com>', 'alice@example.com'],
+    ['alice@example.com (Alice)', 'alice@example.com'],
+    ['alice@example.com', 'alice@example.com'],
+    ['ALICE@Example.COM', 'alice@example.com'],
+    ['"alice"@example.com', 'alice@example.com'],
+    ['"a,b"@example.com', '"a,b"@example.com'],
+    ['=?utf-8?q?J=C3=B6rg?= <joerg@example.com>', 'joerg@example.com'],
+    ['"alice@evil.test" <alice@example.com>', 'alice@example.com'],
+    ['Team: alice@example.com;', 'alice@example.com'],
+    ['Alice\r\n <alice@example.com>', 'alice@example.com'],
+  ])('keeps %s as %s', async (fromValue, sender) => {
+    expect(await decideFrom(fromValue, spfOnly)).toEqual({ kind: 'authenticated', sender, method: 'spf' });
+  });
+});
+
 describe('alignment by organizational domain (issue 11 item 3)', () => {
   it('does not align a signature of a public suffix with a domain under it', () => {
     expect(
@@ -473,7 +524,7 @@ describe('alignment by organizational domain (issue 11 item 3)', () => {
         [
           ...sesLines(auth('dkim=pass header.d=co.uk; dmarc=none header.from=example.co.uk;')),
           OWN_RECEIVED,
-          'From: x',
+          'From: bob@example.co.uk',
         ],
         'bob@example.co.uk',
       ),
@@ -490,7 +541,7 @@ describe('alignment by organizational domain (issue 11 item 3)', () => {
             ),
           ),
           OWN_RECEIVED,
-          'From: x',
+          'From: orders@mail.partner.test',
         ],
         'orders@mail.partner.test',
       ),
