@@ -9,7 +9,10 @@
 // one Content-Transfer-Encoding header (base64), not text/* and not message/*, whose body holds no
 // '-' (so no boundary line can hide in it), no '_' and no '=' before its end (Node's decoder reads
 // '-' and '_' as base64url and stops at inner padding; the parser skips the first and decodes on
-// past the second). Anything else stays where it is, for the parser.
+// past the second). Anything else stays where it is, for the parser. Where the parser still reads
+// the structure differently (a header name or delimiter line this walk accepts and it does not, a
+// container it leaves closed), a stand-in does not come back as a whole part (`unrestored`), and
+// parseInboundMail reads the mail again with nothing set aside.
 
 import { randomBytes } from 'node:crypto';
 import { indexOfByte, indexOfSequence } from './byte-search.ts';
@@ -21,6 +24,13 @@ export interface SetAsideBodies {
   count: number;
   /** The decoded body when `content` is one of this mail's stand-ins, else `content` unchanged. */
   restore(content: Buffer): Buffer;
+  /**
+   * Bodies set aside whose stand-in `restore` has not been given yet. Once every part is read, any
+   * left means the parser did not see a stand-in as a whole part's content: it read the mail's
+   * structure differently from this walk (a header name or delimiter line it does not accept, a
+   * container it does not open), so the stand-in sits in some other part's bytes or the text.
+   */
+  unrestored(): number;
 }
 
 /**
@@ -61,7 +71,7 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
     // A structure this walker does not understand: the parser gets the mail as it came.
     bodies.length = 0;
   }
-  if (bodies.length === 0) return { mail: raw, count: 0, restore: (content) => content };
+  if (bodies.length === 0) return { mail: raw, count: 0, restore: (content) => content, unrestored: () => 0 };
 
   // A fresh nonce per mail: a sender cannot write a stand-in that this parse would honour.
   const prefix = `faxgate-set-aside:${randomBytes(9).toString('hex')}:`;
@@ -78,13 +88,19 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
   }
   pieces.push(raw.subarray(at));
   const markerLength = prefix.length + String(bodies.length).length;
+  const restored = new Set<string>();
   return {
     mail: Buffer.concat(pieces),
     count: bodies.length,
     restore(content) {
       if (content.length > markerLength || content.length < prefix.length) return content;
-      return decoded.get(content.toString('latin1')) ?? content;
+      const marker = content.toString('latin1');
+      const bytes = decoded.get(marker);
+      if (!bytes) return content;
+      restored.add(marker);
+      return bytes;
     },
+    unrestored: () => bodies.length - restored.size,
   };
 }
 

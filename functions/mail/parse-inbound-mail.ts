@@ -17,7 +17,7 @@ import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
 import { headerBlockOverLimits, partsOverLimits } from './header-limits.ts';
-import { setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
+import { type SetAsideBodies, setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
 // A forwarded message may itself carry a forwarded message; three levels is more than mail programs
@@ -49,6 +49,16 @@ export { UnreadableMailError };
 /** The bytes of a part as the parser reports it, with a set-aside body given back. */
 type Restore = (content: Buffer) => Buffer;
 
+/** One reading of a mail: the bodies set aside in it and its forwarded mails, or none set aside. */
+interface Reading {
+  asides?: SetAsideBodies[];
+}
+
+/** The mail as it came, nothing set aside. */
+function untouched(mail: Buffer): SetAsideBodies {
+  return { mail, count: 0, restore: (content) => content, unrestored: () => 0 };
+}
+
 /**
  * postal-mime over the mail with its large base64 bodies set aside: they are decoded natively in
  * one go instead of line by line (see large-mime-bodies.ts), which was most of the inbound
@@ -56,11 +66,13 @@ type Restore = (content: Buffer) => Buffer;
  */
 async function parseMime(
   raw: Buffer,
+  reading: Reading,
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
   const overLimits = headerBlockOverLimits(raw) ?? partsOverLimits(raw);
   if (overLimits) throw new UnreadableMailError(overLimits);
-  const aside = setAsideLargeBodies(raw);
+  const aside = reading.asides ? setAsideLargeBodies(raw) : untouched(raw);
+  reading.asides?.push(aside);
   let parsed: Email;
   const parser = new PostalMime(PARSER_OPTIONS);
   try {
@@ -119,7 +131,16 @@ export async function headerBlockOnly(raw: Buffer): Promise<InboundMail | undefi
 }
 
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
-  const { parsed, restore, repair, htmlOnly } = await parseMime(raw);
+  const asides: SetAsideBodies[] = [];
+  const mail = await readMail(raw, { asides });
+  // A body set aside that did not come back as a whole part: the walk and the parser read the
+  // structure differently, so the parser reads the mail as sent (slower, and only for such mail).
+  if (asides.some((aside) => aside.unrestored() > 0)) return readMail(raw, {});
+  return mail;
+}
+
+async function readMail(raw: Buffer, reading: Reading): Promise<InboundMail> {
+  const { parsed, restore, repair, htmlOnly } = await parseMime(raw, reading);
   const headerLines = parsed.headerLines.map(({ key, line }) => ({ key, line: unfold(line) }));
   const fromLines = headerLines.filter((h) => h.key === 'from');
   const autoSubmitted = parsed.headers.find((h) => h.key === 'auto-submitted')?.value;
@@ -133,7 +154,7 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     messageIdHeader: parsed.messageId || undefined,
     references: referencesOf(parsed.references),
     autoSubmitted: autoSubmitted?.trim(),
-    parts: await leafParts(parsed.attachments, 0, restore, repair),
+    parts: await leafParts(parsed.attachments, { depth: 0, reading, restore, repair }),
     body: {
       ...(parsed.text === undefined ? {} : { text: parsed.text }),
       ...(parsed.html === undefined ? {} : { html: parsed.html }),
@@ -371,9 +392,7 @@ function isTnefPart(contentType: string, filename: string | undefined): boolean 
 
 async function leafParts(
   attachments: Attachment[],
-  depth: number,
-  restore: Restore,
-  repair: Repair,
+  { depth, reading, restore, repair }: { depth: number; reading: Reading; restore: Restore; repair: Repair },
 ): Promise<MailPart[]> {
   const parts: MailPart[] = [];
   for (const attachment of attachments) {
@@ -383,9 +402,9 @@ async function leafParts(
     const contentType = attachment.mimeType;
     if (contentType === 'message/rfc822' && depth < MAX_FORWARD_DEPTH) {
       // A mail forwarded as attachment: its own attachments are parts of this mail, its body text is not.
-      const inner = await parseMime(content, restore).catch(keepUnreadable);
+      const inner = await parseMime(content, reading, restore).catch(keepUnreadable);
       if (inner) {
-        for (const part of await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair))
+        for (const part of await leafParts(inner.parsed.attachments, { ...inner, depth: depth + 1, reading }))
           parts.push({ ...part, forwarded: true });
         continue;
       }
@@ -395,9 +414,9 @@ async function leafParts(
       // An encrypted one has no readable content and stays a part of its own.
       const signed = signedContentOf(content);
       if (signed) {
-        const inner = await parseMime(signed, restore).catch(keepUnreadable);
+        const inner = await parseMime(signed, reading, restore).catch(keepUnreadable);
         if (inner) {
-          parts.push(...(await leafParts(inner.parsed.attachments, depth + 1, inner.restore, inner.repair)));
+          parts.push(...(await leafParts(inner.parsed.attachments, { ...inner, depth: depth + 1, reading })));
           continue;
         }
       }

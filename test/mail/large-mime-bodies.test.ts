@@ -249,3 +249,68 @@ describe('setAsideLargeBodies', () => {
     ]);
   });
 });
+
+describe('where the set-aside walk and the parser read a structure differently', () => {
+  // 50,000 bytes: 66,668 base64 characters, over the set-aside threshold.
+  const pdf = Buffer.concat([
+    Buffer.from('%PDF-1.4\n'),
+    Buffer.from(Array.from({ length: 49_991 }, (_, i) => (i * 7919 + (i >> 3)) & 0xff)),
+  ]);
+  const b64 = (pdf.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  const head =
+    'From: a@example.com\r\nTo: +4930123456@fax.example.com\r\nSubject: t\r\nMIME-Version: 1.0\r\n';
+  const mixed = `${head}Content-Type: multipart/mixed; boundary=BND\r\n\r\n--BND\r\n`;
+  const end = '\r\n--BND--\r\n';
+  const pdfHeaders = 'Content-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n';
+  const sibling = 'Content-Type: application/octet-stream; name=sib.bin\r\n\r\nsibling\r\n';
+  const inner = (headers: string) =>
+    `From: x@example.com\r\n${headers}Content-Type: multipart/mixed; boundary=IN\r\n\r\n--IN\r\n${pdfHeaders}\r\n${b64}\r\n--IN--`;
+  const cases: [string, string][] = [
+    [
+      'a control character after a field name',
+      `${mixed}Content-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding\x0b: base64\r\n\r\n${b64}${end}`,
+    ],
+    [
+      'a control character before a field name',
+      `${mixed}\x0cContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}${end}`,
+    ],
+    [
+      'a delimiter line padded with a form feed',
+      `${mixed}${sibling}--BND\x0c\r\n${pdfHeaders}\r\n${b64}${end}`,
+    ],
+    [
+      'boundary= inside a quoted parameter',
+      `${head}Content-Type: multipart/mixed; x="a;boundary=evil"; boundary=BND\r\n\r\n--BND\r\nContent-Type: application/octet-stream; name=raw.bin\r\n\r\n--evil\r\n${pdfHeaders}\r\n${b64}\r\n--evil--${end}`,
+    ],
+    [
+      'LF header lines ended by a CRLF blank line',
+      `${mixed}Content-Type: application/pdf; name=a.pdf\nContent-Transfer-Encoding: base64\n\r\n${b64.slice(0, 778)}\r\n\r\n${b64.slice(780)}${end}`,
+    ],
+    [
+      'a blank line of CR CR LF',
+      `${mixed}${pdfHeaders}\r\r\n${b64.slice(0, 778)}\r\n\r\n${b64.slice(780)}${end}`,
+    ],
+    ['a PDF inside message/global', `${mixed}Content-Type: message/global\r\n\r\n${inner('')}${end}`],
+    [
+      'a PDF inside a forwarded mail over the header limits',
+      `${mixed}Content-Type: message/rfc822\r\n\r\n${inner('X-H: 1\r\n'.repeat(2001))}${end}`,
+    ],
+  ];
+  const standIn = /faxgate-set-aside|ZmF4Z2F0ZS1zZXQtYXNpZGU/;
+
+  it.each(cases)('with %s, gives back what the parser reads of the mail as sent', async (_, text) => {
+    const raw = Buffer.from(text, 'latin1');
+    expect(setAsideLargeBodies(raw).count).toBe(1);
+    const mail = await parseInboundMail(raw);
+    expect(mail.parts.map((p) => standIn.test(p.content.toString('latin1')))).not.toContain(true);
+    expect(standIn.test(mail.body?.text ?? '')).toBe(false);
+    const kept = mail.parts.find((p) => p.contentType === 'message/rfc822');
+    if (kept) {
+      // A forwarded mail over the header limits is kept whole, as sent.
+      expect(kept.content.toString('latin1')).toContain(b64);
+    } else {
+      const plain = await partsOf(raw);
+      expect(mail.parts.map((p) => p.content.toString('base64'))).toEqual(plain.map((p) => p.content));
+    }
+  });
+});
