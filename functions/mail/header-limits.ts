@@ -159,6 +159,12 @@ export function partsOverLimits(raw: Buffer): string | undefined {
         scannedTo = after;
         continue;
       }
+      // A delimiter line holds nothing after the boundary but blanks (RFC 2046 transport padding),
+      // as the parser reads it: `--boundaryx` or `--boundary x` is a body line like any other.
+      let rest = after;
+      while (raw[rest] === 0x20 || raw[rest] === 0x09) rest++;
+      while (raw[rest] === CR) rest++;
+      if (rest < raw.length && raw[rest] !== LF) continue;
       if (++parts > MAX_MIME_PARTS)
         return `it has more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`;
       let line = indexOfByte(raw, LF, at + 1);

@@ -197,4 +197,31 @@ describe('header limits before parsing', () => {
     expect(MAX_MIME_PARTS).toBeGreaterThan(3_001);
     expect((await parseInboundMail(withParts(3_001))).subject).toBe('x');
   });
+
+  it('does not take a body line that only starts like a delimiter for one', async () => {
+    const mail = (line: string) =>
+      Buffer.from(
+        [
+          'From: a@example.com',
+          'Subject: x',
+          'Content-Type: multipart/mixed; boundary=BND',
+          '',
+          '--BND',
+          'Content-Type: application/octet-stream; name=log.txt',
+          '',
+          line,
+          ...Array.from({ length: MAX_PART_HEADER_LINES + 1 }, (_, i) => `line ${i}`),
+          '--BND--',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+    for (const line of ['--BNDx', '--BND-x', '--BND x', '--BND\tx']) {
+      expect(partsOverLimits(mail(line)), line).toBeUndefined();
+      const parsed = await parseInboundMail(mail(line));
+      expect(parsed.parts[0]?.content.toString('latin1').startsWith(line)).toBe(true);
+    }
+    // A delimiter padded with blanks (RFC 2046 transport padding) is still one.
+    expect(partsOverLimits(mail('--BND \t'))).toMatch(`more than ${MAX_PART_HEADER_LINES} lines`);
+  });
 });
