@@ -18,6 +18,14 @@ function domainOf(address: string): string {
   return domain && domain !== bare ? domain.toLowerCase() : 'faxgate.invalid';
 }
 
+/** An address compared as a mailbox: the local part unquoted, the domain in lower case. */
+function mailboxKey(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const quoted = /^"(.*)"$/s.exec(local);
+  return `${quoted ? (quoted[1] as string).replace(/\\(.)/gs, '$1') : local}@${address.slice(at + 1).toLowerCase()}`;
+}
+
 /** Subject lines are one line: a CR or LF from an original subject must not start a new header. */
 function oneLine(text: string): string {
   return text.replace(/[\r\n]+\s*/g, ' ');
@@ -63,6 +71,11 @@ export async function composeMessage(
   const [to, ...more] = envelope.to;
   if (!to || more.length > 0 || !envelope.from) {
     throw new Error(`a reply must go to exactly one mailbox, the composer made ${envelope.to.length}`);
+  }
+  // The composer quotes a local part as needed, but writes `<` and `>` in one as spaces: a reply
+  // goes to exactly the mailbox it was given, or not at all.
+  if (mailboxKey(to) !== mailboxKey(mail.to.address)) {
+    throw new Error('a reply must go to exactly the mailbox given, the composer would rewrite it');
   }
   return { raw: await node.build(), envelope: { from: envelope.from, to } };
 }

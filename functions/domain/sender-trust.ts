@@ -213,7 +213,8 @@ const QUOTED_LOCAL = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*)"$/;
  * The address parser hands a quoted local part back without its quotes (`"a,b"@evil.test` becomes
  * `a,b@evil.test`), which a composer would split into two recipients; here the local part (all
  * before the last `@`) is quoted again wherever it is not a dot-atom. Only printable ASCII is
- * kept (SES sends without SMTPUTF8), at most 64 characters, and the domain must be a host name.
+ * kept (SES sends without SMTPUTF8), but not `<` or `>`, at most 64 characters, and the domain must
+ * be a host name.
  */
 export function writableMailbox(address: string): string | undefined {
   const at = address.lastIndexOf('@');
@@ -223,7 +224,8 @@ export function writableMailbox(address: string): string | undefined {
   let local = address.slice(0, at);
   const quoted = QUOTED_LOCAL.exec(local);
   if (quoted) local = (quoted[1] as string).replace(/\\(.)/g, '$1');
-  if (local.length === 0 || local.length > 64 || /[^\x20-\x7e]/.test(local)) return undefined;
+  // A composer writes `<` and `>` in a local part as spaces: the reply would go to another mailbox.
+  if (local.length === 0 || local.length > 64 || /[^\x20-\x7e]|[<>]/.test(local)) return undefined;
   return DOT_ATOM.test(local) ? `${local}@${domain}` : `"${local.replace(/(["\\])/g, '\\$1')}"@${domain}`;
 }
 

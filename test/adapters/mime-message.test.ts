@@ -88,6 +88,17 @@ describe('the one recipient (issue 11 item 1)', () => {
   });
 });
 
+describe('a recipient the composer would rewrite (issue 11 item 1)', () => {
+  it.each([['"a<victim@target.test>"@evil.test'], ['a<b>@evil.test']])(
+    '%s is refused, not sent to the mailbox the composer makes of it',
+    async (address) => {
+      await expect(
+        composeMessage({ from: 'fax@fax.example', to: { address }, subject: 's', text: 't' }),
+      ).rejects.toThrow(/exactly the mailbox/);
+    },
+  );
+});
+
 describe('bareAddress', () => {
   it.each([
     ['Fax <fax@fax.example>', 'fax@fax.example'],

@@ -459,6 +459,13 @@ describe('a reply goes to exactly one mailbox (issue 11 item 1)', () => {
     expect(from(address, sender)).toMatchObject({ kind: 'authenticated', sender });
   });
 
+  it('drops a quoted local part with angle brackets, which a composer rewrites to another mailbox', () => {
+    expect(from('a<victim@target.test>@evil.test', '"a<victim@target.test>"@evil.test')).toMatchObject({
+      kind: 'drop',
+      reason: 'from-header',
+    });
+  });
+
   it.each([
     ['jörg@evil.test'],
     ['@evil.test'],
