@@ -326,9 +326,32 @@ export function aligned(a: string, b: string): boolean {
 
 type ReplySafetyMail = Pick<InboundMail, 'autoSubmitted'> & Partial<Pick<InboundMail, 'headerLines'>>;
 
+/** A local part without its `+tag` subaddress, lower-case. */
+function baseLocalPart(address: string): string {
+  const local = address
+    .slice(0, Math.max(0, address.lastIndexOf('@')))
+    .trim()
+    .toLowerCase();
+  return local.replace(/^"|"$/g, '').replace(/\+.*$/, '');
+}
+
+/** Every value of a header (each instance), its comments and quotes taken out, trimmed, lower-case. */
+function headerTokens(mail: ReplySafetyMail, key: string): string[] {
+  return (mail.headerLines ?? [])
+    .filter((h) => h.key === key)
+    .map((h) =>
+      headerValue(h.line)
+        .replace(/\((?:[^()\\]|\\.)*\)/g, ' ')
+        .replace(/"/g, '')
+        .trim()
+        .toLowerCase(),
+    );
+}
+
 /**
  * Why this mail could start a mail loop, or undefined: a bounce (MAILER-DAEMON, postmaster, SES's
- * null Return-Path) or the gateway's own mail coming back. Such mail is dropped, not even faxed.
+ * null or MAILER-DAEMON Return-Path) or the gateway's own mail coming back. Such mail is dropped,
+ * not even faxed.
  */
 export function loopRisk(
   mail: ReplySafetyMail,
@@ -336,7 +359,7 @@ export function loopRisk(
   gatewayAddresses: { faxDomain: string; replyFrom: string },
 ): string | undefined {
   const address = sender.trim().toLowerCase();
-  const local = address.slice(0, Math.max(0, address.lastIndexOf('@')));
+  const local = baseLocalPart(address);
   if (['mailer-daemon', 'postmaster'].includes(local)) return `the sender is ${local}`;
   const domain = domainOf(address);
   const faxDomain = domainOf(gatewayAddresses.faxDomain);
@@ -346,19 +369,48 @@ export function loopRisk(
   if (address === gatewayAddresses.replyFrom.trim().toLowerCase())
     return "the sender is the gateway's reply address";
   // The first Return-Path is the one SES wrote: `<>` is the null sender of bounces and delivery
-  // reports, whatever From says (Exchange's come from MicrosoftExchange...@ addresses).
+  // reports, whatever From says (Exchange's come from MicrosoftExchange...@ addresses), and some
+  // mail servers send theirs from MAILER-DAEMON instead.
   const returnPath = mail.headerLines?.find((h) => h.key === 'return-path');
-  if (returnPath && /^<\s*>$/.test(headerValue(returnPath.line))) {
-    return 'the sender is the null sender (<>) of bounces and delivery reports';
+  if (returnPath) {
+    const envelope = headerValue(returnPath.line);
+    if (/^<\s*>$/.test(envelope)) return 'the sender is the null sender (<>) of bounces and delivery reports';
+    if (baseLocalPart(envelope.replace(/^<|>$/g, '')) === 'mailer-daemon') {
+      return 'the envelope sender is MAILER-DAEMON, which sends bounces';
+    }
   }
   return undefined;
+}
+
+/** Headers only mailing-list software writes (RFC 2369, RFC 2919, ezmlm's and SmartList's own). */
+const LIST_HEADERS = new Map([
+  ['list-id', 'List-Id'],
+  ['list-unsubscribe', 'List-Unsubscribe'],
+  ['list-subscribe', 'List-Subscribe'],
+  ['list-post', 'List-Post'],
+  ['list-help', 'List-Help'],
+  ['list-owner', 'List-Owner'],
+  ['list-archive', 'List-Archive'],
+  ['mailing-list', 'Mailing-List'],
+  ['x-mailing-list', 'X-Mailing-List'],
+]);
+
+/** Local parts reserved for mailing-list software, not answered (RFC 5230 section 4.6). */
+function listSoftwareAddress(local: string): boolean {
+  return (
+    ['listserv', 'majordomo'].includes(local) ||
+    local.startsWith('owner-') ||
+    local.endsWith('-request') ||
+    local.endsWith('-bounces')
+  );
 }
 
 /**
  * Why no reply may be sent to this mail, or undefined when replying is safe: a loop risk (checked
  * first: a bounce carries Auto-Submitted too, RFC 3464/3834, which must not hide that it is a
- * bounce), Auto-Submitted other than `no` (RFC 3834), mailing-list mail (List-Id, List-Unsubscribe),
- * or bulk/list/junk precedence.
+ * bounce), any Auto-Submitted other than `no`, an empty one included (RFC 3834), mailing-list mail
+ * (any RFC 2369 / 2919 list header), list software's own addresses, or bulk/list/junk precedence.
+ * Every instance of a header counts, read without its comments and quotes.
  */
 export function isAutoReplyUnsafe(
   mail: ReplySafetyMail,
@@ -367,14 +419,21 @@ export function isAutoReplyUnsafe(
 ): string | undefined {
   const loop = loopRisk(mail, sender, gatewayAddresses);
   if (loop) return loop;
-  const autoSubmitted = mail.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
-  if (autoSubmitted && autoSubmitted !== 'no') return `the mail is Auto-Submitted: ${autoSubmitted}`;
-  // Mailing-list mail (RFC 2369 / 2919 headers) is never answered, RFC 3834 section 2.
-  const list = mail.headerLines?.find((h) => h.key === 'list-id' || h.key === 'list-unsubscribe');
-  if (list)
-    return `the mail is mailing-list mail (it has ${list.key === 'list-id' ? 'List-Id' : 'List-Unsubscribe'})`;
-  const precedenceLine = mail.headerLines?.find((h) => h.key === 'precedence');
-  const precedence = precedenceLine ? headerValue(precedenceLine.line).trim().toLowerCase() : '';
-  if (['bulk', 'junk', 'list'].includes(precedence)) return `the mail has Precedence: ${precedence}`;
+  // As the parser read the first (encoded words decoded), and every instance as written.
+  const autoSubmitted = [
+    ...(mail.autoSubmitted === undefined ? [] : [mail.autoSubmitted.trim().toLowerCase()]),
+    ...headerTokens(mail, 'auto-submitted'),
+  ];
+  for (const value of autoSubmitted) {
+    const keyword = value.split(';')[0]?.trim() ?? '';
+    if (keyword !== 'no') return `the mail is Auto-Submitted: ${keyword || '(empty)'}`;
+  }
+  // Mailing-list mail is never answered, RFC 3834 section 2.
+  const list = mail.headerLines?.find((h) => LIST_HEADERS.has(h.key));
+  if (list) return `the mail is mailing-list mail (it has ${LIST_HEADERS.get(list.key)})`;
+  const local = baseLocalPart(sender);
+  if (listSoftwareAddress(local)) return `the sender ${local}@ is mailing-list software`;
+  const precedence = headerTokens(mail, 'precedence').find((p) => ['bulk', 'junk', 'list'].includes(p));
+  if (precedence) return `the mail has Precedence: ${precedence}`;
   return undefined;
 }

@@ -4,6 +4,7 @@ import {
   aligned,
   assessSenderTrust,
   isAutoReplyUnsafe,
+  loopRisk,
   parseAuthenticationResults,
   sesHeaderBlock,
   type TrustDecision,
@@ -612,6 +613,61 @@ describe('isAutoReplyUnsafe', () => {
     [mail(), `someone@sub.${FIXTURE_FAX_DOMAIN}`],
   ])('refuses %o from %s', (m, sender) => {
     expect(isAutoReplyUnsafe(m, sender, gateway)).toMatch(/\w/);
+  });
+
+  const lines = (...written: string[]) => ({
+    headerLines: written.map((line) => ({
+      key: line.slice(0, line.indexOf(':')).trim().toLowerCase(),
+      line,
+    })),
+  });
+
+  it.each([
+    ['a second Precedence saying bulk', lines('Precedence: normal', 'Precedence: bulk')],
+    ['Precedence with a comment', lines('Precedence: bulk (newsletter)')],
+    ['Precedence quoted', lines('Precedence: "list"')],
+    ['an empty Auto-Submitted', lines('Auto-Submitted:')],
+    ['a second Auto-Submitted', lines('Auto-Submitted: no', 'Auto-Submitted: auto-generated')],
+    ['Auto-Submitted with a comment first', lines('Auto-Submitted: (sent by a script) auto-generated')],
+    [
+      'List-Post and List-Help alone (RFC 2369)',
+      lines('List-Post: <mailto:fax@lists.example.com>', 'List-Help: <mailto:fax-request@lists.example.com>'),
+    ],
+    ['List-Archive alone', lines('List-Archive: <https://lists.example.com/fax/>')],
+    ['List-Owner alone', lines('List-Owner: <mailto:owner-fax@lists.example.com>')],
+    ['List-Subscribe alone', lines('List-Subscribe: <mailto:fax-subscribe@lists.example.com>')],
+    ['Mailing-List (ezmlm)', lines('Mailing-List: contact fax-help@lists.example.com; run by ezmlm')],
+    ['X-Mailing-List', lines('X-Mailing-List: fax@lists.example.com')],
+  ])('refuses mail with %s', (_, m) => {
+    expect(isAutoReplyUnsafe(m, 'alice@example.com', gateway)).toMatch(/\w/);
+  });
+
+  it.each([
+    'owner-fax@lists.example.com',
+    'fax-request@lists.example.com',
+    'fax-bounces@lists.example.com',
+    'listserv@lists.example.com',
+    'Majordomo@lists.example.com',
+    'mailer-daemon+x@example.com',
+  ])('refuses mail from list software and bounce addresses: %s (RFC 5230 4.6)', (sender) => {
+    expect(isAutoReplyUnsafe(mail(), sender, gateway)).toMatch(/\w/);
+  });
+
+  it("takes SES's Return-Path of MAILER-DAEMON for a bounce, whatever From says", () => {
+    const bounce = lines('Return-Path: <MAILER-DAEMON@mx.example.com>', 'Precedence: normal');
+    expect(loopRisk(bounce, 'alice@example.com', gateway)).toMatch(/MAILER-DAEMON|bounce/i);
+  });
+
+  it('still answers a person whose headers only look alike', () => {
+    const person = lines(
+      'Precedence: normal',
+      'Auto-Submitted: no (a person)',
+      'X-List-Help: none',
+      'Return-Path: <alice@example.com>',
+    );
+    expect(isAutoReplyUnsafe(person, 'alice@example.com', gateway)).toBeUndefined();
+    expect(isAutoReplyUnsafe(mail(), 'owner@example.com', gateway)).toBeUndefined();
+    expect(isAutoReplyUnsafe(mail(), 'requests@example.com', gateway)).toBeUndefined();
   });
 
   it("refuses the gateway's reply address in another domain, but not that domain", () => {
