@@ -5,14 +5,20 @@
 //
 // Shown escaped, C style, so what was sent stays recognisable: `\r`, `\n`, `\t`, and `\uXXXX` for
 // the other control characters (C0, DEL, C1), the Unicode line and paragraph separators, the bidi
-// controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069) and lone surrogates. The output holds
-// none of them, so escaping twice changes nothing. Long texts are shortened with an ellipsis;
-// a file name keeps its extension.
+// controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069), invisible format characters and lone
+// surrogates. The output holds none of them, so escaping twice changes nothing. Long texts are
+// shortened with an ellipsis; a file name keeps its extension.
 
 /** The bidi controls, as a regular expression's character class body (log lines escape them too). */
 export const BIDI_CONTROLS = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
 
-const HIDDEN = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}\\p{Cs}${BIDI_CONTROLS}]`, 'u');
+// Beyond those: the invisible format characters (zero-width space, word joiner, soft hyphen, BOM,
+// tag characters, interlinear annotations; not the joiners, which belong to the text they join: an
+// emoji sequence, a Persian word) and the Hangul fillers, which draw nothing.
+const HIDDEN = new RegExp(
+  `[\\p{Cc}\\p{Zl}\\p{Zp}\\p{Cs}${BIDI_CONTROLS}\\u115F\\u1160\\u3164\\uFFA0]|(?![\\u200C\\u200D])\\p{Cf}`,
+  'u',
+);
 
 const NAMED: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
 
@@ -21,9 +27,10 @@ const ELLIPSIS = '\u2026';
 /** How many characters an echoed text may take, escapes included. */
 export const SHOWN_LIMITS = { text: 300, subject: 200, fileName: 120 } as const;
 
-/** A code point written as `\uXXXX` text. */
+/** A code point written as `\uXXXX` text (`\u{XXXXX}` beyond U+FFFF). */
 export function unicodeEscape(char: string): string {
-  return `\\u${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const code = (char.codePointAt(0) ?? 0).toString(16).toUpperCase();
+  return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, '0')}`;
 }
 
 /** One code point as shown: itself, or its escape. */

@@ -7,8 +7,10 @@ import {
   shownText,
 } from '../../../functions/domain/replies/shown-text.ts';
 
-// What a shown text must never hold: line breaks of any kind, control characters, bidi controls.
-const HIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+// What a shown text must never hold: line breaks of any kind, control characters, bidi controls,
+// invisible format characters (but the joiners) and fillers.
+const HIDDEN =
+  /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u115F\u1160\u3164\uFFA0]|(?![\u200C\u200D])\p{Cf}/u;
 
 describe('shownText', () => {
   it('shows line breaks and control characters escaped, C style', () => {
@@ -25,6 +27,16 @@ describe('shownText', () => {
 
   it('keeps ordinary text, umlauts and emoji as they are', () => {
     expect(shownText('Kündigung – Müller 📠.pdf')).toBe('Kündigung – Müller 📠.pdf');
+    // Joiners belong to the text they join: an emoji sequence, a Persian word, a variation selector.
+    expect(shownText('👩\u200D💻 می\u200Cخواهم ❤\uFE0F')).toBe('👩\u200D💻 می\u200Cخواهم ❤\uFE0F');
+  });
+
+  it('shows invisible characters escaped, so a name cannot hide a part of itself', () => {
+    expect(shownText('invoice\u200B.pdf')).toBe('invoice\\u200B.pdf');
+    expect(shownText('\uFEFFa\u00ADb\u2060c\u180Ed\uFFF9e\u3164f')).toBe(
+      '\\uFEFFa\\u00ADb\\u2060c\\u180Ed\\uFFF9e\\u3164f',
+    );
+    expect(shownText('a\u{E0041}\u{E0042}')).toBe('a\\u{E0041}\\u{E0042}');
   });
 
   it('shortens with an ellipsis, never cutting an escape or a surrogate pair', () => {
