@@ -191,7 +191,20 @@ interface Repair {
  * a part's file name stays cheap).
  */
 function repairerFor(mail: Buffer): Repair {
-  let text: string | undefined; // the mail as a binary string, made once if a name needs it
+  // Every raw name parameter of the mail, read once when the first name needs it: by its ASCII
+  // skeleton, the first one that has something to repair. (A pass per damaged name was quadratic:
+  // 4,990 such names took 15 s, before the trust decision.)
+  let names: Map<string, string> | undefined;
+  const rawNames = () => {
+    if (names) return names;
+    names = new Map();
+    for (const match of mail.toString('latin1').matchAll(FILENAME_PARAM)) {
+      const text = legacyHeaderText(match[1] ?? match[2] ?? '');
+      const skeleton = text === undefined ? undefined : asciiSkeleton(text);
+      if (text && skeleton !== undefined && !names.has(skeleton)) names.set(skeleton, text);
+    }
+    return names;
+  };
   return {
     subject(parsed) {
       if (!parsed.includes('\uFFFD')) return parsed;
@@ -202,13 +215,7 @@ function repairerFor(mail: Buffer): Repair {
       if (!parsed.includes('\uFFFD')) return parsed;
       // The parser does not say which raw header a name came from: take the raw name parameter
       // that reads the same apart from the characters the parser could not decode.
-      const skeleton = asciiSkeleton(parsed);
-      text ??= mail.toString('latin1');
-      for (const match of text.matchAll(FILENAME_PARAM)) {
-        const text = legacyHeaderText(match[1] ?? match[2] ?? '');
-        if (text && asciiSkeleton(text) === skeleton) return text;
-      }
-      return parsed;
+      return rawNames().get(asciiSkeleton(parsed)) ?? parsed;
     },
   };
 }

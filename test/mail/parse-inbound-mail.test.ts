@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_HTML_CHARS } from '../../functions/domain/cover-text.ts';
 import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
@@ -118,6 +118,42 @@ describe('parseInboundMail: headers', () => {
     // Valid UTF-8 raw (RFC 6532) and plain encoded words are the parser's own reading.
     const utf8 = Buffer.from('From: a@example.com\r\nSubject: Grüße =?utf-8?Q?M=C3=A4rz?=\r\n\r\nx\r\n');
     expect((await parseInboundMail(utf8)).subject).toBe('Grüße März');
+  });
+
+  it('repairs raw 8-bit file names with one pass over the mail, however many there are', async () => {
+    // Each name in Latin-1 raw; before it, decoys a repair must not take (item 8: linear).
+    const names = Array.from({ length: 200 }, (_, i) => `Best\xe4tigung ${i}.pdf`);
+    const raw = Buffer.from(
+      [
+        'From: a@example.com',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary=b',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'name=\xe4\xe4 '.repeat(2_000),
+        ...names.flatMap((name) => [
+          '--b',
+          `Content-Type: application/pdf; name="${name}"`,
+          `Content-Disposition: attachment; filename="${name}"`,
+          '',
+          '%PDF-1.4',
+        ]),
+        '--b--',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const scans = vi.spyOn(RegExp.prototype, Symbol.matchAll);
+    try {
+      const mail = await parseInboundMail(raw);
+      expect(mail.parts.map((p) => p.filename)).toEqual(names.map((n) => n.replace('\xe4', 'ä')));
+      const nameScans = scans.mock.contexts.filter((r) => (r as RegExp).source.includes('(?:file)?name'));
+      expect(nameScans.length).toBeLessThanOrEqual(1);
+    } finally {
+      scans.mockRestore();
+    }
   });
 
   it('has no addresses, no subject and no parts for a bare mail', async () => {
