@@ -408,7 +408,9 @@ function inspect(
         const why =
           answer.overBudget === 'parsed-values'
             ? `it holds more than ${maxParsedValues.toLocaleString('en-US')} objects`
-            : `it inflates to more than ${Math.floor(maxDecodedBytes / MiB)} MB`;
+            : answer.overBudget === 'heap'
+              ? `it needs more than ${budget.heapMb} MB to read`
+              : `it inflates to more than ${Math.floor(maxDecodedBytes / MiB)} MB`;
         settle({ ...tooComplex(names, why), ...counts }, true);
         return;
       }

@@ -4,9 +4,18 @@
 // to live in ArrayBuffers outside the V8 heap, so every stream decoder here counts what it
 // allocates, and an inspection that passes its share is stopped as too complex.
 
+import { getHeapStatistics } from 'node:v8';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { constants, deflateSync, inflateRawSync } from 'node:zlib';
-import { decodePDFRawStream, PDFContext, PDFObjectParser, PDFParser, PDFRawStream } from '@cantoo/pdf-lib';
+import {
+  decodePDFRawStream,
+  PDFContext,
+  PDFObjectParser,
+  PDFParser,
+  PDFRawStream,
+  PDFRef,
+  PDFXRefStreamParser,
+} from '@cantoo/pdf-lib';
 import {
   type CoverRequest,
   type DocumentDecision,
@@ -74,7 +83,7 @@ export type WorkerMessage = InspectAnswer | { ready: true };
 const answers = (workerData as { answers?: MessagePort } | null)?.answers ?? parentPort;
 
 /** Which cap a check passed. */
-export type OverBudget = 'decoded-bytes' | 'parsed-values';
+export type OverBudget = 'decoded-bytes' | 'parsed-values' | 'heap';
 
 class BudgetExceeded extends Error {
   override readonly name = 'BudgetExceeded';
@@ -226,16 +235,80 @@ function countParsedValues(): void {
   if (typeof parseObject !== 'function')
     throw new Error('pdf-lib no longer reads values through PDFObjectParser.parseObject');
   parser.parseObject = function counted(this: unknown, ...args: unknown[]): unknown {
-    parsedValues++;
-    if (--parsedValuesLeft < 0) stop('parsed-values', 'the document holds more values than its budget');
+    chargeValues(1);
+    watchHeap();
     return parseObject.apply(this, args);
   };
+}
+
+/**
+ * The share of the worker's heap limit past which a check is stopped. Reaching the limit itself is
+ * not a safe stop: when it is reached while a Map grows (pdf-lib keeps its objects and references in
+ * Maps), V8 ends the whole process, not the worker (a PDF of 500 bytes declaring 1.5 million
+ * cross-reference entries did). A growing Map at most doubles its table, so the rest is room for that.
+ */
+const HEAP_STOP_SHARE = 0.6;
+/** How many objects or references are made between two looks at the heap (one look is ~1 us). */
+const HEAP_CHECK_EVERY = 1024;
+const heapStopBytes = getHeapStatistics().heap_size_limit * HEAP_STOP_SHARE;
+let untilHeapCheck = HEAP_CHECK_EVERY;
+
+function watchHeap(): void {
+  if (--untilHeapCheck > 0) return;
+  untilHeapCheck = HEAP_CHECK_EVERY;
+  if (getHeapStatistics().used_heap_size > heapStopBytes) {
+    stop('heap', 'the document needs more heap than its budget');
+  }
+}
+
+/** Takes `count` from the values the parser may still read; past the cap, the check is stopped. */
+function chargeValues(count: number): void {
+  parsedValues += count;
+  parsedValuesLeft -= count;
+  if (parsedValuesLeft < 0) stop('parsed-values', 'the document holds more values than its budget');
+}
+
+/**
+ * Cross-reference entries are made outside the object parser, one entry and one reference each,
+ * so each reference made looks at the heap. An xref stream's entries are as many as its /Size or
+ * /Index declare, whatever the stream holds: entries of no bytes (field widths of 0) are charged as
+ * values read, and what entries would read beyond the stream's end (/W of 300,000,000 bytes a
+ * field read that many bytes an entry, for seconds) against the decoding budget. Other entries each
+ * take a byte or more the stream inflated to, which that budget has already counted.
+ */
+function countCrossReferences(): void {
+  const refOf = PDFRef.of;
+  PDFRef.of = (objectNumber: number, generationNumber?: number) => {
+    watchHeap();
+    return refOf(objectNumber, generationNumber);
+  };
+  const streamParser = PDFXRefStreamParser.prototype as unknown as {
+    parseEntries?: (this: XRefStreamParser) => unknown;
+  };
+  const parseEntries = streamParser.parseEntries;
+  if (typeof parseEntries !== 'function')
+    throw new Error('pdf-lib no longer reads xref streams through PDFXRefStreamParser.parseEntries');
+  streamParser.parseEntries = function counted(this: XRefStreamParser): unknown {
+    const entries = this.subsections.reduce((sum, s) => sum + Math.max(0, s.length), 0);
+    const entryBytes = this.byteWidths.reduce((sum, w) => sum + Math.max(0, w), 0);
+    if (entryBytes === 0) chargeValues(entries);
+    const beyond = entries * entryBytes - (this.bytes.length - this.bytes.idx);
+    if (beyond > 0) charge(beyond);
+    return parseEntries.call(this);
+  };
+}
+
+interface XRefStreamParser {
+  subsections: { length: number }[];
+  byteWidths: number[];
+  bytes: { length: number; idx: number };
 }
 
 chargeStreamDecoders();
 inflateNatively();
 viewStreamsInPlace();
 countParsedValues();
+countCrossReferences();
 
 /** Where each file's bytes are: a part's own bytes by index, else the bytes themselves. */
 function originOf(

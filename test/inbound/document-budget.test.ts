@@ -17,12 +17,15 @@ import { transferable } from '../../functions/inbound/transferable.ts';
 import { decodeBase64Body, MAX_SHARED_BODY_BYTES } from '../../functions/mail/large-mime-bodies.ts';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import {
+  classicXrefEntries,
   flatNumberArray,
   manyObjectStreamsBomb,
   numberArrayBomb,
   objectStreamBomb,
   pageTreeBomb,
+  tinyObjects,
   unendedStreams,
+  xrefStreamEntries,
 } from '../fixtures/hostile-pdfs.ts';
 import { buildSesMail, classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
 
@@ -305,6 +308,33 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     });
     expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['heavy.pdf'] });
     expect((decision as { detail: string }).detail).toMatch(/needs more than 32 MB to read/);
+  });
+});
+
+describe('documents whose parse would outgrow the worker (issue 11 item 9)', { timeout: 240_000 }, () => {
+  // Each ran the worker out of heap while pdf-lib grew a Map, which V8 answers by ending the whole
+  // process (exit 134), not the worker: the check stops them before the heap runs out.
+  it.each([
+    ['an xref stream declaring 1.5 million entries of no bytes', () => xrefStreamEntries(1_500_000)],
+    ['a classic xref section of 1.5 million entries', () => classicXrefEntries(1_500_000)],
+    ['1.2 million tiny objects', () => tinyObjects(1_200_000)],
+  ])('refuses %s as too complex, and the process lives on', async (_, make) => {
+    const decision = await prepareFaxDocumentWithinBudget([part(make(), 'big.pdf')], {
+      ...limits,
+      maxDocumentBytes: 40 * MiB,
+    });
+    expect(decision).toMatchObject({ ok: false, problem: 'too-complex', files: ['big.pdf'] });
+    const next = await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'a.pdf')], limits);
+    expect(next).toMatchObject({ ok: true });
+  });
+
+  it('refuses an xref stream whose field widths are more bytes than any offset takes', async () => {
+    // /W [1 300000000 1] read 300 million bytes past the stream's end for each entry: 21 s, then faxed.
+    const decision = await prepareFaxDocumentWithinBudget(
+      [part(xrefStreamEntries(4, '1 300000000 1', 16), 'wide.pdf')],
+      limits,
+    );
+    expect(decision).toMatchObject({ ok: false });
   });
 });
 
