@@ -93,6 +93,9 @@ class Reader {
 
 // More values than any real tag holds (strip offsets of a tall page at one row per strip included).
 const MAX_TAG_VALUES = 1 << 20;
+// Values read from all of a file's directories together: a directory may name 65,535 tags of a
+// million values each, which took the worker to its deadline to read (issue 11 item 9).
+const MAX_FILE_TAG_VALUES = 1 << 22;
 // Pages per TIFF the reader walks; the fax's own page limit is far lower.
 const MAX_TIFF_PAGES = 10_000;
 const TYPE_SIZES: Record<number, number> = {
@@ -109,8 +112,21 @@ const TYPE_SIZES: Record<number, number> = {
   13: 4,
 };
 
-/** The tags of one directory; rationals are kept as numerator/denominator pairs flattened. */
-function readDirectory(r: Reader, at: number): { tags: Map<number, number[] | Uint8Array>; next: number } {
+/** What is left of a file's MAX_FILE_TAG_VALUES. */
+interface TagBudget {
+  values: number;
+}
+
+/**
+ * The tags of one directory; rationals are kept as numerator/denominator pairs flattened. A tag is
+ * read once (TIFF names each once; a repeat is ignored), and past the file's budget of values the
+ * file is refused as unreadable.
+ */
+function readDirectory(
+  r: Reader,
+  at: number,
+  budget: TagBudget = { values: MAX_FILE_TAG_VALUES },
+): { tags: Map<number, number[] | Uint8Array>; next: number } {
   const count = r.u16(at);
   const tags = new Map<number, number[] | Uint8Array>();
   for (let i = 0; i < count; i++) {
@@ -119,7 +135,9 @@ function readDirectory(r: Reader, at: number): { tags: Map<number, number[] | Ui
     const type = r.u16(entry + 2);
     const n = r.u32(entry + 4);
     const size = TYPE_SIZES[type];
-    if (!size || n === 0 || n > MAX_TAG_VALUES) continue;
+    if (!size || n === 0 || n > MAX_TAG_VALUES || tags.has(tag)) continue;
+    budget.values -= n;
+    if (budget.values < 0) throw new RangeError('the TIFF holds more tag values than any picture does');
     const total = size * n;
     const where = total <= 4 ? entry + 8 : r.u32(entry + 8);
     if (where + total > r.bytes.length) continue;
@@ -172,11 +190,12 @@ export function readTiffPages(bytes: Uint8Array, maxPages = MAX_TIFF_PAGES): Tif
   const r = new Reader(bytes, bytes[0] === 0x49);
   const pages: TiffPage[] = [];
   const seen = new Set<number>();
+  const budget: TagBudget = { values: MAX_FILE_TAG_VALUES };
   let at = r.u32(4);
   while (at !== 0 && pages.length <= maxPages) {
     if (seen.has(at)) break; // a directory chain that loops back
     seen.add(at);
-    const { tags, next } = readDirectory(r, at);
+    const { tags, next } = readDirectory(r, at, budget);
     at = next;
     // NewSubfileType bit 0: a reduced-size copy (a thumbnail) of another page.
     if ((first(tags, 254, 0) & 1) === 1) continue;
@@ -212,6 +231,7 @@ export function readJpegSize(bytes: Uint8Array): ImageSize & { components: numbe
   const r = new Reader(bytes, false);
   let at = 2;
   let orientation: Orientation = 1;
+  let exifRead = false;
   while (at + 4 <= bytes.length) {
     if (bytes[at] !== 0xff) throw new RangeError('not a JPEG segment');
     const marker = bytes[at + 1] as number;
@@ -224,7 +244,13 @@ export function readJpegSize(bytes: Uint8Array): ImageSize & { components: numbe
       continue;
     }
     const length = r.u16(at + 2);
-    if (marker === 0xe1 && Buffer.from(bytes.subarray(at + 4, at + 10)).toString('latin1') === 'Exif\0\0') {
+    // The first Exif segment is the picture's (a JPEG has one; more are read as nothing).
+    if (
+      !exifRead &&
+      marker === 0xe1 &&
+      Buffer.from(bytes.subarray(at + 4, at + 10)).toString('latin1') === 'Exif\0\0'
+    ) {
+      exifRead = true;
       orientation = exifOrientation(bytes.subarray(at + 10, at + 2 + length));
     }
     if (SOF_MARKERS.has(marker)) {
