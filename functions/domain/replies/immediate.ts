@@ -277,9 +277,11 @@ function rejectionBody(reason: RejectionReason): string {
 /** What was wrong with each option, then every option there is. */
 function optionsAdvice(problems: OptionProblem[], defaultTimeZone: string): string {
   const width = Math.max(...MAIL_OPTIONS_HELP.map((o) => o.form.length)) + 3;
+  const { shown, rest } = firstOf(problems);
   return [
     `The subject ends with ${problems.length === 1 ? 'an option' : 'options'} faxgate cannot follow:`,
-    ...problems.map((p) => `  ${shownText(p.written, 80)}: ${shownText(p.problem, 500)}`),
+    ...shown.map((p) => `  ${shownText(p.written, 80)}: ${shownText(p.problem, 500)}`),
+    ...(rest ? [`  ${rest}`] : []),
     '',
     'Options go at the end of the subject, each starting with a slash:',
     '',

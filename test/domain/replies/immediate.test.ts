@@ -76,6 +76,18 @@ describe('queuedReply', () => {
 });
 
 describe('rejectionReply', () => {
+  it('lists at most twenty options it cannot follow, and counts the rest', () => {
+    const problems = Array.from({ length: 40_000 }, (_, i) => ({
+      written: `/x${i}`,
+      problem: 'is not an option',
+    }));
+    const reply = rejectionReply({ kind: 'options', problems, defaultTimeZone: 'UTC' }, 'Offer');
+    expect(reply.text).toContain('/x0: is not an option');
+    expect(reply.text).not.toContain('/x100:');
+    expect(reply.text).toContain('and 39,981 more');
+    expect(reply.text.length).toBeLessThan(5_000);
+  });
+
   it('tells an outsider in plain words to ask their administrator, without an admin command', () => {
     const reply = rejectionReply({ kind: 'not-allowlisted', sender: 'mallory@other.example' }, 'Offer');
     expect(reply.subject).toBe('Fax not sent: Offer');
