@@ -58,3 +58,6 @@ export function headerValue(line: string): string {
   const colon = line.indexOf(':');
   return unfold(colon < 0 ? '' : line.slice(colon + 1)).trim();
 }
+
+/** An RFC 2047 encoded word: charset, encoding (B or Q), encoded text. */
+export const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;

@@ -4,7 +4,7 @@
 import { getDomain } from 'tldts';
 import { type AuthResult, parseAuthenticationResults } from './authentication-results.ts';
 import type { InboundMail } from './inbound-mail.ts';
-import { headerValue } from './inbound-mail.ts';
+import { ENCODED_WORD, headerValue } from './inbound-mail.ts';
 
 export type { AuthResult } from './authentication-results.ts';
 export { parseAuthenticationResults } from './authentication-results.ts';
@@ -229,17 +229,16 @@ export function writableMailbox(address: string): string | undefined {
   return DOT_ATOM.test(local) ? `${local}@${domain}` : `"${local.replace(/(["\\])/g, '\\$1')}"@${domain}`;
 }
 
-// RFC 2047 encoded words: never an address, nor part of one.
-const ENCODED_WORD = /=\?[^?\s]+\?[bq]\?[^?\s]*\?=/gi;
 // What may stand on either side of an addr-spec once comments and white space are gone.
 const BEFORE_ADDRESS = new Set(['', '<', ',', ':', ';']);
 const AFTER_ADDRESS = new Set(['', '>', ',', ';']);
 
 /**
- * A header value without its comments, encoded words and the white space outside quoted strings.
- * Quoted strings stay as written (escapes included), so a quoted local part can be found as such.
+ * A structured header value without its comments, encoded words (never an address, nor a keyword)
+ * and the white space outside quoted strings. Quoted strings stay as written (escapes included), so
+ * a quoted local part can be found as such.
  */
-function addressText(value: string): string {
+function structuredText(value: string): string {
   let out = '';
   let depth = 0;
   let quoted = false;
@@ -273,7 +272,7 @@ function addressText(value: string): string {
  * quoted (`"alice"@example.com`), and the domain with a trailing dot.
  */
 function writtenInFrom(value: string, sender: string): boolean {
-  const text = addressText(value).toLowerCase();
+  const text = structuredText(value).toLowerCase();
   const at = sender.lastIndexOf('@');
   const local = sender.slice(0, at);
   const forms = [sender];
@@ -335,17 +334,11 @@ function baseLocalPart(address: string): string {
   return local.replace(/^"|"$/g, '').replace(/\+.*$/, '');
 }
 
-/** Every value of a header (each instance), its comments and quotes taken out, trimmed, lower-case. */
+/** Every value of a header (each instance), read as structuredText without its quotes, lower-case. */
 function headerTokens(mail: ReplySafetyMail, key: string): string[] {
   return (mail.headerLines ?? [])
     .filter((h) => h.key === key)
-    .map((h) =>
-      headerValue(h.line)
-        .replace(/\((?:[^()\\]|\\.)*\)/g, ' ')
-        .replace(/"/g, '')
-        .trim()
-        .toLowerCase(),
-    );
+    .map((h) => structuredText(headerValue(h.line)).replace(/"/g, '').toLowerCase());
 }
 
 /**

@@ -12,7 +12,13 @@
 
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, addressParser, type Email } from 'postal-mime';
-import { headerValue, type InboundMail, type MailPart, unfold } from '../domain/inbound-mail.ts';
+import {
+  ENCODED_WORD,
+  headerValue,
+  type InboundMail,
+  type MailPart,
+  unfold,
+} from '../domain/inbound-mail.ts';
 import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
@@ -230,8 +236,6 @@ function asciiSkeleton(text: string): string {
 function rawHeaderLines(raw: Buffer): string[] {
   return topHeaderBlock(raw).split(/\r?\n(?![ \t])/);
 }
-
-const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
 
 /**
  * A raw header text (binary string) decoded leniently, or undefined when it holds nothing to repair:
