@@ -159,7 +159,8 @@ export function assessSenderTrust(
  * itself (DMARC's header.from, DKIM's header.d / header.i, SPF's smtp.mailfrom or SES's
  * envelope-from); a result naming no domain, or one property twice, counts for nobody. A failing
  * DMARC result for the From domain (or one naming no domain, or a header.from that is not a host
- * name) decides against the mail whatever else passed, and a DMARC pass counts only when no other DMARC result for that domain disagrees.
+ * name) decides against the mail whatever else passed, and a DMARC pass counts only when no other
+ * DMARC result for that domain disagrees.
  */
 export function authenticatedBy(
   results: readonly AuthResult[],

@@ -63,6 +63,11 @@ interface Range {
   end: number;
 }
 
+/** The mail as it came, nothing set aside. */
+export function nothingSetAside(mail: Buffer): SetAsideBodies {
+  return { mail, count: 0, restore: (content) => content, unrestored: () => 0 };
+}
+
 export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY_BYTES): SetAsideBodies {
   const bodies: Range[] = [];
   try {
@@ -71,7 +76,7 @@ export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY
     // A structure this walker does not understand: the parser gets the mail as it came.
     bodies.length = 0;
   }
-  if (bodies.length === 0) return { mail: raw, count: 0, restore: (content) => content, unrestored: () => 0 };
+  if (bodies.length === 0) return nothingSetAside(raw);
 
   // A fresh nonce per mail: a sender cannot write a stand-in that this parse would honour.
   const prefix = `faxgate-set-aside:${randomBytes(9).toString('hex')}:`;

@@ -23,7 +23,12 @@ import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
 import { headerBlockOverLimits, partsOverLimits } from './header-limits.ts';
-import { type SetAsideBodies, setAsideLargeBodies, topHeaderBlock } from './large-mime-bodies.ts';
+import {
+  nothingSetAside,
+  type SetAsideBodies,
+  setAsideLargeBodies,
+  topHeaderBlock,
+} from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
 // A forwarded message may itself carry a forwarded message; three levels is more than mail programs
@@ -60,11 +65,6 @@ interface Reading {
   asides?: SetAsideBodies[];
 }
 
-/** The mail as it came, nothing set aside. */
-function untouched(mail: Buffer): SetAsideBodies {
-  return { mail, count: 0, restore: (content) => content, unrestored: () => 0 };
-}
-
 /**
  * postal-mime over the mail with its large base64 bodies set aside: they are decoded natively in
  * one go instead of line by line (see large-mime-bodies.ts), which was most of the inbound
@@ -77,7 +77,7 @@ async function parseMime(
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
   const overLimits = headerBlockOverLimits(raw) ?? partsOverLimits(raw);
   if (overLimits) throw new UnreadableMailError(overLimits);
-  const aside = reading.asides ? setAsideLargeBodies(raw) : untouched(raw);
+  const aside = reading.asides ? setAsideLargeBodies(raw) : nothingSetAside(raw);
   reading.asides?.push(aside);
   let parsed: Email;
   const parser = new PostalMime(PARSER_OPTIONS);
@@ -206,8 +206,9 @@ function repairerFor(mail: Buffer): Repair {
     names = new Map();
     for (const match of mail.toString('latin1').matchAll(FILENAME_PARAM)) {
       const text = legacyHeaderText(match[1] ?? match[2] ?? '');
-      const skeleton = text === undefined ? undefined : asciiSkeleton(text);
-      if (text && skeleton !== undefined && !names.has(skeleton)) names.set(skeleton, text);
+      if (!text) continue;
+      const skeleton = asciiSkeleton(text);
+      if (!names.has(skeleton)) names.set(skeleton, text);
     }
     return names;
   };
