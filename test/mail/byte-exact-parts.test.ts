@@ -114,6 +114,76 @@ describe('attachments with every transfer encoding, in CRLF and bare-LF mail', (
   });
 });
 
+describe('calendar invitations keep their bytes', () => {
+  // postal-mime reads text/calendar and application/ics parts as text: it decodes their charset,
+  // turns CRLF (which RFC 5545 3.1 requires) into LF and trims the trailing line breaks. Google
+  // Calendar sends an invitation as both, with a quoted-printable text/calendar and a base64 invite.ics.
+  const ics = Buffer.from(
+    [
+      'BEGIN:VCALENDAR',
+      'PRODID:-//Google Inc//Google Calendar 70.9054//EN',
+      'VERSION:2.0',
+      'METHOD:REQUEST',
+      'BEGIN:VEVENT',
+      'SUMMARY:Besprechung in Köln',
+      'DTSTART:20261210T090000Z',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+
+  it('as text/calendar (quoted-printable, ISO-8859-1) and application/ics (base64)', async () => {
+    const qp = ics
+      .toString('latin1')
+      .replace(/[=\x80-\xff]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+      .replace(/\r\n/g, '=0D=0A=\r\n');
+    const raw = Buffer.from(
+      [
+        'From: Alice <alice@example.com>',
+        'To: +4930123456@fax.example.org',
+        'Subject: Einladung',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="mixed"',
+        '',
+        '--mixed',
+        'Content-Type: multipart/alternative; boundary="alt"',
+        '',
+        '--alt',
+        'Content-Type: text/plain; charset="UTF-8"',
+        '',
+        'Einladung',
+        '--alt',
+        'Content-Type: text/calendar; charset="ISO-8859-1"; method=REQUEST',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        qp,
+        '--alt--',
+        '',
+        '--mixed',
+        'Content-Type: application/ics; name="invite.ics"',
+        'Content-Disposition: attachment; filename="invite.ics"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...(ics.toString('base64').match(/.{1,76}/g) ?? []),
+        '--mixed--',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const mail = await parseInboundMail(raw);
+    expect(mail.parts.map((p) => [p.contentType, p.filename])).toEqual([
+      ['text/calendar', undefined],
+      ['application/ics', 'invite.ics'],
+    ]);
+    for (const part of mail.parts) expect(hexOf(part.content), part.contentType).toBe(hexOf(ics));
+    const reference = await simpleParser(raw);
+    expect(reference.attachments.map((a) => hexOf(a.content))).toEqual([hexOf(ics), hexOf(ics)]);
+  });
+});
+
 // Byte sets each encoding allows (RFC 2045 2.7-2.9): 7bit and 8bit are lines of at most 998 octets
 // without NUL, CR or LF, joined by line breaks (CRLF or LF, at random); binary and the encoded
 // forms carry any bytes.
@@ -159,6 +229,15 @@ function dataFor(encoding: TransferEncoding): fc.Arbitrary<Buffer> {
   return anyBytes;
 }
 
+// Types the parser has read specially: calendar invitations were decoded into text.
+const ATTACHMENT_TYPES = [
+  'application/octet-stream',
+  'application/pdf',
+  'application/ics',
+  'text/calendar; method=REQUEST',
+  'image/jpeg',
+];
+
 describe('round trip of random bytes through a mail and parseInboundMail', () => {
   for (const encoding of TRANSFER_ENCODINGS) {
     it(`${encoding}: the part's bytes are the bytes that were encoded`, async () => {
@@ -168,13 +247,14 @@ describe('round trip of random bytes through a mail and parseInboundMail', () =>
           lineBreak,
           fc.constantFrom<QpMode>('binary', 'text'),
           fc.boolean(),
-          async (datas, eol, qpMode, nested) => {
+          fc.array(fc.constantFrom(...ATTACHMENT_TYPES), { minLength: 3, maxLength: 3 }),
+          async (datas, eol, qpMode, nested, types) => {
             // In bare-LF mail a binary body that ends with CR cannot be told from a CRLF before the
             // delimiter: no parser can (mailparser reads it the same way), and no mail program writes it.
             fc.pre(!(eol === '\n' && ['binary'].includes(encoding) && datas.some((d) => d.at(-1) === 0x0d)));
             const attachments: EncodedAttachment[] = datas.map((data, i) => ({
               filename: `part-${i}.bin`,
-              contentType: 'application/octet-stream',
+              contentType: types[i] as string,
               encoding,
               qpMode,
               data,
