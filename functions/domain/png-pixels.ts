@@ -179,53 +179,73 @@ export function decodePng(png: PngImage): FlatPixels {
   const bytesPerSample = depth === 16 ? 2 : 1;
   const palette = colourType === 3 ? paletteOnWhite(png) : undefined;
   const key = colourType === 0 || colourType === 2 ? png.transparency : undefined;
-  const maxValue = (1 << depth) - 1;
+  const table = onWhiteLookup();
   let at = 0;
   for (const pass of passesOf(png)) {
     const stride = rowBytes(png, pass.width);
     unfilter(raw, at, pass.height, stride, bpp);
+    // The pixel loops are chosen once a row, not a pixel: an interlaced RGBA photo is 3 samples a
+    // pixel through the onWhite table, with no test inside the loop but the row's end.
+    const step = pass.dx * channels;
     for (let py = 0; py < pass.height; py++) {
       const line = at + py * (stride + 1) + 1;
-      const y = pass.y0 + py * pass.dy;
-      for (let px = 0; px < pass.width; px++) {
-        const out = (y * width + pass.x0 + px * pass.dx) * channels;
-        if (depth < 8) {
-          // One sample (grey or palette index) packed several to a byte, most significant first.
-          const bit = px * depth;
-          const v = ((raw[line + (bit >> 3)] as number) >> (8 - depth - (bit & 7))) & maxValue;
-          if (palette) {
-            pixels[out] = palette[v * 3] ?? 0;
-            pixels[out + 1] = palette[v * 3 + 1] ?? 0;
-            pixels[out + 2] = palette[v * 3 + 2] ?? 0;
-          } else {
-            const keyed = key && v === (((key[0] as number) << 8) | (key[1] as number));
-            pixels[out] = keyed ? 255 : ((v * 255) / maxValue) | 0;
+      const first = (pass.y0 + py * pass.dy) * width * channels + pass.x0 * channels;
+      if (depth < 8) packedRow(raw, line, pass.width, { depth, palette, key }, pixels, first, step);
+      else if (palette) {
+        for (let px = 0, out = first; px < pass.width; px++, out += step) {
+          const v = (raw[line + px] as number) * 3;
+          pixels[out] = palette[v] ?? 0;
+          pixels[out + 1] = palette[v + 1] ?? 0;
+          pixels[out + 2] = palette[v + 2] ?? 0;
+        }
+      } else {
+        // 8 or 16 bits a sample: the high byte is the 8-bit sample (and the 8-bit alpha).
+        const size = samples * bytesPerSample;
+        const alphaAt = colourType === 4 || colourType === 6 ? (samples - 1) * bytesPerSample : -1;
+        for (let i = line, out = first, end = line + pass.width * size; i < end; i += size, out += step) {
+          const alpha =
+            alphaAt >= 0
+              ? (raw[i + alphaAt] as number)
+              : key && matchesKey(raw, i, channels, bytesPerSample, key)
+                ? 0
+                : 255;
+          const row = alpha << 8;
+          pixels[out] = table[row | (raw[i] as number)] as number;
+          if (channels === 3) {
+            pixels[out + 1] = table[row | (raw[i + bytesPerSample] as number)] as number;
+            pixels[out + 2] = table[row | (raw[i + 2 * bytesPerSample] as number)] as number;
           }
-          continue;
-        }
-        // 8 or 16 bits a sample: the high byte is the 8-bit sample.
-        const first = line + px * samples * bytesPerSample;
-        if (palette) {
-          const v = raw[first] as number;
-          pixels[out] = palette[v * 3] ?? 0;
-          pixels[out + 1] = palette[v * 3 + 1] ?? 0;
-          pixels[out + 2] = palette[v * 3 + 2] ?? 0;
-          continue;
-        }
-        const alpha =
-          colourType === 4 || colourType === 6
-            ? (raw[first + (samples - 1) * bytesPerSample] as number)
-            : key && matchesKey(raw, first, channels, bytesPerSample, key)
-              ? 0
-              : 255;
-        for (let c = 0; c < channels; c++) {
-          pixels[out + c] = onWhite(raw[first + c * bytesPerSample] as number, alpha);
         }
       }
     }
     at += pass.height * (stride + 1);
   }
   return { channels, pixels };
+}
+
+/** One row of samples packed several to a byte (grey or palette index), most significant first. */
+function packedRow(
+  raw: Uint8Array,
+  line: number,
+  width: number,
+  { depth, palette, key }: { depth: number; palette?: Uint8Array; key?: Uint8Array },
+  pixels: Uint8Array,
+  first: number,
+  step: number,
+): void {
+  const maxValue = (1 << depth) - 1;
+  const keyValue = key ? ((key[0] as number) << 8) | (key[1] as number) : -1;
+  for (let px = 0, out = first; px < width; px++, out += step) {
+    const bit = px * depth;
+    const v = ((raw[line + (bit >> 3)] as number) >> (8 - depth - (bit & 7))) & maxValue;
+    if (palette) {
+      pixels[out] = palette[v * 3] ?? 0;
+      pixels[out + 1] = palette[v * 3 + 1] ?? 0;
+      pixels[out + 2] = palette[v * 3 + 2] ?? 0;
+    } else {
+      pixels[out] = v === keyValue ? 255 : ((v * 255) / maxValue) | 0;
+    }
+  }
 }
 
 /** Whether the samples at `first` equal the tRNS colour key (two bytes a sample, as stored). */
