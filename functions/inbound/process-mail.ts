@@ -2,10 +2,10 @@
 //
 // Primary course (one step each below):
 //   1. openRecord: open the mail's record; a redelivery finds it, and a settled mail is not read again.
-//   2. readMail: read the raw mail that SES stored.
+//   2. readStoredMail: the raw mail that SES stored, and its top-level header block read alone.
 //   3. decideTrust: who sent it (SES's own header block only); untrusted mail is dropped, silently.
-//   4. The allowlist, checkRecipients (fax numbers), checkDocuments (the PDFs) and checkCostGuards:
-//      a problem becomes a rejection reply.
+//   4. The allowlist; readWholeMail (parts and body, only now); checkRecipients (fax numbers),
+//      checkDocuments (the PDFs) and checkCostGuards: a problem becomes a rejection reply.
 //   5. sendAll: for each batch of at most 10 numbers, claim every (mail, number) job with a
 //      conditional write, POST /send for the claimed numbers only, record what faxrocks answered.
 //   6. recordAndReply: record the mail's outcome and reply once with what was queued and its cost.
@@ -44,7 +44,7 @@ import {
   sesEnvelopeRecipients,
 } from '../domain/sender-trust.ts';
 import { MailNotFoundError, TransientError, UnreadableMailError } from '../errors.ts';
-import { headerBlockOnly, parseInboundMail } from '../mail/parse-inbound-mail.ts';
+import { parseInboundMail, readHeaderBlock } from '../mail/parse-inbound-mail.ts';
 import type {
   Clock,
   DailyUsage,
@@ -116,27 +116,26 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
     return { outcome: 'DUPLICATE', previous: record.outcome };
   }
 
-  const read = await readMail(deps, ref, messageId);
-  if ('finished' in read) return read.finished;
+  const stored = await readStoredMail(deps, ref, messageId);
+  if ('finished' in stored) return stored.finished;
   // The options come off the subject first: every reply, and the cover page, quote it without them.
-  const options = parseMailOptions(read.mail.subject);
-  const mail: InboundMail = { ...read.mail, subject: options.subject };
+  const options = parseMailOptions(stored.headers.subject);
 
-  const trust = decideTrust(mail, policy);
-  if (trust.kind === 'drop') {
-    // A mail that could not be read is recorded as that, whoever its header block names.
-    if (read.unreadable !== undefined) return drop(deps, messageId, 'unreadable-mime', read.unreadable);
-    return drop(deps, messageId, trust.reason, trust.detail);
-  }
+  // Who sent it, from the header block alone (PRODUCT section 2, in its order): the body of a mail
+  // whose sender is not trusted and allowed is never read, whatever reading it would cost.
+  const trust = decideTrust({ ...stored.headers, subject: options.subject }, policy);
+  if (trust.kind === 'drop') return drop(deps, messageId, trust.reason, trust.detail);
   const { replyTo } = trust;
   const context: ReplyContext = { deps, messageId, replyTo, record };
 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
   }
-  if (read.unreadable !== undefined) {
+  const read = await readWholeMail(stored.raw);
+  if ('unreadable' in read) {
     return reject(context, 'unreadable-mime', { kind: 'unreadable', detail: read.unreadable });
   }
+  const mail: InboundMail = { ...read.mail, subject: options.subject };
   const asked = checkOptions(options, policy, new Date(record.receivedAt));
   if (!asked.ok) return reject(context, asked.reason, asked.why);
   const { schedule } = asked;
@@ -194,12 +193,15 @@ async function openRecord(
   return record;
 }
 
-/** The stored mail, parsed; a mail that is gone is skipped, one that cannot be read is dropped. */
-async function readMail(
+/**
+ * The stored mail and its top-level header block, read alone; a mail that is gone is skipped, one
+ * whose header block cannot be read (over the header limits) is dropped: nobody is known to answer.
+ */
+async function readStoredMail(
   deps: InboundDeps,
   ref: StoredMailRef,
   messageId: string,
-): Promise<{ mail: InboundMail; unreadable?: string } | { finished: ProcessResult }> {
+): Promise<{ raw: Buffer; headers: InboundMail } | { finished: ProcessResult }> {
   const { ledger, log, metrics, clock } = deps;
   let raw: Buffer;
   try {
@@ -218,14 +220,21 @@ async function readMail(
     return { finished: { outcome: 'SKIPPED', reason: 'mail-missing' } };
   }
   try {
+    return { raw, headers: await readHeaderBlock(raw) };
+  } catch (error) {
+    // Retrying cannot help.
+    if (!(error instanceof UnreadableMailError)) throw error;
+    return { finished: await drop(deps, messageId, 'unreadable-mime', error.message) };
+  }
+}
+
+/** The whole mail, parts and body; one the reader refuses is told to its (allowed) sender. */
+async function readWholeMail(raw: Buffer): Promise<{ mail: InboundMail } | { unreadable: string }> {
+  try {
     return { mail: await parseInboundMail(raw) };
   } catch (error) {
-    // Retrying cannot help. Its header block alone may still say who sent it (processStoredMail
-    // answers an allowed sender); without that nobody is known to answer.
     if (!(error instanceof UnreadableMailError)) throw error;
-    const headers = await headerBlockOnly(raw);
-    if (headers) return { mail: headers, unreadable: error.message };
-    return { finished: await drop(deps, messageId, 'unreadable-mime', error.message) };
+    return { unreadable: error.message };
   }
 }
 
@@ -745,10 +754,11 @@ export async function giveUpOnStoredMail(
   }
   if (isSettled(record)) return 'settled';
   const jobs = await ledger.listJobs(messageId);
-  const read = await readMail(deps, ref, messageId);
-  if ('finished' in read) return 'settled';
+  // The header block says all a give-up needs: who to answer, the subject, the numbers.
+  const stored = await readStoredMail(deps, ref, messageId);
+  if ('finished' in stored) return 'settled';
   // Quoted as every reply quotes it: without the options it ended with.
-  const mail: InboundMail = { ...read.mail, subject: parseMailOptions(read.mail.subject).subject };
+  const mail: InboundMail = { ...stored.headers, subject: parseMailOptions(stored.headers.subject).subject };
   const trust = decideTrust(mail, policy);
   if (trust.kind === 'drop') {
     await drop(deps, messageId, trust.reason, trust.detail);
@@ -795,9 +805,9 @@ async function answerGiveUp(
   record: MailRecord,
 ): Promise<ProcessResult> {
   const messageId = messageIdOf(ref.key);
-  const read = await readMail(deps, ref, messageId);
-  if ('finished' in read) return read.finished;
-  const mail: InboundMail = { ...read.mail, subject: parseMailOptions(read.mail.subject).subject };
+  const stored = await readStoredMail(deps, ref, messageId);
+  if ('finished' in stored) return stored.finished;
+  const mail: InboundMail = { ...stored.headers, subject: parseMailOptions(stored.headers.subject).subject };
   const trust = decideTrust(mail, deps.policy);
   if (trust.kind === 'drop') return { outcome: 'DUPLICATE', previous: record.outcome };
   const cause = record.senderDetail ?? 'faxgate could not hand it to faxrocks in time';

@@ -52,9 +52,9 @@ export const PARSER_OPTIONS = {
 
 // UnreadableMailError (functions/errors.ts): a mail that is not read, over the header limits checked
 // before parsing (header-limits.ts), or refused by the MIME parser (over 2 MiB of headers in all,
-// 256 levels of nesting), which no mail program writes. It is not retried; when only what lies
-// below its header block is at fault, that block alone is read (headerBlockOnly) so that an allowed
-// sender can be told. Re-exported for the mail readers' callers.
+// 256 levels of nesting), which no mail program writes. It is not retried; the header block is
+// read alone first (readHeaderBlock), so an allowed sender whose mail cannot be read is told.
+// Re-exported for the mail readers' callers.
 export { UnreadableMailError };
 
 /** The bytes of a part as the parser reports it, with a set-aside body given back. */
@@ -121,19 +121,15 @@ function htmlOnlyBody(parser: PostalMime): boolean {
 }
 
 /**
- * The top-level header block of a mail parseInboundMail refused, read alone (no parts, no body),
- * when that block is within the header limits: what lay below it (too many parts, parts nested
- * too deeply, a part's header block too long) was at fault, and the block still says who sent the
- * mail and whether SES authenticated them. Undefined when the block itself is over the limits.
+ * The mail's top-level header block read alone (no parts, no body): who sent the mail, whether SES
+ * authenticated them, the subject and the recipients, at the cost of the block alone (at most the
+ * header limits), whatever lies below it. Throws UnreadableMailError when the block is over the
+ * limits or the parser refuses it.
  */
-export async function headerBlockOnly(raw: Buffer): Promise<InboundMail | undefined> {
-  if (headerBlockOverLimits(raw)) return undefined;
-  try {
-    return await parseInboundMail(Buffer.from(`${topHeaderBlock(raw)}\r\n\r\n`, 'latin1'));
-  } catch (error) {
-    if (error instanceof UnreadableMailError) return undefined;
-    throw error;
-  }
+export async function readHeaderBlock(raw: Buffer): Promise<InboundMail> {
+  const overLimits = headerBlockOverLimits(raw);
+  if (overLimits) throw new UnreadableMailError(overLimits);
+  return parseInboundMail(Buffer.from(`${topHeaderBlock(raw)}\r\n\r\n`, 'latin1'));
 }
 
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {

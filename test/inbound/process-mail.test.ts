@@ -593,7 +593,9 @@ describe('mail faxgate will not fax', () => {
     expect(metrics.get('MailDropped')).toBe(1);
   });
 
-  it('drops a mail the MIME parser refuses, once, with a recorded outcome instead of retries', async () => {
+  it('drops an untrusted mail for who sent it without reading its body, once, with a recorded outcome', async () => {
+    // The body (300 nested multiparts) is one the MIME parser refuses; it is never read: the header
+    // block alone decides (PRODUCT section 2), so a body that costs much to read costs nothing here.
     const number = freshNumber();
     const raw = Buffer.from(
       deeplyNestedMail(300, ['From: alice@example.com', `To: ${number}@fax.example.com`]),
@@ -605,8 +607,33 @@ describe('mail faxgate will not fax', () => {
     expect(mailer.sent).toHaveLength(0);
     const mail = await ledger.getMail(id);
     expect(mail?.outcome).toBe('DROPPED');
-    expect(mail?.reason).toBe('unreadable-mime');
+    expect(mail?.reason).toBe('no-ses-headers');
+    expect(mail?.detail).not.toMatch(/MIME parser/);
     expect(metrics.get('MailDropped')).toBe(1);
+  });
+
+  it('rejects an allowed sender whose mail cannot be read, but never reads the body of one not allowed', async () => {
+    const unreadable = async (from: string, number: string) => {
+      const mail = await buildSesMail({
+        from,
+        to: `${number}@fax.example.com`,
+        subject: 'Scans',
+        pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      });
+      return withOneLineParts(mail, 5001);
+    };
+    const allowed = freshNumber();
+    const stranger = freshNumber();
+    const first = await store(await unreadable('alice@example.com', allowed));
+    const second = await store(await unreadable('mallory@example.org', stranger));
+    await handleInboundBatch(first.event, deps);
+    await handleInboundBatch(second.event, deps);
+    expect(await ledger.getMail(first.id)).toMatchObject({ outcome: 'REJECTED', reason: 'unreadable-mime' });
+    const record = await ledger.getMail(second.id);
+    expect(record).toMatchObject({ outcome: 'REJECTED', reason: 'not-allowlisted' });
+    expect(JSON.stringify(record)).not.toMatch(/MIME parts/);
+    expect(mailer.sent.map((m) => m.to.address)).toEqual(['alice@example.com', 'mallory@example.org']);
+    expect(mailer.sent[1]?.text).not.toMatch(/could not be read/);
   });
 
   it('answers an allowed sender whose mail has more MIME parts than are read, from its header block alone', async () => {
