@@ -151,6 +151,19 @@ function shortLineCases(mib: number): Case[] {
       mail: () => withEncodedTextBody('quoted-printable', 'a\r\n'.repeat(Math.floor(bytes / 3))),
       ...(mib > 1 ? { fullOnly: true } : {}),
     },
+    {
+      // Each line ends in a blank, which the decoder must drop: each line is one to decode.
+      label: `quoted-printable body of lines ending in a blank, ${size}`,
+      expectedOutcome: 'ACCEPTED',
+      mail: () => withEncodedTextBody('quoted-printable', ' \r\n'.repeat(Math.floor(bytes / 3))),
+      fullOnly: true,
+    },
+    {
+      label: `quoted-printable body of soft line breaks, ${size}`,
+      expectedOutcome: 'ACCEPTED',
+      mail: () => withEncodedTextBody('quoted-printable', 'a=\r\n'.repeat(Math.floor(bytes / 4))),
+      fullOnly: true,
+    },
   ];
 }
 
