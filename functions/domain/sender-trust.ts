@@ -125,6 +125,12 @@ export function assessSenderTrust(
       'the From header holds no address of its own (the one read came from a comment or an encoded word, or was changed in reading)',
     );
   }
+  if (addressSigns(headerValue(fromLine.line)) > 1) {
+    return drop(
+      'from-header',
+      'the From header reads as more than one address (an @ outside quotes and comments besides its mailbox)',
+    );
+  }
   const fromDomain = domainOf(sender) as string;
 
   const authValue = inBlock(block, 'authentication-results');
@@ -261,6 +267,20 @@ function structuredText(value: string): string {
     } else if (!/\s/.test(c)) out += c;
   }
   return out;
+}
+
+/**
+ * The @ signs of a header value outside comments, encoded words and quoted strings: one for a
+ * mailbox. More is a header that reads as two addresses to someone (a group or display name
+ * written as an address: `mallory@evil.test: alice@example.com;`) while the parser reads one, and
+ * SES's DMARC may have judged the other.
+ */
+function addressSigns(value: string): number {
+  return (
+    structuredText(value)
+      .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+      .split('@').length - 1
+  );
 }
 
 /**

@@ -503,6 +503,10 @@ describe('the From mailbox is one the sender wrote (issue 11 item 1)', () => {
     ['a quoted local part the parser changes (a NUL)', '"ali\u0000ce"@example.com'],
     ['a quoted local part the parser trims', '" alice "@example.com'],
     ['a source route', '<@relay.example.com:alice@example.com>'],
+    // Two addresses to a reader, one to the parser: SES's DMARC may judge the other one.
+    ['a group named like an address', 'mallory@evil.test: alice@example.com;'],
+    ['a display name written as a bare address', 'mallory@evil.test <alice@example.com>'],
+    ['a group named like an address, in a comment-free fold', 'mallory@evil.test:\r\n alice@example.com;'],
   ])('drops a From whose mailbox is only %s', async (_, fromValue) => {
     expect(await decideFrom(fromValue, spfOnly)).toMatchObject({ kind: 'drop', reason: 'from-header' });
   });
