@@ -5,6 +5,7 @@
 
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { aligned, domainOf } from '../functions/domain/sender-trust.ts';
 import type { SesStamp } from './local-config.ts';
@@ -64,8 +65,10 @@ export function fromDomain(raw: Buffer): string | undefined {
   if (froms.length !== 1) return undefined;
   const value = (froms[0] as string).replace(/^from\s*:/i, '');
   const bracketed = [...value.matchAll(/<([^<>]*)>/g)].map((m) => m[1] as string);
+  // A quoted local part (`"alice"@example.com`) stands in for a plain one: only the domain is read.
+  const unquoted = value.replace(/"(?:[^"\\]|\\.)*"/g, 'q');
   const candidate =
-    bracketed.length > 0 ? bracketed.at(-1) : value.match(/[^\s<>"(),;:]+@[^\s<>"(),;:]+/)?.[0];
+    bracketed.length > 0 ? bracketed.at(-1) : unquoted.match(/[^\s<>"(),;:]+@[^\s<>"(),;:]+/)?.[0];
   return candidate ? hostOf(candidate.trim()) : undefined;
 }
 
@@ -177,11 +180,22 @@ async function readData(stream: SMTPServerDataStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * An envelope address with its domain as the client sent it: smtp-server gives an IDN domain back
+ * in Unicode (punycode.toUnicode), where SES writes what came over the wire (ASCII, `xn--`).
+ */
+function asSent(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0 || /^[\x00-\x7f]*$/.test(address.slice(at + 1))) return address;
+  const ascii = domainToASCII(address.slice(at + 1));
+  return ascii ? `${address.slice(0, at)}@${ascii}` : address;
+}
+
 function envelopeOf(session: SMTPServerSession): SmtpEnvelope {
   const mailFrom = session.envelope.mailFrom;
   return {
-    mailFrom: mailFrom ? mailFrom.address : '',
-    rcptTo: session.envelope.rcptTo.map((r) => r.address),
+    mailFrom: mailFrom ? asSent(mailFrom.address) : '',
+    rcptTo: session.envelope.rcptTo.map((r) => asSent(r.address)),
     helo: session.hostNameAppearsAs || 'unknown',
     clientIp: session.remoteAddress.replace(/^::ffff:/, ''),
   };

@@ -283,6 +283,25 @@ describe('SES inbound SMTP stand-in', () => {
     });
   });
 
+  it('writes an IDN envelope domain as it came over the wire (punycode), so it aligns with the From', async () => {
+    // smtp-server gives the MAIL FROM domain back in Unicode; SES writes what was sent.
+    const before = stored.length;
+    const replies = await rawSession(smtp.port, [
+      'EHLO laptop.test',
+      'MAIL FROM:<alice@xn--llowed-bua.test>',
+      'RCPT TO:<+4930123456@fax.localhost>',
+      'DATA',
+      smtpMail('alice@xn--llowed-bua.test', '+4930123456@fax.localhost'),
+      'QUIT',
+    ]);
+    expect(replies).toEqual(['220', '250', '250', '250', '354', '250', '221']);
+    const raw = (stored[before] as { raw: string }).raw;
+    expect(raw.startsWith('Return-Path: <alice@xn--llowed-bua.test>')).toBe(true);
+    expect(unfoldedHeader(raw, 'Authentication-Results')).toContain(
+      'dmarc=pass header.from=xn--llowed-bua.test',
+    );
+  });
+
   it('accepts a quoted local part as SES does, and the number in it is read (issue 13)', async () => {
     const before = stored.length;
     const replies = await rawSession(smtp.port, [
@@ -347,6 +366,13 @@ describe('SES header block', () => {
     expect(stamped.startsWith('Return-Path: <>\n')).toBe(true);
     expect(stamped).toContain('\n spf=none ');
     expect(stamped).toContain(' dmarc=fail header.from=example.com;');
+  });
+
+  it('passes DMARC for a From with a quoted local part', () => {
+    const quoted = Buffer.from('From: "alice"@example.com\nSubject: x\n\nbody\n');
+    expect(stampAsSes(quoted, envelope, 'abc', stamp).toString()).toContain(
+      ' dmarc=pass header.from=example.com;',
+    );
   });
 
   it('makes message ids of lower-case letters and digits', () => {
