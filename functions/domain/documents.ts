@@ -28,6 +28,7 @@ import {
   decodedBytesOf,
   type PageSize,
   tiffPageDecoding,
+  unsupportedTiffForm,
 } from './image-pages.ts';
 import type { MailPart } from './inbound-mail.ts';
 import { asBuffer, isPdf } from './pdf-bytes.ts';
@@ -59,6 +60,8 @@ export type DocumentProblem =
   | 'too-many-pages'
   | 'too-large'
   | 'image-too-large'
+  /** A picture in a form the gateway does not convert (a CMYK or planar TIFF, say). */
+  | 'unsupported-picture'
   /** Over the time or memory budget of the document check (see functions/inbound/document-budget.ts). */
   | 'too-complex';
 
@@ -430,6 +433,16 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
       file,
       'too-complex',
       `has pages that would be decoded to ${bytesInWords(decodedTiff)} from a file of ${bytesInWords(file.bytes.byteLength)}; such pages are faxed when they decode to at most ${TIFF_DECODED_RATIO} times the file's size (scan it again as black-and-white, or save it as PDF)`,
+    );
+  }
+  const form = tiff
+    .map((p, i) => (decoding[i] === 'none' ? undefined : unsupportedTiffForm(p, file.bytes)))
+    .find(Boolean);
+  if (form) {
+    return problemWith(
+      file,
+      'unsupported-picture',
+      `is a TIFF in a form that cannot be faxed (${form}); save it as PDF, or scan it again as black-and-white, grey or colour TIFF, or as JPEG`,
     );
   }
   if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };

@@ -485,6 +485,47 @@ export function tiffPageDecoding(page: TiffPage, bytes: Uint8Array): 'none' | 'b
   return isBilevel(page) ? 'bilevel' : 'samples';
 }
 
+/** Compressions utif2 decodes as TIFF 6 writes them (none, CCITT, LZW, JPEG, Deflate, PackBits). */
+const DECODED_COMPRESSIONS = new Set([1, 2, 3, 4, 5, 7, 8, 32773, 32946]);
+
+/**
+ * Why a TIFF page that must be decoded (see tiffPageDecoding) cannot be, or undefined when it can:
+ * the forms utif2 reads wrongly without an error, checked against libtiff's and Pillow's test
+ * pictures (a garbled, blank or negative page, or a decoder that never ends), and those it throws
+ * on. A page PDF reads as it is never gets here. Grey of 1, 8 or 16 bits, RGB of 8 or 16 bits (with
+ * or without alpha), palettes of up to 8 bits and YCbCr, in one plane, are decoded (and 2-bit
+ * black-is-zero grey).
+ */
+export function unsupportedTiffForm(page: TiffPage, bytes: Uint8Array): string | undefined {
+  const bits = page.bitsPerSample[0] as number;
+  const grey = page.photometric === 0 || page.photometric === 1;
+  if (!DECODED_COMPRESSIONS.has(page.compression)) {
+    return page.compression === 6 ? 'old-style JPEG compression' : `compression ${page.compression}`;
+  }
+  if (page.photometric === 5) return 'CMYK colour';
+  if (page.photometric === 8 || page.photometric === 9 || page.photometric === 10) return 'Lab colour';
+  if (![0, 1, 2, 3, 6].includes(page.photometric)) return `photometric interpretation ${page.photometric}`;
+  if ((page.tags.get(339) ?? []).some((format) => format !== 1)) return 'signed or floating-point samples';
+  if (page.samplesPerPixel > 1 && first(page, 284, 1) !== 1) return 'separate colour planes';
+  if (grey && page.samplesPerPixel > 1) return 'grey with transparency';
+  if (!page.bitsPerSample.every((b) => b === bits)) return 'samples of different sizes';
+  // 2-bit grey reads right black-is-zero only (libtiff's and Pillow's pictures).
+  if (grey && ![1, 8, 16].includes(bits) && !(bits === 2 && page.photometric === 1))
+    return `${bits}-bit grey`;
+  if (page.photometric === 2 && ![8, 16].includes(bits)) return `${bits}-bit colour`;
+  if (page.photometric === 3 && ![1, 2, 4, 8].includes(bits)) return `a ${bits}-bit palette`;
+  if (page.compression === 7 && page.photometric === 2) return 'JPEG compression of RGB (not YCbCr) colour';
+  if (page.fillOrder !== 1 && !isBilevel(page)) return 'bits in reverse order';
+  // LZW as TIFF 5 wrote it: utif2's decoder did not end on such a strip.
+  if (
+    page.compression === 5 &&
+    page.stripOffsets.some((o, i) => (page.stripByteCounts[i] ?? 0) > 0 && bytes[o] !== 0x80)
+  ) {
+    return 'old-style LZW compression';
+  }
+  return undefined;
+}
+
 function isBilevel(page: TiffPage): boolean {
   return page.samplesPerPixel === 1 && page.bitsPerSample[0] === 1 && page.photometric <= 1;
 }

@@ -209,6 +209,74 @@ describe('images become pages', () => {
     expect(inkBox(renderPage(decision.document.bytes, 1))).toBeDefined();
   });
 
+  it('a TIFF in a form the decoder would garble is refused with its form named, not faxed', async () => {
+    // Each was faxed as a garbled, blank, black or negative page, or never finished decoding, when
+    // libtiff's and Pillow's test pictures were run through (utif2 reads them wrongly without an
+    // error), or refused as "damaged" (CMYK: utif2 throws on a browser global).
+    const picture = testPicture(350, 300);
+    const grey16 = { 256: 175, 258: 16 };
+    const cases: [string, Buffer, RegExp][] = [
+      [
+        'separate planes',
+        tiffOf([picture], { compression: 'deflate-rgb', extraTags: [[284, 3, [2]]] }),
+        /separate colour planes/,
+      ],
+      ['CMYK', withTags(tiffOf([picture], { compression: 'deflate-rgb' }), { 262: 5 }), /CMYK colour/],
+      ['Lab', withTags(tiffOf([picture], { compression: 'deflate-rgb' }), { 262: 8 }), /Lab colour/],
+      [
+        'LZMA',
+        withTags(tiffOf([picture], { compression: 'deflate-grey' }), { 259: 34925 }),
+        /compression 34925/,
+      ],
+      [
+        '4-bit grey',
+        withTags(tiffOf([picture], { compression: 'deflate-grey' }), { 256: 700, 258: 4 }),
+        /4-bit grey/,
+      ],
+      [
+        'floating-point grey',
+        withTags(tiffOf([picture], { compression: 'deflate-grey', extraTags: [[339, 3, [3]]] }), grey16),
+        /floating-point samples/,
+      ],
+      [
+        'grey with alpha',
+        withTags(tiffOf([picture], { compression: 'deflate-grey', extraTags: [[338, 3, [2]]] }), { 277: 2 }),
+        /grey with transparency/,
+      ],
+      [
+        'JPEG of RGB',
+        withTags(tiffOf([picture], { compression: 'deflate-rgb' }), { 259: 7 }),
+        /JPEG compression of RGB/,
+      ],
+      [
+        'reversed bits',
+        withTags(tiffOf([picture], { compression: 'deflate-grey', fillOrder: 2 }), grey16),
+        /bits in reverse order/,
+      ],
+    ];
+    for (const [name, tiff, form] of cases) {
+      const decision = await prepareFaxDocument([part(tiff, 'scan.tif')], limits);
+      expect(decision, name).toMatchObject({
+        ok: false,
+        problem: 'unsupported-picture',
+        files: ['scan.tif'],
+      });
+      expect(decision.ok ? '' : decision.detail, name).toMatch(form);
+    }
+    // An LZW strip as TIFF 5 wrote it (no clear code first) on a page that must be decoded.
+    const old = Buffer.from(withTags(tiffOf([picture], { compression: 'lzw-grey' }), grey16));
+    const dir = old.readUInt32LE(4);
+    for (let i = 0; i < old.readUInt16LE(dir); i++) {
+      const e = dir + 2 + i * 12;
+      if (old.readUInt16LE(e) === 273) old[old.readUInt32LE(e + 8)] = 0x00;
+    }
+    expect(await prepareFaxDocument([part(old, 'old.tif')], limits)).toMatchObject({
+      ok: false,
+      problem: 'unsupported-picture',
+      detail: expect.stringMatching(/old-style LZW/),
+    });
+  });
+
   it('a decoded TIFF page whose Deflate strips inflate to more than the page is damaged', async () => {
     // 2000 rows under a header that says 200: zlib stops at the page's size, pako would have gone on.
     const tiff = withTags(tiffOf([testPicture(2000, 2000)], { compression: 'deflate-grey' }), {

@@ -319,6 +319,8 @@ function documentAdvice(problem: string, detail: string): string {
       'Print the document to a new PDF ("Print to PDF", or scan the paper again) and send that instead.',
     'image-too-large':
       'Send the picture at a smaller size (most phones and scanners can: 200 dpi is enough for a fax), or as a PDF.',
+    'unsupported-picture':
+      'Save or export the picture as PDF (or as JPEG or PNG), or scan the paper again, then send the email again.',
     'too-large':
       'Reduce the file size (scan at 200 dpi in black and white, or compress the PDF) and send again.',
   };
