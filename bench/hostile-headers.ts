@@ -168,7 +168,25 @@ function shortLineCases(mib: number): Case[] {
 }
 
 /** The short-line bodies, beside an ordinary mail of the same size (issue 11 item 8). */
-export const SHORT_LINE_CASES: Case[] = [1, 10, 39].flatMap(shortLineCases);
+export const SHORT_LINE_CASES: Case[] = [
+  ...[1, 10, 39].flatMap(shortLineCases),
+  {
+    // Authenticated, not allowed: decided from the header block, the body never read.
+    label: 'quoted-printable body of lines ending in a blank, 39 MiB, from a sender not allowed',
+    expectedOutcome: 'REJECTED not-allowlisted',
+    mail: async () => {
+      const bytes = 39 * MiB - 64 * 1024;
+      const mail = await withEncodedTextBody('quoted-printable', ' \r\n'.repeat(Math.floor(bytes / 3)));
+      return Buffer.from(
+        mail
+          .toString('latin1')
+          .replace(`From: Alice <${SENDER}>`, `From: Mallory <mallory@${SENDER.split('@')[1]}>`),
+        'latin1',
+      );
+    },
+    fullOnly: true,
+  },
+];
 
 /** A mail with a PDF and, before it, a nested multipart of `count` one-line text parts. */
 async function withParts(count: number): Promise<Buffer> {
