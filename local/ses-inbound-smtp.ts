@@ -186,7 +186,7 @@ async function readData(stream: SMTPServerDataStream): Promise<Buffer> {
  */
 function asSent(address: string): string {
   const at = address.lastIndexOf('@');
-  if (at < 0 || /^[\x00-\x7f]*$/.test(address.slice(at + 1))) return address;
+  if (at < 0 || !/[^\x20-\x7e]/.test(address.slice(at + 1))) return address;
   const ascii = domainToASCII(address.slice(at + 1));
   return ascii ? `${address.slice(0, at)}@${ascii}` : address;
 }
