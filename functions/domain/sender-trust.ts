@@ -125,10 +125,10 @@ export function assessSenderTrust(
       'the From header holds no address of its own (the one read came from a comment or an encoded word, or was changed in reading)',
     );
   }
-  if (addressSigns(headerValue(fromLine.line)) > 1) {
+  if (namesAnotherAddress(headerValue(fromLine.line), sender)) {
     return drop(
       'from-header',
-      'the From header reads as more than one address (an @ outside quotes and comments besides its mailbox)',
+      'the From header reads as more than one address (another address outside quotes and comments besides its mailbox)',
     );
   }
   const fromDomain = domainOf(sender) as string;
@@ -270,17 +270,26 @@ function structuredText(value: string): string {
 }
 
 /**
- * The @ signs of a header value outside comments, encoded words and quoted strings: one for a
- * mailbox. More is a header that reads as two addresses to someone (a group or display name
+ * Whether a From header value names an address other than `sender` outside comments, encoded words
+ * and quoted strings: a header that reads as two addresses to someone (a group or display name
  * written as an address: `mallory@evil.test: alice@example.com;`) while the parser reads one, and
- * SES's DMARC may have judged the other.
+ * SES's DMARC may have judged the other. The same address written twice
+ * (`alice@example.com <alice@example.com>`, as some devices write their From) is one.
  */
-function addressSigns(value: string): number {
-  return (
-    structuredText(value)
-      .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-      .split('@').length - 1
-  );
+function namesAnotherAddress(value: string, sender: string): boolean {
+  const text = structuredText(value)
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .toLowerCase();
+  const at = sender.lastIndexOf('@');
+  const local = sender.slice(0, at);
+  const domain = sender.slice(at + 1);
+  return text.split(/[<>,:;]/).some((token) => {
+    const sign = token.lastIndexOf('@');
+    if (sign < 0) return false;
+    // A quoted local part stands as "" here; writtenInFrom has checked it is the sender's own.
+    const ownLocal = token.slice(0, sign) === local || token.slice(0, sign) === '""';
+    return !ownLocal || token.slice(sign + 1).replace(/\.$/, '') !== domain;
+  });
 }
 
 /**

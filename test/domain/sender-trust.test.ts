@@ -523,6 +523,9 @@ describe('the From mailbox is one the sender wrote (issue 11 item 1)', () => {
     ['=?utf-8?q?J=C3=B6rg?= <joerg@example.com>', 'joerg@example.com'],
     ['"alice@evil.test" <alice@example.com>', 'alice@example.com'],
     ['Team: alice@example.com;', 'alice@example.com'],
+    // The address as its own display name, unquoted, as some scanners and devices write it.
+    ['alice@example.com <alice@example.com>', 'alice@example.com'],
+    ['ALICE@example.com <alice@Example.com.>', 'alice@example.com'],
     ['Alice\r\n <alice@example.com>', 'alice@example.com'],
   ])('keeps %s as %s', async (fromValue, sender) => {
     expect(await decideFrom(fromValue, spfOnly)).toEqual({ kind: 'authenticated', sender, method: 'spf' });
