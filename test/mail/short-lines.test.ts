@@ -361,6 +361,25 @@ function linesOf(
   return lines;
 }
 
+/** `text` decoded by updateRun in one range (within a larger input, as the parser's runs are) and by update line by line, as hex. */
+async function decodedBothWays(text: string, dropLast: boolean): Promise<{ inRuns: string; byLine: string }> {
+  const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
+  const start = 8;
+  const end = start + Buffer.byteLength(text, 'latin1');
+  const run = new QPDecoder();
+  run.updateRun(input, start, end, Buffer.from(input.buffer));
+  const byLine = new QPDecoder();
+  for (const line of linesOf(input.subarray(start, end))) byLine.update(line);
+  if (dropLast) {
+    run.dropLineBreak();
+    byLine.dropLineBreak();
+  }
+  return {
+    inRuns: hexOf(new Uint8Array(await run.finalize())),
+    byLine: hexOf(new Uint8Array(await byLine.finalize())),
+  };
+}
+
 describe('quoted-printable in runs of lines: the bytes of line-by-line decoding', () => {
   const body = fc
     .array(fc.constantFrom(...QP_TOKENS), { maxLength: 200 })
@@ -369,21 +388,8 @@ describe('quoted-printable in runs of lines: the bytes of line-by-line decoding'
   it('random lines of escapes, soft breaks, white space and lone CRs, as update decodes them', async () => {
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), async (text, dropLast) => {
-        // within a larger input, as the parser's runs are
-        const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
-        const start = 8;
-        const end = start + Buffer.byteLength(text, 'latin1');
-        const run = new QPDecoder();
-        run.updateRun(input, start, end, Buffer.from(input.buffer));
-        const byLine = new QPDecoder();
-        for (const line of linesOf(input.subarray(start, end))) byLine.update(line);
-        if (dropLast) {
-          run.dropLineBreak();
-          byLine.dropLineBreak();
-        }
-        expect(hexOf(new Uint8Array(await run.finalize()))).toBe(
-          hexOf(new Uint8Array(await byLine.finalize())),
-        );
+        const { inRuns, byLine } = await decodedBothWays(text, dropLast);
+        expect(inRuns).toBe(byLine);
       }),
       { numRuns: 400 },
     );
@@ -402,16 +408,8 @@ describe('quoted-printable in runs of lines: the bytes of line-by-line decoding'
     await fc.assert(
       fc.asyncProperty(fc.array(stretch, { minLength: 1, maxLength: 8 }), async (stretches) => {
         const text = `${stretches.map(([tokens, times]) => tokens.join('').repeat(times)).join('')}\r\n`;
-        const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
-        const start = 8;
-        const end = start + Buffer.byteLength(text, 'latin1');
-        const run = new QPDecoder();
-        run.updateRun(input, start, end, Buffer.from(input.buffer));
-        const byLine = new QPDecoder();
-        for (const line of linesOf(input.subarray(start, end))) byLine.update(line);
-        expect(hexOf(new Uint8Array(await run.finalize()))).toBe(
-          hexOf(new Uint8Array(await byLine.finalize())),
-        );
+        const { inRuns, byLine } = await decodedBothWays(text, false);
+        expect(inRuns).toBe(byLine);
       }),
       { numRuns: 60 },
     );
