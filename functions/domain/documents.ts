@@ -439,11 +439,7 @@ async function measure(file: Candidate, limits: DocumentLimits): Promise<Measure
     .map((p, i) => (decoding[i] === 'none' ? undefined : unsupportedTiffForm(p, file.bytes)))
     .find(Boolean);
   if (form) {
-    return problemWith(
-      file,
-      'unsupported-picture',
-      `is a TIFF in a form that cannot be faxed (${form}); save it as PDF, or scan it again as black-and-white, grey or colour TIFF, or as JPEG`,
-    );
+    return problemWith(file, 'unsupported-picture', `is a TIFF in a form that cannot be faxed (${form})`);
   }
   if (file.kind === 'tiff') return { kind: 'tiff', file, tiff, pages: tiff.length };
   if (png) return { kind: 'png', file, png, pages: 1 };

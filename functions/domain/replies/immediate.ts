@@ -320,7 +320,7 @@ function documentAdvice(problem: string, detail: string): string {
     'image-too-large':
       'Send the picture at a smaller size (most phones and scanners can: 200 dpi is enough for a fax), or as a PDF.',
     'unsupported-picture':
-      'Save or export the picture as PDF (or as JPEG or PNG), or scan the paper again, then send the email again.',
+      'Save or export the picture as PDF, JPEG or PNG, or scan the paper again (black-and-white, grey or colour), then send the email again.',
     'too-large':
       'Reduce the file size (scan at 200 dpi in black and white, or compress the PDF) and send again.',
   };
