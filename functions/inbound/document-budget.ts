@@ -3,6 +3,10 @@
 // ArrayBuffers live outside the heap) and a deadline. A document over any of them is rejected as
 // too complex to fax, the worker is terminated, and the function carries on.
 //
+// An ordinary mail's PDFs are first checked in this thread, within caps small enough to need no
+// deadline or heap of their own (checkInProcess): handing them to a worker and back cost more
+// than the check. Pictures, and documents past those caps, are checked in the worker.
+//
 // The worker is document-worker.ts. Deployed, it is bundled beside the handler as
 // document-worker.mjs (infra/gateway-stateless.ts bundles it after the handler); run from source
 // (npm start, tests) it is loaded through tsx.
@@ -21,12 +25,18 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { CoverRequest, DocumentDecision, DocumentLimits } from '../domain/documents.ts';
+import {
+  type CoverRequest,
+  type DocumentDecision,
+  type DocumentLimits,
+  prepareFaxDocument,
+} from '../domain/documents.ts';
 import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
 import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
+import { meterBusy, metered, type OverBudget } from './document-meter.ts';
 import type {
   InspectAnswer,
   InspectRequest,
@@ -45,13 +55,35 @@ export interface DocumentBudget {
   heapMb: number;
   /** Bytes all PDF streams of one mail may inflate to, whatever the documents' size (see inflateCapOf). */
   decodedMb: number;
+  /** The caps of a first try in this thread (see checkInProcess); without them, only the worker checks. */
+  inProcess?: InProcessCaps;
 }
+
+/**
+ * What a check may cost in the function's own thread, which has no deadline and no heap of its own
+ * to lose: a small share of the full budget, looked at as the check goes. Past any of them the
+ * check is stopped and made again in the worker, so a document over them costs this much more.
+ */
+export interface InProcessCaps {
+  /** PDF values read (at most; a small document's full cap may be lower). */
+  values: number;
+  /** Bytes PDF streams may inflate to (at most; see inflateCapOf). */
+  decodedMb: number;
+  /** Growth of this thread's heap. */
+  heapMb: number;
+  /** Milliseconds. */
+  ms: number;
+}
+
+/** Where a check was made: in the function's own thread, or in a document worker. */
+export type CheckedIn = 'process' | 'worker';
 
 /**
  * A document decision, with the bytes the PDF streams inflated to and the PDF objects read while it
  * was made (when known).
  */
 export type CheckedDocuments = DocumentDecision & {
+  checkedIn?: CheckedIn;
   inflatedBytes?: number;
   streamsDecoded?: number;
   parsedValues?: number;
@@ -100,8 +132,17 @@ export function parsedValuesCapOf(documentBytes: number): number {
  * For the inbound function's 1024 MB and 120 s: a 20 MB scanned PDF merged with pictures takes a
  * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 1 MB plus
  * 16 times its own size (inflateCapOf), and never past 256 MB.
+ *
+ * In this thread first: at most 20,000 values (pdf.js's corpus: every PDF under 200 KB holds
+ * fewer, bench/README.md), 4 MB inflated, 32 MB of heap and 25 ms. Reading that many values takes
+ * 5 to 20 ms, so a document the worker must check again has cost at most that much more.
  */
-export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = { timeoutMs: 30_000, heapMb: 384, decodedMb: 256 };
+export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = {
+  timeoutMs: 30_000,
+  heapMb: 384,
+  decodedMb: 256,
+  inProcess: { values: 20_000, decodedMb: 4, heapMb: 32, ms: 25 },
+};
 
 /** Warm workers kept, and checks run at once (the local queue runs four batches at once). */
 export const MAX_WORKERS = 4;
@@ -232,6 +273,18 @@ function tooComplex(files: string[], why: string): DocumentDecision {
   };
 }
 
+/** Why a check stopped at a cap, as the reply says it. */
+function overBudgetWhy(
+  cap: OverBudget,
+  caps: { maxParsedValues: number; maxDecodedBytes: number; heapMb: number },
+): string {
+  if (cap === 'parsed-values')
+    return `it holds more than ${caps.maxParsedValues.toLocaleString('en-US')} objects`;
+  if (cap === 'heap') return `it needs more than ${caps.heapMb} MB to read`;
+  if (cap === 'time') return 'reading it takes too long';
+  return `it inflates to more than ${Math.floor(caps.maxDecodedBytes / MiB)} MB`;
+}
+
 /** Names of the parts that could be faxed, for the reply when the check itself is stopped. */
 function candidateNames(parts: MailPart[]): string[] {
   return parts.filter((p) => !p.embedded && p.filename).map((p) => p.filename as string);
@@ -260,6 +313,8 @@ export async function prepareFaxDocumentWithinBudget(
   budget: DocumentBudget = DEFAULT_DOCUMENT_BUDGET,
   cover?: CoverRequest,
 ): Promise<CheckedDocuments> {
+  const here = await checkInProcess(parts, limits, budget, cover);
+  if (here) return here;
   await slot();
   try {
     const w = await takeWorker(budget.heapMb);
@@ -269,6 +324,66 @@ export async function prepareFaxDocumentWithinBudget(
   } finally {
     releaseSlot();
   }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A part the check would turn into pages: its decoding is not what the meter counts. */
+function isPicture(part: MailPart): boolean {
+  return !part.embedded && !isPdf(part.content) && imageKindOf(part.content) !== undefined;
+}
+
+/**
+ * The check in this thread, within the budget's in-process caps: handing the documents to a worker
+ * and back cost an ordinary mail more than the check itself (0.5 to 1.5 ms of 1 to 2). Undefined
+ * when the worker must check them: the caps were passed, the check threw, pictures are among the
+ * parts, or another mail's check is running here (the meter counts one at a time). A refusal at a
+ * cap that is also the full budget's is final, as the worker would stop at the same place.
+ */
+async function checkInProcess(
+  parts: MailPart[],
+  limits: DocumentLimits,
+  budget: DocumentBudget,
+  cover: CoverRequest | undefined,
+): Promise<CheckedDocuments | undefined> {
+  const caps = budget.inProcess;
+  if (!caps || meterBusy() || parts.some(isPicture)) return undefined;
+  const documentBytes = parts.reduce((sum, p) => sum + (isPdf(p.content) ? p.content.byteLength : 0), 0);
+  const maxDecodedBytes = inflateCapOf(documentBytes, budget);
+  const maxParsedValues = parsedValuesCapOf(documentBytes);
+  const decodedBytes = Math.min(maxDecodedBytes, caps.decodedMb * MiB);
+  const parsedValues = Math.min(maxParsedValues, caps.values);
+  let checked: Awaited<ReturnType<typeof metered<DocumentDecision>>>;
+  try {
+    checked = await metered(
+      {
+        decodedBytes,
+        parsedValues,
+        heapGrowthBytes: caps.heapMb * MiB,
+        ms: Math.min(caps.ms, budget.timeoutMs),
+      },
+      () => prepareFaxDocument(parts, limits, cover),
+    );
+  } catch {
+    return undefined;
+  }
+  const { result, exceeded, ...counts } = checked;
+  const final =
+    (exceeded === 'parsed-values' && parsedValues === maxParsedValues) ||
+    (exceeded === 'decoded-bytes' && decodedBytes === maxDecodedBytes);
+  if (exceeded && !final) return undefined;
+  if (exceeded) {
+    const why = overBudgetWhy(exceeded, { maxParsedValues, maxDecodedBytes, heapMb: budget.heapMb });
+    return { ...tooComplex(candidateNames(parts), why), checkedIn: 'process', ...counts };
+  }
+  if (result.ok) {
+    // As from the worker: Buffers (a merged document comes out of pdf-lib as a Uint8Array).
+    result.document.bytes = asBuffer(result.document.bytes);
+    for (const f of result.document.files) f.bytes = asBuffer(f.bytes);
+  }
+  return { ...result, checkedIn: 'process', ...counts };
 }
 
 /** Bytes of a part that is not a document, enough to tell what it is (isPdf reads the first 1 KiB). */
@@ -390,7 +505,7 @@ function inspect(
         discard(w);
         if (w.heapMb === DEFAULT_DOCUMENT_BUDGET.heapMb) warmDocumentWorkers();
       }
-      resolve(decision);
+      resolve({ ...decision, checkedIn: 'worker' });
     };
     const onMessage = (answer: WorkerMessage) => {
       if ('ready' in answer) return;
@@ -405,12 +520,11 @@ function inspect(
       if ('overBudget' in answer) {
         // The worker stopped the decoder or the parser before it passed its cap, and answered: it
         // is kept (starting another would cost more than the refusal).
-        const why =
-          answer.overBudget === 'parsed-values'
-            ? `it holds more than ${maxParsedValues.toLocaleString('en-US')} objects`
-            : answer.overBudget === 'heap'
-              ? `it needs more than ${budget.heapMb} MB to read`
-              : `it inflates to more than ${Math.floor(maxDecodedBytes / MiB)} MB`;
+        const why = overBudgetWhy(answer.overBudget, {
+          maxParsedValues,
+          maxDecodedBytes,
+          heapMb: budget.heapMb,
+        });
         settle({ ...tooComplex(names, why), ...counts }, true);
         return;
       }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
 import {
   DEFAULT_DOCUMENT_BUDGET,
+  type DocumentBudget,
   LEND_MIN_BYTES,
   MAX_WORKERS,
   MIN_PARSED_VALUES,
@@ -31,6 +32,9 @@ import { buildSesMail, classicPdf, samplePdf } from '../fixtures/mail-builder.ts
 
 const MiB = 1024 * 1024;
 const limits = { maxPages: 100, maxDocumentBytes: 20 * MiB };
+// The worker alone: ordinary documents are otherwise checked in this thread first (see
+// document-check-in-process.test.ts), and what these tests look at is the worker's side.
+const { inProcess: _, ...workerOnly } = DEFAULT_DOCUMENT_BUDGET as DocumentBudget;
 
 /** A one-page PDF with `count` small objects more: large, but nothing in it is hostile. */
 function manyObjects(count: number): Uint8Array {
@@ -55,6 +59,7 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     const decision = await prepareFaxDocumentWithinBudget(
       [part(await samplePdf(2), 'a.pdf'), part(await samplePdf(1), 'b.pdf')],
       limits,
+      workerOnly,
     );
     expect(decision).toMatchObject({ ok: true, document: { pages: 3 } });
     expect(decision.ok && Buffer.isBuffer(decision.document.bytes)).toBe(true);
@@ -65,7 +70,7 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     const own = big.content;
     expect(own.byteLength).toBeGreaterThanOrEqual(LEND_MIN_BYTES);
     const before = Buffer.from(own);
-    const decision = await prepareFaxDocumentWithinBudget([big], limits);
+    const decision = await prepareFaxDocumentWithinBudget([big], limits, workerOnly);
     expect(decision).toMatchObject({ ok: true, document: { pages: 1 } });
     // The Buffer the part had was emptied by the transfer (a copy would have left it whole); the
     // part now reads the same bytes in the memory that came back, and the document is those bytes.
@@ -95,7 +100,7 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     expect(transferable(plan.lent)).toEqual([]);
 
     const own = scan.content;
-    const decision = await prepareFaxDocumentWithinBudget([scan], limits);
+    const decision = await prepareFaxDocumentWithinBudget([scan], limits, workerOnly);
     expect(decision).toMatchObject({ ok: true, document: { pages: 1 } });
     // never detached: the same bytes in the same memory throughout
     expect(scan.content).toBe(own);
@@ -128,7 +133,7 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     expect(plan.scratchBytes).toBe(small.content.byteLength + inside.content.byteLength);
 
     const copies = parts.map((p) => Buffer.from(p.content));
-    const decision = await prepareFaxDocumentWithinBudget(parts, limits);
+    const decision = await prepareFaxDocumentWithinBudget(parts, limits, workerOnly);
     expect(decision).toMatchObject({ ok: true, document: { pages: 3 } });
     parts.forEach((p, i) => {
       expect(p.content.equals(copies[i] as Buffer)).toBe(true);
@@ -261,7 +266,7 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
     // longer than the deadline right away, so a deadline counted from the call (as it once was: the
     // worker's start-up through tsx made ordinary mails too complex under load) would have passed.
     const pending = prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'cold.pdf')], limits, {
-      ...DEFAULT_DOCUMENT_BUDGET,
+      ...workerOnly,
       heapMb: 200,
       timeoutMs: 5000,
     });
@@ -273,7 +278,7 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
   });
 
   it('takes an answer that came while this thread was busy past the deadline', async () => {
-    const budget = { ...DEFAULT_DOCUMENT_BUDGET, timeoutMs: 200 };
+    const budget = { ...workerOnly, timeoutMs: 200 };
     await prepareFaxDocumentWithinBudget([part(await samplePdf(1), 'warm-up.pdf')], limits, budget);
     const pdf = part(await samplePdf(1), 'busy.pdf');
     const pending = prepareFaxDocumentWithinBudget([pdf], limits, budget);
@@ -289,7 +294,9 @@ describe('the document check runs within a budget', { timeout: 120_000 }, () => 
   it('keeps a warm worker for each mail checked at once, and every one passes', async () => {
     const pdf = part(await samplePdf(1), 'many.pdf');
     const decisions = await Promise.all(
-      Array.from({ length: MAX_WORKERS * 2 }, () => prepareFaxDocumentWithinBudget([pdf], limits)),
+      Array.from({ length: MAX_WORKERS * 2 }, () =>
+        prepareFaxDocumentWithinBudget([pdf], limits, workerOnly),
+      ),
     );
     for (const d of decisions) expect(d).toMatchObject({ ok: true });
   });
