@@ -133,15 +133,16 @@ export function parsedValuesCapOf(documentBytes: number): number {
  * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 1 MB plus
  * 16 times its own size (inflateCapOf), and never past 256 MB.
  *
- * In this thread first: at most 20,000 values (pdf.js's corpus: every PDF under 200 KB holds
- * fewer, bench/README.md), 4 MB inflated, 32 MB of heap and 25 ms. Reading that many values takes
- * 5 to 20 ms, so a document the worker must check again has cost at most that much more.
+ * In this thread first: at most 20,000 values, 1 MB inflated, 32 MB of heap and 10 ms. Of the 931
+ * PDFs of pdf.js's corpus that open, half hold fewer than 250 values and 99 % fewer than 14,000;
+ * one inflates past 256 KB; 17 take longer than 10 ms here (bench/README.md). A document the
+ * worker must check again has cost at most that much more (a bomb: 1 MB inflated by zlib, ~1 ms).
  */
 export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = {
   timeoutMs: 30_000,
   heapMb: 384,
   decodedMb: 256,
-  inProcess: { values: 20_000, decodedMb: 4, heapMb: 32, ms: 25 },
+  inProcess: { values: 20_000, decodedMb: 1, heapMb: 32, ms: 10 },
 };
 
 /** Warm workers kept, and checks run at once (the local queue runs four batches at once). */
@@ -245,21 +246,26 @@ let warming = 0;
 /**
  * Starts warm workers ahead of the mail that needs them (the Lambda handler calls it at cold start;
  * a worker stopped over its budget is replaced this way), so that mail does not wait for one.
- * Never throws: a worker that cannot start shows on first use.
+ * Never rejects: a worker that cannot start shows on first use. Resolves once those it started are
+ * ready (or failed); nobody needs to wait for that but a measurement.
  */
-export function warmDocumentWorkers(count = 1, heapMb = DEFAULT_DOCUMENT_BUDGET.heapMb): void {
+export function warmDocumentWorkers(count = 1, heapMb = DEFAULT_DOCUMENT_BUDGET.heapMb): Promise<void> {
+  const started: Promise<void>[] = [];
   for (let i = idle.length + warming; i < Math.min(count, MAX_WORKERS); i++) {
     warming++;
-    startWorker(heapMb).then(
-      (w) => {
-        warming--;
-        keepIdle(w);
-      },
-      () => {
-        warming--;
-      },
+    started.push(
+      startWorker(heapMb).then(
+        (w) => {
+          warming--;
+          keepIdle(w);
+        },
+        () => {
+          warming--;
+        },
+      ),
     );
   }
+  return Promise.all(started).then(() => {});
 }
 
 function tooComplex(files: string[], why: string): DocumentDecision {
