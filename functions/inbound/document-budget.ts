@@ -133,16 +133,16 @@ export function parsedValuesCapOf(documentBytes: number): number {
  * few seconds and well under these; a PDF whose object streams inflate to a gigabyte stops at 1 MB plus
  * 16 times its own size (inflateCapOf), and never past 256 MB.
  *
- * In this thread first: at most 20,000 values, 1 MB inflated, 32 MB of heap and 10 ms. Of the 931
- * PDFs of pdf.js's corpus that open, half hold fewer than 250 values and 99 % fewer than 14,000;
- * one inflates past 256 KB; 17 take longer than 10 ms here (bench/README.md). A document the
- * worker must check again has cost at most that much more (a bomb: 1 MB inflated by zlib, ~1 ms).
+ * In this thread first: at most 20,000 values, 1 MB inflated, 32 MB of heap and 5 ms. Of the 931
+ * PDFs of pdf.js's corpus that open, half hold fewer than 250 values and 99 % fewer than 14,000,
+ * and one inflates past 256 KB (bench/README.md). A document the worker must check again has cost
+ * at most that much more (a bomb: 1 MB inflated by zlib, ~1 ms).
  */
 export const DEFAULT_DOCUMENT_BUDGET: DocumentBudget = {
   timeoutMs: 30_000,
   heapMb: 384,
   decodedMb: 256,
-  inProcess: { values: 20_000, decodedMb: 1, heapMb: 32, ms: 10 },
+  inProcess: { values: 20_000, decodedMb: 1, heapMb: 32, ms: 5 },
 };
 
 /** Warm workers kept, and checks run at once (the local queue runs four batches at once). */
