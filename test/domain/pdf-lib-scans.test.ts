@@ -116,6 +116,28 @@ describe('pdf-lib reads a PDF in a bounded number of passes', () => {
     expect(patched.some((o) => o.includes('(two)'))).toBe(true);
   });
 
+  it('tries a section keyword only where its first two bytes stand', async () => {
+    // `x`, `t` and `s` begin xref, trailer and startxref: each such byte between objects was tried
+    // as a keyword (a call, a failed match, a step back), the unended streams' filler included.
+    const tries = vi.spyOn(
+      PDFObjectParser.prototype as unknown as { matchKeyword: () => boolean },
+      'matchKeyword',
+    );
+    for (const junk of ['x', 't', 's', 'xt', 'sx']) {
+      tries.mockClear();
+      await pdfParser(
+        pdfOf([{ body: '<< /A 1 >>' }], `${junk.repeat(4000 / junk.length)}\n`),
+        false,
+      ).parseDocument();
+      expect(tries.mock.calls.length, junk).toBeLessThan(400);
+    }
+    tries.mockClear();
+    await pdfParser(unendedStreams(200, { closed: false }), false).parseDocument();
+    // Its streams' own keywords (stream, endstream, endobj) take ~15 tries each; their 48 `x` each
+    // took 48 more.
+    expect(tries.mock.calls.length).toBeLessThan(200 * 20);
+  });
+
   it('counts what upstream read, so the bounds above can fail', async () => {
     expect(await readsPerByte(unendedStreams(100), true)).toBeGreaterThan(50);
     expect(
@@ -290,6 +312,16 @@ describe('the patched pdf-lib reads every PDF as upstream does', () => {
           ' obj',
           'obj',
           'trailer',
+          // The keywords' first bytes, and pieces of them: where each section may begin.
+          't',
+          'tr',
+          'trai',
+          's',
+          'st',
+          'startxre',
+          'xr',
+          'xre',
+          'xxref',
           `17976931348623157${'0'.repeat(292)}`,
           `17976931348623159${'0'.repeat(292)}`,
           '0'.repeat(320),
