@@ -177,10 +177,10 @@ function countParsedValues(): void {
   const parseObject = parser.parseObject;
   if (typeof parseObject !== 'function')
     throw new Error('pdf-lib no longer reads values through PDFObjectParser.parseObject');
-  parser.parseObject = function counted(this: unknown, ...args: unknown[]): unknown {
+  parser.parseObject = function counted(this: unknown, ref: unknown): unknown {
     chargeValues(1);
     watchHeap();
-    return parseObject.apply(this, args);
+    return parseObject.call(this, ref);
   };
 }
 
