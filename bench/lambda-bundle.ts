@@ -40,8 +40,9 @@ export interface Bundle {
 }
 
 /**
- * A bundle that checks documents also gets their worker, document-worker.mjs, beside it, as infra
- * bundles it (functions/inbound/document-budget.ts loads it from there); one that can make cover
+ * A bundle that checks documents also gets their worker, document-worker.mjs, and the check in its
+ * own thread, document-kit.mjs, beside it, as infra bundles them (functions/inbound/document-budget.ts
+ * loads them from there); one that can make cover
  * pages gets what they need (bundleCoverKit); the status poller gets its resend code, resend-kit.mjs
  * (functions/handlers/status-poller.ts loads it on the first resend), and its S3 code, s3-kit.mjs
  * (functions/adapters/lazy-prepared-documents.ts loads it on the first re-dial or resend).
@@ -53,6 +54,11 @@ export async function bundle(entry: string, outfile: string, options: BuildOptio
       ...options,
       entryPoints: [fileURLToPath(new URL('../functions/inbound/document-worker.ts', import.meta.url))],
       outfile: join(dirname(outfile), 'document-worker.mjs'),
+    });
+    await build({
+      ...options,
+      entryPoints: [fileURLToPath(new URL('../functions/inbound/document-check-here.ts', import.meta.url))],
+      outfile: join(dirname(outfile), 'document-kit.mjs'),
     });
   }
   if (Object.keys(metafile.inputs).some((input) => input.endsWith('functions/handlers/status-poller.ts'))) {

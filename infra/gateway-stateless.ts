@@ -372,6 +372,8 @@ function besideTheBundle(commands: (inputDir: string, outputDir: string) => stri
 
 const documentWorkerHooks = besideTheBundle((inputDir, outputDir) => [
   esbuildCommand(inputDir, 'functions/inbound/document-worker.ts', `${outputDir}/document-worker.mjs`),
+  // The same check in the function's own thread, for ordinary mail (functions/inbound/document-budget.ts).
+  esbuildCommand(inputDir, 'functions/inbound/document-check-here.ts', `${outputDir}/document-kit.mjs`),
   // What only a cover page needs, loaded from beside the handler when one is made
   // (functions/domain/cover-kit.ts, functions/adapters/cover-assets.ts): fontkit and html-to-text
   // as a bundle of their own, and the fonts as files.

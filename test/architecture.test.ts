@@ -99,7 +99,7 @@ describe('what both functions load', () => {
 });
 
 describe('what the inbound function loads', () => {
-  it('keeps pdf-lib out of its main bundle: documents are opened in the worker, covers by the cover kit', async () => {
+  it('keeps pdf-lib out of its main bundle: documents are opened by the document kit or the worker, covers by the cover kit', async () => {
     const pdfLib = (await bundleInputs('functions/handlers/inbound.ts')).filter((input) =>
       input.includes('node_modules/@cantoo/pdf-lib/'),
     );

@@ -25,18 +25,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import {
-  type CoverRequest,
-  type DocumentDecision,
-  type DocumentLimits,
-  prepareFaxDocument,
-} from '../domain/documents.ts';
+import type { CoverRequest, DocumentDecision, DocumentLimits } from '../domain/documents.ts';
 import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
 import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
-import { meterBusy, metered, type OverBudget } from './document-meter.ts';
+import { siblingModule } from '../sibling-bundle.ts';
+import type { OverBudget } from './document-meter.ts';
 import type {
   InspectAnswer,
   InspectRequest,
@@ -250,7 +246,13 @@ let warming = 0;
  * ready (or failed); nobody needs to wait for that but a measurement.
  */
 export function warmDocumentWorkers(count = 1, heapMb = DEFAULT_DOCUMENT_BUDGET.heapMb): Promise<void> {
-  const started: Promise<void>[] = [];
+  // The in-process check's code too, so the first mail does not wait for it either.
+  const started: Promise<void>[] = [
+    loadDocumentKit().then(
+      () => {},
+      () => {},
+    ),
+  ];
   for (let i = idle.length + warming; i < Math.min(count, MAX_WORKERS); i++) {
     warming++;
     started.push(
@@ -336,6 +338,15 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** The in-process check (pdf-lib and the document code), imported on first use (see sibling-bundle.ts). */
+const loadDocumentKit = siblingModule<typeof import('./document-check-here.ts')>(
+  new URL('./document-kit.mjs', import.meta.url),
+  new URL('./document-check-here.ts', import.meta.url),
+);
+
+/** Whether a check is running in this thread now: the meter counts one at a time. */
+let checkingHere = false;
+
 /** A part the check would turn into pages: its decoding is not what the meter counts. */
 function isPicture(part: MailPart): boolean {
   return !part.embedded && !isPdf(part.content) && imageKindOf(part.content) !== undefined;
@@ -355,25 +366,26 @@ async function checkInProcess(
   cover: CoverRequest | undefined,
 ): Promise<CheckedDocuments | undefined> {
   const caps = budget.inProcess;
-  if (!caps || meterBusy() || parts.some(isPicture)) return undefined;
+  if (!caps || checkingHere || parts.some(isPicture)) return undefined;
   const documentBytes = parts.reduce((sum, p) => sum + (isPdf(p.content) ? p.content.byteLength : 0), 0);
   const maxDecodedBytes = inflateCapOf(documentBytes, budget);
   const maxParsedValues = parsedValuesCapOf(documentBytes);
   const decodedBytes = Math.min(maxDecodedBytes, caps.decodedMb * MiB);
   const parsedValues = Math.min(maxParsedValues, caps.values);
-  let checked: Awaited<ReturnType<typeof metered<DocumentDecision>>>;
+  checkingHere = true;
+  let checked: Awaited<ReturnType<Awaited<ReturnType<typeof loadDocumentKit>>['checkHere']>>;
   try {
-    checked = await metered(
-      {
-        decodedBytes,
-        parsedValues,
-        heapGrowthBytes: caps.heapMb * MiB,
-        ms: Math.min(caps.ms, budget.timeoutMs),
-      },
-      () => prepareFaxDocument(parts, limits, cover),
-    );
+    const { checkHere } = await loadDocumentKit();
+    checked = await checkHere(parts, limits, cover, {
+      decodedBytes,
+      parsedValues,
+      heapGrowthBytes: caps.heapMb * MiB,
+      ms: Math.min(caps.ms, budget.timeoutMs),
+    });
   } catch {
     return undefined;
+  } finally {
+    checkingHere = false;
   }
   const { result, exceeded, ...counts } = checked;
   const final =
@@ -525,13 +537,15 @@ function inspect(
       const counts = { inflatedBytes, streamsDecoded, parsedValues };
       if ('overBudget' in answer) {
         // The worker stopped the decoder or the parser before it passed its cap, and answered: it
-        // is kept (starting another would cost more than the refusal).
+        // is kept (starting another would cost more than the refusal), unless it stopped for its
+        // heap: what the check left is garbage not yet collected, which the next check's look at
+        // the heap would count as its own (every later document refused as too complex).
         const why = overBudgetWhy(answer.overBudget, {
           maxParsedValues,
           maxDecodedBytes,
           heapMb: budget.heapMb,
         });
-        settle({ ...tooComplex(names, why), ...counts }, true);
+        settle({ ...tooComplex(names, why), ...counts }, answer.overBudget !== 'heap');
         return;
       }
       if (!answer.decision.ok) return settle({ ...answer.decision, ...counts }, true);

@@ -12,6 +12,7 @@ import { constants, deflateSync, inflateRawSync } from 'node:zlib';
 import {
   decodePDFRawStream,
   PDFContext,
+  PDFName,
   PDFObjectParser,
   PDFParser,
   PDFRawStream,
@@ -292,6 +293,12 @@ export interface MeterCounts {
   parsedValues: number;
 }
 
+/** What the pdf-lib patch adds to PDFName and PDFRef: the size of their pool, and a trim back to one. */
+interface PdfLibPool {
+  poolMark(): number;
+  trimPool(mark: number): void;
+}
+
 /** Whether a metered check is running in this thread now (a second one must wait or go elsewhere). */
 export function meterBusy(): boolean {
   return metering;
@@ -325,10 +332,16 @@ export async function metered<T>(
   streamsDecoded = 0;
   parsedValues = 0;
   exceeded = undefined;
+  // pdf-lib pools every name and reference for the life of the thread; what this check makes is
+  // let go after it (patches/@cantoo+pdf-lib), else a check of millions of references left them in
+  // the heap of every check after it.
+  const pools = [PDFName, PDFRef] as unknown as PdfLibPool[];
+  const marks = pools.map((pool) => pool.poolMark());
   try {
     const result = await check();
     return { result, inflatedBytes, streamsDecoded, parsedValues, ...(exceeded ? { exceeded } : {}) };
   } finally {
+    for (const [i, pool] of pools.entries()) pool.trimPool(marks[i] as number);
     metering = false;
     decodedBytesLeft = Number.POSITIVE_INFINITY;
     parsedValuesLeft = Number.POSITIVE_INFINITY;

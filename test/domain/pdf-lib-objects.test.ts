@@ -211,6 +211,71 @@ describe('pdf-lib spends little on each object', () => {
     );
   });
 
+  it('never writes a number it reads to the console (document bytes stay out of logs)', () => {
+    // Upstream warned of each number past 2^53 with all its digits: a sender's 29 MB of digits
+    // went to the function's log as one line.
+    const warn = vi.mocked(console.warn);
+    warn.mockClear();
+    const parser = PDFObjectParser.forBytes(
+      Buffer.from(`[${'9'.repeat(300)} 123456789012345678901234567890 ${'7'.repeat(20)}.5]`, 'latin1'),
+      PDFContext.create(),
+    );
+    const array = parser.parseObject() as PDFArray;
+    expect(array.size()).toBe(3);
+    expect((array.get(1) as PDFNumber).asNumber()).toBe(Number('123456789012345678901234567890'));
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('reads strings, hex strings, names and numbers to the text upstream joined byte by byte', () => {
+    // Upstream joined each token a character at a time (charFromCode of each byte): a token of 8 MB
+    // made 8 million strings and took seconds and several hundred MB; a token is now one slice.
+    const byte = fc.integer({ min: 0, max: 255 });
+    const bytes = (avoid: number[]) =>
+      fc.array(
+        byte.filter((b) => !avoid.includes(b)),
+        { maxLength: 40 },
+      );
+    const text = (codes: number[]) => String.fromCharCode(...codes);
+    const read = (source: string) =>
+      PDFObjectParser.forBytes(Buffer.from(`${source} `, 'latin1'), PDFContext.create()).parseObject();
+    // Literal strings: balanced, with escapes; the value is what stands between the outer parens.
+    const inner = bytes([0x28, 0x29, 0x5c]).map(text);
+    const literal = fc.array(
+      fc.oneof(
+        inner,
+        inner.map((t) => `(${t})`),
+        fc.constantFrom('\\(', '\\)', '\\\\'),
+      ),
+      {
+        maxLength: 6,
+      },
+    );
+    fc.assert(
+      fc.property(literal, (pieces) => {
+        const body = pieces.join('');
+        expect((read(`(${body})`) as unknown as { asString(): string }).asString()).toBe(body);
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(bytes([0x3c, 0x3e]), (codes) => {
+        expect((read(`<${text(codes)}>`) as unknown as { asString(): string }).asString()).toBe(text(codes));
+      }),
+      { numRuns: 300 },
+    );
+    // Names end at a blank or delimiter.
+    const ends = [0, 9, 10, 12, 13, 32, 0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25];
+    fc.assert(
+      fc.property(bytes(ends.concat(0x23)), (codes) => {
+        expect(read(`/${text(codes)}`)).toBe(PDFName.of(text(codes)));
+      }),
+      { numRuns: 300 },
+    );
+    const long = `${'1'.repeat(30)}.${'2'.repeat(30)}`;
+    expect((read(long) as PDFNumber).asNumber()).toBe(Number(long));
+    expect((read(`000${'4'.repeat(20)}`) as PDFNumber).asNumber()).toBe(Number('4'.repeat(20)));
+  });
+
   it('reads each digit of an array of integers once', async () => {
     // Upstream read each digit twice (peeked, then taken) and joined the digits into a string for
     // Number(): 6.8 reads by index a byte of this PDF (the scan for objects and keywords reads it
