@@ -28,7 +28,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import type { CoverRequest, DocumentDecision, DocumentLimits } from '../domain/documents.ts';
 import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
-import { isPdf } from '../domain/pdf-bytes.ts';
+import { asBuffer, isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
 import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
 import { siblingModule } from '../sibling-bundle.ts';
@@ -332,10 +332,6 @@ export async function prepareFaxDocumentWithinBudget(
   } finally {
     releaseSlot();
   }
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The in-process check (pdf-lib and the document code), imported on first use (see sibling-bundle.ts). */

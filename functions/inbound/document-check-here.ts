@@ -1,7 +1,8 @@
-// The document check in the function's own thread (see checkInProcess in document-budget.ts): pdf-lib
-// and the document code, metered. Deployed, it is a bundle of its own beside the handler
-// (document-kit.mjs, built by infra/gateway-stateless.ts and bench/lambda-bundle.ts), imported on the
-// first mail (or while the handler warms up), so a cold start does not parse pdf-lib.
+// The document check, metered: pdf-lib and the document code. The document worker runs it within
+// the full budget; the function's own thread within small caps (see checkInProcess in
+// document-budget.ts), from a bundle of its own beside the handler (document-kit.mjs, built by
+// infra/gateway-stateless.ts and bench/lambda-bundle.ts), imported on the first mail (or while the
+// handler warms up), so a cold start does not parse pdf-lib.
 
 import {
   type CoverRequest,

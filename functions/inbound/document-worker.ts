@@ -4,20 +4,10 @@
 // PDF streams inflate to and the values the parser reads, and stops a check past its share.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import {
-  type CoverRequest,
-  type DocumentDecision,
-  type DocumentLimits,
-  prepareFaxDocument,
-} from '../domain/documents.ts';
+import type { CoverRequest, DocumentDecision, DocumentLimits } from '../domain/documents.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
-import {
-  HEAP_STOP_SHARE,
-  installMeter,
-  type MeterCounts,
-  metered,
-  type OverBudget,
-} from './document-meter.ts';
+import { checkHere } from './document-check-here.ts';
+import { HEAP_STOP_SHARE, installMeter, type MeterCounts, type OverBudget } from './document-meter.ts';
 import { transferable } from './transferable.ts';
 
 export type { OverBudget };
@@ -98,14 +88,11 @@ parentPort?.on('message', async (request: InspectRequest) => {
     result: decision,
     exceeded,
     ...counts
-  } = await metered(
-    {
-      decodedBytes: request.maxDecodedBytes,
-      parsedValues: request.maxParsedValues,
-      heapShare: HEAP_STOP_SHARE,
-    },
-    () => prepareFaxDocument(parts, request.limits, request.cover),
-  );
+  } = await checkHere(parts, request.limits, request.cover, {
+    decodedBytes: request.maxDecodedBytes,
+    parsedValues: request.maxParsedValues,
+    heapShare: HEAP_STOP_SHARE,
+  });
   if (exceeded) {
     answers?.postMessage(
       { overBudget: exceeded, buffers: back, ...counts } satisfies WorkerMessage,
