@@ -255,19 +255,32 @@ describe('SES inbound SMTP stand-in', () => {
   const smtpMail = (from: string, to: string) =>
     [`From: ${from}`, `To: ${to}`, 'Subject: x', 'Message-ID: <m@example.com>', '', 'body', '.'].join('\r\n');
 
-  it('writes what the client chose (HELO, MAIL FROM) so it cannot be read as a result (issue 11 item 4)', async () => {
-    const helo = 'x;dmarc=pass;dkim=pass';
+  /** One accepted mail (envelope and From as given): every reply must be the good one; what was stored. */
+  async function storedFromSession(mail: { helo?: string; mailFrom: string; rcpt: string; from: string }) {
     const before = stored.length;
     const replies = await rawSession(smtp.port, [
-      `EHLO ${helo}`,
-      'MAIL FROM:<bounce@evil.test>',
-      'RCPT TO:<+4930123456@fax.localhost>',
+      `EHLO ${mail.helo ?? 'laptop.test'}`,
+      `MAIL FROM:<${mail.mailFrom}>`,
+      `RCPT TO:<${mail.rcpt}>`,
       'DATA',
-      smtpMail('alice@example.com', '+4930123456@fax.localhost'),
+      smtpMail(mail.from, mail.rcpt),
       'QUIT',
     ]);
     expect(replies).toEqual(['220', '250', '250', '250', '354', '250', '221']);
-    const raw = Buffer.from((stored[before] as { raw: string }).raw, 'latin1');
+    return (stored[before] as { raw: string }).raw;
+  }
+
+  it('writes what the client chose (HELO, MAIL FROM) so it cannot be read as a result (issue 11 item 4)', async () => {
+    const helo = 'x;dmarc=pass;dkim=pass';
+    const raw = Buffer.from(
+      await storedFromSession({
+        helo,
+        mailFrom: 'bounce@evil.test',
+        rcpt: '+4930123456@fax.localhost',
+        from: 'alice@example.com',
+      }),
+      'latin1',
+    );
     const auth = unfoldedHeader(raw.toString('latin1'), 'Authentication-Results') ?? '';
     const parsed = parseAuthenticationResults(auth);
     if ('error' in parsed) throw new Error(parsed.error);
@@ -285,17 +298,11 @@ describe('SES inbound SMTP stand-in', () => {
 
   it('writes an IDN envelope domain as it came over the wire (punycode), so it aligns with the From', async () => {
     // smtp-server gives the MAIL FROM domain back in Unicode; SES writes what was sent.
-    const before = stored.length;
-    const replies = await rawSession(smtp.port, [
-      'EHLO laptop.test',
-      'MAIL FROM:<alice@xn--llowed-bua.test>',
-      'RCPT TO:<+4930123456@fax.localhost>',
-      'DATA',
-      smtpMail('alice@xn--llowed-bua.test', '+4930123456@fax.localhost'),
-      'QUIT',
-    ]);
-    expect(replies).toEqual(['220', '250', '250', '250', '354', '250', '221']);
-    const raw = (stored[before] as { raw: string }).raw;
+    const raw = await storedFromSession({
+      mailFrom: 'alice@xn--llowed-bua.test',
+      rcpt: '+4930123456@fax.localhost',
+      from: 'alice@xn--llowed-bua.test',
+    });
     expect(raw.startsWith('Return-Path: <alice@xn--llowed-bua.test>')).toBe(true);
     expect(unfoldedHeader(raw, 'Authentication-Results')).toContain(
       'dmarc=pass header.from=xn--llowed-bua.test',
@@ -303,17 +310,14 @@ describe('SES inbound SMTP stand-in', () => {
   });
 
   it('accepts a quoted local part as SES does, and the number in it is read (issue 13)', async () => {
-    const before = stored.length;
-    const replies = await rawSession(smtp.port, [
-      'EHLO laptop.test',
-      'MAIL FROM:<alice@example.com>',
-      'RCPT TO:<"+49 (30) 123-456"@fax.localhost>',
-      'DATA',
-      smtpMail('alice@example.com', '"+49 (30) 123-456"@fax.localhost'),
-      'QUIT',
-    ]);
-    expect(replies).toEqual(['220', '250', '250', '250', '354', '250', '221']);
-    const raw = Buffer.from((stored[before] as { raw: string }).raw, 'latin1');
+    const raw = Buffer.from(
+      await storedFromSession({
+        mailFrom: 'alice@example.com',
+        rcpt: '"+49 (30) 123-456"@fax.localhost',
+        from: 'alice@example.com',
+      }),
+      'latin1',
+    );
     expect(unfoldedHeader(raw.toString('latin1'), 'Received')).toContain(
       'for <"+49 (30) 123-456"@fax.localhost>;',
     );
