@@ -299,11 +299,6 @@ interface PdfLibPool {
   trimPool(mark: number): void;
 }
 
-/** Whether a metered check is running in this thread now (a second one must wait or go elsewhere). */
-export function meterBusy(): boolean {
-  return metering;
-}
-
 /**
  * Runs `check` (which opens documents with pdf-lib) with its decoders, parser and heap counted and
  * capped. Past a cap the parse is stopped; `exceeded` says which, and the check's answer is then
