@@ -19,9 +19,10 @@ export function gaveUpReply(gaveUp: GaveUp): ReplyText {
     text: withSignature([
       'Nothing was faxed for your email.',
       '',
-      'faxgate kept trying to hand it to faxrocks, the fax service, but could not:',
+      'faxgate kept trying to hand it to faxrocks, the fax service, but could not.',
       '',
-      `  ${shownText(gaveUp.cause, 500)}`,
+      // Behind a label, like every text a reply quotes: a cause never stands as a line of its own.
+      `  Why: ${shownText(gaveUp.cause, 500)}`,
       '',
       'It is safe to send the email again: none of it was sent, so nothing will be faxed twice.',
       'If this keeps happening, tell your administrator.',

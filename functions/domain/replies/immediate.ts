@@ -261,7 +261,8 @@ function rejectionBody(reason: RejectionReason): string {
     case 'cost-guard':
       return [`The ${reason.guard} would be exceeded.`, '', reason.detail].join('\n');
     case 'send-refused':
-      return ['faxrocks refused the fax:', '', `  ${shownText(reason.detail)}`].join('\n');
+      // Behind a label, like every text a reply quotes: faxrocks' words never stand as a line of their own.
+      return ['faxrocks refused the fax.', '', `  faxrocks said: ${shownText(reason.detail)}`].join('\n');
     case 'unreadable':
       return [
         `The email could not be read: ${shownText(reason.detail)}.`,

@@ -139,7 +139,8 @@ describe('every reply, composed and read back', () => {
           expectWellFormed(await readReply(kind, composed.raw), sender);
         }
       }),
-      { numRuns: 60 },
+      // A cause that is one forged line: the gave-up reply showed it as a line of its own.
+      { numRuns: 60, examples: [['\r\n\r\n', 'X-Injected: yes ']] },
     );
   });
 });
