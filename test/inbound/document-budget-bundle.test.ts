@@ -31,10 +31,13 @@ describe('the bundled document check', () => {
       contentType: 'application/pdf',
       content: Buffer.from(await samplePdf(2)),
     };
-    // The first check runs cold code, which may take longer than the thread's 5 ms: the worker
-    // then checks it. Warm, the thread does.
-    for (let i = 0; i < 3; i++) await bundled.prepareFaxDocumentWithinBudget([pdf, pdf], limits);
-    expect(await bundled.prepareFaxDocumentWithinBudget([pdf, pdf], limits)).toMatchObject({
+    // Cold code, or a loaded machine, can pass the thread's 5 ms of wall-clock time (the worker
+    // then checks it): what is looked at here is that the kit loads, so its clock is set far out.
+    const patient = {
+      ...bundled.DEFAULT_DOCUMENT_BUDGET,
+      inProcess: { ...(bundled.DEFAULT_DOCUMENT_BUDGET.inProcess as Budget.InProcessCaps), ms: 60_000 },
+    };
+    expect(await bundled.prepareFaxDocumentWithinBudget([pdf, pdf], limits, patient)).toMatchObject({
       ok: true,
       document: { pages: 4 },
       checkedIn: 'process',
