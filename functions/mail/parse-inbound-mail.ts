@@ -75,9 +75,14 @@ async function parseMime(
   reading: Reading,
   outer: Restore = (content) => content,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
-  const overLimits = headerBlockOverLimits(raw) ?? partsOverLimits(raw);
-  if (overLimits) throw new UnreadableMailError(overLimits);
+  const overHeaders = headerBlockOverLimits(raw);
+  if (overHeaders) throw new UnreadableMailError(overHeaders);
   const aside = reading.asides ? setAsideLargeBodies(raw) : nothingSetAside(raw);
+  // The part limits read the mail with its large bodies set aside. A body set aside holds no '-'
+  // and no '=' (see large-mime-bodies.ts), so it declares no boundary and holds no delimiter line:
+  // the limits find what they would in the whole mail, without reading megabytes of base64 again.
+  const overParts = partsOverLimits(aside.mail);
+  if (overParts) throw new UnreadableMailError(overParts);
   reading.asides?.push(aside);
   let parsed: Email;
   const parser = new PostalMime(PARSER_OPTIONS);

@@ -198,6 +198,45 @@ describe('header limits before parsing', () => {
     expect((await parseInboundMail(withParts(3_001))).subject).toBe('x');
   });
 
+  it('counts parts and part header lines alike around large base64 bodies, which are set aside before the count', async () => {
+    // The count reads the mail with its large base64 bodies set aside (they hold no '-' or '=',
+    // so no delimiter or boundary parameter): parts before, between and after them all count.
+    const base64 = (seed: number) =>
+      Buffer.alloc(300 * 1024, seed)
+        .toString('base64')
+        .replace(/.{76}/g, '$&\r\n');
+    const withLarge = (small: number, headerLines: number) =>
+      Buffer.from(
+        [
+          ...head,
+          'Content-Type: multipart/mixed; boundary="b"',
+          '',
+          ...Array.from({ length: small }, (_, i) =>
+            [
+              '--b',
+              'Content-Type: application/octet-stream',
+              'Content-Transfer-Encoding: base64',
+              ...(i === small - 1 ? repeated(headerLines) : []),
+              '',
+              i % 1000 === 0 ? base64(i) : 'QUJD',
+            ].join('\r\n'),
+          ),
+          '--b--',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+    const parse = vi.spyOn(PostalMime, 'parse');
+    await expect(parseInboundMail(withLarge(MAX_MIME_PARTS + 1, 0))).rejects.toThrow('MIME parts');
+    await expect(parseInboundMail(withLarge(3, MAX_PART_HEADER_LINES + 1))).rejects.toThrow(
+      `more than ${MAX_PART_HEADER_LINES} lines`,
+    );
+    expect(parse).not.toHaveBeenCalled();
+    const read = await parseInboundMail(withLarge(MAX_MIME_PARTS - 1, 20));
+    expect(read.parts).toHaveLength(MAX_MIME_PARTS - 1);
+    expect(read.parts[1000]?.content).toEqual(Buffer.alloc(300 * 1024, 1000 % 256));
+  });
+
   it('does not take a body line that only starts like a delimiter for one', async () => {
     const mail = (line: string) =>
       Buffer.from(
