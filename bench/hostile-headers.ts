@@ -193,6 +193,14 @@ async function withParts(count: number): Promise<Buffer> {
   return withOneLineParts(await mailWithScan(await samplePdf(1)), count);
 }
 
+/** The same, with `decoys` other boundaries declared in the preamble first. */
+async function withPartsBehindDecoys(count: number, decoys: number): Promise<Buffer> {
+  const text = (await withParts(count)).toString('latin1');
+  const bodyStart = text.indexOf('\r\n\r\n') + 4;
+  const preamble = Array.from({ length: decoys }, (_, i) => `boundary="decoy${i}"\r\n`).join('');
+  return Buffer.from(`${text.slice(0, bodyStart)}${preamble}${text.slice(bodyStart)}`, 'latin1');
+}
+
 export const HOSTILE_CASES: Case[] = [
   {
     label: '100,000 header lines',
@@ -236,6 +244,12 @@ export const HOSTILE_CASES: Case[] = [
     label: '20,000 one-line MIME parts',
     expectedOutcome: UNREADABLE_ANSWERED,
     mail: () => withParts(20_000),
+  },
+  {
+    // Only the first 64 boundaries were counted once: these parts reached the parser whole.
+    label: '20,000 one-line MIME parts behind 100 other boundaries',
+    expectedOutcome: UNREADABLE_ANSWERED,
+    mail: () => withPartsBehindDecoys(20_000, 100),
   },
   {
     label: 'Cc of 100,000 nested group openers',
