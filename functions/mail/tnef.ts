@@ -158,6 +158,8 @@ function mapiStrings(block: Buffer, codepage: number): Map<number, string> & { b
       } else {
         const size = FIXED_SIZES[base];
         if (size === undefined) return strings; // unknown type: its length is unknown, stop here
+        // Read from the block like any other value: a count of four billion ends with the block.
+        if (!need(size)) return strings;
         offset += size;
       }
     }

@@ -71,6 +71,35 @@ describe('tnefAttachments', () => {
     expect(tnefAttachments(Buffer.alloc(0))).toEqual([]);
   });
 
+  it('reads past a property that claims four billion fixed-size values in a few bytes', async () => {
+    // Each value of a variable type is read from the block; a fixed-size one was skipped without a
+    // look at the block's end, so 12 bytes made the reader count to four billion.
+    const attribute = (id: number, data: Buffer) => {
+      const head = Buffer.alloc(9);
+      head.writeUInt8(2, 0); // attachment level
+      head.writeUInt32LE(id, 1);
+      head.writeUInt32LE(data.length, 5);
+      return Buffer.concat([head, data, Buffer.alloc(2)]);
+    };
+    const claims = Buffer.alloc(4 + 20 * 8);
+    claims.writeUInt32LE(20, 0);
+    for (let i = 0; i < 20; i++) {
+      claims.writeUInt16LE(0x1003, 4 + i * 8); // PT_MV_LONG
+      claims.writeUInt16LE(0x0e20, 6 + i * 8);
+      claims.writeUInt32LE(0xffffffff, 8 + i * 8);
+    }
+    const pdf = Buffer.from(await samplePdf(1));
+    const winmail = Buffer.concat([
+      Buffer.from([0x78, 0x9f, 0x3e, 0x22, 0x01, 0x00]),
+      attribute(0x00069002, Buffer.alloc(14)), // attAttachRendData
+      attribute(0x0006800f, pdf), // attAttachData
+      attribute(0x00069005, claims), // attAttachment
+    ]);
+    const files = tnefAttachments(winmail);
+    expect(files).toHaveLength(1);
+    expect(Buffer.compare(files[0]?.content ?? Buffer.alloc(0), pdf)).toBe(0);
+  });
+
   it('never throws on arbitrary bytes after the signature', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (tail) => {
