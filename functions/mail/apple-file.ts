@@ -26,8 +26,10 @@ export function readAppleFile(bytes: Uint8Array): AppleFile {
   const magic = data.readUInt32BE(0);
   if (magic !== APPLE_SINGLE && magic !== APPLE_DOUBLE) return { kind: 'unknown' };
   const count = data.readUInt16BE(24);
-  let content: Buffer | undefined;
-  let filename: string | undefined;
+  // Views while reading, copied and decoded once after: a header may hold 65,535 entries that all
+  // point at the same fork.
+  let fork: Buffer | undefined;
+  let realName: Buffer | undefined;
   for (let i = 0; i < count; i++) {
     const at = HEADER_BYTES + i * ENTRY_BYTES;
     if (at + ENTRY_BYTES > data.length) break;
@@ -36,10 +38,12 @@ export function readAppleFile(bytes: Uint8Array): AppleFile {
     const length = data.readUInt32BE(at + 8);
     if (offset + length > data.length) continue;
     const entry = data.subarray(offset, offset + length);
-    if (id === ENTRY_DATA_FORK) content = Buffer.from(entry);
-    // The real name is Mac Roman; its ASCII part reads the same in latin1.
-    if (id === ENTRY_REAL_NAME) filename = entry.toString('latin1').trim();
+    if (id === ENTRY_DATA_FORK) fork = entry;
+    if (id === ENTRY_REAL_NAME) realName = entry;
   }
-  if (magic === APPLE_DOUBLE || !content) return { kind: 'metadata' };
+  if (magic === APPLE_DOUBLE || !fork) return { kind: 'metadata' };
+  const content = Buffer.from(fork);
+  // The real name is Mac Roman; its ASCII part reads the same in latin1.
+  const filename = realName?.toString('latin1').trim();
   return filename ? { kind: 'file', content, filename } : { kind: 'file', content };
 }

@@ -1,7 +1,7 @@
 // Focused tests for what the real-world mail corpus (test/corpus) found in the domain modules.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { prepareFaxDocument } from '../../functions/domain/documents.ts';
 import { rejectionReply } from '../../functions/domain/replies/immediate.ts';
 import { isAutoReplyUnsafe, sesEnvelopeRecipients } from '../../functions/domain/sender-trust.ts';
@@ -109,6 +109,39 @@ describe('parseInboundMail: Mac attachments (AppleDouble, AppleSingle)', () => {
     expect(mail.parts.map((p) => p.filename)).toEqual(['Scan.pdf']);
     expect(Buffer.compare(mail.parts[0]?.content ?? Buffer.alloc(0), Buffer.from(pdf))).toBe(0);
     expect(readAppleFile(Buffer.from('not an apple file at all')).kind).toBe('unknown');
+  });
+});
+
+describe('readAppleFile on a crafted header', () => {
+  it('copies the fork once, however many of 65,535 entries name it', () => {
+    // Every data-fork entry was copied as it was read (and every real-name entry decoded): a header
+    // of 65,535 entries over one 4 MB fork copied 130 GB, 22 s for a 5 MB attachment. Counted, not
+    // timed: the copies of fork-sized views.
+    const fork = Buffer.alloc(256 * 1024, 0x25);
+    const name = Buffer.from('Scan.pdf', 'latin1');
+    const count = 65_535;
+    const header = Buffer.alloc(26 + count * 12);
+    header.writeUInt32BE(0x00051600, 0); // AppleSingle
+    header.writeUInt32BE(0x00020000, 4);
+    header.writeUInt16BE(count, 24);
+    const forkAt = header.length + name.length;
+    for (let i = 0; i < count; i++) {
+      const at = 26 + i * 12;
+      const realName = i % 2 === 1;
+      header.writeUInt32BE(realName ? 3 : 1, at);
+      header.writeUInt32BE(realName ? header.length : forkAt, at + 4);
+      header.writeUInt32BE(realName ? name.length : fork.length, at + 8);
+    }
+    const file = Buffer.concat([header, name, fork]);
+    const from = vi.spyOn(Buffer, 'from');
+    const read = readAppleFile(file);
+    const copies = from.mock.calls.filter(
+      ([arg]) => arg instanceof Uint8Array && arg.byteLength === fork.length,
+    );
+    from.mockRestore();
+    expect(copies).toHaveLength(1);
+    expect(read).toMatchObject({ kind: 'file', filename: 'Scan.pdf' });
+    expect(read.kind === 'file' && Buffer.compare(read.content, fork)).toBe(0);
   });
 });
 
