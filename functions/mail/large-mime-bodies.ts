@@ -58,6 +58,13 @@ export const DEFAULT_MIN_BODY_BYTES = 64 * 1024;
 // Multipart nesting deeper than mail programs produce is left to the parser.
 const MAX_DEPTH = 12;
 
+// The walk runs before the part limits are counted (header-limits.ts reads the mail with the bodies
+// set aside), so it bounds its own work: an entity whose header block is larger than any real part's
+// is left to the parser (and the limits) unread, and past this many delimiter lines found in all,
+// nothing is set aside.
+const MAX_WALKED_HEADER_BYTES = 16 * 1024;
+const MAX_WALKED_DELIMITERS = 100_000;
+
 interface Range {
   start: number;
   end: number;
@@ -71,7 +78,9 @@ export function nothingSetAside(mail: Buffer): SetAsideBodies {
 export function setAsideLargeBodies(raw: Buffer, minBodyBytes = DEFAULT_MIN_BODY_BYTES): SetAsideBodies {
   const bodies: Range[] = [];
   try {
-    collectBodies(raw, { start: 0, end: raw.length }, 0, minBodyBytes, bodies);
+    collectBodies(raw, { start: 0, end: raw.length }, 0, minBodyBytes, bodies, {
+      delimiters: MAX_WALKED_DELIMITERS,
+    });
   } catch {
     // A structure this walker does not understand: the parser gets the mail as it came.
     bodies.length = 0;
@@ -130,22 +139,31 @@ export function topHeaderBlock(raw: Buffer): string {
   return splitEntity(raw, { start: 0, end: raw.length })?.headers ?? raw.toString('latin1');
 }
 
-/** The header block of the entity in `range`, and where its body starts (end of the blank line). */
-function splitEntity(raw: Buffer, range: Range): { headers: string; bodyStart: number } | undefined {
+/**
+ * The header block of the entity in `range`, and where its body starts (end of the blank line);
+ * undefined without a blank line, or when the block is larger than `maxHeaderBytes`.
+ */
+function splitEntity(
+  raw: Buffer,
+  range: Range,
+  maxHeaderBytes = Number.POSITIVE_INFINITY,
+): { headers: string; bodyStart: number } | undefined {
   if (startsWithLineBreak(raw, range.start)) {
     // No headers at all: the body starts after the blank line.
     return { headers: '', bodyStart: range.start + (raw[range.start] === 0x0d ? 2 : 1) };
   }
-  // Searches stay inside the range (a view, not a copy), and the bare-LF search stops where a CRLF
-  // blank line was found: a large part is not scanned to its end for a blank line it cannot need.
-  const crlf = raw.subarray(0, range.end).indexOf('\r\n\r\n', range.start, 'latin1');
-  const lf = raw.subarray(0, crlf >= 0 ? crlf + 2 : range.end).indexOf('\n\n', range.start, 'latin1');
+  // Searches stay inside the range and the largest block wanted (a view, not a copy), and the
+  // bare-LF search stops where a CRLF blank line was found: a large part is not scanned to its end
+  // for a blank line it cannot need.
+  const end = Math.min(range.end, range.start + maxHeaderBytes + 4);
+  const crlf = raw.subarray(0, end).indexOf('\r\n\r\n', range.start, 'latin1');
+  const lf = raw.subarray(0, crlf >= 0 ? crlf + 2 : end).indexOf('\n\n', range.start, 'latin1');
   const candidates = [
     crlf >= 0 ? { at: crlf, length: 4 } : undefined,
     lf >= 0 ? { at: lf, length: 2 } : undefined,
   ].filter((c) => c !== undefined);
   const first = candidates.sort((a, b) => a.at - b.at)[0];
-  if (!first) return undefined;
+  if (!first || first.at - range.start > maxHeaderBytes) return undefined;
   return {
     headers: raw.toString('latin1', range.start, first.at),
     bodyStart: first.at + first.length,
@@ -171,11 +189,23 @@ function headerValues(block: string): Map<string, string[]> {
   return values;
 }
 
-function collectBodies(raw: Buffer, range: Range, depth: number, minBodyBytes: number, out: Range[]): void {
+/** What is left of the walk's work: delimiter lines it may still find. */
+interface WalkBudget {
+  delimiters: number;
+}
+
+function collectBodies(
+  raw: Buffer,
+  range: Range,
+  depth: number,
+  minBodyBytes: number,
+  out: Range[],
+  budget: WalkBudget,
+): void {
   // An entity smaller than a body worth setting aside holds none, whatever it is: its headers are
   // not read (a mail of thousands of small parts cost a header parse and two strings a part here)
   if (depth > MAX_DEPTH || range.end - range.start < minBodyBytes) return;
-  const entity = splitEntity(raw, range);
+  const entity = splitEntity(raw, range, MAX_WALKED_HEADER_BYTES);
   if (!entity) return;
   const headers = headerValues(entity.headers);
   const types = headers.get('content-type') ?? [];
@@ -189,14 +219,14 @@ function collectBodies(raw: Buffer, range: Range, depth: number, minBodyBytes: n
     const boundary = /(?:^|;)\s*boundary\s*=\s*(?:"([^"]+)"|([^\s;"]+))/i.exec(types[0] ?? '');
     const name = boundary?.[1] ?? boundary?.[2];
     if (!name) return;
-    for (const part of multipartParts(raw, body, name, minBodyBytes))
-      collectBodies(raw, part, depth + 1, minBodyBytes, out);
+    for (const part of multipartParts(raw, body, name, minBodyBytes, budget))
+      collectBodies(raw, part, depth + 1, minBodyBytes, out, budget);
     return;
   }
   if (type.startsWith('message/')) {
     // An attached mail in identity encoding: its own large parts are set aside too.
     if (['', '7bit', '8bit', 'binary'].includes(encoding))
-      collectBodies(raw, body, depth + 1, minBodyBytes, out);
+      collectBodies(raw, body, depth + 1, minBodyBytes, out, budget);
     return;
   }
   if (encoding !== 'base64' || type.startsWith('text/')) return;
@@ -212,7 +242,13 @@ function collectBodies(raw: Buffer, range: Range, depth: number, minBodyBytes: n
  * delimiter (RFC 2046 5.1.1). A smaller part holds no body worth setting aside, so it gets no
  * range: a mail of 4,990 one-line parts made 4,990 of them here, each only to be passed over.
  */
-export function multipartParts(raw: Buffer, body: Range, boundary: string, minBytes = 0): Range[] {
+export function multipartParts(
+  raw: Buffer,
+  body: Range,
+  boundary: string,
+  minBytes = 0,
+  budget: WalkBudget = { delimiters: Number.POSITIVE_INFINITY },
+): Range[] {
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const view = raw.subarray(0, body.end);
   const parts: Range[] = [];
@@ -221,6 +257,8 @@ export function multipartParts(raw: Buffer, body: Range, boundary: string, minBy
   for (let guard = 0; guard < 100_000; guard++) {
     const found = indexOfSequence(view, delimiter, from);
     if (found < 0) break;
+    // Thrown past the budget: setAsideLargeBodies then sets nothing aside.
+    if (--budget.delimiters < 0) throw new RangeError('more delimiter lines than the walk reads');
     from = found + delimiter.length;
     const atLineStart = found === body.start || raw[found - 1] === 0x0a;
     if (!atLineStart) continue;

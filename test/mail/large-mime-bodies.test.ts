@@ -128,6 +128,65 @@ describe('setAsideLargeBodies', () => {
     expect(Buffer.from(scan?.content ?? '', 'base64').equals(pdf)).toBe(true);
   });
 
+  it('bounds its own walk, which runs before the part limits: no large header block read, a budget of delimiters', async () => {
+    const pdf = Buffer.concat([Buffer.from(await samplePdf(1)), randomBytes(100_000)]);
+    const b64 = pdf.toString('base64').replace(/.{76}/g, '$&\r\n');
+    const mail = (partHeaders: string[], filler: string) =>
+      Buffer.from(
+        [
+          'From: alice@example.com',
+          'Content-Type: multipart/mixed; boundary="b"',
+          '',
+          '--b',
+          'Content-Type: text/plain',
+          '',
+          filler,
+          '--b',
+          'Content-Type: application/pdf; name="scan.pdf"',
+          'Content-Transfer-Encoding: base64',
+          ...partHeaders,
+          '',
+          b64,
+          '--b--',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+    const bufferToString = Buffer.prototype.toString;
+    const walk = (raw: Buffer) => {
+      let longest = 0;
+      Buffer.prototype.toString = function (this: Buffer, ...args: Parameters<Buffer['toString']>) {
+        const text = bufferToString.apply(this, args);
+        longest = Math.max(longest, text.length);
+        return text;
+      };
+      try {
+        return { count: setAsideLargeBodies(raw).count, longest };
+      } finally {
+        Buffer.prototype.toString = bufferToString;
+      }
+    };
+    const scanOf = async (raw: Buffer) =>
+      (await parseInboundMail(raw)).parts.find((p) => p.filename === 'scan.pdf');
+    // An ordinary part header is read and its body set aside.
+    const ordinary = mail(['X-Note: a'], 'text');
+    expect(walk(ordinary).count).toBe(1);
+    // 40 KB of header lines: a block larger than any real part's is left unread, to the parser.
+    const longHeaders = mail(
+      Array.from({ length: 20 }, (_, i) => `X-Long-${i}: ${'x'.repeat(2_000)}`),
+      'text',
+    );
+    const long = walk(longHeaders);
+    expect(long.count).toBe(0);
+    expect(long.longest).toBeLessThan(20_000);
+    expect((await scanOf(longHeaders))?.content.equals(pdf)).toBe(true);
+    // Past 100,000 lines that start like a delimiter, nothing is set aside.
+    const fakes = mail([], 'x--b '.repeat(100_001));
+    expect(walk(fakes).count).toBe(0);
+    expect((await scanOf(fakes))?.content.equals(pdf)).toBe(true);
+    expect(walk(mail([], 'x--b '.repeat(1_000))).count).toBe(1);
+  });
+
   it('makes no range for a part too small to be set aside: none for 4,990 one-line parts', () => {
     const lines = Array.from(
       { length: 4_990 },
