@@ -431,6 +431,34 @@ describe('quoted-printable in runs of lines: the bytes of line-by-line decoding'
     }
   });
 
+  it('searches each line kind no further than the nearest line to decode: a body of blank-ended lines is not read to its end for the other kinds', async () => {
+    // Every line ending in a blank before CRLF: a search for a blank before a bare LF (or a tab
+    // before either) found none and read the whole body, and where blanks are dense that search
+    // cost several nanoseconds a byte (a 10 MiB mail: 22 ms of its 82).
+    const text = ' \r\n'.repeat(LINES);
+    const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
+    const view = Buffer.from(input.buffer);
+    const indexOf = Buffer.prototype.indexOf;
+    let searched = 0;
+    // Bytes read by the searches for a kind of line: up to where one was found, else all of the range.
+    Buffer.prototype.indexOf = function (this: Buffer, ...args: Parameters<Buffer['indexOf']>) {
+      const at = indexOf.apply(this, args);
+      if (typeof args[0] !== 'number') {
+        const from = typeof args[1] === 'number' ? args[1] : 0;
+        searched += at >= 0 ? at - from + 1 : this.length - from;
+      }
+      return at;
+    };
+    const decoder = new QPDecoder();
+    try {
+      decoder.updateRun(input, 8, 8 + text.length, view);
+    } finally {
+      Buffer.prototype.indexOf = indexOf;
+    }
+    expect(Buffer.from(await decoder.finalize()).toString('latin1')).toBe('\r\n'.repeat(LINES));
+    expect(searched).toBeLessThan(text.length / 4);
+  });
+
   it('a body of 1-character lines is copied, not decoded a byte at a time', async () => {
     const text = 'a\r\n'.repeat(LINES);
     const raw = mailWithBody(
