@@ -247,17 +247,18 @@ export function multipartParts(
   body: Range,
   boundary: string,
   minBytes = 0,
-  budget: WalkBudget = { delimiters: Number.POSITIVE_INFINITY },
+  budget: WalkBudget = { delimiters: MAX_WALKED_DELIMITERS },
 ): Range[] {
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const view = raw.subarray(0, body.end);
   const parts: Range[] = [];
   let partStart: number | undefined;
   let from = body.start;
-  for (let guard = 0; guard < 100_000; guard++) {
+  for (;;) {
     const found = indexOfSequence(view, delimiter, from);
     if (found < 0) break;
-    // Thrown past the budget: setAsideLargeBodies then sets nothing aside.
+    // The one bound on this loop, shared by the whole walk: past it setAsideLargeBodies sets
+    // nothing aside (a count per call alone let a nested mail pay it at every level).
     if (--budget.delimiters < 0) throw new RangeError('more delimiter lines than the walk reads');
     from = found + delimiter.length;
     const atLineStart = found === body.start || raw[found - 1] === 0x0a;
