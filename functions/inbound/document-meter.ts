@@ -300,6 +300,26 @@ interface PdfLibPool {
 }
 
 /**
+ * pdf-lib pools every name and reference for the life of the thread (patches/@cantoo+pdf-lib adds
+ * the trim): a check of millions of references left them in the heap of every check after it. Once
+ * the checks made since the first one hold more than this, they are let go together; below it, an
+ * ordinary document's names and references (the same few again and again) are found pooled instead
+ * of being made anew each mail.
+ */
+export const MAX_KEPT_POOLED = 10_000;
+
+/** Each pool's size before the first check: pdf-lib's own names, which are never let go. */
+let poolBaseline: number[] | undefined;
+
+function letGoOfPooled(pools: PdfLibPool[], baseline: number[]): void {
+  for (const [i, pool] of pools.entries()) {
+    const base = baseline[i] as number;
+    // Between checks no document is open (each check's answer is bytes), so none holds what goes.
+    if (pool.poolMark() - base > MAX_KEPT_POOLED) pool.trimPool(base);
+  }
+}
+
+/**
  * Runs `check` (which opens documents with pdf-lib) with its decoders, parser and heap counted and
  * capped. Past a cap the parse is stopped; `exceeded` says which, and the check's answer is then
  * not to be used. One at a time per thread: the counts are the thread's.
@@ -327,16 +347,13 @@ export async function metered<T>(
   streamsDecoded = 0;
   parsedValues = 0;
   exceeded = undefined;
-  // pdf-lib pools every name and reference for the life of the thread; what this check makes is
-  // let go after it (patches/@cantoo+pdf-lib), else a check of millions of references left them in
-  // the heap of every check after it.
   const pools = [PDFName, PDFRef] as unknown as PdfLibPool[];
-  const marks = pools.map((pool) => pool.poolMark());
+  poolBaseline ??= pools.map((pool) => pool.poolMark());
   try {
     const result = await check();
     return { result, inflatedBytes, streamsDecoded, parsedValues, ...(exceeded ? { exceeded } : {}) };
   } finally {
-    for (const [i, pool] of pools.entries()) pool.trimPool(marks[i] as number);
+    letGoOfPooled(pools, poolBaseline);
     metering = false;
     decodedBytesLeft = Number.POSITIVE_INFINITY;
     parsedValuesLeft = Number.POSITIVE_INFINITY;

@@ -3,6 +3,7 @@
 // thread within small caps; a mail past them (or with pictures, whose decoding those caps do not
 // see) is checked again in the worker within the full budget, and answered as before.
 
+import { ParseSpeeds, PDFDocument, PDFName } from '@cantoo/pdf-lib';
 import { describe, expect, it } from 'vitest';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
 import {
@@ -10,6 +11,7 @@ import {
   type DocumentBudget,
   prepareFaxDocumentWithinBudget,
 } from '../../functions/inbound/document-budget.ts';
+import { MAX_KEPT_POOLED, metered } from '../../functions/inbound/document-meter.ts';
 import { flatNumberArray, numberArrayBomb, objectStreamBomb } from '../fixtures/hostile-pdfs.ts';
 import { jpegOf, testPicture } from '../fixtures/images.ts';
 import { classicPdf, samplePdf } from '../fixtures/mail-builder.ts';
@@ -120,5 +122,41 @@ describe('ordinary documents are checked in this thread', { timeout: 120_000 }, 
       inProcess: { values: 1_000_000, decodedMb: 4, heapMb: 64, ms: 0 },
     });
     expect(slow).toMatchObject({ ok: true, checkedIn: 'worker' });
+  });
+});
+
+describe("pdf-lib's pools between checks", () => {
+  /** A one-page PDF holding `count` names of its own, `/<prefix>0` on. */
+  function namesPdf(prefix: string, count: number): Uint8Array {
+    const names = Array.from({ length: count }, (_, i) => `/${prefix}${i}`).join(' ');
+    return classicPdf(
+      '1.4',
+      [
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] >>',
+        `[${names}]`,
+      ],
+      '',
+    );
+  }
+  const open = (pdf: Uint8Array) =>
+    metered({ decodedBytes: 64 * MiB, parsedValues: 10_000_000 }, () =>
+      PDFDocument.load(pdf, { updateMetadata: false, parseSpeed: ParseSpeeds.Fastest }),
+    );
+  const pooledNames = () => (PDFName as unknown as { poolMark(): number }).poolMark();
+
+  it("keeps an ordinary document's names for the next check, and lets them go past MAX_KEPT_POOLED", async () => {
+    // Made anew for every mail, an ordinary scan's names and references were a tenth of its check.
+    await open(namesPdf('Warm', 1));
+    const before = pooledNames();
+    await open(namesPdf('Kept', 50));
+    const kept = pooledNames();
+    expect(kept).toBeGreaterThanOrEqual(before + 50);
+    await open(namesPdf('Kept', 50));
+    expect(pooledNames()).toBe(kept);
+    // A document of more names than that is never kept, nor what was kept before it.
+    await open(namesPdf('Many', MAX_KEPT_POOLED + 1));
+    expect(pooledNames()).toBeLessThan(before);
   });
 });
