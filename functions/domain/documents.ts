@@ -311,9 +311,13 @@ export async function prepareFaxDocument(
     kind: m.kind,
   }));
   const pageSize = limits.pageSize ?? 'A4';
+  // One PDF and no cover is faxed as it is: nothing is made (see below).
+  const [only] = measured;
+  const asItIs = only && measured.length === 1 && only.kind === 'pdf' && !cover ? only : undefined;
   // The cover is laid out first: its pages count towards the fax's and are printed on it.
-  const faxDoc = await PDFDocument.create({ updateMetadata: false });
-  const coverLayout = cover ? await layoutCover(faxDoc, cover.page, cover.assets, pageSize) : undefined;
+  const faxDoc = asItIs ? undefined : await PDFDocument.create({ updateMetadata: false });
+  const coverLayout =
+    faxDoc && cover ? await layoutCover(faxDoc, cover.page, cover.assets, pageSize) : undefined;
   if (coverLayout) {
     files.unshift({
       filename: COVER_PAGE_NAME,
@@ -334,10 +338,8 @@ export async function prepareFaxDocument(
     };
   }
 
-  const [only] = measured;
-  if (only && measured.length === 1 && only.kind === 'pdf' && !coverLayout) {
-    return { ok: true, document: { bytes: only.file.bytes, pages, files }, ignored };
-  }
+  if (asItIs) return { ok: true, document: { bytes: asItIs.file.bytes, pages, files }, ignored };
+  if (!faxDoc) throw new Error('unreachable: a document is made for all but one PDF alone');
 
   let merged: Uint8Array;
   try {
