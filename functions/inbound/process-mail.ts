@@ -131,7 +131,7 @@ export async function processStoredMail(ref: StoredMailRef, deps: InboundDeps): 
   if (!(await deps.senders.isAllowed(replyTo.sender))) {
     return reject(context, 'not-allowlisted', { kind: 'not-allowlisted', sender: replyTo.sender });
   }
-  const read = await readWholeMail(stored.raw);
+  const read = await readWholeMail(stored.raw, stored.headers);
   if ('unreadable' in read) {
     return reject(context, 'unreadable-mime', { kind: 'unreadable', detail: read.unreadable });
   }
@@ -229,9 +229,12 @@ async function readStoredMail(
 }
 
 /** The whole mail, parts and body; one the reader refuses is told to its (allowed) sender. */
-async function readWholeMail(raw: Buffer): Promise<{ mail: InboundMail } | { unreadable: string }> {
+async function readWholeMail(
+  raw: Buffer,
+  headers: InboundMail,
+): Promise<{ mail: InboundMail } | { unreadable: string }> {
   try {
-    return { mail: await parseInboundMail(raw) };
+    return { mail: await parseInboundMail(raw, headers) };
   } catch (error) {
     if (!(error instanceof UnreadableMailError)) throw error;
     return { unreadable: error.message };

@@ -74,6 +74,7 @@ async function parseMime(
   raw: Buffer,
   reading: Reading,
   outer: Restore = (content) => content,
+  topAlreadyRead = false,
 ): Promise<{ parsed: Email; restore: Restore; repair: Repair; htmlOnly: boolean }> {
   const overHeaders = headerBlockOverLimits(raw);
   if (overHeaders) throw new UnreadableMailError(overHeaders);
@@ -84,10 +85,11 @@ async function parseMime(
   const overParts = partsOverLimits(aside.mail);
   if (overParts) throw new UnreadableMailError(overParts);
   reading.asides?.push(aside);
+  const input = topAlreadyRead ? withContentHeadersOnly(aside.mail) : aside.mail;
   let parsed: Email;
   const parser = new PostalMime(PARSER_OPTIONS);
   try {
-    parsed = await parser.parse(aside.mail);
+    parsed = await parser.parse(input);
   } catch (error) {
     throw new UnreadableMailError(`the MIME parser refused the mail: ${(error as Error).message}`, {
       cause: error,
@@ -97,9 +99,43 @@ async function parseMime(
   return {
     parsed,
     restore: (content) => aside.restore(outer(content)),
-    repair: repairerFor(aside.mail),
+    repair: repairerFor(input),
     htmlOnly: htmlOnlyBody(parser),
   };
+}
+
+/** The largest mail (as the parser gets it) given the parser with its top header block cut down. */
+const MAX_CUT_MAIL_BYTES = 256 * 1024;
+
+/**
+ * The mail with its top-level header block cut to the lines the parser reads a body by, its
+ * Content-* headers, when that block was read alone before (readHeaderBlock): reading its trace and
+ * authentication headers again was a sixth of an ordinary mail's parse. The block ends, and its
+ * lines fold, where the parser's do (postal-mime's readLine and processHeaders): a line is what
+ * comes before an LF, trailing CRs aside; the first line of nothing but CRs ends the block; a line
+ * that starts with a space or tab, the first excepted, continues the one before. Every line it
+ * could take for a Content-* header (a key trimmed of spaces and tabs; it takes the first of each)
+ * is kept, as it was, in order. A mail larger than the copy is worth is left as it is.
+ */
+function withContentHeadersOnly(mail: Buffer): Buffer {
+  if (mail.length > MAX_CUT_MAIL_BYTES) return mail;
+  const kept: string[] = [];
+  let keeping = false;
+  for (let lineStart = 0; ; ) {
+    const lf = mail.indexOf(0x0a, lineStart);
+    if (lf < 0) return mail; // no body: nothing to cut
+    let end = lf;
+    while (end > lineStart && mail[end - 1] === 0x0d) end--;
+    if (end === lineStart) {
+      const block = Buffer.from(`${kept.join('')}\r\n`, 'latin1');
+      return Buffer.concat([block, mail.subarray(lf + 1)]);
+    }
+    const continues = lineStart > 0 && (mail[lineStart] === 0x20 || mail[lineStart] === 0x09);
+    if (!continues)
+      keeping = /^[ \t]*content-/i.test(mail.toString('latin1', lineStart, Math.min(lf, lineStart + 32)));
+    if (keeping) kept.push(mail.toString('latin1', lineStart, lf + 1));
+    lineStart = lf + 1;
+  }
 }
 
 /**
@@ -137,17 +173,28 @@ export async function readHeaderBlock(raw: Buffer): Promise<InboundMail> {
   return parseInboundMail(Buffer.from(`${topHeaderBlock(raw)}\r\n\r\n`, 'latin1'));
 }
 
-export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
+/**
+ * The whole mail, parts and body. `top` is its top-level header block as readHeaderBlock read it:
+ * the header fields are then that reading's, and the parser does not read those headers again.
+ */
+export async function parseInboundMail(raw: Buffer, top?: InboundMail): Promise<InboundMail> {
   const asides: SetAsideBodies[] = [];
-  const mail = await readMail(raw, { asides });
+  const mail = await readMail(raw, { asides }, top);
   // A body set aside that did not come back as a whole part: the walk and the parser read the
   // structure differently, so the parser reads the mail as sent (slower, and only for such mail).
-  if (asides.some((aside) => aside.unrestored() > 0)) return readMail(raw, {});
+  if (asides.some((aside) => aside.unrestored() > 0)) return readMail(raw, {}, top);
   return mail;
 }
 
-async function readMail(raw: Buffer, reading: Reading): Promise<InboundMail> {
-  const { parsed, restore, repair, htmlOnly } = await parseMime(raw, reading);
+async function readMail(raw: Buffer, reading: Reading, top?: InboundMail): Promise<InboundMail> {
+  const { parsed, restore, repair, htmlOnly } = await parseMime(raw, reading, undefined, top !== undefined);
+  const parts = await leafParts(parsed.attachments, { depth: 0, reading, restore, repair });
+  const body = {
+    ...(parsed.text === undefined ? {} : { text: parsed.text }),
+    ...(parsed.html === undefined ? {} : { html: parsed.html }),
+    ...(htmlOnly ? { htmlOnly } : {}),
+  };
+  if (top) return { ...top, parts, body };
   const headerLines = parsed.headerLines.map(({ key, line }) => ({ key, line: unfold(line) }));
   const fromLines = headerLines.filter((h) => h.key === 'from');
   const autoSubmitted = parsed.headers.find((h) => h.key === 'auto-submitted')?.value;
@@ -161,12 +208,8 @@ async function readMail(raw: Buffer, reading: Reading): Promise<InboundMail> {
     messageIdHeader: parsed.messageId || undefined,
     references: referencesOf(parsed.references),
     autoSubmitted: autoSubmitted?.trim(),
-    parts: await leafParts(parsed.attachments, { depth: 0, reading, restore, repair }),
-    body: {
-      ...(parsed.text === undefined ? {} : { text: parsed.text }),
-      ...(parsed.html === undefined ? {} : { html: parsed.html }),
-      ...(htmlOnly ? { htmlOnly } : {}),
-    },
+    parts,
+    body,
     ...dateOf(headerLines),
     recipientNames: headerLines
       .filter((h) => h.key === 'to' || h.key === 'cc')

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_HTML_CHARS } from '../../functions/domain/cover-text.ts';
@@ -6,6 +7,7 @@ import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
 import {
   MAX_BODY_TEXT_BYTES,
   parseInboundMail,
+  readHeaderBlock,
   UnreadableMailError,
 } from '../../functions/mail/parse-inbound-mail.ts';
 import { FIXTURE_FAX_DOMAIN, fixtureMail } from '../domain/fixture-mail.ts';
@@ -344,6 +346,108 @@ describe('properties', () => {
         expect(Array.isArray(mail.parts)).toBe(true);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+// The inbound function reads the top-level header block alone first (who sent it), then the whole
+// mail given that reading: the parser then gets the top block cut to its Content-* lines. Whatever
+// the block holds, the mail must read as it does read whole.
+describe('parseInboundMail after readHeaderBlock', () => {
+  const readBoth = async (raw: Buffer) => ({
+    given: await parseInboundMail(raw, await readHeaderBlock(raw)),
+    whole: await parseInboundMail(raw),
+  });
+  const body = [
+    '--b',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Please fax.',
+    '--b',
+    'Content-Type: application/pdf; name=a.pdf',
+    'Content-Disposition: attachment; filename=a.pdf',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64'),
+    '--b--',
+    '',
+  ].join('\r\n');
+
+  it('reads every stored mail as it reads it whole', async () => {
+    const dirs = ['../corpus/mail', '../fixtures/mail'].map((d) => new URL(`${d}/`, import.meta.url));
+    let read = 0;
+    for (const dir of dirs) {
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.eml'))) {
+        const raw = readFileSync(new URL(name, dir));
+        const { given, whole } = await readBoth(raw);
+        expect(given, name).toEqual(whole);
+        read++;
+      }
+    }
+    expect(read).toBeGreaterThan(60);
+  });
+
+  it('reads top blocks the parser and a plain reading could split or fold differently as it reads them whole', async () => {
+    const multipart = 'Content-Type: multipart/mixed; boundary=b';
+    const blocks = [
+      // The first line begins with a space: the parser still takes it for a header.
+      [' Content-Type: multipart/mixed; boundary=b', 'From: a@example.com'].join('\r\n'),
+      // A line of nothing but CRs ends the block for the parser.
+      ['From: a@example.com', 'Subject: s\n\r', multipart].join('\r\n'),
+      ['From: a@example.com\r\r', multipart].join('\r\n'),
+      // A key without a colon, and two Content-Types: the parser takes the first of each.
+      ['Content-Type', multipart, 'Content-Type: text/plain'].join('\r\n'),
+      ['Content-Type: text/html', multipart].join('\r\n'),
+      ['Content-Type  : multipart/mixed;', '\tboundary=b', 'Subject: x', ' Content-Type: text/plain'].join(
+        '\r\n',
+      ),
+      ['Content-', ' Type: text/html', multipart].join('\r\n'),
+      ['From: a@example.com', multipart, 'Content-Transfer-Encoding: 7bit'].join('\n'),
+      `From: a@example.com\r\n${multipart}\r`,
+      ['From: a@example.com', 'Subject: =?utf-8?B?S8M=?= =?utf-8?B?vG5kaWd1bmc=?='].join('\r\n'),
+    ];
+    for (const block of blocks) {
+      const { given, whole } = await readBoth(Buffer.from(`${block}\r\n\r\n${body}`, 'latin1'));
+      expect(given, JSON.stringify(block)).toEqual(whole);
+    }
+    // A single-part mail whose top block says it is the attachment, and one with no body at all.
+    const pdf = Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64');
+    const single = `From: a@example.com\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=b.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${pdf}\r\n`;
+    for (const raw of [single, 'From: a@example.com\r\nSubject: only headers\r\n', '\r\nno headers']) {
+      const { given, whole } = await readBoth(Buffer.from(raw));
+      expect(given, JSON.stringify(raw)).toEqual(whole);
+    }
+  });
+
+  it('reads any block of header-like lines, breaks and folds as it reads them whole', async () => {
+    const line = fc.constantFrom(
+      'From: a@example.com',
+      'To: +4930123456@fax.example.com',
+      'Subject: s',
+      'Content-Type: multipart/mixed; boundary=b',
+      'Content-Type: text/html',
+      'content-type:multipart/alternative; boundary=b',
+      'Content-Transfer-Encoding: quoted-printable',
+      'Content-Disposition: attachment; filename=x.pdf',
+      'Content-Type',
+      '  boundary=b',
+      '\tx',
+      'X: y\r',
+      '\r',
+      ':',
+      '',
+      ' Content-Type: text/html',
+      'Content-Transfer-Encoding: base64',
+      'a\rb',
+    );
+    const lineBreak = fc.constantFrom('\r\n', '\r\n', '\n', '\r\r\n', '\r');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(line, lineBreak), { maxLength: 10 }), async (lines) => {
+        const block = lines.map(([l, br]) => l + br).join('');
+        const { given, whole } = await readBoth(Buffer.from(`${block}\r\n${body}`, 'latin1'));
+        expect(given).toEqual(whole);
+      }),
+      { numRuns: 300 },
     );
   });
 });
