@@ -361,7 +361,7 @@ describe('documents whose parse would outgrow the worker (issue 11 item 9)', { t
   it('leaves the next document unharmed after one that filled pdf-lib with references', async () => {
     // pdf-lib keeps every reference and name it makes in pools of its own, for the life of the
     // thread: a worker kept after refusing 1.5 million references held them, and refused every
-    // later document of more than a few hundred objects for its heap. Each check's are let go.
+    // later document of more than a few hundred objects for its heap. Past MAX_KEPT_POOLED they are let go.
     const bomb = await prepareFaxDocumentWithinBudget(
       [part(classicXrefEntries(1_500_000), 'refs.pdf')],
       { ...limits, maxDocumentBytes: 40 * MiB },
