@@ -131,8 +131,11 @@ function withContentHeadersOnly(mail: Buffer): Buffer {
       return Buffer.concat([block, mail.subarray(lf + 1)]);
     }
     const continues = lineStart > 0 && (mail[lineStart] === 0x20 || mail[lineStart] === 0x09);
-    if (!continues)
-      keeping = /^[ \t]*content-/i.test(mail.toString('latin1', lineStart, Math.min(lf, lineStart + 32)));
+    if (!continues) {
+      let key = lineStart;
+      while (mail[key] === 0x20 || mail[key] === 0x09) key++;
+      keeping = mail.toString('latin1', key, Math.min(lf, key + 8)).toLowerCase() === 'content-';
+    }
     if (keeping) kept.push(mail.toString('latin1', lineStart, lf + 1));
     lineStart = lf + 1;
   }

@@ -392,6 +392,7 @@ describe('parseInboundMail after readHeaderBlock', () => {
     const blocks = [
       // The first line begins with a space: the parser still takes it for a header.
       [' Content-Type: multipart/mixed; boundary=b', 'From: a@example.com'].join('\r\n'),
+      [`${' '.repeat(40)}Content-Type: multipart/mixed; boundary=b`, 'From: a@example.com'].join('\r\n'),
       // A line of nothing but CRs ends the block for the parser.
       ['From: a@example.com', 'Subject: s\n\r', multipart].join('\r\n'),
       ['From: a@example.com\r\r', multipart].join('\r\n'),
