@@ -393,8 +393,9 @@ describe('how a decoded body travels to the worker', () => {
       Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(bytes - 9)])
         .toString('base64')
         .replace(/.{76}/g, '$&\r\n');
-    const small = decodeBase64Body(pdfOf(1024 * 1024));
-    const large = decodeBase64Body(pdfOf(MAX_SHARED_BODY_BYTES + 1024));
+    const decoded = (base64: string) => decodeBase64Body(Buffer.from(base64, 'latin1'));
+    const small = decoded(pdfOf(1024 * 1024));
+    const large = decoded(pdfOf(MAX_SHARED_BODY_BYTES + 1024));
     expect(small.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(large.buffer).toBeInstanceOf(ArrayBuffer);
     // The parts hold the decoded buffers themselves, as the mail reader hands them on (part() copies).

@@ -10,6 +10,7 @@ import PostalMime, { type Attachment } from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MIN_BODY_BYTES,
+  decodeBase64Body,
   multipartParts,
   setAsideLargeBodies,
 } from '../../functions/mail/large-mime-bodies.ts';
@@ -306,6 +307,59 @@ describe('setAsideLargeBodies', () => {
       ['scan.pdf', 'application/octet-stream', true],
       ['inner scan.pdf', 'application/pdf', true],
     ]);
+  });
+});
+
+describe('decodeBase64Body', () => {
+  /** Bytes from a seed (xorshift): large bodies without fast-check building them byte by byte. */
+  const bytesOf = (size: number, seed: number) => {
+    const bytes = Buffer.alloc(size);
+    let x = seed | 1;
+    for (let i = 0; i < size; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      bytes[i] = x & 0xff;
+    }
+    return bytes;
+  };
+
+  it('decodes a body as Node decodes it in one go, whatever its lines and stray characters', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          size: fc.integer({ min: 40_000, max: 200_000 }),
+          seed: fc.integer(),
+          line: fc.constantFrom(76, 64, 72, 4, 57, 75, 77, 998, 200_000),
+          lineBreak: fc.constantFrom('\r\n', '\n', '\r\r\n'),
+          // What a sender may slip in (white space, characters that are not base64, a line break),
+          // or write instead of a character, so that every line still ends where the first does.
+          stray: fc.array(
+            fc.tuple(
+              fc.nat(),
+              fc.constantFrom(' ', '\t', '!', '\r', '\n', '\r\n', '\xff', 'A'),
+              fc.boolean(),
+            ),
+            { maxLength: 3 },
+          ),
+          padded: fc.boolean(),
+        }),
+        ({ size, seed, line, lineBreak, stray, padded }) => {
+          const encoded = bytesOf(size, seed).toString('base64');
+          const unwrapped = padded ? encoded : encoded.replace(/=+$/, '');
+          const lines: string[] = [];
+          for (let at = 0; at < unwrapped.length; at += line) lines.push(unwrapped.slice(at, at + line));
+          let text = lines.join(lineBreak);
+          for (const [where, what, instead] of stray) {
+            const at = where % (text.length + 1);
+            text = `${text.slice(0, at)}${what}${text.slice(instead ? at + what.length : at)}`;
+          }
+          const base64 = Buffer.from(text, 'latin1');
+          return decodeBase64Body(base64).equals(Buffer.from(text, 'base64'));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
