@@ -86,6 +86,11 @@ async function parseMime(
   if (overParts) throw new UnreadableMailError(overParts);
   reading.asides?.push(aside);
   const input = topAlreadyRead ? withContentHeadersOnly(aside.mail) : aside.mail;
+  return { ...(await parseChecked(input)), restore: (content) => aside.restore(outer(content)) };
+}
+
+/** postal-mime over a mail already checked against the limits, as parsed and as this module reads it. */
+async function parseChecked(input: Buffer): Promise<{ parsed: Email; repair: Repair; htmlOnly: boolean }> {
   let parsed: Email;
   const parser = new PostalMime(PARSER_OPTIONS);
   try {
@@ -96,12 +101,7 @@ async function parseMime(
     });
   }
   keepOnlyShownAsEmbedded(parsed);
-  return {
-    parsed,
-    restore: (content) => aside.restore(outer(content)),
-    repair: repairerFor(input),
-    htmlOnly: htmlOnlyBody(parser),
-  };
+  return { parsed, repair: repairerFor(input), htmlOnly: htmlOnlyBody(parser) };
 }
 
 /** The largest mail (as the parser gets it) given the parser with its top header block cut down. */
@@ -173,7 +173,9 @@ function htmlOnlyBody(parser: PostalMime): boolean {
 export async function readHeaderBlock(raw: Buffer): Promise<InboundMail> {
   const overLimits = headerBlockOverLimits(raw);
   if (overLimits) throw new UnreadableMailError(overLimits);
-  return parseInboundMail(Buffer.from(`${topHeaderBlock(raw)}\r\n\r\n`, 'latin1'));
+  // The block alone has no body, so no part to set aside or count: it is parsed as checked here.
+  const { parsed, repair } = await parseChecked(Buffer.from(`${topHeaderBlock(raw)}\r\n\r\n`, 'latin1'));
+  return { ...headerFields(parsed, repair), parts: [], body: {} };
 }
 
 /**
@@ -197,7 +199,11 @@ async function readMail(raw: Buffer, reading: Reading, top?: InboundMail): Promi
     ...(parsed.html === undefined ? {} : { html: parsed.html }),
     ...(htmlOnly ? { htmlOnly } : {}),
   };
-  if (top) return { ...top, parts, body };
+  return { ...(top ?? headerFields(parsed, repair)), parts, body };
+}
+
+/** What the domain reads from a mail's top-level header block, from the parser's reading of it. */
+function headerFields(parsed: Email, repair: Repair): Omit<InboundMail, 'parts' | 'body'> {
   const headerLines = parsed.headerLines.map(({ key, line }) => ({ key, line: unfold(line) }));
   const fromLines = headerLines.filter((h) => h.key === 'from');
   const autoSubmitted = parsed.headers.find((h) => h.key === 'auto-submitted')?.value;
@@ -211,8 +217,6 @@ async function readMail(raw: Buffer, reading: Reading, top?: InboundMail): Promi
     messageIdHeader: parsed.messageId || undefined,
     references: referencesOf(parsed.references),
     autoSubmitted: autoSubmitted?.trim(),
-    parts,
-    body,
     ...dateOf(headerLines),
     recipientNames: headerLines
       .filter((h) => h.key === 'to' || h.key === 'cc')
