@@ -68,6 +68,8 @@ function fitting(parts: string[], budget: number): string {
 
 /** Any echoed text: one line, escaped, at most `limit` characters. */
 export function shownText(value: string, limit: number = SHOWN_LIMITS.text): string {
+  // Most texts hold nothing to escape and fit: one search instead of a test per code point.
+  if (value.length <= limit && !HIDDEN.test(value)) return value;
   const { parts, whole } = tokens(value, limit);
   if (whole) return parts.join('');
   return `${fitting(parts, limit - 1).trimEnd()}${ELLIPSIS}`;
@@ -80,6 +82,7 @@ export function shownSubject(subject: string | undefined): string {
 
 /** A file name: escaped and, when long, shortened in the middle so its extension still shows. */
 export function shownFileName(name: string, limit: number = SHOWN_LIMITS.fileName): string {
+  if (name.length <= limit && !HIDDEN.test(name)) return name;
   const { parts, whole } = tokens(name, limit);
   if (whole) return parts.join('');
   const dot = name.lastIndexOf('.');
