@@ -23,6 +23,8 @@ const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** What a domain may be written with before its conversion to ASCII: letters, digits, - and dots. */
 const DOMAIN_CHARACTERS = /^[\p{L}\p{M}0-9.-]+$/u;
+/** A domain IDNA leaves as it is (see asciiDomain). */
+const PLAIN_DOMAIN = /^[a-z0-9.-]*\.[a-z]+$/;
 
 const VALID_FORMS = 'use a full address such as alice@example.com, or @example.com for a whole domain';
 
@@ -43,6 +45,12 @@ function asciiDomain(domain: string): { ok: true; ascii: string } | { ok: false;
       problem: `write the domain without its trailing dot (${domain.replace(/\.+$/, '')})`,
     };
   }
+  // Lower-case letters, digits and hyphens, no punycode label and a last label of letters: IDNA
+  // maps nothing in such a domain (WHATWG reads a last label that looks like a number as IPv4, so a
+  // digit there takes the full path), and most senders' domains are written so.
+  if (PLAIN_DOMAIN.test(domain) && !domain.includes('xn--')) {
+    return isAsciiDomain(domain) ? { ok: true, ascii: domain } : notADomain(domain);
+  }
   if (!DOMAIN_CHARACTERS.test(domain)) {
     return { ok: false, problem: `the domain "${domain}" may hold only letters, digits, hyphens and dots` };
   }
@@ -54,10 +62,12 @@ function asciiDomain(domain: string): { ok: true; ascii: string } | { ok: false;
     ascii !== '' &&
     domainToASCII(unicode) === ascii &&
     (/^[\x20-\x7e]*$/.test(domain) ? ascii === domain : unicode === domain);
-  if (!lossless || !isAsciiDomain(ascii)) {
-    return { ok: false, problem: `"${domain}" is not a domain name with a dot, such as example.com` };
-  }
+  if (!lossless || !isAsciiDomain(ascii)) return notADomain(domain);
   return { ok: true, ascii };
+}
+
+function notADomain(domain: string): { ok: false; problem: string } {
+  return { ok: false, problem: `"${domain}" is not a domain name with a dot, such as example.com` };
 }
 
 /** Checks an allowlist entry and writes it as stored: `Alice@Example.COM` -> `alice@example.com`. */

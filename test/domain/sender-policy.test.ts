@@ -1,3 +1,4 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -36,6 +37,9 @@ describe('normaliseSenderEntry', () => {
     'alice.@example.com',
     '@-example.com',
     'alice@1.2.3.4',
+    // WHATWG reads a last label that looks like a number as IPv4.
+    'alice@example.123',
+    'alice@example.0x1f',
     // Issue 11 item 14: what a URL or IDNA parser would repair into alice@example.com.
     'alice@example.com/evil',
     'alice@example.com:25',
@@ -111,6 +115,29 @@ describe('normaliseSenderEntry', () => {
         return !checked.ok || checked.entry === mangled.trim().toLowerCase();
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('takes a domain of lower-case letters, digits, hyphens and dots exactly when IDNA leaves it as it is', () => {
+    const label = fc
+      .array(fc.constantFrom('a', 'z', '0', '9', '-', 'xn--', 'x', 'n'), { minLength: 0, maxLength: 8 })
+      .map((pieces) => pieces.join(''));
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), (labels) => {
+        const domain = labels.join('.');
+        // The rules in words: what IDNA maps, or what does not come back from Unicode as written,
+        // is refused; two labels or more, each 1 to 63 letters, digits and hyphens, not starting or
+        // ending with a hyphen, the last not all digits.
+        const valid =
+          domainToASCII(domain) === domain &&
+          domainToASCII(domainToUnicode(domain)) === domain &&
+          domain.length <= 253 &&
+          labels.length >= 2 &&
+          labels.every((l) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(l)) &&
+          !/^\d+$/.test(labels.at(-1) ?? '');
+        return checkSenderEntry(`alice@${domain}`).ok === valid;
+      }),
+      { numRuns: 3000 },
     );
   });
 
