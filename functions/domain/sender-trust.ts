@@ -119,13 +119,14 @@ export function assessSenderTrust(
     return drop('from-header', 'the From address cannot be written back as one mailbox to reply to');
   }
   const fromLine = mail.headerLines.find((h) => h.key === 'from');
-  if (!fromLine || !writtenInFrom(headerValue(fromLine.line), sender)) {
+  const fromText = fromLine && structuredText(headerValue(fromLine.line)).toLowerCase();
+  if (!fromText || !writtenInFrom(fromText, sender)) {
     return drop(
       'from-header',
       'the From header holds no address of its own (the one read came from a comment or an encoded word, or was changed in reading)',
     );
   }
-  if (namesAnotherAddress(headerValue(fromLine.line), sender)) {
+  if (namesAnotherAddress(fromText, sender)) {
     return drop(
       'from-header',
       'the From header reads as more than one address (another address outside quotes and comments besides its mailbox)',
@@ -274,12 +275,11 @@ function structuredText(value: string): string {
  * and quoted strings: a header that reads as two addresses to someone (a group or display name
  * written as an address: `mallory@evil.test: alice@example.com;`) while the parser reads one, and
  * SES's DMARC may have judged the other. The same address written twice
- * (`alice@example.com <alice@example.com>`, as some devices write their From) is one.
+ * (`alice@example.com <alice@example.com>`, as some devices write their From) is one. `fromText` is
+ * the value's structuredText, lower-cased.
  */
-function namesAnotherAddress(value: string, sender: string): boolean {
-  const text = structuredText(value)
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .toLowerCase();
+function namesAnotherAddress(fromText: string, sender: string): boolean {
+  const text = fromText.replace(/"(?:[^"\\]|\\.)*"/g, '""');
   const at = sender.lastIndexOf('@');
   const local = sender.slice(0, at);
   const domain = sender.slice(at + 1);
@@ -299,10 +299,10 @@ function namesAnotherAddress(value: string, sender: string): boolean {
  * address, and silently changes some it reads (a NUL dropped from a quoted local part, spaces
  * trimmed, a source route taken as the local part): SES's DMARC judged the header as written, so a
  * mailbox the sender did not write is not one it vouched for. A dot-atom local part may be written
- * quoted (`"alice"@example.com`), and the domain with a trailing dot.
+ * quoted (`"alice"@example.com`), and the domain with a trailing dot. `text` is the value's
+ * structuredText, lower-cased.
  */
-function writtenInFrom(value: string, sender: string): boolean {
-  const text = structuredText(value).toLowerCase();
+function writtenInFrom(text: string, sender: string): boolean {
   const at = sender.lastIndexOf('@');
   const local = sender.slice(0, at);
   const forms = [sender];
