@@ -3,13 +3,14 @@
 // `FG-XXXX-XXXX`. Deterministic, so every run of a mail names it alike without storing it first;
 // Crockford's alphabet has no I, L, O or U, so it reads aloud and types back without mix-ups.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { base32crockford } from '@scure/base';
 
 const PREFIX = 'FG';
 
 export function jobReference(messageId: string): string {
-  const digest = createHash('sha256').update(messageId, 'utf8').digest();
+  // The one-shot hash: no Hash object for a digest of a few bytes, made once for every reply.
+  const digest = hash('sha256', messageId, 'buffer');
   const code = base32crockford.encode(digest.subarray(0, 5));
   return `${PREFIX}-${code.slice(0, 4)}-${code.slice(4)}`;
 }
