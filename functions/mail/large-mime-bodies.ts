@@ -15,6 +15,7 @@
 // parseInboundMail reads the mail again with nothing set aside.
 
 import { randomBytes } from 'node:crypto';
+import { madeInPieces, STRING_PIECE_CHARACTERS } from '../string-pieces.ts';
 import { indexOfByte, indexOfSequence } from './byte-search.ts';
 
 export interface SetAsideBodies {
@@ -136,17 +137,8 @@ export function decodeBase64Body(base64: Buffer): Buffer {
 }
 
 /**
- * Base64 bytes read as a string at a time. A string over 128 KiB is made in V8's large-object space:
- * the 140 KB body of a 100 KiB PDF took 0.16 ms as one string and 0.02 ms in pieces, a 900 KB one
- * 0.78 ms and 0.24 ms. From about 1 MB on (Node's EXTERN_APEX, 1,031,913 bytes) Node makes the string
- * outside V8's heap, which is cheaper than pieces (1.1 MB: 0.12 ms whole, 0.16 ms in pieces), so
- * such bodies are decoded whole.
- */
-const PIECE_BYTES = 64 * 1024;
-const MAX_PIECED_BYTES = 1_000_000;
-
-/**
- * `base64` decoded into `memory` a piece of whole lines at a time, as Node decodes it in one go, or
+ * `base64` decoded into `memory` a piece of whole lines at a time (see string-pieces.ts), as Node
+ * decodes it in one go, or
  * undefined (with `memory` partly written) when its lines are not all alike. Node's decoder skips
  * what is not base64 and decodes each group of four characters on its own, so pieces that each end
  * after a whole number of groups decode to the whole's bytes. A piece's line ends are looked at, so
@@ -155,14 +147,14 @@ const MAX_PIECED_BYTES = 1_000_000;
  * of them (anything else that is not base64 would make fewer). The last piece is decoded as it is.
  */
 function writeInPieces(base64: Buffer, memory: Buffer): number | undefined {
-  if (base64.length <= PIECE_BYTES || base64.length > MAX_PIECED_BYTES) return undefined;
+  if (!madeInPieces(base64.length)) return undefined;
   const lf = base64.indexOf(0x0a);
   if (lf < 0) return undefined;
   const breakBytes = base64[lf - 1] === 0x0d ? 2 : 1;
   const lineBytes = lf + 1;
   const characters = lineBytes - breakBytes;
   if (characters <= 0 || characters % 4 !== 0) return undefined;
-  const lines = Math.max(1, Math.floor(PIECE_BYTES / lineBytes));
+  const lines = Math.max(1, Math.floor(STRING_PIECE_CHARACTERS / lineBytes));
   const pieceBytes = lines * lineBytes;
   let at = 0;
   let written = 0;

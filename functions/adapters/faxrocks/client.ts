@@ -13,6 +13,7 @@ import {
   SendRefusedError,
 } from '../../errors.ts';
 import type { FaxApi, FaxPage, FaxrocksUser, Log, QueuedFax, SendFaxRequest } from '../../ports.ts';
+import { madeInPieces, STRING_PIECE_CHARACTERS } from '../../string-pieces.ts';
 import {
   FaxrocksError,
   FaxrocksNetworkError,
@@ -358,7 +359,8 @@ function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
  * written once, straight into the body: base64 needs no JSON escaping, so JSON.stringify's scan and
  * copy of it, and fetch's UTF-8 copy of that string, are skipped (bench/: a third of the inbound
  * time for a 10 MiB PDF, and one copy less of the document at peak). Encoding in small slices
- * instead saves another 20 MiB at peak but measured slower in the pipeline, so it is one string.
+ * saves another 20 MiB at peak but measured slower for large documents, so above about 1 MB of
+ * base64 it is one string; below, pieces cost less than one string (see string-pieces.ts).
  */
 export function sendRequestBody(request: SendFaxRequest): Buffer {
   const { numbers, document } = request;
@@ -367,11 +369,16 @@ export function sendRequestBody(request: SendFaxRequest): Buffer {
     ...(request.scheduledAt ? { scheduled_at: request.scheduledAt } : {}),
     ...(request.timezone ? { timezone: request.timezone } : {}),
   });
-  const data = Buffer.from(document.buffer, document.byteOffset, document.byteLength).toString('base64');
+  const bytes = Buffer.from(document.buffer, document.byteOffset, document.byteLength);
+  const characters = Math.ceil(bytes.length / 3) * 4;
   const head = `${fields.slice(0, -1)},"data":"`;
-  const body = Buffer.allocUnsafe(Buffer.byteLength(head) + data.length + 2);
+  const body = Buffer.allocUnsafe(Buffer.byteLength(head) + characters + 2);
   let at = body.write(head, 0, 'utf8');
-  at += body.write(data, at, 'latin1');
+  // Pieces of whole groups of three bytes, so their base64 joins as the whole's.
+  const piece = madeInPieces(characters) ? (STRING_PIECE_CHARACTERS / 4) * 3 : bytes.length;
+  for (let from = 0; from < bytes.length; from += piece) {
+    at += body.write(bytes.toString('base64', from, Math.min(bytes.length, from + piece)), at, 'latin1');
+  }
   body.write('"}', at, 'latin1');
   return body;
 }
