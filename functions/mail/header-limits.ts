@@ -19,14 +19,23 @@ const CR = 0x0d;
  * lines count as lines) is over the limits, or undefined when it is within them.
  */
 export function headerBlockOverLimits(raw: Uint8Array): string | undefined {
+  const top = topHeaderBlockEnd(raw);
+  return typeof top === 'string' ? top : undefined;
+}
+
+/**
+ * Where the mail's top-level header block ends as the parser reads it: before its first empty line
+ * (one of CRs at most before its LF), or at the end of a mail without one; or why the block is over
+ * the limits.
+ */
+export function topHeaderBlockEnd(raw: Uint8Array): number | string {
   // Never look further than the limit: a 40 MB mail with no blank line costs as little as a small one.
   const view = raw.subarray(0, Math.min(raw.length, MAX_HEADER_BYTES + 2));
   let at = 0;
   for (let lines = 0; at < view.length; lines++) {
-    // An empty line (CRs at most, as the parser reads it) ends the header block.
     let content = at;
     while (content < view.length && view[content] === CR) content++;
-    if (content >= view.length || view[content] === LF) return undefined;
+    if (content >= view.length || view[content] === LF) return at;
     if (lines >= MAX_HEADER_LINES) return `its header block has more than ${MAX_HEADER_LINES} lines`;
     const lf = view.indexOf(LF, content);
     if (lf < 0) break;
@@ -35,7 +44,7 @@ export function headerBlockOverLimits(raw: Uint8Array): string | undefined {
   // No empty line in what was read: the header block is the whole mail, or runs past the limit.
   return view.length < raw.length
     ? `its header block is larger than ${MAX_HEADER_BYTES / 1024} KiB`
-    : undefined;
+    : raw.length;
 }
 
 /** Lines of one MIME part's header block: real parts have a handful, Outlook's up to a few dozen. */

@@ -138,13 +138,13 @@ export function decodeBase64Body(base64: Buffer): Buffer {
 
 /**
  * `base64` decoded into `memory` a piece of whole lines at a time (see string-pieces.ts), as Node
- * decodes it in one go, or
- * undefined (with `memory` partly written) when its lines are not all alike. Node's decoder skips
- * what is not base64 and decodes each group of four characters on its own, so pieces that each end
- * after a whole number of groups decode to the whole's bytes. A piece's line ends are looked at, so
- * it holds at least those line breaks that are not base64; it then holds exactly as many base64
- * characters as the lines' length says when, and only when, it decodes to three bytes per four
- * of them (anything else that is not base64 would make fewer). The last piece is decoded as it is.
+ * decodes it in one go, or undefined (with `memory` partly written) when its lines are not all
+ * alike. Node's decoder skips what is not base64 and decodes each group of four characters on its
+ * own, so pieces that each end after a whole number of groups decode to the whole's bytes. A piece's
+ * line ends are looked at, so it holds at least those line breaks that are not base64; it then holds
+ * exactly as many base64 characters as the lines' length says when, and only when, it decodes to
+ * three bytes per four of them (anything else not base64 would make fewer). The last piece is
+ * decoded as it is.
  */
 function writeInPieces(base64: Buffer, memory: Buffer): number | undefined {
   if (!madeInPieces(base64.length)) return undefined;
@@ -167,11 +167,6 @@ function writeInPieces(base64: Buffer, memory: Buffer): number | undefined {
     written += bytes;
   }
   return written + memory.write(base64.toString('latin1', at), written, 'base64');
-}
-
-/** A mail's top-level header block as a binary string (one character per byte); all of it without a blank line. */
-export function topHeaderBlock(raw: Buffer): string {
-  return splitEntity(raw, { start: 0, end: raw.length })?.headers ?? raw.toString('latin1');
 }
 
 /**

@@ -22,13 +22,8 @@ import {
 import { UnreadableMailError } from '../errors.ts';
 import { readAppleFile } from './apple-file.ts';
 import { signedContentOf } from './cms-signed.ts';
-import { headerBlockOverLimits, partsOverLimits } from './header-limits.ts';
-import {
-  nothingSetAside,
-  type SetAsideBodies,
-  setAsideLargeBodies,
-  topHeaderBlock,
-} from './large-mime-bodies.ts';
+import { headerBlockOverLimits, partsOverLimits, topHeaderBlockEnd } from './header-limits.ts';
+import { nothingSetAside, type SetAsideBodies, setAsideLargeBodies } from './large-mime-bodies.ts';
 import { tnefAttachments } from './tnef.ts';
 
 // A forwarded message may itself carry a forwarded message; three levels is more than mail programs
@@ -171,10 +166,11 @@ function htmlOnlyBody(parser: PostalMime): boolean {
  * limits or the parser refuses it.
  */
 export async function readHeaderBlock(raw: Buffer): Promise<InboundMail> {
-  const overLimits = headerBlockOverLimits(raw);
-  if (overLimits) throw new UnreadableMailError(overLimits);
+  const end = topHeaderBlockEnd(raw);
+  if (typeof end === 'string') throw new UnreadableMailError(end);
   // The block alone has no body, so no part to set aside or count: it is parsed as checked here.
-  const { parsed, repair } = await parseChecked(Buffer.from(`${topHeaderBlock(raw)}\r\n\r\n`, 'latin1'));
+  const block = Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n\r\n')]);
+  const { parsed, repair } = await parseChecked(block);
   return { ...headerFields(parsed, repair), parts: [], body: {} };
 }
 
@@ -286,7 +282,8 @@ function asciiSkeleton(text: string): string {
 
 /** The mail's top-level header lines as binary strings (one character per byte), folded lines joined. */
 function rawHeaderLines(raw: Buffer): string[] {
-  return topHeaderBlock(raw).split(/\r?\n(?![ \t])/);
+  const end = topHeaderBlockEnd(raw);
+  return raw.toString('latin1', 0, typeof end === 'number' ? end : 0).split(/\r?\n(?![ \t])/);
 }
 
 /**

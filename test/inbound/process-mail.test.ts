@@ -686,6 +686,30 @@ describe('mail faxgate will not fax', () => {
     );
   });
 
+  it('reads the header block alone where the parser ends it, also at a line of a lone CR', async () => {
+    const number = freshNumber();
+    const ses = (
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: `${number}@fax.example.com`,
+        subject: 'Deep',
+        pdfs: [],
+      })
+    ).toString('latin1');
+    const headers = ses.slice(0, ses.indexOf('\r\nMIME-Version:')).split('\r\n');
+    // Every block ends with a line of a lone CR (CR CR LF), which the parser reads as empty: there is
+    // no CRLF CRLF in the mail, and the header block read alone must not run on into its body.
+    const raw = deeplyNestedMail(300, headers).replaceAll('\r\n\r\n', '\r\n\r\r\n');
+    expect(raw).not.toContain('\r\n\r\n');
+    const { id, event } = await store(Buffer.from(raw, 'latin1'));
+    const result = await handleInboundBatch(event, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await ledger.getMail(id)).toMatchObject({ outcome: 'REJECTED', reason: 'unreadable-mime' });
+    expect(mailer.sent.map((m) => [m.to, m.subject])).toEqual([
+      [{ address: 'alice@example.com' }, 'Fax not sent: Deep'],
+    ]);
+  });
+
   it('drops a mail with 100,000 header lines as unreadable before reading it (issue 11 item 8)', async () => {
     const number = freshNumber();
     const mail = await buildSesMail({
