@@ -234,6 +234,20 @@ function withAdvice(name: string, part: MailPart): string {
   return name;
 }
 
+/** The refusal of files that together have more pages than are faxed at once, if they do. */
+function overPages(files: PdfFile[], limits: DocumentLimits): DocumentDecision | undefined {
+  const pages = files.reduce((sum, f) => sum + f.pages, 0);
+  if (pages <= limits.maxPages) return undefined;
+  const names = files.map((f) => f.filename);
+  const which = files.length === 1 ? `${names[0]} has` : `${names.join(', ')} have together`;
+  return {
+    ok: false,
+    problem: 'too-many-pages',
+    detail: `${which} ${pages} pages; at most ${limits.maxPages} pages are faxed at once.`,
+    files: names,
+  };
+}
+
 /** The document to fax from the mail's parts, with the cover page first when one is asked for. */
 export async function prepareFaxDocument(
   parts: MailPart[],
@@ -310,14 +324,21 @@ export async function prepareFaxDocument(
     pages: m.pages,
     kind: m.kind,
   }));
-  const pageSize = limits.pageSize ?? 'A4';
-  // One PDF and no cover is faxed as it is: nothing is made (see below).
   const [only] = measured;
-  const asItIs = only && measured.length === 1 && only.kind === 'pdf' && !cover ? only : undefined;
+  if (only && measured.length === 1 && only.kind === 'pdf' && !cover) {
+    // One PDF and no cover is faxed as it is: nothing is made.
+    return (
+      overPages(files, limits) ?? {
+        ok: true,
+        document: { bytes: only.file.bytes, pages: only.pages, files },
+        ignored,
+      }
+    );
+  }
+  const pageSize = limits.pageSize ?? 'A4';
   // The cover is laid out first: its pages count towards the fax's and are printed on it.
-  const faxDoc = asItIs ? undefined : await PDFDocument.create({ updateMetadata: false });
-  const coverLayout =
-    faxDoc && cover ? await layoutCover(faxDoc, cover.page, cover.assets, pageSize) : undefined;
+  const faxDoc = await PDFDocument.create({ updateMetadata: false });
+  const coverLayout = cover ? await layoutCover(faxDoc, cover.page, cover.assets, pageSize) : undefined;
   if (coverLayout) {
     files.unshift({
       filename: COVER_PAGE_NAME,
@@ -326,20 +347,10 @@ export async function prepareFaxDocument(
       kind: 'cover',
     });
   }
+  const over = overPages(files, limits);
+  if (over) return over;
   const pages = files.reduce((sum, f) => sum + f.pages, 0);
   const names = files.map((f) => f.filename);
-  if (pages > limits.maxPages) {
-    const which = files.length === 1 ? `${names[0]} has` : `${names.join(', ')} have together`;
-    return {
-      ok: false,
-      problem: 'too-many-pages',
-      detail: `${which} ${pages} pages; at most ${limits.maxPages} pages are faxed at once.`,
-      files: names,
-    };
-  }
-
-  if (asItIs) return { ok: true, document: { bytes: asItIs.file.bytes, pages, files }, ignored };
-  if (!faxDoc) throw new Error('unreachable: a document is made for all but one PDF alone');
 
   let merged: Uint8Array;
   try {
