@@ -89,12 +89,13 @@ describe('pdf-lib reads a PDF in a bounded number of passes', () => {
   it('skips jibberish between objects reading each byte a bounded number of times', async () => {
     const normal = await readsPerByte(pdfOf([{ body: '<< /A 1 >>' }]));
     // Upstream tried an object header at every byte, reading on over each run of blanks, digits
-    // or comment marks: the square of the run's length.
+    // or comment marks: the square of the run's length. (The bound was 4 before objects read
+    // keywords only where their first letter stands, which made the ordinary PDF cheaper.)
     for (const junk of ['x', ' ', '1', '%', '0 '].map((run) => `x${run.repeat(4000 / run.length)}\n`)) {
       expect(
         await readsPerByte(pdfOf([{ body: '<< /A 1 >>' }], junk)),
         JSON.stringify(junk.slice(0, 3)),
-      ).toBeLessThan(4 * normal);
+      ).toBeLessThan(4.5 * normal);
     }
   });
 

@@ -4,9 +4,16 @@
 // reads.
 
 import {
+  PDFArray,
+  PDFBool,
+  type PDFContext,
   PDFInvalidObject,
+  PDFNull,
+  PDFNumber,
+  type PDFObject,
+  PDFObjectParsingError,
   PDFParser,
-  type PDFRef,
+  PDFRef,
   PDFStreamParsingError,
   PDFString,
   UnbalancedParenthesisError,
@@ -31,12 +38,13 @@ interface ParserInside {
     done(): boolean;
     next(): number;
     peek(): number;
+    peekAhead(steps: number): number;
     offset(): number;
     position(): Position;
     moveTo(offset: number): void;
     slice(start: number, end: number): Uint8Array;
   };
-  context: { assign(ref: PDFRef, object: unknown): void };
+  context: PDFContext;
   throwOnInvalidObject: boolean;
   warnOnInvalidObjects: boolean;
   matchKeyword(keyword: number[]): boolean;
@@ -49,6 +57,13 @@ interface ParserInside {
   parseString(): PDFString;
   findEndOfStreamFallback(startPos: Position): number;
   tryToParseInvalidIndirectObject(): PDFRef | undefined;
+  parseObject(ref?: PDFRef): PDFObject;
+  parseNumberOrRef(): PDFObject;
+  parseArray(ref?: PDFRef): PDFArray;
+  parseRawNumber(): number;
+  parseDictOrStream(ref?: PDFRef): PDFObject;
+  parseHexString(ref?: PDFRef): PDFObject;
+  parseName(): PDFObject;
 }
 
 function upstreamFindEndOfStreamFallback(this: ParserInside, startPos: Position): number {
@@ -143,6 +158,64 @@ function upstreamParseString(this: ParserInside): PDFString {
   throw new UnbalancedParenthesisError(this.bytes.position());
 }
 
+const TRUE = codes('true');
+const FALSE = codes('false');
+const NULL = codes('null');
+const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
+const isNumeric = (byte: number) => isDigit(byte) || byte === 0x2e || byte === 0x2b || byte === 0x2d;
+
+function upstreamParseObject(this: ParserInside, ref?: PDFRef): PDFObject {
+  this.skipWhitespaceAndComments();
+  if (this.matchKeyword(TRUE)) return PDFBool.True;
+  if (this.matchKeyword(FALSE)) return PDFBool.False;
+  if (this.matchKeyword(NULL)) return PDFNull;
+  const byte = this.bytes.peek();
+  if (byte === 0x3c && this.bytes.peekAhead(1) === 0x3c) return this.parseDictOrStream(ref);
+  if (byte === 0x3c) return this.parseHexString(ref);
+  if (byte === 0x28) return this.parseString();
+  if (byte === 0x2f) return this.parseName();
+  if (byte === 0x5b) return this.parseArray(ref);
+  if (isNumeric(byte)) return this.parseNumberOrRef();
+  throw new PDFObjectParsingError(this.bytes.position(), byte);
+}
+
+function upstreamParseNumberOrRef(this: ParserInside): PDFObject {
+  const firstNum = this.parseRawNumber();
+  this.skipWhitespaceAndComments();
+  const lookaheadStart = this.bytes.offset();
+  if (isDigit(this.bytes.peek())) {
+    const secondNum = this.parseRawNumber();
+    this.skipWhitespaceAndComments();
+    if (this.bytes.peek() === 0x52) {
+      this.bytes.next();
+      return PDFRef.of(firstNum, secondNum);
+    }
+  }
+  this.bytes.moveTo(lookaheadStart);
+  return PDFNumber.of(firstNum);
+}
+
+function upstreamParseArray(this: ParserInside, ref?: PDFRef): PDFArray {
+  this.bytes.next();
+  this.skipWhitespaceAndComments();
+  const pdfArray = PDFArray.withContext(this.context);
+  while (this.bytes.peek() !== 0x5d) {
+    pdfArray.push(this.parseObject(ref));
+    this.skipWhitespaceAndComments();
+  }
+  this.bytes.next();
+  return pdfArray;
+}
+
+/** `parser` reading objects, arrays and numbers or references as upstream did. */
+export function withUpstreamObjects<P extends object>(parser: P): P {
+  const inside = parser as unknown as ParserInside;
+  inside.parseObject = upstreamParseObject;
+  inside.parseNumberOrRef = upstreamParseNumberOrRef;
+  inside.parseArray = upstreamParseArray;
+  return parser;
+}
+
 /** `parser` (any of pdf-lib's parsers) skipping blanks and comments as upstream did. */
 export function withUpstreamBlanks<P extends object>(parser: P): P {
   const inside = parser as unknown as ParserInside;
@@ -161,6 +234,7 @@ export function pdfParser(bytes: Uint8Array, upstream: boolean): PDFParser {
     inside.skipJibberish = upstreamSkipJibberish;
     withUpstreamBlanks(parser);
     inside.parseString = upstreamParseString;
+    withUpstreamObjects(parser);
   }
   return parser;
 }
