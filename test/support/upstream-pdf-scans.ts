@@ -1,7 +1,7 @@
 // @cantoo/pdf-lib 2.11.1's own byte-by-byte scans (end of stream, endobj, jibberish, blanks and
-// comments, literal strings), as they were before patches/@cantoo+pdf-lib replaced them: the
-// oracle the patched parser must agree with on every PDF, and a way to count the bytes a parse
-// reads.
+// comments, literal strings) and its object parsing (objects, arrays, numbers or references), as
+// they were before patches/@cantoo+pdf-lib replaced them: the oracle the patched parser must agree
+// with on every PDF, and a way to count the bytes a parse reads.
 
 import {
   PDFArray,
