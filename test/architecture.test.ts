@@ -88,6 +88,16 @@ describe('what the status poller loads', () => {
 });
 
 describe('what both functions load', () => {
+  it('writes counts without ICU: its first number format costs a function ~7.7 MiB', () => {
+    const icuNumbers = /\.toLocaleString\(|Intl\.NumberFormat|Intl\.PluralRules/;
+    const offending = sourceFiles('functions').filter((file) =>
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .some((line) => !line.trimStart().startsWith('//') && icuNumbers.test(line)),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it('reads time zones through the runtime, without a date library in either bundle', async () => {
     for (const entry of ['functions/handlers/inbound.ts', 'functions/handlers/status-poller.ts']) {
       const dateLibrary = (await bundleInputs(entry)).filter((input) =>

@@ -7,6 +7,8 @@
 // largest item (a job: subject, references, errors, twelve attempts) stays under about 100 KB
 // whatever the mail held.
 
+import { groupedDigits } from '../grouped-digits.ts';
+
 export const RECORD_LIMITS = {
   /** Characters of a subject kept (replies show 200 of them). */
   subject: 1000,
@@ -35,7 +37,7 @@ export function storedText(value: string, limit: number = RECORD_LIMITS.text): s
 
 /** What the entry counting the rest of a list says. */
 export function moreEntry(count: number): string {
-  return `${ELLIPSIS} and ${count.toLocaleString('en-US')} more`;
+  return `${ELLIPSIS} and ${groupedDigits(count)} more`;
 }
 
 /**

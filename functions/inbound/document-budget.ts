@@ -30,6 +30,7 @@ import { imageKindOf } from '../domain/image-formats.ts';
 import type { MailPart } from '../domain/inbound-mail.ts';
 import { asBuffer, isPdf } from '../domain/pdf-bytes.ts';
 import { TransientError } from '../errors.ts';
+import { groupedDigits } from '../grouped-digits.ts';
 import { holdsOneDecodedBody } from '../mail/large-mime-bodies.ts';
 import { siblingModule } from '../sibling-bundle.ts';
 import type { OverBudget } from './document-meter.ts';
@@ -286,8 +287,7 @@ function overBudgetWhy(
   cap: OverBudget,
   caps: { maxParsedValues: number; maxDecodedBytes: number; heapMb: number },
 ): string {
-  if (cap === 'parsed-values')
-    return `it holds more than ${caps.maxParsedValues.toLocaleString('en-US')} objects`;
+  if (cap === 'parsed-values') return `it holds more than ${groupedDigits(caps.maxParsedValues)} objects`;
   if (cap === 'heap') return `it needs more than ${caps.heapMb} MB to read`;
   if (cap === 'time') return 'reading it takes too long';
   return `it inflates to more than ${Math.floor(caps.maxDecodedBytes / MiB)} MB`;

@@ -6,6 +6,7 @@
 // 2,000 lines or more than 256 KiB is not mail: it is dropped as unreadable, and this check reads
 // at most that much of it, whatever the mail's size.
 
+import { groupedDigits } from '../grouped-digits.ts';
 import { indexOfByte, indexOfSequence, sequenceAt } from './byte-search.ts';
 
 export const MAX_HEADER_LINES = 2_000;
@@ -150,7 +151,7 @@ function declaredBoundaries(raw: Buffer): Set<string> | string {
     const boundary = match && match.index === 0 ? (match[1] ?? match[2]) : undefined;
     if (boundary) found.add(boundary);
     if (found.size > MAX_BOUNDARIES) {
-      return `it declares more than ${MAX_BOUNDARIES.toLocaleString('en')} multipart boundaries`;
+      return `it declares more than ${groupedDigits(MAX_BOUNDARIES)} multipart boundaries`;
     }
   }
   return found;
@@ -180,7 +181,7 @@ export function partsOverLimits(raw: Buffer): string | undefined {
       scannedTo = at + DELIMITER_START.length;
       continue;
     }
-    if (++parts > MAX_MIME_PARTS) return `it has more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`;
+    if (++parts > MAX_MIME_PARTS) return `it has more than ${groupedDigits(MAX_MIME_PARTS)} MIME parts`;
     let line = indexOfByte(raw, LF, at + 1);
     for (let lines = 0; line >= 0; lines++) {
       let content = line + 1;

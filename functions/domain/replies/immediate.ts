@@ -2,6 +2,7 @@
 // words: what happened, and for a rejection what to change before sending again. Everything the
 // sender chose (subject, file names, addresses) is echoed through shown-text.ts.
 
+import { groupedDigits } from '../../grouped-digits.ts';
 import { MAIL_OPTIONS_HELP, type OptionProblem } from '../mail-options.ts';
 import { type ScheduledSend, shownSendTime } from '../send-time.ts';
 import { shownFileName, shownText } from './shown-text.ts';
@@ -73,7 +74,7 @@ const LISTED_IN_REPLY = 20;
 function firstOf<T>(items: readonly T[]): { shown: T[]; rest: string | undefined } {
   if (items.length <= LISTED_IN_REPLY) return { shown: [...items], rest: undefined };
   const shown = items.slice(0, LISTED_IN_REPLY - 1);
-  return { shown, rest: `and ${(items.length - shown.length).toLocaleString('en-US')} more` };
+  return { shown, rest: `and ${groupedDigits(items.length - shown.length)} more` };
 }
 
 function names(files: string[]): string {
