@@ -362,12 +362,16 @@ function linesOf(
 }
 
 /** `text` decoded by updateRun in one range (within a larger input, as the parser's runs are) and by update line by line, as hex. */
-async function decodedBothWays(text: string, dropLast: boolean): Promise<{ inRuns: string; byLine: string }> {
+async function decodedBothWays(
+  text: string,
+  dropLast: boolean,
+  withView = true,
+): Promise<{ inRuns: string; byLine: string }> {
   const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
   const start = 8;
   const end = start + Buffer.byteLength(text, 'latin1');
   const run = new QPDecoder();
-  run.updateRun(input, start, end, Buffer.from(input.buffer));
+  run.updateRun(input, start, end, withView ? Buffer.from(input.buffer) : undefined);
   const byLine = new QPDecoder();
   for (const line of linesOf(input.subarray(start, end))) byLine.update(line);
   if (dropLast) {
@@ -413,6 +417,64 @@ describe('quoted-printable in runs of lines: the bytes of line-by-line decoding'
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('lines longer than the decoder buffer, and runs past the room it has left, as update decodes them', async () => {
+    // Lines that fit in the decoder's buffer (100 KiB) are decoded with no check of its room per
+    // byte; longer ones, and runs longer than the room left, take the other ways (qp-decoder.js decodeLines).
+    const inLine = QP_TOKENS.filter((token) => !token.includes('\n'));
+    const stretch = fc.oneof(
+      fc.tuple(
+        fc.array(fc.constantFrom(...inLine), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 20_000, max: 70_000 }),
+      ),
+      fc.tuple(
+        fc.array(fc.constantFrom(...QP_TOKENS), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 3000 }),
+      ),
+      // Plain lines give a byte out for each in: a run of them fills the room it was given.
+      fc.tuple(fc.constant(['plain text line\r\n']), fc.integer({ min: 1, max: 12_000 })),
+      fc.tuple(fc.constant(['x']), fc.integer({ min: 90_000, max: 110_000 })),
+    );
+    const lineBreak = fc.constantFrom('\r\n', '\n', '=\r\n', ' \r\n', '');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(stretch, lineBreak), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (stretches, dropLast, withView) => {
+          const text = `${stretches.map(([[tokens, times], eol]) => tokens.join('').repeat(times) + eol).join('')}\r\n`;
+          const { inRuns, byLine } = await decodedBothWays(text, dropLast, withView);
+          expect(inRuns).toBe(byLine);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a run just past the room left in the buffer, at each edge, as update decodes it', async () => {
+    // Each byte in gives at most one out, a held line break two: a run is decoded in place only when
+    // its length and two bytes more fit in what the buffer has left (qp-decoder.js decodeLines).
+    const size = new QPDecoder().maxChunkSize;
+    for (const filled of [0, 1, 777, size - 5000]) {
+      for (let extra = -4; extra <= 4; extra++) {
+        const first = `${'f'.repeat(Math.max(0, filled - 2))}\r\n`;
+        const runLength = size - filled + extra;
+        const line = 'plain line\r\n';
+        // Ending in a bare LF after a held CRLF: one byte more out than in.
+        const lines = line.repeat(Math.ceil(runLength / line.length)).slice(0, runLength - 1);
+        const text = `${first}${lines}\n`;
+        const input = new Uint8Array(Buffer.from(text, 'latin1'));
+        const run = new QPDecoder();
+        run.decodeLines(input, 0, first.length);
+        run.decodeLines(input, first.length, input.length);
+        const byLine = new QPDecoder();
+        for (const one of linesOf(input)) byLine.update(one);
+        expect(hexOf(new Uint8Array(await run.finalize())), `${filled} ${extra}`).toBe(
+          hexOf(new Uint8Array(await byLine.finalize())),
+        );
+      }
+    }
   });
 
   it('a body of soft line breaks or trailing blanks is decoded in blocks, not searched line by line', async () => {
