@@ -379,6 +379,22 @@ describe('SES header block', () => {
     );
   });
 
+  it('passes DMARC by organizational domain, as relaxed alignment does: siblings align, a public suffix does not', () => {
+    const dmarcOf = (from: string, mailFrom: string) =>
+      / dmarc=(\w+) /.exec(
+        stampAsSes(
+          Buffer.from(`From: ${from}\nSubject: x\n\nbody\n`),
+          { ...envelope, mailFrom },
+          'abc',
+          stamp,
+        ).toString(),
+      )?.[1];
+    expect(dmarcOf('a@mail.partner.test', 'b@bounces.partner.test')).toBe('pass');
+    expect(dmarcOf('a@partner.test', 'b@bounces.partner.test')).toBe('pass');
+    expect(dmarcOf('bob@example.co.uk', 'x@co.uk')).toBe('fail');
+    expect(dmarcOf('bob@example.co.uk', 'x@other.co.uk')).toBe('fail');
+  });
+
   it('makes message ids of lower-case letters and digits', () => {
     const ids = new Set(Array.from({ length: 200 }, () => newSesMessageId()));
     expect(ids.size).toBe(200);
