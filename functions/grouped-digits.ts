@@ -1,4 +1,4 @@
-// Counts in replies and log lines are written with thousands separators ("5,000"). Not through
+// Counts in replies and refusals are written with thousands separators ("5,000"). Not through
 // toLocaleString or Intl.NumberFormat: the first use in a process loads ICU's number formatting,
 // ~7.7 MiB of memory, which a mail of 20,000 MIME parts made the inbound function pay at once
 // (its refusal names the limit), half of the function's peak for that mail.
