@@ -1,6 +1,6 @@
 // Hostile mail (issue 11 items 8 and 9): the inbound use case on mails with 100,000 and 160,000
 // header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, PDFs whose object
-// streams inflate to 1 and 2 GB (one stream, or 256 small ones), a PDF page tree of 2^40 paths,
+// streams inflate to 1 and 2 GB (one stream, or 256 small ones), 3,000 one-page PDFs, a PDF page tree of 2^40 paths,
 // PDFs whose streams and objects never close or that hold runs of jibberish, and PNG and TIFF
 // bombs (white pictures of 16 and 36 megapixels in tens of kilobytes), each beside an ordinary
 // mail of the same size (a scan-like PDF), timed alternately in the same processes and each
@@ -293,6 +293,20 @@ export const HOSTILE_CASES: Case[] = [
     label: 'PDF of 450,000 numbers in one uncompressed array (900 KB)',
     expectedOutcome: 'ACCEPTED',
     mail: async () => mailWithScan(flatNumberArray(450_000), 'contract.pdf'),
+  },
+  {
+    // More files than pages are faxed: refused by their count, none of them opened.
+    label: '3,000 one-page PDFs',
+    expectedOutcome: 'REJECTED too-many-pages',
+    mail: async () => {
+      const page = await samplePdf(1);
+      return buildSesMail({
+        from: `Alice <${SENDER}>`,
+        to: `${FAX_NUMBER}@${FAX_DOMAIN}`,
+        subject: 'Pages',
+        pdfs: Array.from({ length: 3000 }, (_, i) => ({ filename: `page-${i}.pdf`, bytes: page })),
+      });
+    },
   },
   {
     label: 'PDF page tree of 2^40 paths',

@@ -8,6 +8,7 @@
 // bundle can carry.
 
 import { ParseSpeeds, PDFDocument, PDFPageTree } from '@cantoo/pdf-lib';
+import { groupedDigits } from '../grouped-digits.ts';
 import { type CoverAssets, type CoverPage, layoutCover } from './cover-page.ts';
 import {
   type ImageKind,
@@ -300,6 +301,19 @@ export async function prepareFaxDocument(
       problem: 'no-pdf',
       detail: `The email has no PDF or picture to fax${what}. PDF files and JPEG, PNG and TIFF pictures are faxed.`,
       files: [],
+    };
+  }
+
+  // Every file is a page at least, and a cover one more: past the limit by count alone, the mail
+  // cannot be faxed whatever its files hold, so none is opened (3,000 one-page PDFs took half a
+  // second to open only to be refused).
+  const atLeast = candidates.length + (cover ? 1 : 0);
+  if (atLeast > limits.maxPages) {
+    return {
+      ok: false,
+      problem: 'too-many-pages',
+      detail: `The email has ${groupedDigits(candidates.length)} files to fax (PDFs and pictures)${cover ? ' and a cover page' : ''}, each a page at least; at most ${groupedDigits(limits.maxPages)} pages are faxed at once.`,
+      files: candidates.map((c) => c.filename),
     };
   }
 

@@ -116,6 +116,26 @@ describe('prepareFaxDocument limits and edge cases', () => {
     expect(await decide('several-pdfs-and-docx', { ...limits, maxPages: 6 })).toMatchObject({ ok: true });
   });
 
+  it('answers a mail of more files than pages are faxed by the count alone, opening none of them', async () => {
+    // Every file is a page at least, so such a mail cannot be faxed whatever the files hold: 3,000
+    // one-page PDFs were each opened first (half a second warm), and a damaged one among them was
+    // what the reply named.
+    const page = await samplePdf(1);
+    const parts = Array.from({ length: 101 }, (_, i) => pdfPart(page, `page-${i}.pdf`));
+    parts[50] = pdfPart(Buffer.from('%PDF-1.4 nothing else'), 'broken.pdf');
+    const many = await prepareFaxDocument(parts, limits);
+    expect(many).toMatchObject({ ok: false, problem: 'too-many-pages' });
+    if (!many.ok) {
+      expect(many.detail).toBe(
+        'The email has 101 files to fax (PDFs and pictures), each a page at least; at most 100 pages are faxed at once.',
+      );
+      expect(many.files).toHaveLength(101);
+    }
+    // As many files as pages are faxed: opened and merged as ever.
+    const hundred = parts.filter((p) => p.filename !== 'broken.pdf');
+    expect(await prepareFaxDocument(hundred, limits)).toMatchObject({ ok: true, document: { pages: 100 } });
+  });
+
   it('rejects a document over the size limit, single or merged', async () => {
     const one = await samplePdf(1);
     const tooSmall = { ...limits, maxDocumentBytes: one.byteLength - 1 };

@@ -71,3 +71,28 @@ describe('a PDF decompression bomb', () => {
     expect((await world.deps.ledger.getMail(id))?.outcome).toBe('REJECTED');
   }, 120_000);
 });
+
+describe('a mail of more files than pages are faxed', () => {
+  it('is refused by its count, without a file opened, and the reply says so once', async () => {
+    // 3,000 one-page PDFs were each opened (about half a second, and 100 MiB more memory) only to
+    // be refused for their pages; the count alone decides, as every file is a page at least.
+    const page = await samplePdf(1);
+    const { id, result } = await world.process(
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: '+4930555000904@fax.example.com',
+        subject: 'Pages',
+        pdfs: Array.from({ length: 3000 }, (_, i) => ({ filename: `page-${i}.pdf`, bytes: page })),
+      }),
+    );
+    expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'too-many-pages' });
+    expect(world.sandbox.faxes().filter((f) => f.number === '+4930555000904')).toHaveLength(0);
+    const reply = world.mailer.sent.at(-1);
+    expect(reply?.to).toEqual({ address: 'alice@example.com' });
+    expect(reply?.text).toContain(
+      'The email has 3,000 files to fax (PDFs and pictures), each a page at least; at most 100 pages are faxed at once.',
+    );
+    expect(reply?.text).not.toContain('page-2999.pdf');
+    expect((await world.deps.ledger.getMail(id))?.outcome).toBe('REJECTED');
+  }, 120_000);
+});
