@@ -219,6 +219,10 @@ type Measured =
 
 type Problem = { ok: false; problem: DocumentProblem; detail: string; files: string[] };
 
+function asFile(m: Measured): PdfFile {
+  return { filename: m.file.filename, bytes: m.file.bytes, pages: m.pages, kind: m.kind };
+}
+
 function problemWith(file: Candidate, problem: DocumentProblem, why: string): Problem {
   return { ok: false, problem, detail: `${file.filename} ${why}.`, files: [file.filename] };
 }
@@ -235,16 +239,23 @@ function withAdvice(name: string, part: MailPart): string {
   return name;
 }
 
-/** The refusal of files that together have more pages than are faxed at once, if they do. */
-function overPages(files: PdfFile[], limits: DocumentLimits): DocumentDecision | undefined {
+/**
+ * The refusal of files that together have more pages than are faxed at once, if they do; `notCounted`
+ * files after them were not opened.
+ */
+function overPages(files: PdfFile[], limits: DocumentLimits, notCounted = 0): DocumentDecision | undefined {
   const pages = files.reduce((sum, f) => sum + f.pages, 0);
-  if (pages <= limits.maxPages) return undefined;
+  if (pages <= limits.maxPages && notCounted === 0) return undefined;
   const names = files.map((f) => f.filename);
   const which = files.length === 1 ? `${names[0]} has` : `${names.join(', ')} have together`;
+  const rest =
+    notCounted === 0
+      ? ''
+      : `, and ${groupedDigits(notCounted)} more ${notCounted === 1 ? 'file was' : 'files were'} not counted`;
   return {
     ok: false,
     problem: 'too-many-pages',
-    detail: `${which} ${pages} pages; at most ${limits.maxPages} pages are faxed at once.`,
+    detail: `${which} ${groupedDigits(pages)} pages${rest}; at most ${groupedDigits(limits.maxPages)} pages are faxed at once.`,
     files: names,
   };
 }
@@ -330,14 +341,15 @@ export async function prepareFaxDocument(
     const one = await measure(candidate, limits);
     if ('ok' in one) return one;
     measured.push(one);
+    // Past the limit already: the files after these cannot make the fax shorter, and are not opened.
+    const left = candidates.length - measured.length;
+    const counted = measured.reduce((sum, m) => sum + m.pages, 0);
+    const early =
+      left > 0 && counted > limits.maxPages ? overPages(measured.map(asFile), limits, left) : undefined;
+    if (early) return early;
   }
 
-  const files: PdfFile[] = measured.map((m) => ({
-    filename: m.file.filename,
-    bytes: m.file.bytes,
-    pages: m.pages,
-    kind: m.kind,
-  }));
+  const files = measured.map(asFile);
   const [only] = measured;
   if (only && measured.length === 1 && only.kind === 'pdf' && !cover) {
     // One PDF and no cover is faxed as it is: nothing is made.

@@ -136,6 +136,23 @@ describe('prepareFaxDocument limits and edge cases', () => {
     expect(await prepareFaxDocument(hundred, limits)).toMatchObject({ ok: true, document: { pages: 100 } });
   });
 
+  it('stops opening files once those read have more pages than are faxed', async () => {
+    // The files after them cannot make the fax any shorter: a mail of 45 PDFs of 10,000 pages each
+    // had every one opened before the answer.
+    const parts = [
+      pdfPart(await samplePdf(4), 'long.pdf'),
+      pdfPart(Buffer.from('%PDF-1.4 nothing else'), 'broken.pdf'),
+      pdfPart(await samplePdf(1), 'short.pdf'),
+    ];
+    const over = await prepareFaxDocument(parts, { ...limits, maxPages: 3 });
+    expect(over).toMatchObject({ ok: false, problem: 'too-many-pages', files: ['long.pdf'] });
+    if (!over.ok) {
+      expect(over.detail).toBe(
+        'long.pdf has 4 pages, and 2 more files were not counted; at most 3 pages are faxed at once.',
+      );
+    }
+  });
+
   it('rejects a document over the size limit, single or merged', async () => {
     const one = await samplePdf(1);
     const tooSmall = { ...limits, maxDocumentBytes: one.byteLength - 1 };
