@@ -330,6 +330,7 @@ export async function prepareFaxDocument(
 
   const sizeLimit = `the limit is ${bytesInWords(limits.maxDocumentBytes)}`;
   const measured: Measured[] = [];
+  let counted = 0;
   for (const candidate of candidates) {
     if (candidate.bytes.byteLength > limits.maxDocumentBytes) {
       return problemWith(
@@ -341,9 +342,9 @@ export async function prepareFaxDocument(
     const one = await measure(candidate, limits);
     if ('ok' in one) return one;
     measured.push(one);
+    counted += one.pages;
     // Past the limit already: the files after these cannot make the fax shorter, and are not opened.
     const left = candidates.length - measured.length;
-    const counted = measured.reduce((sum, m) => sum + m.pages, 0);
     const early =
       left > 0 && counted > limits.maxPages ? overPages(measured.map(asFile), limits, left) : undefined;
     if (early) return early;
