@@ -1,7 +1,11 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DocumentDecision, prepareFaxDocument } from '../../functions/domain/documents.ts';
+import {
+  type CoverRequest,
+  type DocumentDecision,
+  prepareFaxDocument,
+} from '../../functions/domain/documents.ts';
 import type { MailPart } from '../../functions/domain/inbound-mail.ts';
 import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
@@ -131,9 +135,13 @@ describe('prepareFaxDocument limits and edge cases', () => {
       );
       expect(many.files).toHaveLength(101);
     }
-    // As many files as pages are faxed: opened and merged as ever.
+    // As many files as pages are faxed: opened and merged as ever; a cover page asked for is one more.
     const hundred = parts.filter((p) => p.filename !== 'broken.pdf');
     expect(await prepareFaxDocument(hundred, limits)).toMatchObject({ ok: true, document: { pages: 100 } });
+    const withCover = await prepareFaxDocument(hundred, limits, {} as CoverRequest);
+    expect(withCover).toMatchObject({ ok: false, problem: 'too-many-pages' });
+    if (!withCover.ok)
+      expect(withCover.detail).toMatch(/has 100 files to fax \(PDFs and pictures\) and a cover page,/);
   });
 
   it('stops opening files once those read have more pages than are faxed', async () => {
