@@ -284,6 +284,44 @@ describe('base64 in large runs: decoded natively, the bytes of the byte loop', (
     );
   });
 
+  it('random runs from half a KiB, as update decodes them line by line', async () => {
+    // The small bodies the mail reader leaves to the parser (it sets aside those of 64 KiB and more)
+    const small = fc
+      .tuple(
+        fc.array(token, { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 512, max: 70_000 }),
+        fc.boolean(),
+      )
+      .map(([tokens, length, padded]) => {
+        const unit = tokens.join('');
+        return `${unit.repeat(Math.ceil(length / unit.length))}${padded ? 'QQ==' : ''}\r\n`;
+      });
+    await fc.assert(
+      fc.asyncProperty(small, async (text) => {
+        const input = new Uint8Array(Buffer.from(`X: y\r\n\r\n${text}--end\r\n`, 'latin1'));
+        const whole = new Base64Decoder();
+        whole.updateRun(input, 8, 8 + Buffer.byteLength(text, 'latin1'));
+        const byLine = new Base64Decoder();
+        for (const line of linesOf(input.subarray(8, 8 + Buffer.byteLength(text, 'latin1'))))
+          byLine.update(line);
+        expect(hexOf(new Uint8Array(await whole.finalize()))).toBe(
+          hexOf(new Uint8Array(await byLine.finalize())),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a small body is decoded natively too, from half a KiB: the loop is the slower way there', async () => {
+    const body = `${Buffer.from('x'.repeat(1500)).toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`;
+    const raw = mailWithBody(body, 'base64', '\r\n', 'application/octet-stream');
+    const { result: mail, bytes } = await bytesThrough(Base64Decoder, 'decodeBytes', () =>
+      parseInboundMail(raw),
+    );
+    expect(Buffer.from(mail.parts[0]?.content ?? []).toString()).toBe('x'.repeat(1500));
+    expect(bytes).toBe(0);
+  });
+
   it('a text body of 1-character lines is decoded natively, not a byte at a time', async () => {
     const text = 'Bitte faxen. '.repeat(20_000);
     const body = Buffer.from(text).toString('base64').split('').join('\r\n');
