@@ -1,16 +1,16 @@
 // Hostile mail (issue 11 items 8 and 9): the inbound use case on mails with 100,000 and 160,000
 // header lines, one 1.5 MB header line, 100,000 lines in one MIME part's header, PDFs whose object
-// streams inflate to 1 and 2 GB (one stream, or 256 small ones), 3,000 one-page PDFs, a PDF page tree of 2^40 paths,
-// PDFs whose streams and objects never close or that hold runs of jibberish, and PNG and TIFF
-// bombs (white pictures of 16 and 36 megapixels in tens of kilobytes), each beside an ordinary
-// mail of the same size (a scan-like PDF), timed alternately in the same processes and each
-// mail's memory taken in a process of its own, warm, as what its first run adds (the document
+// streams inflate to 1 and 2 GB (one stream, or 256 small ones), 3,000 one-page PDFs, a PDF page
+// tree of 2^40 paths, PDFs whose streams and objects never close or that hold runs of jibberish,
+// and PNG and TIFF bombs (white pictures of 16 and 36 megapixels in tens of kilobytes), each beside
+// an ordinary mail of the same size (a scan-like PDF), timed alternately in the same processes and
+// each mail's memory taken in a process of its own, warm, as what its first run adds (the document
 // worker is a thread of that process, so what the mail costs it counts; its start does not, see
-// hostile-headers-child.ts). A hostile header block is dropped as unreadable before anything parses it; a
-// bomb is answered "too complex to fax", the page tree "damaged"; a non-interlaced PNG (alpha too)
-// is faxed with its data as it came, an interlaced one (decoded) is refused past 16 megapixels or
-// 1 MB of pixels and twice its size. The target is that a hostile
-// mail costs no more than a few times the ordinary mail, in time and in memory.
+// hostile-headers-child.ts). A hostile header block is dropped as unreadable before anything parses
+// it; a bomb is answered "too complex to fax", the page tree "damaged"; a non-interlaced PNG (alpha
+// too) is faxed with its data as it came, an interlaced one (decoded) is refused past 16 megapixels
+// or 1 MB of pixels and twice its size. The target is that a hostile mail costs no more than a few
+// times the ordinary mail, in time and in memory.
 
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

@@ -239,13 +239,16 @@ function withAdvice(name: string, part: MailPart): string {
   return name;
 }
 
-/**
- * The refusal of files that together have more pages than are faxed at once, if they do; `notCounted`
- * files after them were not opened.
- */
-function overPages(files: PdfFile[], limits: DocumentLimits, notCounted = 0): DocumentDecision | undefined {
-  const pages = files.reduce((sum, f) => sum + f.pages, 0);
-  if (pages <= limits.maxPages && notCounted === 0) return undefined;
+/** The refusal of files that together have more pages than are faxed at once, if they do. */
+function overPages(files: PdfFile[], limits: DocumentLimits): Problem | undefined {
+  return pagesOf(files) > limits.maxPages ? tooManyPages(files, limits) : undefined;
+}
+
+const pagesOf = (files: PdfFile[]) => files.reduce((sum, f) => sum + f.pages, 0);
+
+/** The refusal of files with more pages than are faxed at once; `notCounted` files after them were not opened. */
+function tooManyPages(files: PdfFile[], limits: DocumentLimits, notCounted = 0): Problem {
+  const pages = pagesOf(files);
   const names = files.map((f) => f.filename);
   const which = files.length === 1 ? `${names[0]} has` : `${names.join(', ')} have together`;
   const rest =
@@ -345,9 +348,7 @@ export async function prepareFaxDocument(
     counted += one.pages;
     // Past the limit already: the files after these cannot make the fax shorter, and are not opened.
     const left = candidates.length - measured.length;
-    const early =
-      left > 0 && counted > limits.maxPages ? overPages(measured.map(asFile), limits, left) : undefined;
-    if (early) return early;
+    if (left > 0 && counted > limits.maxPages) return tooManyPages(measured.map(asFile), limits, left);
   }
 
   const files = measured.map(asFile);
@@ -376,7 +377,7 @@ export async function prepareFaxDocument(
   }
   const over = overPages(files, limits);
   if (over) return over;
-  const pages = files.reduce((sum, f) => sum + f.pages, 0);
+  const pages = pagesOf(files);
   const names = files.map((f) => f.filename);
 
   let merged: Uint8Array;

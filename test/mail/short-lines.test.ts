@@ -250,7 +250,7 @@ describe('base64 in large runs: decoded natively, the bytes of the byte loop', (
     { weight: 6, arbitrary: fc.constantFrom('\r\n', '\n', ' ', '\t') },
     { weight: 1, arbitrary: fc.constantFrom('*', '\x80', '\xff', '-', '_', '=', '==') },
   );
-  // over 64 KiB (what is decoded natively), ending with a line break as a body before its delimiter
+  // over 64 KiB (what the mail reader sets aside), ending with a line break as a body before its delimiter
   const run = fc
     .tuple(fc.array(token, { minLength: 1, maxLength: 400 }), fc.nat(60), fc.boolean())
     .map(([tokens, extra, padded]) => {
