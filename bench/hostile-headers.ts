@@ -82,6 +82,44 @@ async function withHeaderLines(lines: string): Promise<Buffer> {
   return Buffer.from(mail.toString('latin1').replace('X-Filler: a\r\n', lines), 'latin1');
 }
 
+/** A mail with a PDF whose sender's `name` header is `value` (in place of its own, if it has one). */
+async function withOwnHeader(name: string, value: string): Promise<Buffer> {
+  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+  const without = text.replace(`\r\n${name}: Scan\r\n`, '\r\n');
+  const at = without.indexOf('\r\nMessage-ID: ') + 2;
+  return Buffer.from(`${without.slice(0, at)}${name}: ${value}\r\n${without.slice(at)}`, 'latin1');
+}
+
+/** A mail with a PDF whose part header carries the file name `value` as written (folded). */
+async function withPartFilename(value: string): Promise<Buffer> {
+  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+  const at = text.indexOf('Content-Disposition: attachment; filename=scan.pdf');
+  return Buffer.from(
+    `${text.slice(0, at)}Content-Disposition: attachment; filename="${value}"${text.slice(at + 50)}`,
+    'latin1',
+  );
+}
+
+/** `count` addresses at `domain`, their local parts numbered after `prefix`. */
+function addresses(count: number, domain: string, prefix = 'user'): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(6, '0')}@${domain}`);
+}
+
+/** `items` joined by `separator`, folded onto lines of at most about 900 characters. */
+function folded(items: string[], separator: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && line.length + item.length > 900) {
+      lines.push(line);
+      line = '';
+    }
+    line += (line ? separator : '') + item;
+  }
+  lines.push(line);
+  return lines.join(`${separator.trimEnd()}\r\n `);
+}
+
 /** A mail with a PDF whose MIME part header holds `lines` first. */
 async function withPartHeaderLines(lines: string): Promise<Buffer> {
   const mail = await mailWithScan(await samplePdf(1));
@@ -255,6 +293,33 @@ export const HOSTILE_CASES: Case[] = [
     label: 'Cc of 100,000 nested group openers',
     expectedOutcome: 'REJECTED no-pdf',
     mail: () => withHeaderLines(`Cc: ${'g:'.repeat(100_000)} a@example.org\r\n`),
+  },
+  {
+    // Within the header limits: each read at the cost of its size.
+    label: 'Subject of 12,000 encoded words (250 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withOwnHeader('Subject', folded(Array(12_000).fill('=?UTF-8?B?w6TDtsO8?='), ' ')),
+  },
+  {
+    // At the limit of addresses listed (From's and To's among them), and past it.
+    label: 'Cc of 1,998 addresses (45 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withOwnHeader('Cc', folded(addresses(1998, 'example.org'), ', ')),
+  },
+  {
+    label: 'Cc of 9,000 addresses (210 KB)',
+    expectedOutcome: UNREADABLE_ANSWERED,
+    mail: () => withOwnHeader('Cc', folded(addresses(9000, 'example.org'), ', ')),
+  },
+  {
+    label: 'To of 1,998 fax numbers (64 KB)',
+    expectedOutcome: 'REJECTED too-many-numbers',
+    mail: () => withOwnHeader('Cc', folded(addresses(1998, FAX_DOMAIN, '+4930'), ', ')),
+  },
+  {
+    label: 'file name of 8,000 encoded words (150 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withPartFilename(folded(Array(8000).fill('=?UTF-8?Q?=C3=A4?='), ' ')),
   },
   {
     label: 'PDF bomb, 1 GB object stream in 1 MB',

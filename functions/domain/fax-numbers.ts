@@ -38,6 +38,8 @@ const KIND_WORDS: Record<Exclude<CostlyNumberKind, 'global-service'>, string> = 
 export interface RecipientNumbers {
   accepted: { recipient: string; number: string }[];
   rejected: { recipient: string; localPart: string; problem: NumberProblem; detail: string }[];
+  /** Addresses in the fax domain left unread once more numbers than `stopAfter` were accepted. */
+  unread: number;
 }
 
 export type NormalisedNumber =
@@ -221,11 +223,18 @@ export function checkDestination(
 
 /**
  * The fax numbers of a mail: To and Cc addresses in the fax domain (domain case-insensitive), in
- * order, de-duplicated after normalisation. Addresses in other domains are ignored.
+ * order, de-duplicated after normalisation. Addresses in other domains are ignored. Past `stopAfter`
+ * numbers accepted, the rest of the fax addresses are only counted: a mail to more numbers than it
+ * may fax to is refused whatever they are, and reading each costs libphonenumber's parse and typing
+ * (about 20 us: 2,000 of them were 12 times an ordinary mail).
  */
-export function faxNumbersFromRecipients(recipients: string[], policy: NumberPolicy): RecipientNumbers {
+export function faxNumbersFromRecipients(
+  recipients: string[],
+  policy: NumberPolicy,
+  { stopAfter = Number.POSITIVE_INFINITY }: { stopAfter?: number } = {},
+): RecipientNumbers {
   const faxDomain = policy.faxDomain.trim().toLowerCase().replace(/\.$/, '');
-  const result: RecipientNumbers = { accepted: [], rejected: [] };
+  const result: RecipientNumbers = { accepted: [], rejected: [], unread: 0 };
   const seenNumbers = new Set<string>();
   const seenRejected = new Set<string>();
   for (const recipient of recipients) {
@@ -238,6 +247,10 @@ export function faxNumbersFromRecipients(recipients: string[], policy: NumberPol
       .toLowerCase()
       .replace(/\.$/, '');
     if (domain !== faxDomain) continue;
+    if (result.accepted.length > stopAfter) {
+      result.unread++;
+      continue;
+    }
     const localPart = recipient.slice(0, at);
     const normalised = readFaxNumber(localPart, policy.defaultCountry);
     const decided = normalised.ok ? checkDestination(normalised.number, policy, normalised) : normalised;

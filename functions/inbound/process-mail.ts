@@ -283,7 +283,9 @@ function checkRecipients(
   accepted: { recipient: string; number: string }[];
   rejected: RejectedRecipient[];
 }> {
-  const recipients = faxNumbersFromRecipients([...mail.to, ...mail.cc], policy);
+  const recipients = faxNumbersFromRecipients([...mail.to, ...mail.cc], policy, {
+    stopAfter: policy.maxNumbersPerMail,
+  });
   const rejected: RejectedRecipient[] = recipients.rejected.map((r) => ({
     recipient: r.recipient,
     detail: r.detail,
@@ -309,7 +311,14 @@ function checkRecipients(
     return {
       ok: false,
       reason: 'too-many-numbers',
-      why: { kind: 'too-many-numbers', count: recipients.accepted.length, limit: policy.maxNumbersPerMail },
+      why: {
+        kind: 'too-many-numbers',
+        count: recipients.accepted.length,
+        limit: policy.maxNumbersPerMail,
+        ...(recipients.unread > 0
+          ? { faxAddresses: recipients.accepted.length + recipients.unread, faxDomain: policy.faxDomain }
+          : {}),
+      },
     };
   }
   return {

@@ -117,6 +117,37 @@ describe('faxNumbersFromRecipients', () => {
     ]);
   });
 
+  it('stops reading numbers past the most a mail may fax to, and counts the fax addresses it did not read', () => {
+    const recipients = [
+      'erika@example.com',
+      ...Array.from(
+        { length: 1_000 },
+        (_, i) => `+4930555${String(i).padStart(4, '0')}@${FIXTURE_FAX_DOMAIN}`,
+      ),
+      'max@example.com',
+    ];
+    const result = faxNumbersFromRecipients(recipients, policy, { stopAfter: 10 });
+    expect(result.accepted.map((a) => a.number)).toEqual(
+      Array.from({ length: 11 }, (_, i) => `+4930555${String(i).padStart(4, '0')}`),
+    );
+    expect(result.unread).toBe(989);
+    // Duplicates and refused numbers are read as before, and do not count towards the stop.
+    const mixed = faxNumbersFromRecipients(
+      [
+        `12@${FIXTURE_FAX_DOMAIN}`,
+        `+4930123456@${FIXTURE_FAX_DOMAIN}`,
+        `0049 30 123456@${FIXTURE_FAX_DOMAIN}`,
+      ],
+      policy,
+      { stopAfter: 1 },
+    );
+    expect(mixed).toMatchObject({
+      accepted: [{ number: '+4930123456' }],
+      rejected: [{ localPart: '12' }],
+      unread: 0,
+    });
+  });
+
   it('reads a quoted local part with an @ in it by the last @', () => {
     const result = faxNumbersFromRecipients([`"fax@home"@${FIXTURE_FAX_DOMAIN}`], policy);
     expect(result.rejected).toMatchObject([{ localPart: 'fax@home', problem: 'not-a-number' }]);

@@ -17,8 +17,10 @@ import { FaxrocksClient, staticToken } from '../../functions/adapters/faxrocks/c
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { gatewayPolicyFromEnv } from '../../functions/config.ts';
 import { jobReference } from '../../functions/domain/job-reference.ts';
+import { groupedDigits } from '../../functions/grouped-digits.ts';
 import { buildInboundDeps, type InboundDeps } from '../../functions/handlers/inbound-deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
+import { MAX_LISTED_ADDRESSES } from '../../functions/mail/header-limits.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { ensureTables } from '../../local/stand-ins.ts';
@@ -659,6 +661,34 @@ describe('mail faxgate will not fax', () => {
     expect(reply.subject).toBe('Fax not sent: Scans');
     expect(reply.text).toContain('could not be read');
     expect(reply.text).toContain('more than 5,000 MIME parts');
+  });
+
+  it('answers an allowed sender whose To and Cc list more addresses than are read, and drops a stranger', async () => {
+    const many = (count: number) => Array.from({ length: count }, (_, i) => `user${i}@example.org`);
+    const send = async (from: string, number: string) =>
+      store(
+        await buildSesMail({
+          from,
+          to: `${number}@fax.example.com`,
+          cc: many(MAX_LISTED_ADDRESSES + 1),
+          subject: 'Everyone',
+          pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+        }),
+      );
+    const allowed = freshNumber();
+    const stranger = freshNumber();
+    const first = await send('alice@example.com', allowed);
+    const second = await send('mallory@example.org', stranger);
+    expect((await handleInboundBatch(first.event, deps)).batchItemFailures).toEqual([]);
+    expect((await handleInboundBatch(second.event, deps)).batchItemFailures).toEqual([]);
+    expect(faxesTo(allowed)).toHaveLength(0);
+    expect(await ledger.getMail(first.id)).toMatchObject({ outcome: 'REJECTED', reason: 'unreadable-mime' });
+    expect(await ledger.getMail(second.id)).toMatchObject({ outcome: 'REJECTED', reason: 'not-allowlisted' });
+    expect(mailer.sent.map((m) => [m.to.address, m.subject])).toEqual([
+      ['alice@example.com', 'Fax not sent: Everyone'],
+      ['mallory@example.org', 'Fax not sent: Everyone'],
+    ]);
+    expect(mailer.sent[0]?.text).toContain(`more than ${groupedDigits(MAX_LISTED_ADDRESSES)} addresses`);
   });
 
   it.each([

@@ -4,16 +4,22 @@
 
 import PostalMime from 'postal-mime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { groupedDigits } from '../../functions/grouped-digits.ts';
 import {
   headerBlockOverLimits,
   MAX_BOUNDARIES,
   MAX_HEADER_BYTES,
   MAX_HEADER_LINES,
+  MAX_LISTED_ADDRESSES,
   MAX_MIME_PARTS,
   MAX_PART_HEADER_LINES,
   partsOverLimits,
 } from '../../functions/mail/header-limits.ts';
-import { parseInboundMail, UnreadableMailError } from '../../functions/mail/parse-inbound-mail.ts';
+import {
+  parseInboundMail,
+  readHeaderBlock,
+  UnreadableMailError,
+} from '../../functions/mail/parse-inbound-mail.ts';
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 
 const head = ['From: alice@example.com', 'To: +4930123456@fax.example.com', 'Subject: x'];
@@ -25,7 +31,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('header limits before parsing', () => {
   it('drops 100,000 header lines as unreadable without invoking the MIME parser', async () => {
-    const parse = vi.spyOn(PostalMime, 'parse');
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
     const raw = mail(repeated(100_000));
     await expect(parseInboundMail(raw)).rejects.toThrow(UnreadableMailError);
     await expect(parseInboundMail(raw)).rejects.toThrow(`more than ${MAX_HEADER_LINES} lines`);
@@ -33,7 +39,7 @@ describe('header limits before parsing', () => {
   });
 
   it('drops one 1.5 MB header line, and a header block with no end, without invoking the parser', async () => {
-    const parse = vi.spyOn(PostalMime, 'parse');
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
     await expect(parseInboundMail(mail([`Subject: ${'a'.repeat(1_500_000)}`]))).rejects.toThrow(
       'larger than 256 KiB',
     );
@@ -56,6 +62,66 @@ describe('header limits before parsing', () => {
     const big = mail(['Cc: list@example.com,', ...recipients, ' last@example.com']);
     expect(big.length).toBeLessThan(MAX_HEADER_BYTES);
     expect((await parseInboundMail(big)).subject).toBe('x');
+  });
+
+  it('reads the rest of a header block whose address fields list more addresses than are read, and refuses the mail', async () => {
+    // Ten a line: within the header limits.
+    const listed = (count: number, at = 0) =>
+      Array.from({ length: Math.ceil(count / 10) }, (_, line) =>
+        Array.from(
+          { length: Math.min(10, count - line * 10) },
+          (_, i) => ` "User ${at + line * 10 + i}" <u${at + line * 10 + i}@example.org>,`,
+        ).join(''),
+      );
+    // Over the limit across To, a folded Cc and a lower-case Bcc, in CRLF and bare-LF form.
+    const half = Math.ceil(MAX_LISTED_ADDRESSES / 2);
+    const over = [
+      'CC: first@example.org,',
+      ...listed(half),
+      ' last@example.org',
+      'bcc:',
+      ...listed(MAX_LISTED_ADDRESSES - half, half),
+      ' x@example.org',
+      'X-After: kept',
+    ];
+    for (const eol of ['\r\n', '\n']) {
+      const raw = mail(over, eol);
+      const parse = vi.spyOn(PostalMime.prototype, 'parse');
+      await expect(parseInboundMail(raw)).rejects.toThrow(UnreadableMailError);
+      await expect(parseInboundMail(raw)).rejects.toThrow(
+        `more than ${groupedDigits(MAX_LISTED_ADDRESSES)} addresses`,
+      );
+      expect(parse).not.toHaveBeenCalled();
+      // The trust decision and the reply still have their headers; the lists are not read.
+      const block = await readHeaderBlock(raw);
+      expect(block.from).toEqual([{ address: 'alice@example.com', name: '' }]);
+      expect(block.subject).toBe('x');
+      expect(block.to).toEqual([]);
+      expect(block.cc).toEqual([]);
+      expect(block.headerLines.map((h) => h.key)).toEqual(['from', 'subject', 'x-after']);
+      vi.restoreAllMocks();
+    }
+    // At the limit (From's and To's address, and the rest in Cc), everything is read.
+    const atLimit = mail([
+      'Cc: first@example.org,',
+      ...listed(MAX_LISTED_ADDRESSES - 4),
+      ' last@example.org',
+    ]);
+    expect((await parseInboundMail(atLimit)).cc).toHaveLength(MAX_LISTED_ADDRESSES - 2);
+    // A From that lists them is not one mailbox: nothing is left to read.
+    const from = Buffer.from(
+      [
+        'From: a@example.org,',
+        ...listed(MAX_LISTED_ADDRESSES),
+        ' b@example.org',
+        'Subject: x',
+        '',
+        'body',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    await expect(readHeaderBlock(from)).rejects.toThrow(UnreadableMailError);
   });
 
   it('does not count a large body: a mail of several MiB with a normal header is read', async () => {
@@ -103,7 +169,7 @@ describe('header limits before parsing', () => {
       `${text.slice(0, at)}${'X-A: a\r\n'.repeat(100_000)}${text.slice(at)}`,
       'latin1',
     );
-    const parse = vi.spyOn(PostalMime, 'parse');
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
     await expect(parseInboundMail(hostile)).rejects.toThrow(
       `a part's header block has more than ${MAX_PART_HEADER_LINES} lines`,
     );
@@ -175,7 +241,7 @@ describe('header limits before parsing', () => {
         ].join(eol),
         'latin1',
       );
-    const parse = vi.spyOn(PostalMime, 'parse');
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
     for (const eol of ['\r\n', '\n']) {
       await expect(parseInboundMail(withParts(MAX_MIME_PARTS + 1, eol))).rejects.toThrow(
         `more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`,
@@ -227,7 +293,7 @@ describe('header limits before parsing', () => {
         ].join('\r\n'),
         'latin1',
       );
-    const parse = vi.spyOn(PostalMime, 'parse');
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
     await expect(parseInboundMail(withLarge(MAX_MIME_PARTS + 1, 0))).rejects.toThrow('MIME parts');
     await expect(parseInboundMail(withLarge(3, MAX_PART_HEADER_LINES + 1))).rejects.toThrow(
       `more than ${MAX_PART_HEADER_LINES} lines`,
@@ -260,7 +326,7 @@ describe('header limits before parsing', () => {
         ].join('\r\n'),
         'latin1',
       );
-    const parse = vi.spyOn(PostalMime, 'parse');
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
     for (const decoys of [0, 64, 65, 1_000]) {
       await expect(parseInboundMail(withDecoys(decoys, MAX_MIME_PARTS + 1)), `${decoys}`).rejects.toThrow(
         `more than ${MAX_MIME_PARTS.toLocaleString('en')} MIME parts`,

@@ -58,7 +58,14 @@ export type RejectionReason =
       /** Fax addresses the mail was delivered to that To and Cc do not show (a Bcc). */
       blindCopies?: string[];
     }
-  | { kind: 'too-many-numbers'; count: number; limit: number }
+  | {
+      kind: 'too-many-numbers';
+      count: number;
+      limit: number;
+      /** Set when the numbers were read only up to one past the limit: the fax addresses in all. */
+      faxAddresses?: number;
+      faxDomain?: string;
+    }
   | { kind: 'document'; problem: string; detail: string; files: string[] }
   | { kind: 'cost-guard'; guard: string; detail: string }
   | { kind: 'send-refused'; detail: string }
@@ -253,7 +260,9 @@ function rejectionBody(reason: RejectionReason): string {
     }
     case 'too-many-numbers':
       return [
-        `The email is addressed to ${reason.count} fax numbers; at most ${reason.limit} are allowed in one email.`,
+        reason.faxAddresses === undefined
+          ? `The email is addressed to ${groupedDigits(reason.count)} fax numbers; at most ${groupedDigits(reason.limit)} are allowed in one email.`
+          : `The email is addressed to more than ${groupedDigits(reason.limit)} fax numbers (${groupedDigits(reason.faxAddresses)} addresses at ${reason.faxDomain}); at most ${groupedDigits(reason.limit)} are allowed in one email.`,
         '',
         'Split the recipients over several emails.',
       ].join('\n');
