@@ -10,9 +10,10 @@
 //   - An option word is a slash and letters only (`/cover`, `/AT`), written on its own. `2026/12`,
 //     `A/B`, `/etc/hosts`, `and / or` are text.
 //   - Options are read only from the end: the options part is the longest run of words at the end
-//     that consists of option words and their values. `Notes /final draft` stays text ("draft" is
-//     no value); `Notes /final` and `Notes /d 2026-12-24 09:00` are read as options, unknown ones,
-//     so the sender hears which options exist rather than getting a fax without them.
+//     that consists of option words and their values, within the subject's last 1,000 characters.
+//     `Notes /final draft` stays text ("draft" is no value); `Notes /final` and
+//     `Notes /d 2026-12-24 09:00` are read as options, unknown ones, so the sender hears which
+//     options exist rather than getting a fax without them.
 //   - Values: `/at` takes every word up to the next option word (and says what it could not read);
 //     `/cover` and `/nocover` take none; an unknown option takes the words with a digit in them.
 // The result is syntax only: when a time is in the past or too far ahead is send-time.ts's rule.
@@ -111,9 +112,21 @@ function optionsStart(words: Word[]): number {
   return start;
 }
 
+/**
+ * The options part is read from the subject's last this many characters (a real one is a few dozen):
+ * reading every word of a subject of 25,000 words cost four times an ordinary mail of its size.
+ */
+export const OPTIONS_WINDOW = 1_000;
+
 export function parseMailOptions(subject: string): MailOptions {
+  if (!subject.includes('/')) return { subject, problems: [], written: '' };
+  const from = Math.max(0, subject.length - OPTIONS_WINDOW);
   const words: Word[] = [];
-  for (const match of subject.matchAll(/\S+/gu)) words.push({ text: match[0], start: match.index });
+  for (const match of subject.slice(from).matchAll(/\S+/gu)) {
+    words.push({ text: match[0], start: from + match.index });
+  }
+  // A word the window cuts is text.
+  if (from > 0 && words[0]?.start === from && !/\s/u.test(subject.charAt(from - 1))) words.shift();
   const start = optionsStart(words);
   if (start === words.length) return { subject, problems: [], written: '' };
 

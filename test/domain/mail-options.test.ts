@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalTimeZone, parseMailOptions } from '../../functions/domain/mail-options.ts';
+import { canonicalTimeZone, OPTIONS_WINDOW, parseMailOptions } from '../../functions/domain/mail-options.ts';
 
 describe('parseMailOptions', () => {
   it.each([
@@ -113,7 +113,22 @@ describe('parseMailOptions', () => {
   it('costs linear time on a hostile subject of option words', () => {
     const subject = `${'/x '.repeat(50_000)}word`;
     expect(parseMailOptions(subject)).toMatchObject({ subject, problems: [] });
-    expect(parseMailOptions('/x 1 '.repeat(50_000)).problems).toHaveLength(50_000);
+  });
+
+  it(`reads options from the subject's last ${OPTIONS_WINDOW} characters only`, () => {
+    // 50,000 unknown options: those that end the subject within the window are answered.
+    const options = '/x 1 '.repeat(50_000);
+    const read = parseMailOptions(options);
+    expect(read.problems).toHaveLength(OPTIONS_WINDOW / 5);
+    expect(read.subject).toBe(options.slice(0, options.length - OPTIONS_WINDOW).trimEnd());
+    // An option whose values run past the window is text, and so is a word the window cuts.
+    const long = `Report /x ${'1 '.repeat(OPTIONS_WINDOW)}`;
+    expect(parseMailOptions(long)).toEqual({ subject: long, problems: [], written: '' });
+    const cut = `Report /x${'1'.repeat(OPTIONS_WINDOW)} /cover`;
+    expect(parseMailOptions(cut)).toMatchObject({ subject: cut.slice(0, -7), cover: true, problems: [] });
+    // A subject of many words and no slash has no options to look for.
+    const words = 'word '.repeat(30_000);
+    expect(parseMailOptions(words)).toEqual({ subject: words, problems: [], written: '' });
   });
 });
 
