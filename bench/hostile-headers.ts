@@ -90,6 +90,12 @@ async function withOwnHeader(name: string, value: string): Promise<Buffer> {
   return Buffer.from(`${without.slice(0, at)}${name}: ${value}\r\n${without.slice(at)}`, 'latin1');
 }
 
+/** A mail with a PDF from `from` (the header's value, as written). */
+async function withFrom(from: string): Promise<Buffer> {
+  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+  return Buffer.from(text.replace(`From: Alice <${SENDER}>`, `From: ${from}`), 'latin1');
+}
+
 /** A mail with a PDF whose part header carries the file name `value` as written (folded). */
 async function withPartFilename(value: string): Promise<Buffer> {
   const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
@@ -315,6 +321,45 @@ export const HOSTILE_CASES: Case[] = [
     label: 'To of 1,998 fax numbers (64 KB)',
     expectedOutcome: 'REJECTED too-many-numbers',
     mail: () => withOwnHeader('Cc', folded(addresses(1998, FAX_DOMAIN, '+4930'), ', ')),
+  },
+  {
+    label: 'Subject of 25,000 words (150 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withOwnHeader('Subject', folded(Array(25_000).fill('wordy'), ' ')),
+  },
+  {
+    label: 'From with a name of 10,000 encoded words (210 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withFrom(`${folded(Array(10_000).fill('=?UTF-8?B?w6TDtsO8?='), ' ')} <${SENDER}>`),
+  },
+  {
+    label: 'From with a name of 60,000 escaped quotes (120 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withFrom(`"${'\\"'.repeat(60_000)}" <${SENDER}>`),
+  },
+  {
+    label: '1,900 header fields of 100 characters (220 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () =>
+      withOwnHeader(
+        'X-A',
+        `a\r\n${Array.from({ length: 1900 }, (_, i) => `X-Field-${i}: ${'v'.repeat(100)}`).join('\r\n')}`,
+      ),
+  },
+  {
+    label: 'Content-Type of 8,000 parameters (90 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: async () => {
+      const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+      const params = folded(
+        Array.from({ length: 8000 }, (_, i) => `p${i}="v"`),
+        '; ',
+      );
+      return Buffer.from(
+        text.replace(/(Content-Type: multipart\/mixed; boundary="[^"]+")/, `$1;\r\n ${params}`),
+        'latin1',
+      );
+    },
   },
   {
     label: 'file name of 8,000 encoded words (150 KB)',

@@ -1,8 +1,9 @@
-// The address lists of a mail's header block are read once (issue 11 item 8): the patched
-// postal-mime parses To, Cc, Bcc and Reply-To when they are first asked for (faxgate reads the
-// recipients its own way, see recipientsOf in parse-inbound-mail.ts), and gives them as it did.
+// The address headers of a mail's header block are read once (issue 11 item 8): the patched
+// postal-mime parses From, Sender, To, Cc, Bcc, Reply-To, Delivered-To and Return-Path when they are
+// first asked for (faxgate reads the sender and the recipients its own way, see headerFields in
+// parse-inbound-mail.ts), and gives them as it did.
 
-import PostalMime from 'postal-mime';
+import PostalMime, { type Address } from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
 import { Tokenizer } from '../../node_modules/postal-mime/dist/esm/address-parser.js';
@@ -31,16 +32,24 @@ describe('address lists', () => {
       (m) => m === 'tokenize',
       () => PostalMime.parse(mail),
     );
-    // From alone is parsed with the mail.
-    expect(calls).toBe(1);
+    // None is parsed with the mail.
+    expect(calls).toBe(0);
     const read = await countMethodCalls(
       [Tokenizer],
       (m) => m === 'tokenize',
-      () => [parsed.to, parsed.cc, parsed.cc, parsed.replyTo, parsed.bcc],
+      () => [parsed.to, parsed.cc, parsed.cc, parsed.replyTo, parsed.bcc, parsed.from, parsed.from],
     );
-    const [to, cc, again, replyTo, bcc] = read.result;
-    // To, the two Cc headers and Reply-To, each once, and the group's members (a list of their own).
-    expect(read.calls).toBe(5);
+    const [to, cc, again, replyTo, bcc, from] = read.result as [
+      Address[] | undefined,
+      Address[] | undefined,
+      Address[] | undefined,
+      Address[] | undefined,
+      Address[] | undefined,
+      Address | undefined,
+    ];
+    // From, To, the two Cc headers and Reply-To, each once, and the group's members (a list of their own).
+    expect(read.calls).toBe(6);
+    expect(from).toEqual({ address: 'alice@example.com', name: 'Alice' });
     expect(to).toEqual([
       { address: '+4930123456@fax.example.com', name: '' },
       { address: 'bob@example.org', name: 'Bob' },
@@ -77,7 +86,7 @@ describe('address lists', () => {
       { address: 'bob@example.org', name: 'Bob' },
       { address: 'u0@example.org', name: 'User 0' },
     ]);
-    // From twice (the parser's and faxgate's), then To and each Cc header once, and the group's members.
-    expect(calls).toBe(6);
+    // From, To and each Cc header once, and the group's members.
+    expect(calls).toBe(5);
   });
 });

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeParameterValueContinuations } from '../../node_modules/postal-mime/dist/esm/decode-strings.js';
-import MimeNode from '../../node_modules/postal-mime/dist/esm/mime-node.js';
+import MimeNode, { MAX_PARAMETERS } from '../../node_modules/postal-mime/dist/esm/mime-node.js';
 import { countMethodCalls } from '../support/method-calls.ts';
 
 const node = () => Object.create(MimeNode.prototype) as MimeNode;
@@ -123,6 +123,24 @@ describe('structured header values', () => {
       }),
       { numRuns: 10_000 },
     );
+  });
+
+  it(`read the first ${MAX_PARAMETERS} parameters of a value and no more, in either path`, async () => {
+    const params = Array.from({ length: 8000 }, (_, i) => `p${i}=v`);
+    for (const quoted of [false, true]) {
+      const header = `multipart/mixed; ${params.join('; ')}; boundary=${quoted ? '"b"' : 'b'}`;
+      const { result, calls } = await countMethodCalls(
+        [String],
+        (m) => m === 'indexOf' || m === 'charAt',
+        () => node().parseStructuredHeader(header),
+      );
+      expect(result.value).toBe('multipart/mixed');
+      expect(Object.keys(result.params)).toHaveLength(MAX_PARAMETERS);
+      expect(result.params[`p${MAX_PARAMETERS - 1}`]).toBe('v');
+      expect(result.params.boundary).toBeUndefined();
+      // What lies past the last parameter read is not looked at.
+      expect(calls).toBeLessThan(10 * MAX_PARAMETERS);
+    }
   });
 
   it('take a long quoted file name in a few slices, escapes and closing quote kept', async () => {
