@@ -63,34 +63,56 @@ const ADDRESS_FIELDS = ['to', 'cc', 'bcc', 'reply-to', 'from', 'sender'];
 const LIST_FIELDS = new Set(['to', 'cc', 'bcc', 'reply-to']);
 const AT = 0x40;
 
-/** A field of a header block: its name (lower case) and its lines, from `start` up to `end`. */
+/** Where a field of a header block stands: its lines, from `start` up to `end`. */
 interface Field {
-  name: string;
   start: number;
   end: number;
 }
 
-/** The fields of the header block `raw[0, end)`, folded lines with theirs, as the parser reads them. */
-function* fieldsOf(raw: Uint8Array, end: number): Generator<Field> {
-  let field: Field | undefined;
+/** The first letters of the ADDRESS_FIELDS, lower case: a field that starts otherwise is not one. */
+const FIRST_LETTERS = new Set(ADDRESS_FIELDS.map((name) => name.charCodeAt(0)));
+/** Longer than any address field's name with the blanks a sender may put before its colon. */
+const MAX_NAME_BYTES = 64;
+
+/**
+ * The name of the field whose first line starts at `at` and ends before `next`, lower case and
+ * trimmed as the parser takes it, when it may be an address field; else undefined (most fields:
+ * no string is made for them).
+ */
+function addressFieldName(raw: Uint8Array, at: number, next: number): string | undefined {
+  let first = at;
+  while (first < next && (raw[first] === 0x20 || raw[first] === 0x09)) first++;
+  if (!FIRST_LETTERS.has((raw[first] as number) | 0x20)) return undefined;
+  const colon = raw.indexOf(0x3a, first);
+  if (colon < 0 || colon >= next || colon - at > MAX_NAME_BYTES) return undefined;
+  const name = Buffer.from(raw.buffer, raw.byteOffset + at, colon - at)
+    .toString('latin1')
+    .trim()
+    .toLowerCase();
+  return ADDRESS_FIELDS.includes(name) ? name : undefined;
+}
+
+/**
+ * The address fields of the header block `raw[0, end)`, folded lines with theirs, as the parser
+ * reads fields: a line that starts with a blank continues the one before (the first excepted).
+ */
+function addressFieldsOf(raw: Uint8Array, end: number): (Field & { name: string })[] {
+  const fields: (Field & { name: string })[] = [];
+  let open: (Field & { name: string }) | undefined;
   for (let at = 0; at < end; ) {
     const lf = raw.indexOf(LF, at);
     const next = lf < 0 || lf >= end ? end : lf + 1;
     const first = raw[at];
-    if (field && at > 0 && (first === 0x20 || first === 0x09)) {
-      field.end = next;
+    if (at > 0 && (first === 0x20 || first === 0x09)) {
+      if (open) open.end = next;
     } else {
-      if (field) yield field;
-      const colon = raw.indexOf(0x3a, at);
-      const name =
-        colon < 0 || colon >= next
-          ? ''
-          : Buffer.from(raw.buffer, raw.byteOffset + at, colon - at).toString('latin1');
-      field = { name: name.trim().toLowerCase(), start: at, end: next };
+      const name = addressFieldName(raw, at, next);
+      open = name === undefined ? undefined : { name, start: at, end: next };
+      if (open) fields.push(open);
     }
     at = next;
   }
-  if (field) yield field;
+  return fields;
 }
 
 function atSignsIn(raw: Uint8Array, field: Field): number {
@@ -112,8 +134,7 @@ export function listedAddressesOverLimit(
   let listed = 0;
   let listedBySender = 0;
   const listFields: { start: number; end: number }[] = [];
-  for (const field of fieldsOf(raw, end)) {
-    if (!ADDRESS_FIELDS.includes(field.name)) continue;
+  for (const field of addressFieldsOf(raw, end)) {
     const count = atSignsIn(raw, field);
     listed += count;
     if (LIST_FIELDS.has(field.name)) listFields.push({ start: field.start, end: field.end });
