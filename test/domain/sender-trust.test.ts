@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ENCODED_WORD } from '../../functions/domain/inbound-mail.ts';
 import {
   aligned,
   assessSenderTrust,
@@ -7,6 +8,7 @@ import {
   loopRisk,
   parseAuthenticationResults,
   sesHeaderBlock,
+  structuredText,
   type TrustDecision,
 } from '../../functions/domain/sender-trust.ts';
 import { parseInboundMail } from '../../functions/mail/parse-inbound-mail.ts';
@@ -1019,5 +1021,67 @@ describe('the one-machine SES stand-in', () => {
       stampAsSes(own, envelope, 'localid0003', { ...stamp, spamVerdict: 'FAIL' }),
     );
     expect(assessSenderTrust(spam)).toMatchObject({ kind: 'drop', reason: 'spam-verdict' });
+  });
+});
+
+/** structuredText as it was written first, a character at a time. */
+function structuredTextByCharacter(value: string): string {
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  const text = value.replace(ENCODED_WORD, ' ');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') quoted = false;
+    } else if (depth > 0) {
+      if (c === '\\') i++;
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+    } else if (c === '(') depth = 1;
+    else if (c === '"') {
+      quoted = true;
+      out += c;
+    } else if (!/\s/.test(c)) out += c;
+  }
+  return out;
+}
+
+describe('structuredText', () => {
+  const pieces = fc.constantFrom(
+    '"',
+    '\\',
+    '(',
+    ')',
+    ' ',
+    '\t',
+    '\r\n ',
+    '\u00a0',
+    '\u2028',
+    'alice',
+    '@',
+    'example.com',
+    '<',
+    '>',
+    ',',
+    ':',
+    ';',
+    '=?UTF-8?B?w6Q=?=',
+    '=?x?Q?',
+    '?=',
+    'É',
+    '\ud83d\ude00',
+    '\ud83d',
+  );
+  it('reads a value in runs as the character loop reads it', () => {
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+        const value = parts.join('');
+        expect(structuredText(value)).toBe(structuredTextByCharacter(value));
+      }),
+      { numRuns: 10_000 },
+    );
   });
 });
