@@ -237,6 +237,23 @@ async function withParts(count: number): Promise<Buffer> {
   return withOneLineParts(await mailWithScan(await samplePdf(1)), count);
 }
 
+/** A mail with a PDF and a multipart/related of an HTML body and `count` pictures with Content-IDs. */
+async function withRelatedPictures(count: number, html: string): Promise<Buffer> {
+  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+  const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
+  const pictures = Array.from(
+    { length: count },
+    (_, i) =>
+      `--r\r\nContent-Type: image/gif\r\nContent-ID: <id${i}@example.com>\r\n` +
+      'Content-Transfer-Encoding: base64\r\n\r\nR0lGODlhAQABAAAAACw=\r\n',
+  );
+  const related =
+    `--${boundary}\r\nContent-Type: multipart/related; boundary=r\r\n\r\n` +
+    `--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>${html}</p>\r\n${pictures.join('')}--r--\r\n`;
+  const first = text.indexOf(`--${boundary}\r\n`);
+  return Buffer.from(`${text.slice(0, first)}${related}${text.slice(first)}`, 'latin1');
+}
+
 /** The same, with `decoys` other boundaries declared in the preamble first. */
 async function withPartsBehindDecoys(count: number, decoys: number): Promise<Buffer> {
   const text = (await withParts(count)).toString('latin1');
@@ -283,6 +300,12 @@ export const HOSTILE_CASES: Case[] = [
     label: '4,990 one-line MIME parts',
     expectedOutcome: 'ACCEPTED',
     mail: () => withParts(4_990),
+  },
+  {
+    // Each picture's Content-ID was searched for in the whole HTML body.
+    label: '4,900 pictures with Content-IDs beside 2 MB of HTML (2.5 MB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withRelatedPictures(4_900, 'cid:x'.repeat(400_000)),
   },
   {
     label: '20,000 one-line MIME parts',

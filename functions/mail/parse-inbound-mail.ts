@@ -147,11 +147,36 @@ function withContentHeadersOnly(mail: Buffer): Buffer {
  * file the sender attached, and is faxed like one.
  */
 function keepOnlyShownAsEmbedded(parsed: Email): void {
-  const html = (parsed.html ?? '').toLowerCase();
+  let shown: ((id: string) => boolean) | undefined;
   for (const attachment of parsed.attachments) {
+    if (!attachment.related) continue;
+    shown ??= shownContentIds(parsed.html ?? '');
     const id = attachment.contentId?.replace(/^<|>$/g, '').trim().toLowerCase();
-    if (attachment.related && !(id && html.includes(`cid:${id}`))) attachment.related = false;
+    if (!(id && shown(id))) attachment.related = false;
   }
+}
+
+/**
+ * Whether the HTML shows an id: whether a `cid:` reference in it (case aside) starts with the id,
+ * as a search for `cid:` and the id finds it. The references are read once, sorted, and looked up:
+ * searching the whole body for each part cost the body's size times the parts (4,900 parts beside
+ * 2 MB of HTML took 2.5 s).
+ */
+function shownContentIds(html: string): (id: string) => boolean {
+  const references = [
+    ...new Set(Array.from(html.toLowerCase().matchAll(/cid:([^\s"'<>()]*)/g), (m) => m[1] as string)),
+  ].sort();
+  return (id) => {
+    // The first reference not before the id: if any starts with it, that one does.
+    let low = 0;
+    let high = references.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((references[middle] as string) < id) low = middle + 1;
+      else high = middle;
+    }
+    return references[low]?.startsWith(id) ?? false;
+  };
 }
 
 /**

@@ -174,6 +174,64 @@ describe('parseInboundMail: parts', () => {
     ]);
   });
 
+  it('tells shown pictures of a related body from attached files by their cid: references, read once', async () => {
+    const related = (html: string, ids: string[]) =>
+      Buffer.from(
+        [
+          'From: a@example.com',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/related; boundary="r"',
+          '',
+          '--r',
+          'Content-Type: text/html; charset=utf-8',
+          '',
+          html,
+          ...ids.flatMap((id, i) => [
+            '--r',
+            'Content-Type: image/gif',
+            `Content-ID: ${id}`,
+            `Content-Disposition: inline; filename="p${i}.gif"`,
+            'Content-Transfer-Encoding: base64',
+            '',
+            'R0lGODlhAQABAAAAACw=',
+          ]),
+          '--r--',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+    const html =
+      '<img src="cid:Logo@Example.COM"><p style="background:url(cid:bg.png@x)">' +
+      "<img src='cid:part1.0A'> cid:pre";
+    const mail = await parseInboundMail(
+      related(html, ['<logo@example.com>', '<bg.png@x>', '<part1.0a>', '<pre>', '<unseen@x>', '<part1>']),
+    );
+    expect(mail.parts.map((p) => [p.filename, p.embedded ?? false])).toEqual([
+      ['p0.gif', true],
+      ['p1.gif', true],
+      ['p2.gif', true],
+      ['p3.gif', true],
+      ['p4.gif', false],
+      // A reference is read as far as the id it names: "part1" is the start of "part1.0A".
+      ['p5.gif', true],
+    ]);
+    // 4,900 parts beside 2 MB of "cid:": the body is read for references once, not once a part.
+    const ids = Array.from({ length: 4900 }, (_, i) => `<id${i}@example.com>`);
+    const { includes } = String.prototype;
+    let searchesOfTheBody = 0;
+    String.prototype.includes = function (this: string, ...args: Parameters<typeof includes>) {
+      if (this.length > 1_000_000) searchesOfTheBody++;
+      return includes.apply(this, args);
+    };
+    try {
+      const read = await parseInboundMail(related(`<p>${'cid:x'.repeat(400_000)}</p>`, ids));
+      expect(read.parts.filter((p) => p.embedded)).toHaveLength(0);
+    } finally {
+      String.prototype.includes = includes;
+    }
+    expect(searchesOfTheBody).toBeLessThan(10);
+  });
+
   it('keeps inline PDFs and inline photos (Apple Mail)', async () => {
     const mail = await fixtureMail('apple-mail-inline-pdf');
     expect(mail.parts.map((p) => [p.filename, p.disposition, p.embedded ?? false])).toEqual([
