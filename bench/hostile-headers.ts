@@ -254,6 +254,20 @@ async function withRelatedPictures(count: number, html: string): Promise<Buffer>
   return Buffer.from(`${text.slice(0, first)}${related}${text.slice(first)}`, 'latin1');
 }
 
+/** A mail with a PDF and `count` one-line mails forwarded as attachments (message/rfc822). */
+async function withForwarded(count: number): Promise<Buffer> {
+  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+  const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
+  const forwarded = Array.from(
+    { length: count },
+    (_, i) =>
+      `--${boundary}\r\nContent-Type: message/rfc822\r\n\r\n` +
+      `From: x${i}@example.org\r\nSubject: m${i}\r\nContent-Type: text/plain\r\n\r\nhello ${i}\r\n`,
+  );
+  const first = text.indexOf(`--${boundary}\r\n`);
+  return Buffer.from(`${text.slice(0, first)}${forwarded.join('')}${text.slice(first)}`, 'latin1');
+}
+
 /** The same, with `decoys` other boundaries declared in the preamble first. */
 async function withPartsBehindDecoys(count: number, decoys: number): Promise<Buffer> {
   const text = (await withParts(count)).toString('latin1');
@@ -306,6 +320,22 @@ export const HOSTILE_CASES: Case[] = [
     label: '4,900 pictures with Content-IDs beside 2 MB of HTML (2.5 MB)',
     expectedOutcome: 'ACCEPTED',
     mail: () => withRelatedPictures(4_900, 'cid:x'.repeat(400_000)),
+  },
+  {
+    // Each forwarded mail is a parse of its own: at MAX_FORWARDS_READ, and past it (refused).
+    label: '100 forwarded one-line mails (15 KB)',
+    expectedOutcome: 'ACCEPTED',
+    mail: () => withForwarded(100),
+  },
+  {
+    label: '1,000 forwarded one-line mails (140 KB)',
+    expectedOutcome: UNREADABLE_ANSWERED,
+    mail: () => withForwarded(1_000),
+  },
+  {
+    label: '4,000 forwarded one-line mails (570 KB)',
+    expectedOutcome: UNREADABLE_ANSWERED,
+    mail: () => withForwarded(4_000),
   },
   {
     label: '20,000 one-line MIME parts',

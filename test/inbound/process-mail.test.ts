@@ -21,6 +21,7 @@ import { groupedDigits } from '../../functions/grouped-digits.ts';
 import { buildInboundDeps, type InboundDeps } from '../../functions/handlers/inbound-deps.ts';
 import { handleInboundBatch } from '../../functions/inbound/inbound-batch.ts';
 import { MAX_LISTED_ADDRESSES } from '../../functions/mail/header-limits.ts';
+import { MAX_FORWARDS_READ } from '../../functions/mail/parse-inbound-mail.ts';
 import type { JobLedger, Mailer, OutgoingMail } from '../../functions/ports.ts';
 import { localAwsClientConfig } from '../../local/aws-client-config.ts';
 import { ensureTables } from '../../local/stand-ins.ts';
@@ -661,6 +662,35 @@ describe('mail faxgate will not fax', () => {
     expect(reply.subject).toBe('Fax not sent: Scans');
     expect(reply.text).toContain('could not be read');
     expect(reply.text).toContain('more than 5,000 MIME parts');
+  });
+
+  it('answers an allowed sender whose mail forwards more mails than are opened, and faxes none of it', async () => {
+    const number = freshNumber();
+    const mail = (
+      await buildSesMail({
+        from: 'alice@example.com',
+        to: `${number}@fax.example.com`,
+        subject: 'Forwards',
+        pdfs: [{ filename: 'a.pdf', bytes: await samplePdf(1) }],
+      })
+    ).toString('latin1');
+    const boundary = /boundary="?([^"\r\n;]+)"?/.exec(mail)?.[1] as string;
+    const forwards = Array.from(
+      { length: MAX_FORWARDS_READ + 1 },
+      (_, i) =>
+        `--${boundary}\r\nContent-Type: message/rfc822\r\n\r\nFrom: x${i}@example.org\r\nSubject: ${i}\r\n\r\nhello\r\n`,
+    ).join('');
+    const first = mail.indexOf(`--${boundary}\r\n`);
+    const { id, event } = await store(
+      Buffer.from(mail.slice(0, first) + forwards + mail.slice(first), 'latin1'),
+    );
+    expect((await handleInboundBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(faxesTo(number)).toHaveLength(0);
+    expect(await ledger.getMail(id)).toMatchObject({ outcome: 'REJECTED', reason: 'unreadable-mime' });
+    expect(mailer.sent.map((m) => [m.to.address, m.subject])).toEqual([
+      ['alice@example.com', 'Fax not sent: Forwards'],
+    ]);
+    expect(mailer.sent[0]?.text).toContain(`more than ${MAX_FORWARDS_READ} forwarded or signed messages`);
   });
 
   it('answers an allowed sender whose To and Cc list more addresses than are read, and drops a stranger', async () => {

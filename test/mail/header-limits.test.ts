@@ -16,6 +16,7 @@ import {
   partsOverLimits,
 } from '../../functions/mail/header-limits.ts';
 import {
+  MAX_FORWARDS_READ,
   parseInboundMail,
   readHeaderBlock,
   UnreadableMailError,
@@ -370,7 +371,7 @@ describe('header limits before parsing', () => {
         ...head,
         'Content-Type: multipart/digest; boundary="digest"',
         '',
-        ...Array.from({ length: 300 }, (_, i) => forwarded(i)),
+        ...Array.from({ length: MAX_FORWARDS_READ }, (_, i) => forwarded(i)),
         '--digest--',
         '',
       ].join('\r\n'),
@@ -378,7 +379,7 @@ describe('header limits before parsing', () => {
     );
     expect(partsOverLimits(digest)).toBeUndefined();
     const read = await parseInboundMail(digest);
-    expect(read.parts.filter((p) => p.contentType === 'application/pdf')).toHaveLength(300);
+    expect(read.parts.filter((p) => p.contentType === 'application/pdf')).toHaveLength(MAX_FORWARDS_READ);
   });
 
   it('does not take a body line that only starts like a delimiter for one', async () => {

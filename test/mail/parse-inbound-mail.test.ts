@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import PostalMime from 'postal-mime';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_HTML_CHARS } from '../../functions/domain/cover-text.ts';
 import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
 import {
   MAX_BODY_TEXT_BYTES,
+  MAX_FORWARDS_READ,
   parseInboundMail,
   readHeaderBlock,
   UnreadableMailError,
@@ -301,6 +303,54 @@ describe('parseInboundMail: parts', () => {
   it('takes the attachments of a forwarded message/rfc822, not its body', async () => {
     const mail = await fixtureMail('forwarded-message-rfc822');
     expect(mail.parts.map((p) => [p.filename, p.forwarded])).toEqual([['lease.pdf', true]]);
+  });
+
+  it(`opens up to ${MAX_FORWARDS_READ} forwarded messages of a mail for their attachments, and refuses more unopened`, async () => {
+    const pdf = Buffer.from(await samplePdf(1)).toString('base64');
+    const forwarded = (i: number) =>
+      [
+        '--outer',
+        'Content-Type: message/rfc822',
+        '',
+        `From: x${i}@example.org`,
+        `Subject: forwarded ${i}`,
+        'Content-Type: multipart/mixed; boundary="inner"',
+        '',
+        '--inner',
+        'Content-Type: text/plain',
+        '',
+        `hello ${i}`,
+        '--inner',
+        `Content-Type: application/pdf; name="f${i}.pdf"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        pdf,
+        '--inner--',
+      ].join('\r\n');
+    const raw = (count: number) =>
+      Buffer.from(
+        [
+          'From: a@example.com',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="outer"',
+          '',
+          ...Array.from({ length: count }, (_, i) => forwarded(i)),
+          '--outer--',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+    const mail = await parseInboundMail(raw(MAX_FORWARDS_READ));
+    expect(mail.parts.map((p) => [p.filename, p.forwarded])).toEqual(
+      Array.from({ length: MAX_FORWARDS_READ }, (_, i) => [`f${i}.pdf`, true]),
+    );
+    // One more: not read in part (that could fax some of what was sent), and the rest not opened.
+    const parse = vi.spyOn(PostalMime.prototype, 'parse');
+    await expect(parseInboundMail(raw(MAX_FORWARDS_READ + 1_000))).rejects.toThrow(
+      `more than ${MAX_FORWARDS_READ} forwarded or signed messages`,
+    );
+    expect(parse.mock.calls.length).toBeLessThanOrEqual(MAX_FORWARDS_READ + 1);
+    parse.mockRestore();
   });
 
   it('gives the attached bytes exactly', async () => {
