@@ -354,6 +354,22 @@ export const HOSTILE_CASES: Case[] = [
     mail: () => withHeaderLines(`Cc: ${'g:'.repeat(100_000)} a@example.org\r\n`),
   },
   {
+    // In SES's own block (a mail written into the bucket): its verdicts are not read past 100 results.
+    label: "SES's Authentication-Results of 5,000 results (170 KB)",
+    expectedOutcome: 'DROPPED not-authenticated',
+    mail: async () => {
+      const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
+      const start = text.indexOf('Authentication-Results: amazonses.com;');
+      const results = Array.from({ length: 5000 }, (_, i) => `dkim=pass header.i=@d${i}.example`);
+      const value = folded([...results, 'dmarc=pass header.from=example.com'], '; ');
+      const header = `Authentication-Results: amazonses.com;\r\n ${value}\r\n`;
+      return Buffer.from(
+        text.slice(0, start) + header + text.slice(text.indexOf('X-SES-RECEIPT:')),
+        'latin1',
+      );
+    },
+  },
+  {
     // Within the header limits: each read at the cost of its size.
     label: 'Subject of 12,000 encoded words (250 KB)',
     expectedOutcome: 'ACCEPTED',

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_RESULT_PROPERTIES, MAX_RESULTS } from '../../functions/domain/authentication-results.ts';
 import { ENCODED_WORD } from '../../functions/domain/inbound-mail.ts';
 import {
   aligned,
@@ -262,6 +263,27 @@ describe('authentication', () => {
 const props = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
 describe('parseAuthenticationResults', () => {
+  it(`reads at most ${MAX_RESULTS} results and ${MAX_RESULT_PROPERTIES} properties a result, and no header past them`, () => {
+    const results = (count: number) =>
+      `amazonses.com; ${Array.from({ length: count }, (_, i) => `dkim=pass header.i=@d${i}.example`).join('; ')}`;
+    expect(parseAuthenticationResults(results(MAX_RESULTS))).toMatchObject({ authservId: 'amazonses.com' });
+    // SES writes one result a method and signature; 5,000 of them (173 KB) cost 5 times an ordinary mail.
+    expect(parseAuthenticationResults(`${results(5_000)}; dmarc=pass header.from=example.com`)).toEqual({
+      error: `more than ${MAX_RESULTS} results`,
+    });
+    // SES's pseudo-results after an SPF result count too.
+    const continued = `amazonses.com; spf=pass smtp.mailfrom=a@example.com${'; client-ip=192.0.2.1'.repeat(MAX_RESULTS)}`;
+    expect(parseAuthenticationResults(continued)).toEqual({ error: `more than ${MAX_RESULTS} results` });
+    const properties = (count: number) =>
+      `amazonses.com; dkim=pass ${Array.from({ length: count }, (_, i) => `x.p${i}=v`).join(' ')}`;
+    expect(parseAuthenticationResults(properties(MAX_RESULT_PROPERTIES))).toMatchObject({
+      results: [{ method: 'dkim' }],
+    });
+    expect(parseAuthenticationResults(properties(MAX_RESULT_PROPERTIES + 1))).toEqual({
+      error: `a result has more than ${MAX_RESULT_PROPERTIES} properties`,
+    });
+  });
+
   it('handles comments, nested comments, quoted values, folding, a version and reason=', () => {
     const parsed = parseAuthenticationResults(
       'amazonses.com 1 (the receiver; really);\r\n spf=pass (sender (nested; dmarc=pass) ok; x=y) smtp.mailfrom="a;b"@example.com;\r\n' +
