@@ -237,35 +237,39 @@ async function withParts(count: number): Promise<Buffer> {
   return withOneLineParts(await mailWithScan(await samplePdf(1)), count);
 }
 
-/** A mail with a PDF and a multipart/related of an HTML body and `count` pictures with Content-IDs. */
-async function withRelatedPictures(count: number, html: string): Promise<Buffer> {
+/** A mail with a PDF and, before it, the parts `parts` writes (given the mail's boundary). */
+async function withPartsFirst(parts: (boundary: string) => string): Promise<Buffer> {
   const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
   const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
+  const first = text.indexOf(`--${boundary}\r\n`);
+  return Buffer.from(`${text.slice(0, first)}${parts(boundary)}${text.slice(first)}`, 'latin1');
+}
+
+/** A mail with a PDF and a multipart/related of an HTML body and `count` pictures with Content-IDs. */
+function withRelatedPictures(count: number, html: string): Promise<Buffer> {
   const pictures = Array.from(
     { length: count },
     (_, i) =>
       `--r\r\nContent-Type: image/gif\r\nContent-ID: <id${i}@example.com>\r\n` +
       'Content-Transfer-Encoding: base64\r\n\r\nR0lGODlhAQABAAAAACw=\r\n',
   );
-  const related =
-    `--${boundary}\r\nContent-Type: multipart/related; boundary=r\r\n\r\n` +
-    `--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>${html}</p>\r\n${pictures.join('')}--r--\r\n`;
-  const first = text.indexOf(`--${boundary}\r\n`);
-  return Buffer.from(`${text.slice(0, first)}${related}${text.slice(first)}`, 'latin1');
+  return withPartsFirst(
+    (boundary) =>
+      `--${boundary}\r\nContent-Type: multipart/related; boundary=r\r\n\r\n` +
+      `--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>${html}</p>\r\n${pictures.join('')}--r--\r\n`,
+  );
 }
 
 /** A mail with a PDF and `count` one-line mails forwarded as attachments (message/rfc822). */
-async function withForwarded(count: number): Promise<Buffer> {
-  const text = (await mailWithScan(await samplePdf(1))).toString('latin1');
-  const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1] as string;
-  const forwarded = Array.from(
-    { length: count },
-    (_, i) =>
-      `--${boundary}\r\nContent-Type: message/rfc822\r\n\r\n` +
-      `From: x${i}@example.org\r\nSubject: m${i}\r\nContent-Type: text/plain\r\n\r\nhello ${i}\r\n`,
+function withForwarded(count: number): Promise<Buffer> {
+  return withPartsFirst((boundary) =>
+    Array.from(
+      { length: count },
+      (_, i) =>
+        `--${boundary}\r\nContent-Type: message/rfc822\r\n\r\n` +
+        `From: x${i}@example.org\r\nSubject: m${i}\r\nContent-Type: text/plain\r\n\r\nhello ${i}\r\n`,
+    ).join(''),
   );
-  const first = text.indexOf(`--${boundary}\r\n`);
-  return Buffer.from(`${text.slice(0, first)}${forwarded.join('')}${text.slice(first)}`, 'latin1');
 }
 
 /** The same, with `decoys` other boundaries declared in the preamble first. */
