@@ -43,12 +43,21 @@ const MAX_FORWARD_DEPTH = 3;
  */
 export const MAX_BODY_TEXT_BYTES = 2_000_000;
 
+/**
+ * The most characters of one body part converted into the other type, when a body has a text part
+ * and an HTML part that are not alternatives (the text body is then the text part and the HTML
+ * converted): as much as the cover page reads of HTML (500,000 characters), where converting all
+ * 2 MB of an HTML part cost several times an ordinary mail of that size.
+ */
+export const MAX_CONVERTED_CHARS = 500_000;
+
 // Every message/rfc822 part stays an attachment, whatever its disposition: a forwarded mail's own
 // attachments are collected below (marked `forwarded`) and its body text is not the fax's.
 export const PARSER_OPTIONS = {
   forceRfc822Attachments: true,
   attachmentEncoding: 'arraybuffer',
   maxInlineTextBytes: MAX_BODY_TEXT_BYTES,
+  maxConvertedChars: MAX_CONVERTED_CHARS,
 } as const;
 
 // UnreadableMailError (functions/errors.ts): a mail that is not read, over the header limits checked

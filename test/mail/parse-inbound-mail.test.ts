@@ -7,6 +7,7 @@ import { isPdf } from '../../functions/domain/pdf-bytes.ts';
 import { assessSenderTrust } from '../../functions/domain/sender-trust.ts';
 import {
   MAX_BODY_TEXT_BYTES,
+  MAX_CONVERTED_CHARS,
   MAX_FORWARDS_READ,
   parseInboundMail,
   readHeaderBlock,
@@ -372,6 +373,37 @@ describe('parseInboundMail: parts', () => {
 });
 
 describe('parseInboundMail: body text', () => {
+  it(`converts at most ${MAX_CONVERTED_CHARS} characters of a body part into the other type`, async () => {
+    // A text part and a separate HTML part (not alternatives): the text body is the text part and
+    // the HTML converted, which for 2 MB of HTML cost several times an ordinary mail of that size.
+    const html = `<p>${'word '.repeat(400_000)}</p>`;
+    const raw = Buffer.from(
+      [
+        'From: a@example.com',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="m"',
+        '',
+        '--m',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Please fax the attached document.',
+        '--m',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        html,
+        '--m--',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const body = (await parseInboundMail(raw)).body ?? {};
+    expect(body.html?.length).toBeGreaterThan(MAX_CONVERTED_CHARS);
+    expect(body.text).toMatch(/^Please fax the attached document\.\n+word word/);
+    expect(body.text?.length).toBeLessThanOrEqual(MAX_CONVERTED_CHARS + 100);
+    // More than the cover page reads of it.
+    expect(MAX_CONVERTED_CHARS).toBeGreaterThanOrEqual(MAX_HTML_CHARS);
+  });
+
   it('reads at most MAX_BODY_TEXT_BYTES of a body text part, more than the cover page reads', async () => {
     expect(MAX_BODY_TEXT_BYTES).toBeGreaterThanOrEqual(4 * MAX_HTML_CHARS); // UTF-8 and UTF-16 alike
     const line = 'Bitte faxen.\r\n';
