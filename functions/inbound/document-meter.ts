@@ -171,17 +171,28 @@ function viewStreamsInPlace(): void {
 /**
  * Every value pdf-lib reads (an indirect object, each element of an array, each value of a
  * dictionary) comes through PDFObjectParser.parseObject, the file's own objects and those of object
- * streams alike: each is counted, and past the cap the parse stops (see MIN_PARSED_VALUES).
+ * streams alike, except the integers and references of an array's runs, which the patched parser
+ * tells to valueRead one by one: each is counted, and past the cap the parse stops (see
+ * MIN_PARSED_VALUES).
  */
 function countParsedValues(): void {
-  const parser = PDFObjectParser.prototype as unknown as { parseObject?: (...args: unknown[]) => unknown };
+  const parser = PDFObjectParser.prototype as unknown as {
+    parseObject?: (...args: unknown[]) => unknown;
+    valueRead?: () => void;
+  };
   const parseObject = parser.parseObject;
   if (typeof parseObject !== 'function')
     throw new Error('pdf-lib no longer reads values through PDFObjectParser.parseObject');
+  if (typeof parser.valueRead !== 'function')
+    throw new Error('pdf-lib no longer tells the values of runs to PDFObjectParser.valueRead');
   parser.parseObject = function counted(this: unknown, ref: unknown): unknown {
     chargeValues(1);
     watchHeap();
     return parseObject.call(this, ref);
+  };
+  parser.valueRead = () => {
+    chargeValues(1);
+    watchHeap();
   };
 }
 
