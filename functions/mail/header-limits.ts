@@ -130,10 +130,10 @@ function atSignsIn(raw: Uint8Array, field: Field): number {
 export function listedAddressesOverLimit(
   raw: Uint8Array,
   end: number,
-): { why: string; listFields: { start: number; end: number }[]; overWithoutLists: boolean } | undefined {
+): { why: string; listFields: Field[]; overWithoutLists: boolean } | undefined {
   let listed = 0;
   let listedBySender = 0;
-  const listFields: { start: number; end: number }[] = [];
+  const listFields: Field[] = [];
   for (const field of addressFieldsOf(raw, end)) {
     const count = atSignsIn(raw, field);
     listed += count;

@@ -24,8 +24,10 @@ import {
 import { buildSesMail, samplePdf } from '../fixtures/mail-builder.ts';
 
 const head = ['From: alice@example.com', 'To: +4930123456@fax.example.com', 'Subject: x'];
-const mail = (headerLines: string[], eol = '\r\n') =>
-  Buffer.from([...head, ...headerLines, '', 'body', ''].join(eol), 'latin1');
+/** A mail of exactly these header lines and a one-line body. */
+const mailOf = (headerLines: string[], eol = '\r\n') =>
+  Buffer.from([...headerLines, '', 'body', ''].join(eol), 'latin1');
+const mail = (headerLines: string[], eol = '\r\n') => mailOf([...head, ...headerLines], eol);
 const repeated = (count: number, line = 'X-A: a') => Array.from({ length: count }, () => line);
 
 afterEach(() => vi.restoreAllMocks());
@@ -110,18 +112,12 @@ describe('header limits before parsing', () => {
     ]);
     expect((await parseInboundMail(atLimit)).cc).toHaveLength(MAX_LISTED_ADDRESSES - 2);
     // A From that lists them is not one mailbox: nothing is left to read.
-    const from = Buffer.from(
-      [
-        'From: a@example.org,',
-        ...listed(MAX_LISTED_ADDRESSES),
-        ' b@example.org',
-        'Subject: x',
-        '',
-        'body',
-        '',
-      ].join('\r\n'),
-      'latin1',
-    );
+    const from = mailOf([
+      'From: a@example.org,',
+      ...listed(MAX_LISTED_ADDRESSES),
+      ' b@example.org',
+      'Subject: x',
+    ]);
     await expect(readHeaderBlock(from)).rejects.toThrow(UnreadableMailError);
   });
 
